@@ -1,0 +1,68 @@
+// swift-tools-version: 6.1
+// consensus-bench: Multi-Paxos, Raft and PBFT under one deterministic simulator, measured.
+//
+// Layering (arrows point down; a protocol module imports nothing but ConsensusCore,
+// swift-crypto and swift-collections):
+//
+//   consensus-bench (CLI)
+//   Report                      CSV, SVG plots, complexity fit
+//   Harness                     experiment spec -> cluster + workload + faults -> result
+//   Simulation   Checker        the discrete-event shell · linearizability and invariants
+//   Workload                    pure clients, key distributions, history records
+//   Raft  MultiPaxos  PBFT      pure replicas
+//   ConsensusCore               ids, time, replica contract, outbox, KV machine, wire codec
+import PackageDescription
+
+let package = Package(
+    name: "consensus-bench",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "consensus-bench", targets: ["consensus-bench"]),
+        .library(name: "ConsensusCore", targets: ["ConsensusCore"]),
+        .library(name: "Harness", targets: ["Harness"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        .target(name: "ConsensusCore"),
+        .target(name: "Raft", dependencies: ["ConsensusCore"]),
+        .target(name: "MultiPaxos", dependencies: ["ConsensusCore"]),
+        .target(name: "PBFT", dependencies: [
+            "ConsensusCore",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "Workload", dependencies: ["ConsensusCore"]),
+        .target(name: "Simulation", dependencies: [
+            "ConsensusCore", "Workload",
+            .product(name: "HeapModule", package: "swift-collections"),
+        ]),
+        .target(name: "Checker", dependencies: ["ConsensusCore"]),
+        .target(name: "Harness", dependencies: [
+            "ConsensusCore", "Raft", "MultiPaxos", "PBFT", "Workload", "Simulation", "Checker",
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
+        .target(name: "Report"),
+        .executableTarget(name: "consensus-bench", dependencies: [
+            "Harness", "Report", "Checker",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
+
+        .testTarget(name: "ConsensusCoreTests", dependencies: ["ConsensusCore"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Workload", "ConsensusCore"]),
+        .testTarget(name: "RaftTests", dependencies: ["Raft", "Simulation", "Harness", "ConsensusCore"]),
+        .testTarget(name: "MultiPaxosTests", dependencies: ["MultiPaxos", "Simulation", "Harness", "ConsensusCore"]),
+        .testTarget(name: "PBFTTests", dependencies: ["PBFT", "Simulation", "Harness", "ConsensusCore"]),
+        .testTarget(name: "CheckerTests", dependencies: ["Checker", "ConsensusCore"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report"]),
+        .testTarget(name: "HarnessTests", dependencies: ["Harness"]),
+        .testTarget(name: "CLITests", dependencies: []),
+    ]
+)

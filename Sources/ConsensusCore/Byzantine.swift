@@ -1,0 +1,28 @@
+/// Hooks that let the shell's Byzantine fault injectors tamper with a protocol's messages while the
+/// replica code itself stays honest (PBFT issue: faults are wrappers in the shell layer).
+/// Crash-fault protocols take the defaults: they have nothing to equivocate about and no authenticator.
+public protocol TamperableMessage: WireMessage {
+    /// A copy whose authenticator or digest no longer verifies (the `corrupt` behaviour).
+    func corrupted() -> Self
+    /// A conflicting version of this message (another request digest for the same view and sequence
+    /// number), properly authenticated by its faulty sender, or nil when this kind has none.
+    /// The shell gives different `variant`s to different receivers (the `equivocate` behaviour).
+    func equivocated(variant: UInt64) -> Self?
+}
+
+extension TamperableMessage {
+    public func corrupted() -> Self { self }
+    public func equivocated(variant: UInt64) -> Self? { nil }
+}
+
+/// What a Byzantine replica does to its outgoing messages, from some instant on.
+public enum ByzantineBehavior: String, Sendable, CaseIterable, Codable {
+    /// Drops everything it would send.
+    case silent
+    /// Sends conflicting messages to different receivers where the protocol has such a message.
+    case equivocate
+    /// Breaks the authenticator or digest of everything it sends.
+    case corrupt
+    /// Delays everything it sends (by the shell's configured extra delay).
+    case slow
+}

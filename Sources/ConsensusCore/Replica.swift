@@ -1,0 +1,52 @@
+/// The contract every protocol implements: a deterministic state machine with no clock, no sockets,
+/// no threads and no randomness of its own (the shape of etcd-io/raft's `Step`/`Ready` and of
+/// `SWIM.Instance`). Every input carries `now`; every output goes into the shell's reusable outbox.
+/// Shells (the simulator, loopback TCP) do all IO and take every count as messages leave.
+public protocol Replica: AnyObject {
+    associatedtype Message: TamperableMessage
+    associatedtype Settings: Sendable
+    /// What the replica persists (what a real one would fsync before answering). The shell keeps the
+    /// latest value across a crash and hands it back on restart; everything else is lost.
+    associatedtype DurableState
+
+    /// The protocol's name on the command line and in CSV (`raft`, `multipaxos`, `pbft`).
+    static var protocolName: String { get }
+    /// Why this cluster shape cannot run this protocol (e.g. "raft needs n ≥ 2f+1 (n=2, f=1)"), or nil.
+    static func validate(_ cluster: ClusterConfig) -> String?
+    /// The most faults n replicas tolerate: (n−1)/2 for crash-fault protocols, (n−1)/3 for PBFT.
+    static func maximumFaults(replicaCount: Int) -> Int
+    /// How clients talk to this protocol.
+    static func clientContract(cluster: ClusterConfig, settings: Settings) -> ClientContract
+
+    /// `random` is derived from the run's seed: the replica's only source of randomness.
+    init(id: NodeID, cluster: ClusterConfig, settings: Settings, random: DeterministicRandom)
+
+    /// First start (`durable == nil`) or restart after a crash with what was persisted.
+    func start(durable: DurableState?, now: Instant, outbox: inout Outbox<Message>)
+    /// A message from another replica arrived.
+    func receive(_ message: Message, from sender: NodeID, now: Instant, outbox: inout Outbox<Message>)
+    /// A timer this replica set has fired.
+    func timerFired(_ timer: TimerID, now: Instant, outbox: inout Outbox<Message>)
+    /// A client request arrived (directly, or as a retry).
+    func clientRequest(_ request: ClientRequest, now: Instant, outbox: inout Outbox<Message>)
+
+    /// The state that survives a crash. Read by the shell only when it crashes the replica.
+    var durableState: DurableState { get }
+    /// The state machine, for convergence checks and tests.
+    var stateMachine: KVStateMachine { get }
+}
+
+/// How clients of a protocol talk to it: how many matching replies make a result, and what a client
+/// does when its request times out. Raft and Multi-Paxos: one reply from the leader, retry at another
+/// replica. PBFT: f+1 matching replies, retry by multicasting to all replicas (PBFT §4.1).
+public struct ClientContract: Sendable, Equatable {
+    public var matchingRepliesNeeded: Int
+    public var retryToAll: Bool
+    /// Where a client sends first: the replica a fresh cluster makes leader / primary, if the protocol knows.
+    public var initialTarget: NodeID
+    public init(matchingRepliesNeeded: Int, retryToAll: Bool, initialTarget: NodeID = NodeID(0)) {
+        self.matchingRepliesNeeded = matchingRepliesNeeded
+        self.retryToAll = retryToAll
+        self.initialTarget = initialTarget
+    }
+}

@@ -1,0 +1,1 @@
+print("consensus-bench")
