@@ -1,0 +1,48 @@
+import ConsensusCore
+
+/// What can happen at an instant of simulated time.
+enum EventKind<Message> {
+    /// A peer message reaches replica `to`.
+    case deliver(to: Int32, from: Int32, Message)
+    /// A client request reaches replica `to`.
+    case deliverRequest(to: Int32, ClientRequest)
+    /// A reply reaches its client.
+    case deliverReply(ClientReply)
+    /// A replica is free again and its inbox is not empty.
+    case wake(node: Int32)
+    /// A replica timer; stale unless `incarnation` and `generation` are still current.
+    case timer(node: Int32, TimerID, incarnation: UInt32, generation: UInt32)
+    /// A client's request timer or redirect back-off.
+    case clientTimer(client: Int32, generation: UInt32, isBackoff: Bool)
+    /// A client starts its first operation.
+    case clientStart(client: Int32)
+    /// The next open-loop arrival is due.
+    case arrival
+    /// The scheduled fault at this index of the options' fault list.
+    case fault(Int)
+}
+
+/// An event in the queue, ordered by (time, sequence): ties go in the order they were scheduled,
+/// so the run is the same on every machine.
+struct ScheduledEvent<Message>: Comparable {
+    var time: Int64
+    var sequence: UInt64
+    var kind: EventKind<Message>
+
+    init(time: Int64, sequence: UInt64, kind: EventKind<Message>) {
+        self.time = time
+        self.sequence = sequence
+        self.kind = kind
+    }
+
+    static func < (a: Self, b: Self) -> Bool {
+        a.time != b.time ? a.time < b.time : a.sequence < b.sequence
+    }
+    static func == (a: Self, b: Self) -> Bool { a.time == b.time && a.sequence == b.sequence }
+}
+
+/// An input waiting in a busy replica's inbox.
+enum PendingInput<Message> {
+    case peer(from: Int32, Message)
+    case request(ClientRequest)
+}

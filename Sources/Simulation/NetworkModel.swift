@@ -1,0 +1,55 @@
+import ConsensusCore
+
+/// The simulated network, per link (TigerBeetle's packet simulator keeps faults as plain options too).
+/// One-way delay is `latency` plus a uniform jitter in `[0, jitter]`, plus the time to put the frame
+/// on a link of `bandwidthBytesPerSecond` behind whatever that link is already carrying.
+public struct NetworkModel: Sendable, Equatable {
+    public var latency: Interval = .microseconds(200)
+    public var jitter: Interval = .microseconds(20)
+    /// Per directed link. 1.25e9 B/s is 10 Gbit/s.
+    public var bandwidthBytesPerSecond: Double = 1.25e9
+    public var lossProbability: Double = 0
+    public var duplicateProbability: Double = 0
+    /// Probability that a message is held back by up to `reorderDelay`, so later ones overtake it.
+    public var reorderProbability: Double = 0
+    public var reorderDelay: Interval = .milliseconds(2)
+    /// Extra delay on everything a `slow` Byzantine replica sends.
+    public var slowDelay: Interval = .milliseconds(50)
+
+    public init() {}
+}
+
+/// The CPU cost model: a replica handles one input at a time, and handling costs time, so a busy
+/// replica queues its inbox and that shows in latency and throughput. Crypto costs default to what
+/// swift-crypto measured on this machine (see the README's calibration section).
+public struct CPUModel: Sendable, Equatable {
+    /// Handling one incoming message or client request.
+    public var perMessage: Interval = .microseconds(2)
+    /// Serialising one outgoing message.
+    public var perSend: Interval = .nanoseconds(500)
+    /// Per byte received or sent, in picoseconds (500 ps = 2 GB/s of (de)serialisation).
+    public var perBytePicoseconds: Int64 = 500
+    public var perMAC: Interval = .nanoseconds(700)
+    public var perSignature: Interval = .microseconds(25)
+    public var perSignatureVerify: Interval = .microseconds(60)
+    public var perDigest: Interval = .nanoseconds(400)
+    /// One fsync of durable state.
+    public var perPersist: Interval = .zero
+
+    public init() {}
+
+    /// The zero model: replicas handle everything instantly (pure message-count studies).
+    public static var free: CPUModel {
+        var m = CPUModel()
+        m.perMessage = .zero; m.perSend = .zero; m.perBytePicoseconds = 0
+        m.perMAC = .zero; m.perSignature = .zero; m.perSignatureVerify = .zero; m.perDigest = .zero
+        return m
+    }
+
+    func cost(of work: CryptoWork) -> Int64 {
+        Int64(work.macsComputed + work.macsVerified) * perMAC.nanoseconds
+            + Int64(work.signaturesMade) * perSignature.nanoseconds
+            + Int64(work.signaturesVerified) * perSignatureVerify.nanoseconds
+            + Int64(work.digestsComputed) * perDigest.nanoseconds
+    }
+}

@@ -1,0 +1,72 @@
+import ConsensusCore
+
+/// Checks the safety invariants continuously, from what honest replicas report applying:
+/// - agreement: no two replicas apply different requests at the same log position;
+/// - validity: only requests a client actually sent are applied (no-ops aside);
+/// - at-most-once: a replica executes each (client, sequence) at most once.
+/// Convergence (identical KV state once quiet) is checked by the harness at the end of a run.
+public struct SafetyMonitor: Sendable {
+    public struct Violation: Sendable, Equatable, CustomStringConvertible {
+        public enum Invariant: String, Sendable { case agreement, validity, atMostOnce = "at-most-once", convergence }
+        public var invariant: Invariant
+        public var detail: String
+        public var description: String { "\(invariant.rawValue) violated: \(detail)" }
+    }
+
+    /// The request first applied at each position (index 0 = position 0).
+    var appliedAt: [ClientRequest?] = []
+    /// Per replica, per client: the highest sequence it executed.
+    private var executedUpTo: [[UInt64]]
+    public internal(set) var violations: [Violation] = []
+    /// Stop recording after this many; one is enough to fail a run.
+    private let maximumViolations = 32
+
+    public init(replicaCount: Int) {
+        executedUpTo = Array(repeating: [], count: replicaCount)
+    }
+
+    public var isSafe: Bool { violations.isEmpty }
+
+    /// `isSent` answers whether a client sent exactly this request (validity).
+    mutating func recordApplied(replica: NodeID, position: UInt64, request: ClientRequest, executed: Bool, isSent: Bool) {
+        recordAppliedSlow(replica: replica, position: position, request: request, executed: executed, isSent: isSent)
+    }
+
+    mutating func recordAppliedSlow(replica: NodeID, position: UInt64, request: ClientRequest, executed: Bool, isSent: Bool) {
+        let p = Int(position)
+        if p >= appliedAt.count {
+            appliedAt.append(contentsOf: repeatElement(nil, count: p - appliedAt.count + 1))
+        }
+        if let first = appliedAt[p] {
+            if first != request {
+                report(.agreement, "position \(position): replica \(replica.rawValue) applied \(describe(request)) where another replica applied \(describe(first))")
+            }
+        } else {
+            appliedAt[p] = request
+        }
+        if case .noop = request.command { return }
+        if !isSent {
+            report(.validity, "replica \(replica.rawValue) applied \(describe(request)) at position \(position), which no client sent")
+        }
+        if executed {
+            let c = request.client.index
+            if c >= executedUpTo[replica.index].count {
+                executedUpTo[replica.index].append(contentsOf: repeatElement(0, count: c - executedUpTo[replica.index].count + 1))
+            }
+            if request.sequence <= executedUpTo[replica.index][c] {
+                report(.atMostOnce, "replica \(replica.rawValue) executed \(describe(request)) at position \(position) after already executing sequence \(executedUpTo[replica.index][c]) of that client")
+            } else {
+                executedUpTo[replica.index][c] = request.sequence
+            }
+        }
+    }
+
+    public mutating func report(_ invariant: Violation.Invariant, _ detail: String) {
+        if violations.count < maximumViolations { violations.append(Violation(invariant: invariant, detail: detail)) }
+    }
+
+    /// The requests applied so far, by position (for tests and the convergence check).
+    public var appliedSequence: [ClientRequest?] { appliedAt }
+
+    private func describe(_ r: ClientRequest) -> String { "request \(r.client.rawValue).\(r.sequence) \(r.command)" }
+}

@@ -1,0 +1,92 @@
+import ConsensusCore
+
+// MARK: - Fault injection
+
+extension Simulator {
+    func inject(_ fault: Fault) {
+        var text = fault.description
+        switch fault {
+        case .crash(let target):
+            guard let node = resolve(target, forRestart: false) else { text += " (no leader: nothing crashed)"; break }
+            if target == .leader { lastCrashedLeader = node; text += " (node \(node.rawValue))" }
+            crash(node)
+        case .restart(let target):
+            guard let node = resolve(target, forRestart: true) else { text += " (nothing to restart)"; break }
+            restart(node)
+        case .partition(let groups):
+            partition(groups)
+        case .cutLink(let a, let b):
+            cutLink(a, b)
+        case .heal:
+            heal()
+        case .byzantine(let node, let behavior):
+            byzantine[node.index] = behavior
+        case .loss(let p):
+            lossProbability = p
+        case .extraLatency(let d):
+            extraLatency = d.nanoseconds
+        }
+        injectedFaults.append((now, text))
+    }
+
+    func resolve(_ target: Fault.Target, forRestart: Bool) -> NodeID? {
+        switch target {
+        case .node(let n): return n
+        case .leader: return forRestart ? lastCrashedLeader : currentLeader.flatMap { up[$0.index] ? $0 : nil }
+        }
+    }
+
+    /// Stops a replica now: its inbox, timers and volatile state are lost; its durable state is kept.
+    public func crash(_ id: NodeID) {
+        let i = id.index
+        guard up[i] else { return }
+        durable[i] = replicas[i].durableState
+        up[i] = false
+        incarnation[i] &+= 1
+        inbox[i].removeAll(keepingCapacity: true)
+        inboxHead[i] = 0
+        if currentLeader == id { currentLeader = nil }
+    }
+
+    /// Starts a crashed replica again from exactly what it had persisted.
+    public func restart(_ id: NodeID) {
+        let i = id.index
+        guard !up[i] else { return }
+        replicas[i] = R(id: id, cluster: cluster, settings: settings, random: random.derive())
+        up[i] = true
+        busyUntil[i] = now.nanoseconds
+        outbox.clear()
+        replicas[i].start(durable: durable[i], now: now, outbox: &outbox)
+        carryOut(node: Int32(i), at: now.nanoseconds)
+    }
+
+    /// Splits the replicas into groups; each replica not named is isolated on its own.
+    public func partition(_ groups: [[NodeID]]) {
+        for i in group.indices { group[i] = -1 - i }
+        for (g, members) in groups.enumerated() {
+            for m in members where m.index < group.count { group[m.index] = g }
+        }
+    }
+
+    /// Cuts the link between two replicas in both directions.
+    public func cutLink(_ a: NodeID, _ b: NodeID) {
+        let n = cluster.replicaCount
+        if linkCut.isEmpty { linkCut = Array(repeating: false, count: n * n) }
+        linkCut[a.index * n + b.index] = true
+        linkCut[b.index * n + a.index] = true
+        anyLinkCut = true
+    }
+
+    /// Heals every partition and cut link.
+    public func heal() {
+        for i in group.indices { group[i] = 0 }
+        if anyLinkCut { for i in linkCut.indices { linkCut[i] = false } }
+        anyLinkCut = false
+    }
+
+    /// Makes a replica Byzantine from now on (nil: honest again).
+    public func setByzantine(_ id: NodeID, _ behavior: ByzantineBehavior?) { byzantine[id.index] = behavior }
+
+    /// Changes message loss on every link from now on.
+    public func setLoss(_ probability: Double) { lossProbability = probability }
+}

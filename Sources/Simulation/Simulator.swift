@@ -1,0 +1,380 @@
+import ConsensusCore
+import HeapModule
+import Workload
+
+/// A single-threaded discrete-event simulator of one cluster and its clients: virtual time in
+/// nanoseconds, one seeded PRNG from which every random choice derives, and an event queue ordered by
+/// (time, sequence). It is the shell: it does all IO for the pure replicas, counts every message as it
+/// leaves a node, injects faults and checks safety as replicas apply commands.
+public final class Simulator<R: Replica> {
+    public typealias Message = R.Message
+
+    public let cluster: ClusterConfig
+    public let settings: R.Settings
+    public let options: SimulationOptions
+    public let clientContract: ClientContract
+
+    // MARK: Time and randomness
+    var queue = Heap<ScheduledEvent<Message>>()
+    var nextSequence: UInt64 = 0
+    public internal(set) var now: Instant = .zero
+    var random: DeterministicRandom
+    /// Events handled so far (the simulator's own speed is events per wall second).
+    public internal(set) var eventsProcessed = 0
+
+    // MARK: Replicas
+    var replicas: [R]
+    var up: [Bool]
+    var incarnation: [UInt32]
+    var busyUntil: [Int64]
+    var inbox: [[PendingInput<Message>]]
+    var inboxHead: [Int]
+    var wakeScheduled: [Bool]
+    /// Per node × timer id: the generation of the live arming.
+    var timerGeneration: [UInt32]
+    static var maximumTimers: Int { 32 }
+    var durable: [R.DurableState?]
+    var outbox = Outbox<Message>()
+    public internal(set) var persistCount = 0
+
+    // MARK: Network
+    /// Partition group of each replica; messages cross only within a group.
+    var group: [Int]
+    var linkCut: [Bool]
+    var anyLinkCut = false
+    /// When each directed link finishes transmitting what it already carries (bandwidth queueing).
+    var linkFreeAt: [Int64]
+    var lossProbability: Double
+    var extraLatency: Int64 = 0
+    var byzantine: [ByzantineBehavior?]
+    var picosPerByteOnLink: Int64
+
+    // MARK: Clients
+    public internal(set) var clients: [ClientSession] = []
+    var operations: OperationSource
+    /// Every operation any client started, in start order.
+    public internal(set) var records: [OperationRecord] = []
+    /// Per client: the commands it sent, by sequence − 1 (validity checks against this).
+    var sentCommands: [[Command]] = []
+    var freeClients: [Int32] = []
+    var backlog: [Instant] = []
+    var backlogHead = 0
+    /// Once false, clients finish what they have outstanding and start nothing new.
+    public var issuing = true
+    /// Replies to requests that `submit` sent on a test's behalf.
+    public internal(set) var externalReplies: [ClientReply] = []
+
+    // MARK: Measurement
+    public internal(set) var stats: MessageStats
+    /// Messages and completions count from here ...
+    public var windowStart: Instant = .zero
+    /// ... up to here (exclusive).
+    public var windowEnd = Instant(nanoseconds: .max)
+    public internal(set) var completedInWindow = 0
+    /// Stop the run (and close the window) when this many operations completed inside the window.
+    public var stopAfterCompletions: Int?
+    var stopRequested = false
+
+    // MARK: Observation
+    public internal(set) var safety: SafetyMonitor
+    /// Every `becameLeader` any replica reported: (when, who, epoch).
+    public internal(set) var leadership: [(at: Instant, node: NodeID, epoch: UInt64)] = []
+    public internal(set) var currentLeader: NodeID?
+    var currentLeaderEpoch: UInt64 = 0
+    var lastCrashedLeader: NodeID?
+    public internal(set) var leaderChangesInWindow = 0
+    /// Log of faults as they were injected: (when, what, resolved target).
+    public internal(set) var injectedFaults: [(at: Instant, description: String)] = []
+
+    public init(cluster: ClusterConfig, settings: R.Settings, options: SimulationOptions) {
+        self.cluster = cluster
+        self.settings = settings
+        self.options = options
+        self.clientContract = R.clientContract(cluster: cluster, settings: settings)
+        let n = cluster.replicaCount
+        var random = DeterministicRandom(seed: options.seed)
+        var built: [R] = []
+        for i in 0 ..< n {
+            built.append(R(id: NodeID(i), cluster: cluster, settings: settings, random: random.derive()))
+        }
+        replicas = built
+        operations = OperationSource(spec: options.workload, random: random.derive())
+        self.random = random
+        up = Array(repeating: true, count: n)
+        incarnation = Array(repeating: 0, count: n)
+        busyUntil = Array(repeating: 0, count: n)
+        inbox = Array(repeating: [], count: n)
+        inboxHead = Array(repeating: 0, count: n)
+        wakeScheduled = Array(repeating: false, count: n)
+        timerGeneration = Array(repeating: 0, count: n * Self.maximumTimers)
+        durable = Array(repeating: nil, count: n)
+        group = Array(repeating: 0, count: n)
+        linkCut = []
+        linkFreeAt = Array(repeating: 0, count: n * n)
+        lossProbability = options.network.lossProbability
+        byzantine = Array(repeating: nil, count: n)
+        picosPerByteOnLink = options.network.bandwidthBytesPerSecond > 0
+            ? Int64((1e12 / options.network.bandwidthBytesPerSecond).rounded()) : 0
+        stats = MessageStats(protocolKinds: Message.kindNames)
+        safety = SafetyMonitor(replicaCount: n)
+    }
+
+    // MARK: - Running
+
+    /// Starts every replica at time zero, schedules the faults and the clients.
+    public func start() {
+        for i in 0 ..< cluster.replicaCount {
+            outbox.clear()
+            replicas[i].start(durable: nil, now: now, outbox: &outbox)
+            carryOut(node: Int32(i), at: now.nanoseconds)
+        }
+        for (index, f) in options.faults.enumerated() {
+            schedule(at: f.at.nanoseconds, .fault(index))
+        }
+        let spec = options.workload
+        clients.reserveCapacity(spec.clients)
+        for c in 0 ..< spec.clients {
+            clients.append(ClientSession(id: ClientID(c), contract: clientContract, replicaCount: cluster.replicaCount))
+            sentCommands.append([])
+            if spec.ratePerSecond == nil {
+                schedule(at: options.clientStart.nanoseconds, .clientStart(client: Int32(c)))
+            } else {
+                freeClients.append(Int32(c))
+            }
+        }
+        if spec.ratePerSecond != nil, spec.clients > 0 {
+            freeClients.reverse()
+            schedule(at: options.clientStart.nanoseconds, .arrival)
+        }
+    }
+
+    /// Runs every event up to and including `deadline`, then sets the clock to it.
+    public func run(until deadline: Instant) {
+        while !stopRequested, let top = queue.min, top.time <= deadline.nanoseconds {
+            let event = queue.removeMin()
+            now = Instant(nanoseconds: event.time)
+            dispatch(event)
+        }
+        if !stopRequested, now < deadline { now = deadline }
+    }
+
+    public func run(for interval: Interval) { run(until: now + interval) }
+
+    /// True once `stopAfterCompletions` was reached.
+    public var stopped: Bool { stopRequested }
+
+    /// Clears a stop so the run can go on (the harness's quiet period after the window).
+    public func resume() { stopRequested = false }
+
+    func schedule(at time: Int64, _ kind: EventKind<Message>) {
+        queue.insert(ScheduledEvent(time: time, sequence: nextSequence, kind: kind))
+        nextSequence &+= 1
+    }
+
+    func dispatch(_ event: ScheduledEvent<Message>) {
+        eventsProcessed &+= 1
+        switch event.kind {
+        case .deliver(let to, let from, let message):
+            let i = Int(to)
+            guard up[i] else { return }
+            if busyUntil[i] <= event.time && inboxHead[i] == inbox[i].count {
+                handle(node: to, input: .peer(from: from, message), at: event.time)
+            } else {
+                enqueue(node: to, .peer(from: from, message))
+            }
+        case .deliverRequest(let to, let request):
+            let i = Int(to)
+            guard up[i] else { return }
+            if busyUntil[i] <= event.time && inboxHead[i] == inbox[i].count {
+                handle(node: to, input: .request(request), at: event.time)
+            } else {
+                enqueue(node: to, .request(request))
+            }
+        case .deliverReply(let reply):
+            clientReceived(reply)
+        case .wake(let node):
+            let i = Int(node)
+            wakeScheduled[i] = false
+            guard up[i], inboxHead[i] < inbox[i].count else { return }
+            let input = inbox[i][inboxHead[i]]
+            inboxHead[i] += 1
+            if inboxHead[i] == inbox[i].count {
+                inbox[i].removeAll(keepingCapacity: true)
+                inboxHead[i] = 0
+            }
+            handle(node: node, input: input, at: event.time)
+        case .timer(let node, let timer, let inc, let gen):
+            let i = Int(node)
+            guard up[i], incarnation[i] == inc,
+                  timerGeneration[i * Self.maximumTimers + Int(timer.rawValue)] == gen else { return }
+            let start = max(event.time, busyUntil[i])
+            outbox.clear()
+            replicas[i].timerFired(timer, now: Instant(nanoseconds: start), outbox: &outbox)
+            busyUntil[i] = start
+            carryOut(node: node, at: start)
+        case .clientTimer(let client, let gen, let isBackoff):
+            clientTimerFired(client: client, generation: gen, isBackoff: isBackoff)
+        case .clientStart(let client):
+            if issuing { beginOperation(client: client, scheduled: now) }
+        case .arrival:
+            openLoopArrival()
+        case .fault(let index):
+            inject(options.faults[index].fault)
+        }
+    }
+
+    func enqueue(node: Int32, _ input: PendingInput<Message>) {
+        let i = Int(node)
+        inbox[i].append(input)
+        if !wakeScheduled[i] {
+            wakeScheduled[i] = true
+            schedule(at: max(busyUntil[i], now.nanoseconds), .wake(node: node))
+        }
+    }
+
+    /// Hands one input to the replica at `start`, charges its CPU cost, and carries out its effects.
+    func handle(node: Int32, input: PendingInput<Message>, at start: Int64) {
+        let i = Int(node)
+        let cpu = options.cpu
+        outbox.clear()
+        let size: Int
+        switch input {
+        case .peer(let from, let message):
+            size = Wire.frameSize(of: message)
+            replicas[i].receive(message, from: NodeID(Int(from)), now: Instant(nanoseconds: start), outbox: &outbox)
+        case .request(let request):
+            size = Wire.frameSize(of: request)
+            replicas[i].clientRequest(request, now: Instant(nanoseconds: start), outbox: &outbox)
+        }
+        let done = start + cpu.perMessage.nanoseconds + Int64(size) * cpu.perBytePicoseconds / 1000
+        busyUntil[i] = done
+        carryOut(node: node, at: done)
+        if inboxHead[i] < inbox[i].count, !wakeScheduled[i] {
+            wakeScheduled[i] = true
+            schedule(at: busyUntil[i], .wake(node: node))
+        }
+    }
+
+    /// Carries out the outbox of `node`, whose step finished at `time`. Sends depart one after another
+    /// as the node serialises them.
+    func carryOut(node: Int32, at time: Int64) {
+        let i = Int(node)
+        let cpu = options.cpu
+        var clock = time + cpu.cost(of: outbox.cryptoWork)
+        for effect in outbox.effects {
+            switch effect {
+            case .send(let message, let to):
+                clock += cpu.perSend.nanoseconds
+                send(message, from: node, to: to.rawValue, at: &clock)
+            case .broadcast(let message):
+                for j in 0 ..< Int32(cluster.replicaCount) where j != node {
+                    clock += cpu.perSend.nanoseconds
+                    send(message, from: node, to: j, at: &clock)
+                }
+            case .setTimer(let timer, let after):
+                let slot = i * Self.maximumTimers + Int(timer.rawValue)
+                timerGeneration[slot] &+= 1
+                schedule(at: clock + after.nanoseconds, .timer(node: node, timer, incarnation: incarnation[i], generation: timerGeneration[slot]))
+            case .cancelTimer(let timer):
+                timerGeneration[i * Self.maximumTimers + Int(timer.rawValue)] &+= 1
+            case .reply(let reply):
+                clock += cpu.perSend.nanoseconds
+                sendReply(reply, from: node, at: clock)
+            case .persist:
+                persistCount += 1
+                clock += cpu.perPersist.nanoseconds
+            case .applied(let position, let request, let executed):
+                if byzantine[i] == nil {
+                    safety.recordApplied(replica: NodeID(i), position: position, request: request, executed: executed, isSent: wasSent(request))
+                }
+            case .becameLeader(let epoch):
+                leadership.append((Instant(nanoseconds: clock), NodeID(i), epoch))
+                if epoch >= currentLeaderEpoch || currentLeader == nil {
+                    currentLeaderEpoch = epoch
+                    currentLeader = NodeID(i)
+                }
+                if clock >= windowStart.nanoseconds && clock < windowEnd.nanoseconds { leaderChangesInWindow += 1 }
+            case .rejected(let kind):
+                stats.rejected[kind] += 1
+            }
+        }
+        busyUntil[i] = max(busyUntil[i], clock)
+    }
+
+    func wasSent(_ request: ClientRequest) -> Bool {
+        let c = request.client.index
+        guard c < sentCommands.count, request.sequence >= 1, request.sequence <= UInt64(sentCommands[c].count) else {
+            return externalRequests.contains(request)
+        }
+        return sentCommands[c][Int(request.sequence - 1)] == request.command
+    }
+
+    /// Requests a test submitted directly (validity accepts them).
+    var externalRequests: Set<ClientRequest> = []
+
+    func inWindow(_ t: Int64) -> Bool { t >= windowStart.nanoseconds && t < windowEnd.nanoseconds }
+
+    func count(kind: Int, bytes: Int, at t: Int64) {
+        stats.totalSent &+= 1
+        if inWindow(t) {
+            stats.counts[kind] &+= 1
+            stats.bytes[kind] &+= bytes
+        }
+    }
+
+    /// One peer message leaves `from` for `to`: counted here, then subject to Byzantine tampering,
+    /// partitions, loss, bandwidth, latency, jitter, reordering and duplication.
+    func send(_ original: Message, from: Int32, to: Int32, at clock: inout Int64) {
+        var message = original
+        var departure = clock
+        if let behavior = byzantine[Int(from)] {
+            switch behavior {
+            case .silent: return
+            case .slow: departure += options.network.slowDelay.nanoseconds
+            case .corrupt: message = message.corrupted()
+            case .equivocate:
+                if to & 1 == 1, let other = message.equivocated(variant: 1) { message = other }
+            }
+        }
+        let size = Wire.frameSize(of: message)
+        count(kind: message.kind, bytes: size, at: clock)
+        guard linkOpen(Int(from), Int(to)) else { return }
+        if lossProbability > 0, random.chance(lossProbability) { return }
+        let link = Int(from) * cluster.replicaCount + Int(to)
+        let start = max(departure, linkFreeAt[link])
+        let transmit = Int64(size) * picosPerByteOnLink / 1000
+        linkFreeAt[link] = start + transmit
+        let arrival = start + transmit + propagationDelay()
+        schedule(at: arrival, .deliver(to: to, from: from, message))
+        if options.network.duplicateProbability > 0, random.chance(options.network.duplicateProbability) {
+            schedule(at: arrival + propagationDelay(), .deliver(to: to, from: from, message))
+        }
+    }
+
+    /// Latency + jitter + any latency burst, and the occasional reordering hold-back.
+    func propagationDelay() -> Int64 {
+        let net = options.network
+        var d = net.latency.nanoseconds + extraLatency
+        if net.jitter.nanoseconds > 0 { d += Int64(random.next(upperBound: UInt64(net.jitter.nanoseconds) + 1)) }
+        if net.reorderProbability > 0, random.chance(net.reorderProbability) {
+            d += Int64(random.next(upperBound: UInt64(max(net.reorderDelay.nanoseconds, 1))))
+        }
+        return d
+    }
+
+    func linkOpen(_ a: Int, _ b: Int) -> Bool {
+        if group[a] != group[b] { return false }
+        if anyLinkCut && linkCut[a * cluster.replicaCount + b] { return false }
+        return true
+    }
+
+    // MARK: - Inspection
+
+    public func replica(_ id: NodeID) -> R { replicas[id.index] }
+    public func isUp(_ id: NodeID) -> Bool { up[id.index] }
+    public func behavior(of id: NodeID) -> ByzantineBehavior? { byzantine[id.index] }
+    /// Replicas that are up and honest.
+    public var liveHonestReplicas: [NodeID] {
+        (0 ..< cluster.replicaCount).filter { up[$0] && byzantine[$0] == nil }.map { NodeID($0) }
+    }
+}
