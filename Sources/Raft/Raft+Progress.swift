@@ -1,0 +1,108 @@
+import ConsensusCore
+
+extension Raft {
+    /// What a leader knows about one follower (§5.3's nextIndex and matchIndex), plus the flow control
+    /// etcd-io/raft calls probe and replicate.
+    ///
+    /// - probe: the leader does not know where the follower's log diverges. It sends one AppendEntries
+    ///   and waits for the answer (or the next heartbeat) before sending again; each rejection moves
+    ///   `next` back (by a whole term at a time, using the follower's conflict hint).
+    /// - replicate: the follower accepted `next − 1`, so the leader streams entries without waiting,
+    ///   advancing `next` as it sends, with at most `Settings.inflightLimit` AppendEntries in flight.
+    ///   A rejection drops back to probe and resends from the new `next`.
+    struct Progress {
+        enum State { case probe, replicate }
+
+        /// The next log index to send (§5.3 nextIndex).
+        var next: UInt64 = 1
+        /// The highest index known to match the leader's log (§5.3 matchIndex).
+        var match: UInt64 = 0
+        var state = State.probe
+        /// probe: an AppendEntries is out and unanswered.
+        var probeSent = false
+        /// The follower answered since the last check-quorum round (thesis §6.2).
+        var recentActive = false
+        /// replicate: the last index of each AppendEntries in flight, oldest first.
+        var inflight: Inflights
+
+        init(limit: Int) { inflight = Inflights(limit: limit) }
+
+        /// Forget everything about the follower but where to start: what a new leader knows (§5.3).
+        mutating func reset(next: UInt64) {
+            self.next = next
+            match = 0
+            state = .probe
+            probeSent = false
+            recentActive = false
+            inflight.removeAll()
+        }
+
+        /// The follower rejected: resend from `next`, one message at a time until one is accepted.
+        mutating func becomeProbe(next: UInt64) {
+            self.next = next
+            state = .probe
+            probeSent = false
+            inflight.removeAll()
+        }
+
+        /// The follower accepted through `match`: stream from there.
+        mutating func becomeReplicate() {
+            next = match + 1
+            state = .replicate
+            probeSent = false
+            inflight.removeAll()
+        }
+    }
+
+    /// A bounded ring of the last log index of each AppendEntries in flight to one follower. An
+    /// acknowledgement through index m frees every message that ended at or before m. The storage
+    /// grows by doubling up to the limit and is then reused, so steady state allocates nothing.
+    struct Inflights {
+        let limit: Int
+        private var buffer: [UInt64] = []
+        private var head = 0
+        private(set) var count = 0
+
+        init(limit: Int) { self.limit = limit }
+
+        var isFull: Bool { count >= limit }
+
+        mutating func add(lastIndex: UInt64) {
+            precondition(count < limit, "in-flight window of \(limit) overflows")
+            if count == buffer.count { grow() }
+            var slot = head + count
+            if slot >= buffer.count { slot -= buffer.count }
+            buffer[slot] = lastIndex
+            count += 1
+        }
+
+        /// Frees the messages that ended at or before `index`.
+        mutating func free(through index: UInt64) {
+            while count > 0 && buffer[head] <= index {
+                head += 1
+                if head == buffer.count { head = 0 }
+                count -= 1
+            }
+            if count == 0 { head = 0 }
+        }
+
+        mutating func removeAll() {
+            head = 0
+            count = 0
+        }
+
+        private mutating func grow() {
+            let capacity = min(limit, max(8, buffer.count * 2))
+            var grown: [UInt64] = []
+            grown.reserveCapacity(capacity)
+            for i in 0 ..< count {
+                var slot = head + i
+                if slot >= buffer.count { slot -= buffer.count }
+                grown.append(buffer[slot])
+            }
+            grown.append(contentsOf: repeatElement(0, count: capacity - count))
+            buffer = grown
+            head = 0
+        }
+    }
+}
