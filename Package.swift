@@ -44,12 +44,12 @@ let package = Package(
         ]),
         .target(name: "Checker", dependencies: ["ConsensusCore"]),
         .target(name: "Harness", dependencies: [
-            "ConsensusCore", "Raft", "MultiPaxos", "PBFT", "Workload", "Simulation", "Checker",
+            "ConsensusCore", "Workload", "Simulation",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
         .target(name: "Report"),
         .executableTarget(name: "consensus-bench", dependencies: [
-            "Harness", "Report", "Checker",
+            "Harness", "Report",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),

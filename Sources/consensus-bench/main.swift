@@ -1,1 +1,1 @@
-print("consensus-bench")
+ConsensusBench.entry()

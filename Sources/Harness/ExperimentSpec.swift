@@ -1,0 +1,46 @@
+import ConsensusCore
+import Simulation
+import Workload
+
+/// One experiment point: which protocol, how big a cluster, what load, what faults, which shell.
+/// The CLI's `run` flags, a sweep's cross product and a YAML sweep file all produce these.
+public struct ExperimentSpec: Sendable, Equatable {
+    public var protocolName = "raft"
+    /// `sim` (the deterministic simulator). The TCP shells are not built yet.
+    public var shell = "sim"
+    /// Replicas; nil: the fewest that tolerate `faults` (2f+1, or 3f+1 for PBFT), or 3 / 4 when both are nil.
+    public var nodes: Int?
+    /// Faults to tolerate; nil: the most `nodes` allows.
+    public var faults: Int?
+    public var seed: UInt64 = 1
+    public var workload = WorkloadSpec()
+    /// Simulated time before the measurement window opens (elections, pipelines filling).
+    public var warmup: Interval = .milliseconds(500)
+    /// The window's length, unless `ops` is given.
+    public var duration: Interval = .seconds(2)
+    /// Close the window after this many completed operations instead of after `duration`.
+    public var ops: Int?
+    /// Give up on reaching `ops` after this much simulated time in the window.
+    public var opsTimeLimit: Interval = .seconds(120)
+    /// After the window: the quiet period in which clients finish, partitions heal and replicas converge.
+    public var quietPeriod: Interval = .seconds(1)
+    /// Requests per AppendEntries / accept / pre-prepare.
+    public var batch = 1
+    /// Log entries / slots / sequence numbers in flight.
+    public var pipeline = 1024
+    /// Multi-Paxos: `piggyback` or `explicit` commit messages.
+    public var paxosCommit = "piggyback"
+    /// PBFT: `mac`, `sig` or `none`.
+    public var auth = "mac"
+    /// PBFT: sequence numbers between checkpoints.
+    public var checkpointInterval = 128
+    public var network = NetworkModel()
+    public var cpu = CPUModel()
+    public var faultSchedule: [ScheduledFault] = []
+    /// Run a configuration the fault arithmetic forbids, or more Byzantine replicas than f, on purpose.
+    public var allowUnsafe = false
+    /// Check the history for linearizability (fills the `linearizable` column).
+    public var checkLinearizability = true
+
+    public init() {}
+}

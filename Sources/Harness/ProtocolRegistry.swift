@@ -1,0 +1,40 @@
+import ConsensusCore
+
+/// Every protocol the suite can run. Adding a protocol is one new module and one line here.
+public enum ProtocolRegistry {
+    public static let all: [ProtocolEntry] = [
+        // Protocol entries are added here as each module lands.
+    ]
+
+    public static var names: [String] { all.map(\.name) }
+
+    public static func entry(named name: String) throws -> ProtocolEntry {
+        if let e = all.first(where: { $0.name == name }) { return e }
+        throw ExperimentError("unknown protocol '\(name)' (known: \(names.joined(separator: ", ")))")
+    }
+}
+
+/// What the harness needs to know about one protocol, with the replica type erased behind closures so
+/// the simulator itself stays generic (and specialised) over the concrete replica.
+public struct ProtocolEntry: Sendable {
+    public let name: String
+    public let validate: @Sendable (ClusterConfig) -> String?
+    public let maximumFaults: @Sendable (Int) -> Int
+    /// The fewest replicas that tolerate f faults.
+    public let minimumReplicas: @Sendable (Int) -> Int
+    /// Runs one resolved experiment in the simulator.
+    public let simulate: @Sendable (ResolvedExperiment) throws -> RunResult
+
+    /// Builds the entry of replica type `R`, with `settings` mapping the spec's protocol options.
+    public static func of<R: Replica>(_ type: R.Type, minimumReplicas: @escaping @Sendable (Int) -> Int,
+                                      settings: @escaping @Sendable (ExperimentSpec) throws -> R.Settings) -> ProtocolEntry {
+        ProtocolEntry(
+            name: R.protocolName,
+            validate: { R.validate($0) },
+            maximumFaults: { R.maximumFaults(replicaCount: $0) },
+            minimumReplicas: minimumReplicas,
+            simulate: { resolved in
+                try Experiment.simulate(R.self, settings: try settings(resolved.spec), resolved: resolved)
+            })
+    }
+}

@@ -1,0 +1,74 @@
+import ConsensusCore
+import Simulation
+
+/// A spec with every default filled in and every rule checked: the cluster shape is decided and legal.
+public struct ResolvedExperiment: Sendable {
+    public var spec: ExperimentSpec
+    public var cluster: ClusterConfig
+    public var entry: ProtocolEntry
+
+    /// Checks `spec` and fills its defaults. Every error is one line a user can act on.
+    public init(_ spec: ExperimentSpec) throws {
+        var spec = spec
+        let entry = try ProtocolRegistry.entry(named: spec.protocolName)
+        guard spec.shell == "sim" else {
+            throw ExperimentError("shell '\(spec.shell)' is not available in this build (available: sim)")
+        }
+        if let n = spec.nodes, n < 1 { throw ExperimentError("--nodes must be at least 1 (got \(n))") }
+        if let f = spec.faults, f < 0 { throw ExperimentError("--faults must not be negative (got \(f))") }
+        if let n = spec.nodes, n > 1000 { throw ExperimentError("--nodes must be at most 1000 (got \(n))") }
+        let n = spec.nodes ?? entry.minimumReplicas(spec.faults ?? 1)
+        let f = spec.faults ?? entry.maximumFaults(n)
+        let cluster = ClusterConfig(replicaCount: n, faultTolerance: f)
+        if let problem = entry.validate(cluster), !spec.allowUnsafe {
+            throw ExperimentError(problem + " (use --allow-unsafe to run it anyway)")
+        }
+        spec.nodes = n
+        spec.faults = f
+        let w = spec.workload
+        guard w.clients >= 1 else { throw ExperimentError("--clients must be at least 1 (got \(w.clients))") }
+        guard w.keyCount >= 1 else { throw ExperimentError("--keys must be at least 1 (got \(w.keyCount))") }
+        guard (0 ... 1).contains(w.readRatio) else { throw ExperimentError("--read-ratio must be between 0 and 1 (got \(w.readRatio))") }
+        guard (0 ... 1).contains(w.casRatio) else { throw ExperimentError("--cas-ratio must be between 0 and 1 (got \(w.casRatio))") }
+        guard w.valueSize >= 8, w.valueSize <= 1 << 20 else { throw ExperimentError("--value-size must be between 8 and 1048576 bytes (got \(w.valueSize))") }
+        if let rate = w.ratePerSecond, !(rate > 0 && rate.isFinite) { throw ExperimentError("--rate must be a positive number of operations per second") }
+        guard spec.duration.nanoseconds > 0 else { throw ExperimentError("--duration must be positive") }
+        if let ops = spec.ops, ops < 1 { throw ExperimentError("--ops must be at least 1 (got \(ops))") }
+        guard spec.batch >= 1 else { throw ExperimentError("--batch must be at least 1 (got \(spec.batch))") }
+        guard spec.pipeline >= 1 else { throw ExperimentError("--pipeline must be at least 1 (got \(spec.pipeline))") }
+        guard ["piggyback", "explicit"].contains(spec.paxosCommit) else {
+            throw ExperimentError("--paxos-commit must be piggyback or explicit (got '\(spec.paxosCommit)')")
+        }
+        guard ["mac", "sig", "none"].contains(spec.auth) else { throw ExperimentError("--auth must be mac, sig or none (got '\(spec.auth)')") }
+        guard spec.checkpointInterval >= 1 else { throw ExperimentError("--checkpoint-interval must be at least 1") }
+        var byzantine = Set<NodeID>()
+        for scheduled in spec.faultSchedule {
+            switch scheduled.fault {
+            case .crash(.node(let id)), .restart(.node(let id)):
+                guard id.index < n else { throw ExperimentError("fault '\(scheduled.fault)' names replica \(id.rawValue), but replicas are 0...\(n - 1)") }
+            case .partition(let groups):
+                for id in groups.joined() where id.index >= n {
+                    throw ExperimentError("partition names replica \(id.rawValue), but replicas are 0...\(n - 1)")
+                }
+            case .cutLink(let a, let b):
+                guard a.index < n, b.index < n else { throw ExperimentError("fault '\(scheduled.fault)' names a replica beyond 0...\(n - 1)") }
+            case .byzantine(let id, _):
+                guard id.index < n else { throw ExperimentError("--byzantine names replica \(id.rawValue), but replicas are 0...\(n - 1)") }
+                byzantine.insert(id)
+            case .loss(let p):
+                guard (0 ... 1).contains(p) else { throw ExperimentError("loss must be between 0 and 1 (got \(p))") }
+            default:
+                break
+            }
+        }
+        if byzantine.count > f, !spec.allowUnsafe {
+            throw ExperimentError("\(byzantine.count) Byzantine replicas exceed f=\(f) (use --allow-unsafe to see what breaks)")
+        }
+        self.spec = spec
+        self.cluster = cluster
+        self.entry = entry
+    }
+
+    /// Runs it in the simulator.
+    public func run() throws -> RunResult { try entry.simulate(self) }
+}

@@ -1,0 +1,55 @@
+import ConsensusCore
+import Workload
+
+/// Everything one experiment point measured. Deterministic for a simulated run: two runs with the same
+/// spec and seed produce equal results (wall-clock figures live in `RunPerformance`, outside).
+public struct RunResult: Sendable {
+    /// The resolved spec (nodes and faults filled in).
+    public var spec: ExperimentSpec
+    /// Operations completed inside the measurement window.
+    public var ops: Int
+    /// The window's length in (simulated) seconds.
+    public var windowSeconds: Double
+    public var throughputOpsPerSecond: Double
+    public var latency: LatencySummary
+    /// (percentile, microseconds) points of the latency distribution, for a CDF.
+    public var latencyDistribution: [(percentile: Double, micros: Double)]
+    /// Message kinds (the protocol's, then `request`, `reply`) with counts and bytes inside the window.
+    public var messageKinds: [String]
+    public var messageCounts: [Int]
+    public var messageBytes: [Int]
+    /// Messages replicas dropped because their authenticator did not verify, by kind.
+    public var rejectedCounts: [Int]
+    public var messagesPerOp: Double
+    public var bytesPerOp: Double
+    public var leaderChanges: Int
+    /// The longest stretch inside the window with no operation completing, in milliseconds.
+    public var longestStallMillis: Double
+    /// Per second of the window: operations completed and their p99 latency.
+    public var timeseries: [(second: Int, completedOps: Int, p99Micros: Double)]
+    /// `true`, `false`, `undecided` or `unchecked`.
+    public var linearizable: String
+    /// Why the checker said false or undecided.
+    public var linearizabilityDetail: String?
+    /// Safety invariants that failed (agreement, validity, at-most-once, convergence).
+    public var violations: [String]
+    /// Every client operation of the run, window or not.
+    public var history: [OperationRecord]
+    /// Faults as they were injected, with when.
+    public var faultLog: [String]
+    /// Simulator work, for the speed figures in the manifest.
+    public var eventsProcessed: Int
+    public var messagesSimulated: Int
+
+    public var isSafe: Bool { violations.isEmpty && linearizable != "false" }
+}
+
+/// Client latency percentiles in microseconds.
+public struct LatencySummary: Sendable, Equatable {
+    public var p50: Double
+    public var p90: Double
+    public var p99: Double
+    public var p999: Double
+    public var max: Double
+    public static let zero = LatencySummary(p50: 0, p90: 0, p99: 0, p999: 0, max: 0)
+}

@@ -1,0 +1,130 @@
+import ArgumentParser
+import ConsensusCore
+import Harness
+import Simulation
+import Workload
+
+/// The flags that describe one experiment, shared by `run` and `sweep` (a sweep takes lists for some).
+struct ExperimentOptions: ParsableArguments {
+    @Option(help: "Clients sending operations (closed loop: one outstanding each; open loop: the session pool).")
+    var clients: Int = 16
+    @Option(help: "Simulated length of the measurement window, e.g. 2s, 500ms.")
+    var duration: String = "2s"
+    @Option(help: "End the window after this many completed operations instead of after --duration.")
+    var ops: Int?
+    @Option(help: "Simulated time before the measurement window opens.")
+    var warmup: String = "500ms"
+    @Option(help: "Open-loop arrival rate in operations per second (default: closed loop).")
+    var rate: Double?
+    @Option(help: "Size of the key space.")
+    var keys: Int = 1000
+    @Option(name: .customLong("key-distribution"), help: "uniform, zipfian or zipfian:S.")
+    var keyDistribution: String = "uniform"
+    @Option(name: .customLong("read-ratio"), help: "Fraction of operations that are gets.")
+    var readRatio: Double = 0.5
+    @Option(name: .customLong("cas-ratio"), help: "Fraction of writes that are compare-and-swap.")
+    var casRatio: Double = 0.0
+    @Option(name: .customLong("value-size"), help: "Bytes per value on the wire (at least 8).")
+    var valueSize: Int = 16
+    @Option(help: "Client request timeout before a retry, e.g. 500ms.")
+    var timeout: String = "500ms"
+    @Option(help: "Requests per AppendEntries / accept / pre-prepare (1: counts are per operation).")
+    var batch: Int = 1
+    @Option(help: "Entries / slots / sequence numbers in flight.")
+    var pipeline: Int = 1024
+    @Option(name: .customLong("paxos-commit"), help: "Multi-Paxos learning: piggyback or explicit.")
+    var paxosCommit: String = "piggyback"
+    @Option(help: "PBFT authentication: mac, sig or none.")
+    var auth: String = "mac"
+    @Option(name: .customLong("checkpoint-interval"), help: "PBFT sequence numbers between checkpoints.")
+    var checkpointInterval: Int = 128
+    @Option(help: "Seed of every random choice in the run.")
+    var seed: UInt64 = 1
+    @Option(name: .customLong("link-latency"), help: "One-way link latency, e.g. 200us.")
+    var linkLatency: String = "200us"
+    @Option(help: "Uniform extra one-way delay in [0, jitter].")
+    var jitter: String = "20us"
+    @Option(help: "Per-link bandwidth in bytes per second.")
+    var bandwidth: Double = 1.25e9
+    @Option(help: "Probability that a message is lost.")
+    var loss: Double = 0
+    @Option(help: "Probability that a message is delivered twice.")
+    var duplicate: Double = 0
+    @Option(help: "Probability that a message is held back so later ones overtake it.")
+    var reorder: Double = 0
+    @Option(name: .customLong("cpu-per-message"), help: "Simulated CPU time to handle one message, e.g. 2us.")
+    var cpuPerMessage: String = "2us"
+    @Option(parsing: .singleValue, help: "Crash a replica: leader@2s or 3@2s (repeatable).")
+    var crash: [String] = []
+    @Option(parsing: .singleValue, help: "Restart a crashed replica from its persisted state: 3@4s or leader@4s (repeatable).")
+    var restart: [String] = []
+    @Option(parsing: .singleValue, help: "Partition the replicas: 0,1|2,3,4@2s (repeatable).")
+    var partition: [String] = []
+    @Option(parsing: .singleValue, help: "Heal every partition at a time: 4s (repeatable).")
+    var heal: [String] = []
+    @Option(parsing: .singleValue, help: "Make a replica Byzantine: 2:silent, 1:equivocate@1s (silent|equivocate|corrupt|slow).")
+    var byzantine: [String] = []
+    @Flag(name: .customLong("allow-unsafe"), help: "Run a configuration the fault arithmetic forbids, to see what breaks.")
+    var allowUnsafe = false
+    @Flag(name: .customLong("no-check"), help: "Skip the linearizability check (the column says unchecked).")
+    var noCheck = false
+
+    /// The spec these flags describe, for one protocol / size / fault count.
+    func spec(protocolName: String, nodes: Int?, faults: Int?, clients: Int? = nil, batch: Int? = nil, seed: UInt64? = nil) throws -> ExperimentSpec {
+        var s = ExperimentSpec()
+        s.protocolName = protocolName
+        s.nodes = nodes
+        s.faults = faults
+        s.seed = seed ?? self.seed
+        s.duration = try interval(duration, flag: "--duration")
+        s.warmup = try interval(warmup, flag: "--warmup")
+        s.ops = ops
+        s.batch = batch ?? self.batch
+        s.pipeline = pipeline
+        s.paxosCommit = paxosCommit
+        s.auth = auth
+        s.checkpointInterval = checkpointInterval
+        s.allowUnsafe = allowUnsafe
+        s.checkLinearizability = !noCheck
+        var w = WorkloadSpec()
+        w.clients = clients ?? self.clients
+        w.ratePerSecond = rate
+        w.keyCount = keys
+        guard let distribution = WorkloadSpec.KeyDistribution(parsing: keyDistribution) else {
+            throw ExperimentError("--key-distribution must be uniform, zipfian or zipfian:S (got '\(keyDistribution)')")
+        }
+        w.keyDistribution = distribution
+        w.readRatio = readRatio
+        w.casRatio = casRatio
+        w.valueSize = valueSize
+        w.requestTimeout = try interval(timeout, flag: "--timeout")
+        s.workload = w
+        var net = NetworkModel()
+        net.latency = try interval(linkLatency, flag: "--link-latency")
+        net.jitter = try interval(jitter, flag: "--jitter")
+        guard bandwidth > 0, bandwidth.isFinite else { throw ExperimentError("--bandwidth must be a positive number of bytes per second") }
+        net.bandwidthBytesPerSecond = bandwidth
+        for (name, p) in [("--loss", loss), ("--duplicate", duplicate), ("--reorder", reorder)] where !(0 ... 1).contains(p) {
+            throw ExperimentError("\(name) must be a probability between 0 and 1 (got \(p))")
+        }
+        net.lossProbability = loss
+        net.duplicateProbability = duplicate
+        net.reorderProbability = reorder
+        s.network = net
+        s.cpu.perMessage = try interval(cpuPerMessage, flag: "--cpu-per-message")
+        var faults: [ScheduledFault] = []
+        faults += try crash.map(FaultParsing.crash)
+        faults += try restart.map(FaultParsing.restart)
+        faults += try partition.map(FaultParsing.partition)
+        faults += try heal.map(FaultParsing.heal)
+        faults += try byzantine.map(FaultParsing.byzantine)
+        s.faultSchedule = faults.sorted { $0.at < $1.at }
+        return s
+    }
+
+    func interval(_ text: String, flag: String) throws -> Interval {
+        if text.hasPrefix("-") { throw ExperimentError("\(flag) must not be negative (got '\(text)')") }
+        guard let i = Interval(parsing: text) else { throw ExperimentError("\(flag) '\(text)' is not a duration (examples: 2s, 500ms, 200us)") }
+        return i
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import Harness
+import Report
+
+/// The CSV files of a run or a sweep, written as each point completes: every file gets its point's rows
+/// in one write, flushed at once, and runs.csv last, so an interrupted sweep leaves valid CSV in which
+/// every row of runs.csv has its details in the other files.
+final class ResultFiles {
+    static let runColumns = [
+        "point", "protocol", "shell", "nodes", "faults", "clients", "seed", "ops", "duration_s",
+        "throughput_ops_s", "latency_p50_us", "latency_p90_us", "latency_p99_us", "latency_p999_us", "latency_max_us",
+        "messages_per_op", "bytes_per_op", "leader_changes", "linearizable",
+        "batch", "pipeline", "load", "rate_ops_s", "keys", "key_distribution", "read_ratio", "cas_ratio", "value_size",
+        "paxos_commit", "auth", "checkpoint_interval", "link_latency_us", "faults_injected", "longest_stall_ms",
+        "violations", "rejected_messages",
+    ]
+
+    let directory: String
+    private let runs: FileHandle
+    private let messages: FileHandle
+    private let latency: FileHandle
+    private let timeseries: FileHandle
+
+    init(directory: String) throws {
+        self.directory = directory
+        let fm = FileManager.default
+        do {
+            try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw ExperimentError("cannot create output folder '\(directory)': \(error.localizedDescription)")
+        }
+        func open(_ name: String, header: [String]) throws -> FileHandle {
+            let path = directory + "/" + name
+            guard fm.createFile(atPath: path, contents: Data(CSVWriter.line(header).utf8)),
+                  let handle = FileHandle(forWritingAtPath: path) else {
+                throw ExperimentError("cannot write '\(path)'")
+            }
+            handle.seekToEndOfFile()
+            return handle
+        }
+        messages = try open("messages.csv", header: ["point", "type", "count", "bytes"])
+        latency = try open("latency.csv", header: ["point", "percentile", "latency_us"])
+        timeseries = try open("timeseries.csv", header: ["point", "second", "completed_ops", "p99_us"])
+        runs = try open("runs.csv", header: Self.runColumns)
+    }
+
+    deinit {
+        try? runs.close(); try? messages.close(); try? latency.close(); try? timeseries.close()
+    }
+
+    /// Appends one point's rows to every file.
+    func append(_ r: RunResult, point: Int) {
+        let p = String(point)
+        var text = ""
+        for (i, kind) in r.messageKinds.enumerated() where r.messageCounts[i] > 0 {
+            text += CSVWriter.line([p, kind, String(r.messageCounts[i]), String(r.messageBytes[i])])
+        }
+        write(text, to: messages)
+        text = ""
+        for (percentile, micros) in r.latencyDistribution {
+            text += CSVWriter.line([p, formatDecimal(percentile, places: 2), formatDecimal(micros, places: 1)])
+        }
+        write(text, to: latency)
+        text = ""
+        for s in r.timeseries {
+            text += CSVWriter.line([p, String(s.second), String(s.completedOps), formatDecimal(s.p99Micros, places: 1)])
+        }
+        write(text, to: timeseries)
+        write(CSVWriter.line(Self.runRow(r, point: point)), to: runs)
+    }
+
+    private func write(_ text: String, to handle: FileHandle) {
+        guard !text.isEmpty else { return }
+        handle.write(Data(text.utf8))
+        try? handle.synchronize()
+    }
+
+    static func runRow(_ r: RunResult, point: Int) -> [String] {
+        let s = r.spec
+        let w = s.workload
+        let faults = s.faultSchedule.map { "\($0.fault)@\($0.at)" }.joined(separator: ";")
+        return [
+            String(point), s.protocolName, s.shell, String(s.nodes ?? 0), String(s.faults ?? 0), String(w.clients), String(s.seed),
+            String(r.ops), formatDecimal(r.windowSeconds, places: 6),
+            formatDecimal(r.throughputOpsPerSecond, places: 1),
+            formatDecimal(r.latency.p50, places: 1), formatDecimal(r.latency.p90, places: 1), formatDecimal(r.latency.p99, places: 1),
+            formatDecimal(r.latency.p999, places: 1), formatDecimal(r.latency.max, places: 1),
+            formatDecimal(r.messagesPerOp, places: 4), formatDecimal(r.bytesPerOp, places: 2),
+            String(r.leaderChanges), r.linearizable,
+            String(s.batch), String(s.pipeline), w.ratePerSecond == nil ? "closed" : "open",
+            w.ratePerSecond.map { formatDecimal($0, places: 1) } ?? "", String(w.keyCount), w.keyDistribution.description,
+            formatDecimal(w.readRatio, places: 3), formatDecimal(w.casRatio, places: 3), String(w.valueSize),
+            s.protocolName == "multipaxos" ? s.paxosCommit : "", s.protocolName == "pbft" ? s.auth : "",
+            s.protocolName == "pbft" ? String(s.checkpointInterval) : "",
+            formatDecimal(Double(s.network.latency.nanoseconds) / 1000, places: 1), faults,
+            formatDecimal(r.longestStallMillis, places: 3), String(r.violations.count), String(r.rejectedCounts.reduce(0, +)),
+        ]
+    }
+}

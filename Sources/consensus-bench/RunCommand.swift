@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import Harness
+import Logging
+
+/// `consensus-bench run`: one experiment point, its CSV files and a one-screen summary.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run one cluster under load in the simulator and write its CSV files.")
+
+    @Option(name: .customLong("protocol"), help: "raft, multipaxos or pbft.")
+    var protocolName: String = "raft"
+    @Option(help: "Replicas (default: the fewest that tolerate --faults).")
+    var nodes: Int?
+    @Option(help: "Faults the cluster must tolerate (default: the most --nodes allows).")
+    var faults: Int?
+    @Option(help: "Shell: sim.")
+    var shell: String = "sim"
+    @Option(help: "Output folder (default: results/run-<UTC date-time>).")
+    var out: String?
+    @Flag(help: "Also write history.jsonl, one line per client operation.")
+    var history = false
+    @OptionGroup var experiment: ExperimentOptions
+
+    func run() throws {
+        var spec = try experiment.spec(protocolName: protocolName, nodes: nodes, faults: faults)
+        spec.shell = shell
+        let resolved = try ResolvedExperiment(spec)
+        let directory = out ?? "results/run-" + Timestamp.compactUTC()
+        let files = try ResultFiles(directory: directory)
+        var manifest = Manifest()
+        let started = Date()
+        let result = try resolved.run()
+        let wall = Date().timeIntervalSince(started)
+        files.append(result, point: 0)
+        if history { try HistoryFile.write(result, to: directory + "/history.jsonl") }
+        manifest.add(point: 0, result: result, wallSeconds: wall)
+        manifest.write(to: directory)
+        print(Summary.text(result))
+        print("simulated \(result.messagesSimulated) messages, \(result.eventsProcessed) events in \(formatSeconds(wall)) s wall (\(Int(Double(result.messagesSimulated) / max(wall, 1e-9))) messages/s)")
+        print("wrote \(directory)/")
+        if !result.isSafe { throw ExitCode(3) }
+    }
+}
+
+func formatSeconds(_ s: Double) -> String {
+    let ms = Int((s * 1000).rounded())
+    return "\(ms / 1000).\(String(ms % 1000).leftPadded(to: 3))"
+}
+
+extension String {
+    func leftPadded(to width: Int, with pad: Character = "0") -> String {
+        count >= width ? self : String(repeating: pad, count: width - count) + self
+    }
+}
+
+enum Timestamp {
+    /// `20261127T031500Z`: sortable, and safe in a folder name.
+    static func compactUTC(_ date: Date = Date()) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        func two(_ v: Int?) -> String { String(v ?? 0).leftPadded(to: 2) }
+        return "\(c.year ?? 0)\(two(c.month))\(two(c.day))T\(two(c.hour))\(two(c.minute))\(two(c.second))Z"
+    }
+}
