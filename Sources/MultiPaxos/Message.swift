@@ -1,0 +1,58 @@
+import ConsensusCore
+
+extension MultiPaxos {
+    /// Every message Multi-Paxos replicas exchange, with the papers' names. "Chosen up to" `c` always
+    /// means: every slot below `c` is chosen (the sender's first unchosen slot).
+    public enum Message: TamperableMessage, Hashable {
+        /// Phase 1a (Paxos Made Simple §2.2; PMMC's `p1a`), once for every slot from `fromSlot` on.
+        case prepare(ballot: Ballot, fromSlot: UInt64)
+        /// Phase 1b: the acceptor promises `ballot` and reports what it accepted from
+        /// `max(fromSlot, chosenUpTo)` on; slots below its `chosenUpTo` it knows chosen (the new leader
+        /// fetches those with CatchUpRequest if it lacks them). Rare, so it may carry an array.
+        case promise(ballot: Ballot, chosenUpTo: UInt64, accepted: [PromiseEntry])
+        /// Phase 2a for one slot, carrying the leader's chosen-up-to index (the piggybacked commit).
+        case accept(ballot: Ballot, slot: UInt64, chosenUpTo: UInt64, value: SlotValue)
+        /// Phase 2b: the acceptor accepted `slot` under `ballot`.
+        case accepted(ballot: Ballot, slot: UInt64)
+        /// `Settings.commitMode == .explicit`: `slot` was chosen with the value proposed under `ballot`.
+        case commit(ballot: Ballot, slot: UInt64)
+        /// The receiver refused `rejected` (a Prepare, Accept or heartbeat) because it promised `promised`.
+        case nack(promised: Ballot, rejected: Ballot)
+        /// Leader → all: "I lead under `ballot`"; feeds the failure detectors and carries the chosen index.
+        case heartbeat(ballot: Ballot, chosenUpTo: UInt64)
+        /// A replica missing chosen slots asks for them, from `fromSlot` on.
+        case catchUpRequest(fromSlot: UInt64)
+        /// Chosen values of slots `firstSlot ..< firstSlot + values.count` (a chunk), and the sender's
+        /// own chosen-up-to index, so the receiver knows whether to ask for more.
+        case catchUp(firstSlot: UInt64, values: [SlotValue], chosenUpTo: UInt64)
+
+        public static let kindNames = [
+            "Prepare", "Promise", "Accept", "Accepted", "Commit", "Nack", "Heartbeat", "CatchUpRequest", "CatchUp",
+        ]
+
+        @inlinable public var kind: Int {
+            switch self {
+            case .prepare: return 0
+            case .promise: return 1
+            case .accept: return 2
+            case .accepted: return 3
+            case .commit: return 4
+            case .nack: return 5
+            case .heartbeat: return 6
+            case .catchUpRequest: return 7
+            case .catchUp: return 8
+            }
+        }
+
+        /// The ballot a message speaks for, if any (used to keep the highest round seen).
+        var ballot: Ballot? {
+            switch self {
+            case .prepare(let b, _), .promise(let b, _, _), .accept(let b, _, _, _), .accepted(let b, _),
+                 .commit(let b, _), .heartbeat(let b, _):
+                return b
+            case .nack(let promised, _): return promised
+            case .catchUpRequest, .catchUp: return nil
+            }
+        }
+    }
+}

@@ -1,0 +1,223 @@
+import ConsensusCore
+
+extension MultiPaxos {
+    /// What a replica is doing as a proposer.
+    public enum Role: Sendable, Equatable {
+        /// Acceptor and learner only; it redirects clients and watches the leader's heartbeats.
+        case follower
+        /// Running phase 1 under its own ballot (PMMC's scout).
+        case candidate
+        /// Phase 1 succeeded: it proposes in phase 2 for every slot from its first unchosen one.
+        case leader
+    }
+
+    /// One Multi-Paxos replica: proposer, acceptor and learner in one (PMMC §3), as a pure state
+    /// machine on the `ConsensusCore.Replica` contract.
+    ///
+    /// Applied positions: every request of a slot is applied at its own position, counted densely
+    /// across the log (a no-op counts one). With `maxBatch == 1` the position is the slot number; with
+    /// batches it is the slot's first position plus the request's index in the batch. Every replica
+    /// applies the same slots in the same order, so the same position names the same request everywhere.
+    public final class Replica: ConsensusCore.Replica {
+        public typealias Message = MultiPaxos.Message
+        public typealias Settings = MultiPaxos.Settings
+        public typealias DurableState = MultiPaxos.DurableState
+        public typealias Ballot = MultiPaxos.Ballot
+
+        // MARK: - The protocol's statics
+
+        public static let protocolName = "multipaxos"
+
+        public static func validate(_ cluster: ClusterConfig) -> String? {
+            let n = cluster.replicaCount, f = cluster.faultTolerance
+            if n < 1 { return "multipaxos needs at least one replica (got n=\(n))" }
+            if f < 0 { return "multipaxos needs f ≥ 0 (got f=\(f))" }
+            if n < 2 * f + 1 { return "multipaxos needs n ≥ 2f+1 replicas (got n=\(n), f=\(f))" }
+            return nil
+        }
+
+        public static func maximumFaults(replicaCount: Int) -> Int { max(0, (replicaCount - 1) / 2) }
+
+        /// One reply from the leader; on a timeout a client tries the next replica (which redirects it).
+        public static func clientContract(cluster: ClusterConfig, settings: Settings) -> ClientContract {
+            ClientContract(matchingRepliesNeeded: 1, retryToAll: false,
+                           initialTarget: settings.initialProposers.max() ?? NodeID(0))
+        }
+
+        static let heartbeatTimer = TimerID(0)
+        static let electionTimer = TimerID(1)
+        /// Accepts and catch-ups further than this past the first unchosen slot are ignored: a bound on
+        /// what one message can make the log allocate. (Staying silent is always safe for an acceptor.)
+        static let slotLeadLimit: UInt64 = 1 << 22
+        /// Most stalled slots the leader re-sends per heartbeat.
+        static let resendBudget = 256
+        /// Most bytes of values in one CatchUp message.
+        static let catchUpByteLimit = 1 << 20
+
+        // MARK: - Identity
+
+        public let id: NodeID
+        public let cluster: ClusterConfig
+        public let settings: Settings
+        var random: DeterministicRandom
+        let majority: Int
+        let maxInflight: UInt64
+        let maxBatch: Int
+
+        // MARK: - Acceptor (durable) and learner
+
+        /// Promised ballot and the log (accepted values, chosen marks): what survives a crash.
+        var durable = DurableState()
+        /// Every slot below this is chosen and applied.
+        public internal(set) var firstUnchosenSlot: UInt64 = 0
+        /// The position the next applied request gets.
+        var nextPosition: UInt64 = 0
+        public internal(set) var stateMachine = KVStateMachine()
+        /// The highest chosen-up-to index any leader or catch-up reported.
+        var knownChosenUpTo: UInt64 = 0
+        /// The chosen-up-to index of the previous heartbeat: still below it a heartbeat later means lagging.
+        var lagMark: UInt64 = 0
+        /// No new CatchUpRequest before this (one outstanding at a time, re-asked after two heartbeats).
+        var catchUpAllowedAt: Instant = .zero
+
+        // MARK: - Proposer
+
+        public internal(set) var role: Role = .follower
+        /// The proposer's ballot: the one it leads or campaigns under, or last did.
+        public internal(set) var ballot: Ballot = .zero
+        /// Who this replica believes leads (what a redirect names).
+        public internal(set) var leaderHint: NodeID?
+        var highestRoundSeen: UInt64 = 0
+        var phase1: Phase1?
+        /// The next slot the leader proposes in.
+        var nextSlot: UInt64 = 0
+        /// Slots below this (from the first unchosen one) are re-proposed with what phase 1 found.
+        var recoveryEnd: UInt64 = 0
+        var recovered: [UInt64: PromiseEntry] = [:]
+        var votes: VoteWindow
+        var pending = RequestQueue()
+        /// The request each client waits on at this replica, so the leader answers it once applied.
+        var awaiting: [ClientID: Awaiting] = [:]
+        /// `nextSlot` at the previous heartbeat: slots below it still unchosen have stalled.
+        var stallMark: UInt64 = 0
+
+        // MARK: - Failure detector
+
+        var lastLeaderContact: Instant = .zero
+        var backoffUntil: Instant = .zero
+        var electionTimeout: Interval = .zero
+
+        struct Awaiting {
+            var sequence: UInt64
+            /// The ballot it was queued under: a retry under a later ballot is proposed again.
+            var ballot: Ballot
+            var answered: Bool
+        }
+
+        public init(id: NodeID, cluster: ClusterConfig, settings: Settings, random: DeterministicRandom) {
+            precondition(cluster.replicas.contains(id.index), "replica \(id) outside a cluster of \(cluster.replicaCount)")
+            self.id = id
+            self.cluster = cluster
+            self.settings = settings
+            self.random = random
+            majority = cluster.majority
+            maxInflight = UInt64(max(1, settings.maxInflight))
+            maxBatch = max(1, settings.maxBatch)
+            votes = VoteWindow(capacity: Int(maxInflight), replicaCount: cluster.replicaCount)
+            awaiting.reserveCapacity(64)
+        }
+
+        // MARK: - Inputs
+
+        public func start(durable restored: DurableState?, now: Instant, outbox: inout Outbox<Message>) {
+            if let restored {
+                durable = restored
+                rebuildStateMachine()
+            }
+            highestRoundSeen = max(highestRoundSeen, durable.promised.round)
+            lastLeaderContact = now
+            electionTimeout = drawElectionTimeout()
+            if restored == nil && settings.initialProposers.contains(id) {
+                campaign(now: now, outbox: &outbox)
+            } else {
+                outbox.setTimer(Self.electionTimer, after: electionTimeout)
+            }
+        }
+
+        public func receive(_ message: Message, from sender: NodeID, now: Instant, outbox: inout Outbox<Message>) {
+            guard sender != id, cluster.replicas.contains(sender.index) else { return }
+            if let b = message.ballot {
+                guard cluster.replicas.contains(b.node.index) else { return }
+                if b.round > highestRoundSeen { highestRoundSeen = b.round }
+            }
+            switch message {
+            case .prepare(let b, let fromSlot):
+                onPrepare(b, fromSlot: fromSlot, from: sender, now: now, outbox: &outbox)
+            case .promise(let b, let chosenUpTo, let entries):
+                onPromise(b, chosenUpTo: chosenUpTo, entries: entries, from: sender, now: now, outbox: &outbox)
+            case .accept(let b, let slot, let chosenUpTo, let value):
+                onAccept(b, slot: slot, chosenUpTo: chosenUpTo, value: value, from: sender, now: now, outbox: &outbox)
+            case .accepted(let b, let slot):
+                onAccepted(b, slot: slot, from: sender, outbox: &outbox)
+            case .commit(let b, let slot):
+                onCommit(b, slot: slot, now: now, outbox: &outbox)
+            case .nack(let promised, let rejected):
+                onNack(promised: promised, rejected: rejected, now: now, outbox: &outbox)
+            case .heartbeat(let b, let chosenUpTo):
+                onHeartbeat(b, chosenUpTo: chosenUpTo, from: sender, now: now, outbox: &outbox)
+            case .catchUpRequest(let fromSlot):
+                onCatchUpRequest(fromSlot: fromSlot, from: sender, outbox: &outbox)
+            case .catchUp(let firstSlot, let values, let chosenUpTo):
+                onCatchUp(firstSlot: firstSlot, values: values, chosenUpTo: chosenUpTo, from: sender, now: now, outbox: &outbox)
+            }
+        }
+
+        public func timerFired(_ timer: TimerID, now: Instant, outbox: inout Outbox<Message>) {
+            switch timer {
+            case Self.heartbeatTimer: onHeartbeatTimer(now: now, outbox: &outbox)
+            case Self.electionTimer: onElectionTimer(now: now, outbox: &outbox)
+            default: return
+            }
+        }
+
+        public var durableState: DurableState { durable }
+
+        // MARK: - Introspection (read-only, for tests and tools)
+
+        public var isLeader: Bool { role == .leader }
+        public var promised: Ballot { durable.promised }
+        /// The whole log: accepted (ballot, value) and chosen mark per slot.
+        public var log: [LogSlot] { durable.log }
+
+        /// The value chosen for `slot`, if this replica knows it.
+        public func chosenValue(at slot: UInt64) -> SlotValue? {
+            guard slot < UInt64(durable.log.count), durable.log[Int(slot)].chosen else { return nil }
+            return durable.log[Int(slot)].value
+        }
+
+        /// What this replica's acceptor accepted for `slot`, if anything.
+        public func accepted(at slot: UInt64) -> (ballot: Ballot, value: SlotValue)? {
+            guard slot < UInt64(durable.log.count), let v = durable.log[Int(slot)].value else { return nil }
+            return (durable.log[Int(slot)].ballot, v)
+        }
+
+        /// The chosen (and applied) prefix of the log, slot by slot.
+        public var chosenSequence: [SlotValue] {
+            durable.log.prefix(Int(firstUnchosenSlot)).compactMap(\.value)
+        }
+
+        // MARK: - Helpers shared by the roles
+
+        func drawElectionTimeout() -> Interval {
+            random.interval(settings.electionTimeoutMin, settings.electionTimeoutMax)
+        }
+
+        /// Grows the log so `slot` exists (callers bound `slot` first).
+        @inline(__always) func ensureLog(_ slot: UInt64) {
+            let needed = Int(slot) + 1
+            if durable.log.count < needed {
+                durable.log.append(contentsOf: repeatElement(LogSlot.empty, count: needed - durable.log.count))
+            }
+        }
+    }
+}
