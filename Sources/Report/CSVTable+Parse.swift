@@ -30,6 +30,7 @@ extension CSVTable {
             }
         }
         var rows: [[String]] = []
+        var lines: [Int] = []
         while let record = try parser.nextRecord() {
             guard record.fields.count == header.count else {
                 let found = record.fields.count == 1 && record.fields[0].isEmpty
@@ -37,8 +38,11 @@ extension CSVTable {
                 throw CSVError(line: record.line, reason: "\(found), the header has \(header.count)")
             }
             rows.append(record.fields)
+            lines.append(record.line)
         }
-        return CSVTable(header: header, rows: rows)
+        var table = CSVTable(header: header, rows: rows)
+        table.rowLines = lines
+        return table
     }
 
     /// Reads and parses a CSV file; errors name the file by its last path component.

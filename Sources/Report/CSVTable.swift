@@ -7,12 +7,26 @@
 public struct CSVTable: Sendable, Equatable {
     public var header: [String]
     public var rows: [[String]]
+    /// For a parsed table, the text line each row starts on (quoted fields may span lines).
+    var rowLines: [Int]?
 
     public init(header: [String], rows: [[String]] = []) {
         precondition(rows.allSatisfy { $0.count == header.count },
                      "CSVTable: every row must have the header's \(header.count) fields")
         self.header = header
         self.rows = rows
+    }
+
+    /// Tables are equal when their header and rows are; where they were read from does not count.
+    public static func == (lhs: CSVTable, rhs: CSVTable) -> Bool {
+        lhs.header == rhs.header && lhs.rows == rhs.rows
+    }
+
+    /// The 1-based line of the text where row `index` starts (counting the header as line 1),
+    /// for error messages about a value in that row.
+    public func line(ofRow index: Int) -> Int {
+        if let rowLines, index < rowLines.count { return rowLines[index] }
+        return index + 2
     }
 
     /// The position of a column, or nil when the file has no such column.
@@ -46,7 +60,14 @@ public struct CSVTable: Sendable, Equatable {
     /// The rows whose field in `column` satisfies `predicate`; no rows when the column is missing.
     public func filter(column name: String, _ predicate: (String) -> Bool) -> CSVTable {
         guard let index = columnIndex(name) else { return CSVTable(header: header) }
-        return CSVTable(header: header, rows: rows.filter { predicate($0[index]) })
+        var kept = CSVTable(header: header)
+        var keptLines: [Int] = []
+        for (offset, row) in rows.enumerated() where predicate(row[index]) {
+            kept.rows.append(row)
+            keptLines.append(line(ofRow: offset))
+        }
+        kept.rowLines = keptLines
+        return kept
     }
 }
 
