@@ -68,6 +68,10 @@ extension MultiPaxos.Replica {
     /// redirected to the new ballot's owner.
     func stepDown(to higher: Ballot, now: Instant, backoff: Bool, outbox: inout Outbox<Message>) {
         if role == .leader { outbox.cancelTimer(Self.heartbeatTimer) }
+        if batchTimerArmed {
+            batchTimerArmed = false
+            outbox.cancelTimer(Self.batchTimer)
+        }
         role = .follower
         phase1 = nil
         recovered = [:]

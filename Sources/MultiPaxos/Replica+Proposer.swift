@@ -125,7 +125,8 @@ extension MultiPaxos.Replica {
 
     /// Phase 2a for as many slots as the pipeline window allows: first the slots phase 1 found (their
     /// highest-ballot value, or a no-op for a hole), then waiting client requests, up to `maxBatch` per slot.
-    func proposeMore(outbox: inout Outbox<Message>) {
+    /// A partial batch waits up to `batchDelay` for company unless `flush`.
+    func proposeMore(flush: Bool = false, outbox: inout Outbox<Message>) {
         if nextSlot < firstUnchosenSlot { nextSlot = firstUnchosenSlot }
         var persisted = false
         while nextSlot - firstUnchosenSlot < maxInflight {
@@ -133,7 +134,15 @@ extension MultiPaxos.Replica {
             let value: MultiPaxos.SlotValue
             if slot < recoveryEnd {
                 value = recovered[slot]?.value ?? .noop
-            } else if let first = pending.pop() {
+            } else if !pending.isEmpty {
+                if maxBatch > 1 && settings.batchDelay.nanoseconds > 0 && pending.count < maxBatch && !flush {
+                    if !batchTimerArmed {
+                        batchTimerArmed = true
+                        outbox.setTimer(Self.batchTimer, after: settings.batchDelay)
+                    }
+                    break
+                }
+                guard let first = pending.pop() else { break }
                 value = batch(startingWith: first)
             } else {
                 break

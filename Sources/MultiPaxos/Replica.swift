@@ -46,6 +46,7 @@ extension MultiPaxos {
 
         static let heartbeatTimer = TimerID(0)
         static let electionTimer = TimerID(1)
+        static let batchTimer = TimerID(2)
         /// Accepts and catch-ups further than this past the first unchosen slot are ignored: a bound on
         /// what one message can make the log allocate. (Staying silent is always safe for an acceptor.)
         static let slotLeadLimit: UInt64 = 1 << 22
@@ -100,6 +101,8 @@ extension MultiPaxos {
         var awaiting: [ClientID: Awaiting] = [:]
         /// `nextSlot` at the previous heartbeat: slots below it still unchosen have stalled.
         var stallMark: UInt64 = 0
+        /// A partial batch is waiting for `Settings.batchDelay`.
+        var batchTimerArmed = false
 
         // MARK: - Failure detector
 
@@ -121,7 +124,7 @@ extension MultiPaxos {
             self.settings = settings
             self.random = random
             majority = cluster.majority
-            maxInflight = UInt64(max(1, settings.maxInflight))
+            maxInflight = UInt64(max(1, settings.inflightLimit))
             maxBatch = max(1, settings.maxBatch)
             votes = VoteWindow(capacity: Int(maxInflight), replicaCount: cluster.replicaCount)
             awaiting.reserveCapacity(64)
@@ -176,6 +179,9 @@ extension MultiPaxos {
             switch timer {
             case Self.heartbeatTimer: onHeartbeatTimer(now: now, outbox: &outbox)
             case Self.electionTimer: onElectionTimer(now: now, outbox: &outbox)
+            case Self.batchTimer:
+                batchTimerArmed = false
+                if role == .leader { proposeMore(flush: true, outbox: &outbox) }
             default: return
             }
         }

@@ -19,8 +19,13 @@ extension MultiPaxos {
         /// request of a slot is applied, in order, at its own position (see `Replica`).
         public var maxBatch: Int
         /// Most slots the leader has proposed beyond its first unchosen one (pipelining). Requests arriving
-        /// while the window is full wait (and batch, when `maxBatch > 1`).
-        public var maxInflight: Int
+        /// while the window is full wait (and batch, when `maxBatch > 1`). nil picks the default, as for
+        /// Raft: 1024 with `maxBatch` 1 (every request leaves at once), 2 with larger batches (two batches
+        /// in flight; what arrives meanwhile forms the next one).
+        public var maxInflight: Int?
+        /// How long a partial batch may wait for more requests while the window has room. Zero (the
+        /// default): propose as soon as the window has room, so batches form only while it is full.
+        public var batchDelay: Interval
         /// How often the leader broadcasts a heartbeat (with its chosen-up-to index).
         public var heartbeatInterval: Interval
         /// A follower suspects the leader after a timeout drawn uniformly from this range, re-drawn each time.
@@ -39,7 +44,8 @@ extension MultiPaxos {
         public init(
             commitMode: CommitMode = .piggyback,
             maxBatch: Int = 1,
-            maxInflight: Int = 1024,
+            maxInflight: Int? = nil,
+            batchDelay: Interval = .zero,
             heartbeatInterval: Interval = .milliseconds(50),
             electionTimeoutMin: Interval = .milliseconds(150),
             electionTimeoutMax: Interval = .milliseconds(300),
@@ -51,6 +57,7 @@ extension MultiPaxos {
             self.commitMode = commitMode
             self.maxBatch = maxBatch
             self.maxInflight = maxInflight
+            self.batchDelay = batchDelay
             self.heartbeatInterval = heartbeatInterval
             self.electionTimeoutMin = electionTimeoutMin
             self.electionTimeoutMax = electionTimeoutMax
@@ -58,6 +65,26 @@ extension MultiPaxos {
             self.backoffMax = backoffMax
             self.catchUpChunk = catchUpChunk
             self.initialProposers = initialProposers
+        }
+
+        /// The pipeline window `maxInflight` (or its default) gives, in slots.
+        public var inflightLimit: Int { maxInflight ?? (maxBatch <= 1 ? 1024 : 2) }
+
+        /// Why these settings cannot run, in one line, or nil.
+        public var validationError: String? {
+            if electionTimeoutMin.nanoseconds <= 0 { return "multipaxos election timeout must be positive (got \(electionTimeoutMin))" }
+            if electionTimeoutMax < electionTimeoutMin {
+                return "multipaxos election timeout range is empty (\(electionTimeoutMin)–\(electionTimeoutMax))"
+            }
+            if heartbeatInterval.nanoseconds <= 0 || !(heartbeatInterval < electionTimeoutMin) {
+                return "multipaxos heartbeat interval must be positive and below the minimum election timeout (got \(heartbeatInterval), timeout \(electionTimeoutMin))"
+            }
+            if backoffMin.nanoseconds < 0 || backoffMax < backoffMin { return "multipaxos back-off range is invalid (\(backoffMin)–\(backoffMax))" }
+            if maxBatch < 1 { return "multipaxos batch size must be at least 1 (got \(maxBatch))" }
+            if let w = maxInflight, w < 1 { return "multipaxos pipeline depth must be at least 1 (got \(w))" }
+            if batchDelay.nanoseconds < 0 { return "multipaxos batch delay must not be negative (got \(batchDelay))" }
+            if catchUpChunk < 1 { return "multipaxos catch-up chunk must be at least 1 (got \(catchUpChunk))" }
+            return nil
         }
     }
 }
