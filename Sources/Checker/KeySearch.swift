@@ -44,6 +44,14 @@ struct KeySearch {
     private var linearized: [UInt64] = []
     private var stackEntries: [Int32] = []
     private var stackStates: [Int32] = []
+    private var stackFlags: [UInt8] = []
+    private var state = KeyPartition.absent
+    /// Operations with a known outcome not yet linearized.
+    private var remaining = 0
+    /// Zobrist hash of `linearized`.
+    private var hash: UInt64 = 0
+    /// The last step was an operation with an unknown outcome: the next must observe its value.
+    private var mustObserve = false
     private var memo = MemoTable()
 
     // The longest prefix reached, for the explanation of a failure. `bestPrefix[0 ..< agreement]`
@@ -115,6 +123,7 @@ struct KeySearch {
         reset(&linearized, (count + 63) / 64, 0)
         stackEntries.removeAll(keepingCapacity: true)
         stackStates.removeAll(keepingCapacity: true)
+        stackFlags.removeAll(keepingCapacity: true)
         memo.reset(words: linearized.count)
         bestPrefix.removeAll(keepingCapacity: true)
         bestDepth = 0
@@ -131,67 +140,155 @@ struct KeySearch {
     // MARK: The search
 
     /// Runs the search within `budget`.
+    ///
+    /// Two reductions on top of Porcupine's search, both sound and complete (a proof sketch is in
+    /// the comments below):
+    /// - A legal read-only step (an ok `get`, a failed `cas`) is taken at once and is the only
+    ///   step tried from that configuration: it changes no state, so if any linearization exists,
+    ///   one exists that takes it now. Without this, k concurrent reads of one value cost 2^k
+    ///   configurations.
+    /// - Right after an operation with an unknown outcome takes effect, the next step must not be a
+    ///   `put`: a value overwritten before anyone observes it might as well never have been written,
+    ///   and "never" is allowed for unknown operations. Without this, every timed-out write doubles
+    ///   the configurations for the rest of the key's history.
     mutating func run(budget: Linearizability.Budget) -> Outcome {
-        var entry = next[0]
-        var state = KeyPartition.absent
-        var remaining = definiteCount
-        var hash: UInt64 = 0
+        state = KeyPartition.absent
+        remaining = definiteCount
+        hash = 0
+        mustObserve = false
         var stepCount = 0
         defer { steps = stepCount }
+        var entry: Int32 = -1
+        var fresh = true
 
         while true {
             if remaining == 0 { return .linearizable }
             stepCount += 1
             if stepCount > budget.searchStepsMax { return .undecided }
 
+            if fresh {
+                // A configuration reached just now: scan its candidates from the head of the list.
+                fresh = false
+                entry = next[0]
+                let eager = eagerCandidate()
+                if eager >= 0 {
+                    switch tryStep(eager, eager: true, budget: budget) {
+                    case .taken: fresh = true
+                    case .overBudget: return .undecided
+                    case .illegal, .explored:
+                        // Explored before from here and failed: this configuration fails too.
+                        guard let resume = backtrack() else { return .notLinearizable }
+                        entry = resume
+                    }
+                    continue
+                }
+            }
+
             if entry >= 0 && returnEntry[Int(entry)] != -2 {
                 // A call: try to linearize its operation here.
-                let operation = Int(entryOperation[Int(entry)])
-                let argument = arguments[operation]
-                var legal = true
-                var newState = state
-                switch operationSteps[operation] {
-                case .read: legal = state == argument
-                case .write: newState = argument
-                case .swap: legal = state == argument; newState = newValues[operation]
-                case .failedCompare: legal = state != argument
-                }
-                if legal {
-                    let word = operation >> 6
-                    let bit: UInt64 = 1 << UInt64(operation & 63)
-                    linearized[word] |= bit
-                    let newHash = hash ^ Self.zobrist(operation)
-                    let isNew = linearized.withUnsafeBufferPointer {
-                        memo.insert($0, state: newState, hash: newHash ^ Self.mix(newState))
-                    }
-                    if isNew {
-                        if memo.bytes > budget.memoBytesMax { return .undecided }
-                        stackEntries.append(entry)
-                        stackStates.append(state)
-                        state = newState
-                        hash = newHash
-                        lift(Int(entry))
-                        if isDefinite[operation] { remaining -= 1 }
-                        if stackEntries.count > bestDepth { recordBest(state) }
-                        entry = next[0]
-                        continue
-                    }
-                    linearized[word] &= ~bit
-                }
+                let candidate = entry
                 entry = next[Int(entry)]
+                if mustObserve && operationSteps[Int(entryOperation[Int(candidate)])] == .write { continue }
+                switch tryStep(candidate, eager: false, budget: budget) {
+                case .taken: fresh = true
+                case .overBudget: return .undecided
+                case .illegal, .explored: break
+                }
             } else {
-                // A return (or the end of the list): undo the last step and try the next candidate.
-                guard let top = stackEntries.popLast() else { return .notLinearizable }
-                state = stackStates.removeLast()
-                if stackEntries.count < agreement { agreement = stackEntries.count }
-                let operation = Int(entryOperation[Int(top)])
-                linearized[operation >> 6] &= ~(1 << UInt64(operation & 63))
-                hash ^= Self.zobrist(operation)
-                unlift(Int(top))
-                if isDefinite[operation] { remaining += 1 }
-                entry = next[Int(top)]
+                // A return (or the end of the list): that operation should have been linearized by
+                // now. Undo the last choice and try the next candidate after it.
+                guard let resume = backtrack() else { return .notLinearizable }
+                entry = resume
             }
         }
+    }
+
+    private enum StepResult { case taken, illegal, explored, overBudget }
+
+    /// Linearizes the operation of call entry `entry` in the current configuration if that is legal
+    /// and leads to a configuration not explored before.
+    private mutating func tryStep(_ entry: Int32, eager: Bool, budget: Linearizability.Budget) -> StepResult {
+        let operation = Int(entryOperation[Int(entry)])
+        let argument = arguments[operation]
+        var newState = state
+        switch operationSteps[operation] {
+        case .read: if state != argument { return .illegal }
+        case .write: newState = argument
+        case .swap: if state != argument { return .illegal }; newState = newValues[operation]
+        case .failedCompare: if state == argument { return .illegal }
+        }
+        // An unknown operation that took effect must be observed by the next step (see `run`);
+        // that obligation is part of the configuration.
+        let newMustObserve = !isDefinite[operation]
+        let word = operation >> 6
+        let bit: UInt64 = 1 << UInt64(operation & 63)
+        linearized[word] |= bit
+        let newHash = hash ^ Self.zobrist(operation)
+        let key = Self.memoKey(newState, newMustObserve)
+        let isNew = linearized.withUnsafeBufferPointer {
+            memo.insert($0, state: key, hash: newHash ^ Self.mix(key))
+        }
+        guard isNew else {
+            linearized[word] &= ~bit
+            return .explored
+        }
+        if memo.bytes > budget.memoBytesMax { return .overBudget }
+        stackEntries.append(entry)
+        stackStates.append(state)
+        stackFlags.append((eager ? Self.eagerFlag : 0) | (mustObserve ? Self.mustObserveFlag : 0))
+        state = newState
+        mustObserve = newMustObserve
+        hash = newHash
+        lift(Int(entry))
+        if isDefinite[operation] { remaining -= 1 }
+        if stackEntries.count > bestDepth { recordBest() }
+        return .taken
+    }
+
+    /// Undoes choices back to the last one that was not forced (an eager read-only step is the only
+    /// step tried from its configuration, so when it fails, that configuration fails too).
+    /// Returns the entry to try next in the configuration it returns to, or nil when the root fails.
+    private mutating func backtrack() -> Int32? {
+        while let top = stackEntries.popLast() {
+            state = stackStates.removeLast()
+            let flags = stackFlags.removeLast()
+            mustObserve = flags & Self.mustObserveFlag != 0
+            if stackEntries.count < agreement { agreement = stackEntries.count }
+            let operation = Int(entryOperation[Int(top)])
+            linearized[operation >> 6] &= ~(1 << UInt64(operation & 63))
+            hash ^= Self.zobrist(operation)
+            unlift(Int(top))
+            if isDefinite[operation] { remaining += 1 }
+            if flags & Self.eagerFlag == 0 { return next[Int(top)] }
+        }
+        return nil
+    }
+
+    /// The first candidate (a call before the first remaining return) whose operation reads
+    /// without writing and is legal now, or -1.
+    ///
+    /// Why taking it at once loses nothing: if a linearization σ from here exists, move that read
+    /// to the front. It is legal there (it is legal now), it changes no state so the rest of σ runs
+    /// as before, and real-time order still holds because its call precedes every remaining return.
+    private func eagerCandidate() -> Int32 {
+        var entry = next[0]
+        while entry >= 0 && returnEntry[Int(entry)] != -2 {
+            let operation = Int(entryOperation[Int(entry)])
+            switch operationSteps[operation] {
+            case .read: if state == arguments[operation] { return entry }
+            case .failedCompare: if state != arguments[operation] { return entry }
+            case .write, .swap: break
+            }
+            entry = next[Int(entry)]
+        }
+        return -1
+    }
+
+    private static let eagerFlag: UInt8 = 1
+    private static let mustObserveFlag: UInt8 = 2
+
+    @inline(__always) private static func memoKey(_ state: Int32, _ mustObserve: Bool) -> UInt64 {
+        UInt64(UInt32(bitPattern: state)) << 1 | (mustObserve ? 1 : 0)
     }
 
     /// Removes a call entry and its return entry (if any) from the list.
@@ -220,7 +317,7 @@ struct KeySearch {
         if n >= 0 { previous[Int(n)] = Int32(call) }
     }
 
-    private mutating func recordBest(_ state: Int32) {
+    private mutating func recordBest() {
         let depth = stackEntries.count
         if bestPrefix.count > agreement { bestPrefix.removeSubrange(agreement...) }
         for i in agreement ..< depth { bestPrefix.append(entryOperation[Int(stackEntries[i])]) }
@@ -233,10 +330,6 @@ struct KeySearch {
     /// set's hash is the XOR of its members' values, updated in O(1) per step (Zobrist hashing).
     @inline(__always) static func zobrist(_ operation: Int) -> UInt64 {
         mix(UInt64(truncatingIfNeeded: operation) &+ 0x632B_E59B_D9B4_E019)
-    }
-
-    @inline(__always) static func mix(_ state: Int32) -> UInt64 {
-        mix(UInt64(UInt32(bitPattern: state)) &+ 0x9E37_79B9_7F4A_7C15)
     }
 
     @inline(__always) static func mix(_ x: UInt64) -> UInt64 {

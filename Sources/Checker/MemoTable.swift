@@ -37,8 +37,9 @@ struct MemoTable {
     /// Bytes held by the entries and the table (what the memory budget limits).
     var bytes: Int { storage.count * 8 + hashes.count * 8 + slots.count * 4 }
 
-    /// Inserts (bits, state); false when it was already present.
-    mutating func insert(_ bits: UnsafeBufferPointer<UInt64>, state: Int32, hash: UInt64) -> Bool {
+    /// Inserts (bits, state); false when it was already present. `state` is the caller's encoding
+    /// of everything besides the set that the future of the search depends on.
+    mutating func insert(_ bits: UnsafeBufferPointer<UInt64>, state: UInt64, hash: UInt64) -> Bool {
         var slot = Int(truncatingIfNeeded: hash) & mask
         while true {
             let entry = Int(slots[slot])
@@ -49,15 +50,15 @@ struct MemoTable {
         slots[slot] = Int32(count)
         hashes.append(hash)
         storage.append(contentsOf: bits)
-        storage.append(UInt64(UInt32(bitPattern: state)))
+        storage.append(state)
         count += 1
         if count * 2 > slots.count { grow() }
         return true
     }
 
-    private func matches(_ entry: Int, _ bits: UnsafeBufferPointer<UInt64>, _ state: Int32) -> Bool {
+    private func matches(_ entry: Int, _ bits: UnsafeBufferPointer<UInt64>, _ state: UInt64) -> Bool {
         let base = entry * stride
-        if storage[base + words] != UInt64(UInt32(bitPattern: state)) { return false }
+        if storage[base + words] != state { return false }
         for w in 0 ..< words where storage[base + w] != bits[w] { return false }
         return true
     }
