@@ -26,8 +26,8 @@ public struct ExperimentSpec: Sendable, Equatable {
     public var quietPeriod: Interval = .seconds(1)
     /// Requests per AppendEntries / accept / pre-prepare.
     public var batch = 1
-    /// Log entries / slots / sequence numbers in flight.
-    public var pipeline = 1024
+    /// Log entries / slots / sequence numbers in flight; nil: the protocol's default for the batch size.
+    public var pipeline: Int?
     /// Multi-Paxos: `piggyback` or `explicit` commit messages.
     public var paxosCommit = "piggyback"
     /// PBFT: `mac`, `sig` or `none`.

@@ -1,9 +1,16 @@
 import ConsensusCore
+import MultiPaxos
+import Raft
 
 /// Every protocol the suite can run. Adding a protocol is one new module and one line here.
 public enum ProtocolRegistry {
     public static let all: [ProtocolEntry] = [
-        // Protocol entries are added here as each module lands.
+        .of(Raft.Replica.self, minimumReplicas: { 2 * $0 + 1 }) { spec in
+            Raft.Settings(maxBatch: spec.batch, maxInflight: spec.pipeline)
+        },
+        .of(MultiPaxos.Replica.self, minimumReplicas: { 2 * $0 + 1 }) { spec in
+            MultiPaxos.Settings(commitMode: spec.paxosCommit == "explicit" ? .explicit : .piggyback, maxBatch: spec.batch, maxInflight: spec.pipeline)
+        },
     ]
 
     public static var names: [String] { all.map(\.name) }

@@ -35,7 +35,7 @@ public struct ResolvedExperiment: Sendable {
         guard spec.duration.nanoseconds > 0 else { throw ExperimentError("--duration must be positive") }
         if let ops = spec.ops, ops < 1 { throw ExperimentError("--ops must be at least 1 (got \(ops))") }
         guard spec.batch >= 1 else { throw ExperimentError("--batch must be at least 1 (got \(spec.batch))") }
-        guard spec.pipeline >= 1 else { throw ExperimentError("--pipeline must be at least 1 (got \(spec.pipeline))") }
+        if let p = spec.pipeline, p < 1 { throw ExperimentError("--pipeline must be at least 1 (got \(p))") }
         guard ["piggyback", "explicit"].contains(spec.paxosCommit) else {
             throw ExperimentError("--paxos-commit must be piggyback or explicit (got '\(spec.paxosCommit)')")
         }

@@ -44,6 +44,9 @@ public final class Simulator<R: Replica> {
     var anyLinkCut = false
     /// When each directed link finishes transmitting what it already carries (bandwidth queueing).
     var linkFreeAt: [Int64]
+    /// When the last in-order message on each directed link arrives: links are FIFO, as TCP is, so
+    /// jitter never reorders a link; only the `reorder` fault does.
+    var linkLastArrival: [Int64]
     var lossProbability: Double
     var extraLatency: Int64 = 0
     var byzantine: [ByzantineBehavior?]
@@ -111,6 +114,7 @@ public final class Simulator<R: Replica> {
         group = Array(repeating: 0, count: n)
         linkCut = []
         linkFreeAt = Array(repeating: 0, count: n * n)
+        linkLastArrival = Array(repeating: 0, count: n * n)
         lossProbability = options.network.lossProbability
         byzantine = Array(repeating: nil, count: n)
         picosPerByteOnLink = options.network.bandwidthBytesPerSecond > 0
@@ -344,21 +348,24 @@ public final class Simulator<R: Replica> {
         let start = max(departure, linkFreeAt[link])
         let transmit = Int64(size) * picosPerByteOnLink / 1000
         linkFreeAt[link] = start + transmit
-        let arrival = start + transmit + propagationDelay()
+        var arrival = start + transmit + propagationDelay()
+        if options.network.reorderProbability > 0, random.chance(options.network.reorderProbability) {
+            arrival += Int64(random.next(upperBound: UInt64(max(options.network.reorderDelay.nanoseconds, 1))))
+        } else {
+            arrival = max(arrival, linkLastArrival[link])
+            linkLastArrival[link] = arrival
+        }
         schedule(at: arrival, .deliver(to: to, from: from, message))
         if options.network.duplicateProbability > 0, random.chance(options.network.duplicateProbability) {
             schedule(at: arrival + propagationDelay(), .deliver(to: to, from: from, message))
         }
     }
 
-    /// Latency + jitter + any latency burst, and the occasional reordering hold-back.
+    /// Latency + jitter + any latency burst.
     func propagationDelay() -> Int64 {
         let net = options.network
         var d = net.latency.nanoseconds + extraLatency
         if net.jitter.nanoseconds > 0 { d += Int64(random.next(upperBound: UInt64(net.jitter.nanoseconds) + 1)) }
-        if net.reorderProbability > 0, random.chance(net.reorderProbability) {
-            d += Int64(random.next(upperBound: UInt64(max(net.reorderDelay.nanoseconds, 1))))
-        }
         return d
     }
 

@@ -30,8 +30,8 @@ struct ExperimentOptions: ParsableArguments {
     var timeout: String = "500ms"
     @Option(help: "Requests per AppendEntries / accept / pre-prepare (1: counts are per operation).")
     var batch: Int = 1
-    @Option(help: "Entries / slots / sequence numbers in flight.")
-    var pipeline: Int = 1024
+    @Option(help: "Entries / slots / sequence numbers in flight (default: the protocol's, for the batch size).")
+    var pipeline: Int?
     @Option(name: .customLong("paxos-commit"), help: "Multi-Paxos learning: piggyback or explicit.")
     var paxosCommit: String = "piggyback"
     @Option(help: "PBFT authentication: mac, sig or none.")

@@ -87,7 +87,7 @@ final class ResultFiles {
             formatDecimal(r.latency.p999, places: 1), formatDecimal(r.latency.max, places: 1),
             formatDecimal(r.messagesPerOp, places: 4), formatDecimal(r.bytesPerOp, places: 2),
             String(r.leaderChanges), r.linearizable,
-            String(s.batch), String(s.pipeline), w.ratePerSecond == nil ? "closed" : "open",
+            String(s.batch), s.pipeline.map(String.init) ?? "default", w.ratePerSecond == nil ? "closed" : "open",
             w.ratePerSecond.map { formatDecimal($0, places: 1) } ?? "", String(w.keyCount), w.keyDistribution.description,
             formatDecimal(w.readRatio, places: 3), formatDecimal(w.casRatio, places: 3), String(w.valueSize),
             s.protocolName == "multipaxos" ? s.paxosCommit : "", s.protocolName == "pbft" ? s.auth : "",
