@@ -1,10 +1,6 @@
 // The strict CSV reader: RFC 4180 with LF or CRLF line ends, errors that name the line.
 
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
-#endif
 
 extension CSVTable {
     /// Parses CSV text: the first record is the header, every other record is a row.

@@ -1,10 +1,6 @@
 // A result folder's plots, fit.csv and index.html, made from its CSV files alone.
 
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
-#endif
 
 /// The files a render produces, by name, before (or without) writing them.
 public struct RenderedReport: Sendable {

@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+@testable import Report
+
+@Suite("rendering a result folder")
+struct ReportRendererTests {
+    @Test("render(from:) writes every plot, fit.csv and index.html from the CSV files alone")
+    func rendersFolder() throws {
+        let folder = FileManager.default.temporaryDirectory
+            .appendingPathComponent("report-render-\(UInt32.random(in: 0...UInt32.max))").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        for (name, text) in [("runs.csv", SweepFixture.runs), ("latency.csv", SweepFixture.latency),
+                             ("timeseries.csv", SweepFixture.timeseries), ("messages.csv", SweepFixture.messages)] {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: folder + "/" + name))
+        }
+        let report = try ReportRenderer.render(from: folder)
+        let expected = ["messages_per_op.svg", "bytes_per_op.svg", "throughput.svg", "latency.svg",
+                        "latency_cdf.svg", "timeseries.svg", "fit.csv", "index.html"]
+        #expect(report.fileNames == expected)
+        #expect(report.skipped.isEmpty)
+        for name in expected {
+            #expect(FileManager.default.fileExists(atPath: folder + "/" + name), "\(name)")
+        }
+        let html = try String(contentsOfFile: folder + "/index.html", encoding: .utf8)
+        for svg in expected where svg.hasSuffix(".svg") {
+            #expect(html.contains("<img src=\"\(svg)\""))
+        }
+        #expect(html.contains("<th>linearizable</th>"))
+        #expect(html.contains("<td>pbft</td>"))
+        // Rendering twice gives the same bytes (fit.csv included).
+        let again = try ReportRenderer.render(from: folder)
+        #expect(again.files.map(\.contents) == report.files.map(\.contents))
+    }
+
+    @Test("a single run folder without point columns renders, and missing files are skipped")
+    func singleRun() throws {
+        let runs = try CSVTable.parse("""
+            protocol,shell,nodes,faults,clients,seed,throughput_ops_s,latency_p50_us,latency_p99_us,messages_per_op,bytes_per_op
+            raft,sim,5,2,8,1,1800,550,980,10,900
+
+            """)
+        let latency = try CSVTable.parse("percentile,latency_us\n50,550\n99,980\n100,1200\n")
+        let report = try ReportRenderer.render(runs: runs, latency: latency)
+        #expect(report.skipped == ["timeseries.svg: no timeseries.csv"])
+        let cdf = XMLCheck(try #require(report.contents(of: "latency_cdf.svg")))
+        #expect(cdf.wellFormed)
+        #expect(cdf.elements(withClass: "series").count == 1)
+    }
+
+    @Test("index.html escapes CSV values")
+    func htmlEscapes() throws {
+        let runs = try CSVTable.parse("protocol,nodes,messages_per_op,bytes_per_op\n\"<script>x</script>\",3,6,60\n")
+        let report = try ReportRenderer.render(runs: runs)
+        let html = try #require(report.contents(of: "index.html"))
+        #expect(!html.contains("<script>"))
+        #expect(html.contains("&lt;script&gt;x&lt;/script&gt;"))
+    }
+
+    @Test("a folder without runs.csv, or with a malformed one, is a one-line error")
+    func badFolder() throws {
+        let folder = FileManager.default.temporaryDirectory
+            .appendingPathComponent("report-bad-\(UInt32.random(in: 0...UInt32.max))").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(throws: ReportError("\(folder): no runs.csv here")) { try ReportRenderer.render(from: folder) }
+        try Data("protocol,nodes\nraft,3\nraft\n".utf8).write(to: URL(fileURLWithPath: folder + "/runs.csv"))
+        do {
+            try ReportRenderer.render(from: folder)
+            Issue.record("a ragged runs.csv must be rejected")
+        } catch {
+            #expect("\(error)" == "runs.csv line 3: row has 1 fields, the header has 2")
+        }
+    }
+}
