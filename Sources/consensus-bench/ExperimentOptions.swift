@@ -8,8 +8,8 @@ import Workload
 struct ExperimentOptions: ParsableArguments {
     @Option(help: "Clients sending operations (closed loop: one outstanding each; open loop: the session pool).")
     var clients: Int = 16
-    @Option(help: "Simulated length of the measurement window, e.g. 2s, 500ms.")
-    var duration: String = "2s"
+    @Option(help: "Simulated length of the measurement window, e.g. 2s, 500ms (run: default 2s; sweep: default --ops 2000).")
+    var duration: String?
     @Option(help: "End the window after this many completed operations instead of after --duration.")
     var ops: Int?
     @Option(help: "Simulated time before the measurement window opens.")
@@ -70,15 +70,18 @@ struct ExperimentOptions: ParsableArguments {
     var noCheck = false
 
     /// The spec these flags describe, for one protocol / size / fault count.
-    func spec(protocolName: String, nodes: Int?, faults: Int?, clients: Int? = nil, batch: Int? = nil, seed: UInt64? = nil) throws -> ExperimentSpec {
+    /// `defaultOps`: when neither --duration nor --ops is given, end the window after this many operations
+    /// (a sweep's default) instead of after two seconds.
+    func spec(protocolName: String, nodes: Int?, faults: Int?, clients: Int? = nil, batch: Int? = nil, seed: UInt64? = nil,
+              defaultOps: Int? = nil) throws -> ExperimentSpec {
         var s = ExperimentSpec()
         s.protocolName = protocolName
         s.nodes = nodes
         s.faults = faults
         s.seed = seed ?? self.seed
-        s.duration = try interval(duration, flag: "--duration")
+        s.duration = try interval(duration ?? "2s", flag: "--duration")
         s.warmup = try interval(warmup, flag: "--warmup")
-        s.ops = ops
+        s.ops = ops ?? (duration == nil ? defaultOps : nil)
         s.batch = batch ?? self.batch
         s.pipeline = pipeline
         s.paxosCommit = paxosCommit

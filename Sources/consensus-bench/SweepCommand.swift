@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import Harness
+import Logging
+import Report
+
+/// `consensus-bench sweep`: the cross product of protocols × sizes × clients × batch sizes × repeats,
+/// run in parallel in the simulator, written point by point, then fitted and plotted.
+struct SweepCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Sweep protocols × cluster sizes and write CSV, fits and SVG plots.",
+        discussion: """
+        With no arguments it runs the reference sweep: Raft, Multi-Paxos and PBFT at f = 1…10 \
+        (n = 2f+1, and 3f+1 for PBFT), 2000 operations per point, seed 1, in the simulator.
+        """)
+
+    @Option(help: "Comma-separated protocols.")
+    var protocols: String = "raft,multipaxos,pbft"
+    @Option(help: "Replica counts, e.g. 3,5,7 (exclusive with --faults).")
+    var nodes: String?
+    @Option(help: "Fault counts, e.g. 1,2,3 or 1-10: n = 2f+1 (Raft, Multi-Paxos) or 3f+1 (PBFT). Default 1-10.")
+    var faults: String?
+    @Option(name: .customLong("clients-list"), help: "Several client counts, e.g. 16,64 (default: --clients).")
+    var clientsList: String?
+    @Option(name: .customLong("batch-list"), help: "Several batch sizes, e.g. 1,16 (default: --batch).")
+    var batchList: String?
+    @Option(help: "Run each point R times with seeds seed, seed+1, …")
+    var `repeat`: Int = 1
+    @Option(help: "Points run in parallel (default: the number of cores).")
+    var jobs: Int?
+    @Option(help: "Output folder (default: results/<UTC date-time>).")
+    var out: String?
+    @Option(help: "Read the sweep from a YAML file whose keys are these flags' names.")
+    var config: String?
+    @Flag(help: "No progress bar.")
+    var quiet = false
+    @OptionGroup var experiment: ExperimentOptions
+
+    func run() throws {
+        if let config {
+            var fromFile = try SweepConfigFile.command(from: config)
+            if fromFile.out == nil { fromFile.out = out }
+            if fromFile.jobs == nil { fromFile.jobs = jobs }
+            fromFile.quiet = fromFile.quiet || quiet
+            return try fromFile.execute()
+        }
+        try execute()
+    }
+
+    func execute() throws {
+        let plan = SweepPlan(
+            protocols: protocols.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) },
+            nodes: try nodes.map { try parseIntegerList($0, flag: "--nodes") },
+            faults: try faults.map { try parseIntegerList($0, flag: "--faults") },
+            clients: try clientsList.map { try parseIntegerList($0, flag: "--clients-list") },
+            batches: try batchList.map { try parseIntegerList($0, flag: "--batch-list") },
+            repeats: `repeat`)
+        let specs = try plan.points(experiment)
+        let resolved = try specs.map { try ResolvedExperiment($0) }
+        let jobCount = max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+        let directory = out ?? "results/" + Timestamp.compactUTC()
+        let files = try ResultFiles(directory: directory)
+        let progress = ProgressBar(total: resolved.count, enabled: !quiet && isatty(STDERR_FILENO) == 1)
+        let runner = SweepRunner(points: resolved, jobs: jobCount)
+        var manifest = Manifest()
+        manifest.extra["points_total"] = resolved.count
+        manifest.write(to: directory)
+        var unsafe: [String] = []
+        let started = Date()
+        try runner.run { index, outcome in
+            switch outcome {
+            case .success(let (result, wall)):
+                files.append(result, point: index)
+                manifest.add(point: index, result: result, wallSeconds: wall)
+                manifest.write(to: directory)
+                if !result.isSafe { unsafe.append("point \(index) (\(describe(result.spec))): \(result.violations.first ?? "linearizable=\(result.linearizable)")") }
+            case .failure(let error):
+                throw error
+            }
+            progress.update(done: index + 1, current: describe(resolved[index].spec))
+        }
+        progress.finish()
+        let wall = Date().timeIntervalSince(started)
+        manifest.extra["sweep_wall_s"] = wall
+        manifest.write(to: directory)
+        let summary = try SweepReport.finish(directory: directory)
+        print(summary)
+        print("\(resolved.count) points in \(formatSeconds(wall)) s wall with \(jobCount) jobs; wrote \(directory)/")
+        for u in unsafe { FileHandle.standardError.write(Data("SAFETY: \(u)\n".utf8)) }
+        if !unsafe.isEmpty { throw ExitCode(3) }
+    }
+
+    func describe(_ s: ExperimentSpec) -> String {
+        "\(s.protocolName) n=\(s.nodes ?? 0) f=\(s.faults ?? 0) c=\(s.workload.clients) b=\(s.batch) seed=\(s.seed)"
+    }
+}
