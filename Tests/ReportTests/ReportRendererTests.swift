@@ -48,6 +48,19 @@ struct ReportRendererTests {
         #expect(cdf.elements(withClass: "series").count == 1)
     }
 
+    @Test("a runs.csv with a header and no rows yet (a sweep stopped early) renders empty charts")
+    func noRowsYet() throws {
+        let runs = try CSVTable.parse("point,protocol,shell,nodes,faults,messages_per_op,bytes_per_op\n")
+        let report = try ReportRenderer.render(runs: runs, latency: try CSVTable.parse("point,percentile,latency_us\n"),
+                                               timeseries: try CSVTable.parse("point,second,completed_ops,p99_us\n"))
+        for file in report.files where file.name.hasSuffix(".svg") {
+            let check = XMLCheck(file.contents)
+            #expect(check.wellFormed, "\(file.name)")
+            #expect(check.elements(withClass: "no-data").count == 1, "\(file.name)")
+        }
+        #expect(report.contents(of: "fit.csv") == "protocol,metric,k,c,r2,points\n")
+    }
+
     @Test("index.html escapes CSV values")
     func htmlEscapes() throws {
         let runs = try CSVTable.parse("protocol,nodes,messages_per_op,bytes_per_op\n\"<script>x</script>\",3,6,60\n")
