@@ -77,11 +77,13 @@ public struct CompareOptions: Sendable, Equatable {
 ///   and fails, unless `allowModelChange`;
 /// - otherwise a metric fails when it moves in its bad direction by more than its tolerance;
 /// - informational metrics (leader_changes, ops, duration_s) are shown, never failing;
-/// - `linearizable` = `false` on the new side fails (a safety violation is never a tolerance matter).
+/// - `linearizable` = `false` or `violations` other than 0 on the new side fails (safety is never
+///   a tolerance matter).
 public enum RegressionCompare {
-    /// Columns that neither identify a row nor are judged as numbers: the sweep's `point` id
-    /// (points may be renumbered) and `linearizable` (checked on its own).
-    public static let unmatchedColumns: Set<String> = ["point", "linearizable"]
+    /// Columns that neither identify a row nor are judged by tolerance: the sweep's `point` id
+    /// (points may be renumbered), and the safety outcomes `linearizable` and `violations`
+    /// (checked on their own: NEW must be safe).
+    public static let unmatchedColumns: Set<String> = ["point", "linearizable", "violations"]
 
     public static func compare(base: CSVTable, new: CSVTable,
                                options: CompareOptions = CompareOptions()) -> ComparisonReport {
@@ -143,14 +145,13 @@ public enum RegressionCompare {
                     report.benchmarkEntries.append(entry)
                 }
             }
-            if let baseIndex = base.columnIndex("linearizable"), let newIndex = new.columnIndex("linearizable") {
-                let before = baseRow[baseIndex], after = newRow[newIndex]
-                let verdict: Verdict = after == "false" ? .unsafe : (before == after ? .same : .informational)
-                let change = MetricChange(metric: "linearizable", base: before, new: after, relativeChange: nil,
-                                          verdict: verdict, tolerance: nil,
-                                          explanation: verdict == .unsafe ? "the new history is not linearizable" : "")
+            for column in ["linearizable", "violations"] where !options.ignoredColumns.contains(column) {
+                guard let baseIndex = base.columnIndex(column), let newIndex = new.columnIndex(column) else { continue }
+                let change = judgeSafety(column, base: baseRow[baseIndex], new: newRow[newIndex])
                 changes.append(change)
-                if verdict.fails { report.failures.append("\(rowLabel): linearizable \(before) → \(after): \(change.explanation)") }
+                if change.verdict.fails {
+                    report.failures.append("\(rowLabel): \(column) \(change.base) → \(change.new): \(change.explanation)")
+                }
             }
             report.rows.append(RowComparison(label: rowLabel, changes: changes))
         }
@@ -224,6 +225,16 @@ public enum RegressionCompare {
             change.verdict = .withinTolerance
         }
         return change
+    }
+
+    /// NEW must be safe: `linearizable` not `false`, `violations` empty or 0.
+    static func judgeSafety(_ column: String, base: String, new: String) -> MetricChange {
+        let unsafe = column == "linearizable" ? new == "false" : !(new.isEmpty || new == "0")
+        let verdict: Verdict = unsafe ? .unsafe : (base == new ? .same : .informational)
+        let explanation = !unsafe ? ""
+            : column == "linearizable" ? "the new history is not linearizable" : "the new run broke a safety invariant"
+        return MetricChange(metric: column, base: base, new: new, relativeChange: nil, verdict: verdict,
+                            tolerance: nil, explanation: explanation)
     }
 
     /// (after − before) / |before|; ±infinity from zero.

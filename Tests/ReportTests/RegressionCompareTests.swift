@@ -115,6 +115,24 @@ struct RegressionCompareTests {
         #expect(report.failures == ["raft tcp nodes=3 faults=1 clients=8 seed=1: linearizable true → false: the new history is not linearizable"])
     }
 
+    @Test("the CLI's extra outcome columns are not configuration: a changed stall or violation count still matches the row")
+    func outcomeColumns() throws {
+        let header = Self.header + ",batch,faults_injected,longest_stall_ms,violations,rejected_messages"
+        let base = try CSVTable.parse(header + "\n" + Self.raftTCP + ",1,crash(leader)@2s,150.000,0,0\n")
+        let new = try CSVTable.parse(header + "\n" + Self.raftTCP + ",1,crash(leader)@2s,170.000,0,3\n")
+        let report = RegressionCompare.compare(base: base, new: new)
+        #expect(report.passed)
+        #expect(report.rows.count == 1)
+        #expect(report.rows[0].label == "raft tcp nodes=3 faults=1 clients=8 seed=1 batch=1 faults_injected=crash(leader)@2s")
+        let broken = try CSVTable.parse(header + "\n" + Self.raftTCP + ",1,crash(leader)@2s,150.000,2,0\n")
+        let unsafe = RegressionCompare.compare(base: base, new: broken)
+        #expect(unsafe.failures == ["raft tcp nodes=3 faults=1 clients=8 seed=1 batch=1 faults_injected=crash(leader)@2s: violations 0 → 2: the new run broke a safety invariant"])
+        // In the simulator the stall is deterministic like latency.
+        let simBase = try CSVTable.parse(header + "\n" + Self.raftSim + ",1,,150.000,0,0\n")
+        let simNew = try CSVTable.parse(header + "\n" + Self.raftSim + ",1,,151.000,0,0\n")
+        #expect(!RegressionCompare.compare(base: simBase, new: simNew).passed)
+    }
+
     @Test("a metric that is no longer a number fails as missing")
     func missingValue() throws {
         let base = try Self.table([Self.raftTCP])
