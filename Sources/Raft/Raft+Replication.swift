@@ -166,10 +166,16 @@ extension Raft.Replica {
     /// §5.3/§5.4.2: the commit index is the highest index a majority holds, but only an entry of the
     /// current term commits by counting replicas; earlier terms' entries commit with it (Figure 8).
     func advanceCommitIndex(outbox: inout Outbox<Message>) {
+        // Insertion sort into the scratch buffer: n is small, the buffer is reused, nothing allocates.
         for i in matchScratch.indices {
-            matchScratch[i] = i == id.index ? log.lastIndex : progress[i].match
+            let value = i == id.index ? log.lastIndex : progress[i].match
+            var j = i
+            while j > 0 && matchScratch[j - 1] > value {
+                matchScratch[j] = matchScratch[j - 1]
+                j -= 1
+            }
+            matchScratch[j] = value
         }
-        matchScratch.sort()
         let candidate = matchScratch[cluster.replicaCount - cluster.majority]
         guard candidate > commitIndex, log.term(at: candidate) == currentTerm else { return }
         commitIndex = candidate
