@@ -48,12 +48,12 @@ let package = Package(
         ], swiftSettings: optimized),
         .target(name: "Checker", dependencies: ["ConsensusCore"]),
         .target(name: "Harness", dependencies: [
-            "ConsensusCore", "Raft", "MultiPaxos", "Workload", "Simulation",
+            "ConsensusCore", "Raft", "MultiPaxos", "Workload", "Simulation", "Checker",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], swiftSettings: optimized),
         .target(name: "Report"),
         .executableTarget(name: "consensus-bench", dependencies: [
-            "Harness", "Report",
+            "Harness", "Report", "Checker",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
