@@ -88,14 +88,17 @@ struct ResolvedAxis {
         var high = values.max() ?? 1
         if let domain = axis.domain { low = domain.lowerBound; high = domain.upperBound }
         if axis.includesZero { low = min(low, 0); high = max(high, 0) }
+        // Whole-number data (cluster sizes, seconds, counts) never get fractional ticks.
+        let integral = !values.isEmpty && values.allSatisfy { $0 == $0.rounded() }
         if low == high {
-            let pad = low == 0 ? 1 : abs(low) * 0.1
+            let pad = integral ? 1 : (low == 0 ? 1 : abs(low) * 0.1)
             low -= pad
             high += pad
         }
         // Aim for a tick every `tickSpacing` px; never fewer than 2 intervals.
         let target = max(2, min(12, Int(length / tickSpacing)))
         var step = niceStep((high - low) / Double(target))
+        if integral { step = max(step, 1) }
         var ticks: [Tick] = []
         // Shrink to a coarser step if labels would overlap.
         while true {
@@ -166,6 +169,9 @@ struct ResolvedAxis {
             high = snapUp(high * 1.05)
         }
         if low >= high { high = low * 10 }
+        if axis.domain == nil, let narrow = narrowLog(values: values, length: length, labelSpacing: labelSpacing) {
+            return narrow
+        }
         let lowDecade = decimalExponent(of: low)
         let highDecade = decimalExponent(of: high)
         var candidates: [(value: Double, multiple: Int)] = []
@@ -208,6 +214,28 @@ struct ResolvedAxis {
                  major: candidates[index].multiple == 1 || labelled.contains(index))
         }
         return ResolvedAxis(scale: .log10, lower: low, upper: high, ticks: ticks)
+    }
+
+    /// Data spanning less than a factor of 4 would leave most of a 1-2-5-snapped log axis empty
+    /// (820…880 µs on 500…1000). Such an axis keeps the log mapping but takes a linear 1-2-5
+    /// domain and ticks around the data, where log and linear spacing barely differ.
+    private static func narrowLog(values: [Double], length: Double,
+                                  labelSpacing: (String) -> Double) -> ResolvedAxis? {
+        guard let dataLow = values.min(), let dataHigh = values.max(), dataHigh / dataLow < 4 else { return nil }
+        var target = max(2, min(8, Int(length / 80)))
+        while true {
+            let step = niceStep(max(dataHigh - dataLow, dataHigh * 0.05) / Double(target))
+            let low = (dataLow / step).rounded(.down) * step
+            let high = (dataHigh / step).rounded(.up) * step
+            guard low > 0, high > low else { return nil }
+            let ticks = linearTicks(low: low, high: high, step: step)
+            let pixelsPerTick = length / Double(max(1, ticks.count - 1))
+            let widest = ticks.map { labelSpacing($0.label ?? "") }.max() ?? 0
+            if pixelsPerTick >= widest + 8 || target <= 2 {
+                return ResolvedAxis(scale: .log10, lower: low, upper: high, ticks: ticks)
+            }
+            target -= 1
+        }
     }
 
     /// The largest 1, 2 or 5 × 10^k not above `value`.
