@@ -112,6 +112,22 @@ struct AxisTickTests {
         #expect(cramped.ticks.compactMap(\.label).allSatisfy { ["1", "10", "100", "1000", "10k", "100k", "1M"].contains($0) })
     }
 
+    @Test("a log axis over a narrow range ticks around the data instead of leaving it empty")
+    func narrowLog() {
+        let axis = ResolvedAxis.resolve(Axis(label: "latency", scale: .log10), values: [821, 879], length: 500,
+                                        tickSpacing: 80) { $0.count == 0 ? 0 : Double($0.count) * 7.2 }
+        #expect(axis.lower == 820 && axis.upper == 880)
+        #expect(axis.ticks.compactMap(\.label) == ["820", "830", "840", "850", "860", "870", "880"])
+    }
+
+    @Test("whole-number data such as cluster sizes never get fractional ticks")
+    func integralTicks() {
+        let single = ResolvedAxis.resolve(Axis(label: "n"), values: [3], length: 500, tickSpacing: 80) { _ in 10 }
+        #expect(single.ticks.compactMap(\.label) == ["2", "3", "4"])
+        let seconds = ResolvedAxis.resolve(Axis(label: "s"), values: [0, 1], length: 500, tickSpacing: 80) { _ in 10 }
+        #expect(seconds.ticks.allSatisfy { $0.value == $0.value.rounded() })
+    }
+
     @Test("tick labels shorten thousands and keep the decimals a step needs")
     func labels() {
         #expect(ResolvedAxis.linearLabels([0, 20000, 40000], step: 20000) == ["0", "20k", "40k"])
