@@ -28,6 +28,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
@@ -47,6 +48,12 @@ let package = Package(
             .product(name: "HeapModule", package: "swift-collections"),
         ], swiftSettings: optimized),
         .target(name: "Checker", dependencies: ["ConsensusCore"]),
+        .target(name: "Loopback", dependencies: [
+            "ConsensusCore", "Workload",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: optimized),
         .target(name: "Harness", dependencies: [
             "ConsensusCore", "Raft", "MultiPaxos", "Workload", "Simulation", "Checker",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -65,8 +72,9 @@ let package = Package(
         .testTarget(name: "MultiPaxosTests", dependencies: ["MultiPaxos", "Simulation", "Harness", "ConsensusCore"]),
         .testTarget(name: "PBFTTests", dependencies: ["PBFT", "Simulation", "Harness", "ConsensusCore"]),
         .testTarget(name: "CheckerTests", dependencies: ["Checker", "ConsensusCore"]),
+        .testTarget(name: "LoopbackTests", dependencies: ["Loopback", "Harness", "ConsensusCore", "Raft"]),
         .testTarget(name: "ReportTests", dependencies: ["Report"]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness"]),
-        .testTarget(name: "CLITests", dependencies: []),
+        .testTarget(name: "CLITests", dependencies: ["Report"]),
     ]
 )

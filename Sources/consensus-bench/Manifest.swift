@@ -44,8 +44,9 @@ struct Manifest {
             "points": points,
         ]
         for (k, v) in extra { object[k] = v }
+        // Atomic (a temporary file renamed over the old one): an interrupted sweep never leaves half a manifest.
         if let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]) {
-            FileManager.default.createFile(atPath: directory + "/manifest.json", contents: data)
+            try? data.write(to: URL(fileURLWithPath: directory + "/manifest.json"), options: .atomic)
         }
     }
 

@@ -1,0 +1,31 @@
+import Foundation
+import Testing
+
+@Suite("Bad input is one line on stderr and a non-zero exit, never a trap")
+struct BadInputTests {
+    static let cases: [(String, [String])] = [
+        ("unknown protocol", ["run", "--protocol", "zab"]),
+        ("zero replicas", ["run", "--nodes", "0"]),
+        ("raft with n < 2f+1", ["run", "--nodes", "2", "--faults", "1"]),
+        ("pbft with n < 3f+1", ["run", "--protocol", "pbft", "--nodes", "4", "--faults", "2"]),
+        ("negative duration", ["run", "--duration=-1s"]),
+        ("unknown flag", ["run", "--frobnicate"]),
+        ("malformed duration", ["run", "--duration", "soon"]),
+        ("crash of a replica that does not exist", ["run", "--nodes", "3", "--crash", "9@1s"]),
+        ("unknown byzantine behaviour", ["run", "--protocol", "pbft", "--byzantine", "1:evil"]),
+        ("missing history file", ["check-history", "/nonexistent/history.jsonl"]),
+        ("sweep with nodes and faults", ["sweep", "--nodes", "3", "--faults", "1"]),
+    ]
+
+    @Test("each bad input gets one line of error", arguments: cases.map(\.0))
+    func oneLineError(name: String) throws {
+        let args = Self.cases.first { $0.0 == name }!.1
+        let outcome = try CLIRunner.run(args)
+        #expect(outcome.status != 0, "\(name): exit status \(outcome.status)")
+        let lines = outcome.stderr.split(separator: "\n", omittingEmptySubsequences: true)
+        #expect(lines.count == 1, "\(name): stderr was \(outcome.stderr)")
+        #expect(outcome.stderr.hasPrefix("consensus-bench: error: "), "\(name): \(outcome.stderr)")
+        #expect(!outcome.stderr.contains("Fatal error"))
+        #expect(outcome.status != 132 && outcome.status != 134 && outcome.status != 139, "\(name) trapped")
+    }
+}
