@@ -41,9 +41,10 @@ extension CSVTable {
         return table
     }
 
-    /// Reads and parses a CSV file; errors name the file by its last path component.
+    /// Reads and parses a CSV file; errors name the file by the path given, so that of two
+    /// runs.csv files (compare BASE NEW) the message says which one.
     public static func load(path: String) throws -> CSVTable {
-        let name = path.split(separator: "/").last.map(String.init) ?? path
+        let name = path
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))

@@ -59,7 +59,8 @@ public enum ReportRenderer {
 
     /// Reads `runs.csv` (required) and `messages.csv`, `latency.csv`, `timeseries.csv` (when
     /// present) from `directory`, and writes the rendered files into it. Errors are one line
-    /// (a missing runs.csv, a malformed CSV naming file and line, a missing column).
+    /// (a missing runs.csv, a malformed CSV naming file and line, a missing column) and are
+    /// always a `ReportError` or a `CSVError`.
     @discardableResult
     public static func render(from directory: String) throws -> RenderedReport {
         func path(_ name: String) -> String {

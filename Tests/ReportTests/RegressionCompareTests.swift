@@ -181,6 +181,23 @@ struct RegressionCompareTests {
         #expect(Set(smaller.compactMap { $0["unit"] as? String }) == ["us", "messages/op", "bytes/op"])
     }
 
+    @Test("a malformed runs.csv is a one-line error naming the file and line")
+    func malformed() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("compare-bad-\(UInt32.random(in: 0...UInt32.max)).csv").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data("protocol,nodes\nraft,3,extra\n".utf8).write(to: URL(fileURLWithPath: path))
+        do {
+            _ = try RegressionCompare.loadRuns(path)
+            Issue.record("a ragged file must be rejected")
+        } catch {
+            #expect("\(error)" == "\(path) line 2: row has 3 fields, the header has 2")
+            #expect(!"\(error)".contains("\n"))
+        }
+        #expect(throws: ReportError("/nonexistent/folder: no such file or folder")) {
+            try RegressionCompare.loadRuns("/nonexistent/folder")
+        }
+    }
+
     @Test("tolerances parse from 5%, 0.05 and metric=10%; bad ones are one-line errors")
     func tolerances() throws {
         #expect(CompareOptions.parseTolerance("5%") == 0.05)

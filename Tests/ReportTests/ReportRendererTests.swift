@@ -82,7 +82,7 @@ struct ReportRendererTests {
             try ReportRenderer.render(from: folder)
             Issue.record("a ragged runs.csv must be rejected")
         } catch {
-            #expect("\(error)" == "runs.csv line 3: row has 1 fields, the header has 2")
+            #expect("\(error)" == "\(folder)/runs.csv line 3: row has 1 fields, the header has 2")
         }
     }
 }
