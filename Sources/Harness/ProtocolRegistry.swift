@@ -31,9 +31,12 @@ public struct ProtocolEntry: Sendable {
     public let minimumReplicas: @Sendable (Int) -> Int
     /// Runs one resolved experiment in the simulator.
     public let simulate: @Sendable (ResolvedExperiment) throws -> RunResult
+    /// Runs one seed of the fault search (`nodes` fixes the cluster size).
+    public let checkSeed: @Sendable (_ seed: UInt64, _ nodes: Int?) -> FaultSearch.Outcome
 
     /// Builds the entry of replica type `R`, with `settings` mapping the spec's protocol options.
     public static func of<R: Replica>(_ type: R.Type, minimumReplicas: @escaping @Sendable (Int) -> Int,
+                                      byzantineLimit: @escaping @Sendable (ClusterConfig) -> Int = { _ in 0 },
                                       settings: @escaping @Sendable (ExperimentSpec) throws -> R.Settings) -> ProtocolEntry {
         ProtocolEntry(
             name: R.protocolName,
@@ -42,6 +45,16 @@ public struct ProtocolEntry: Sendable {
             minimumReplicas: minimumReplicas,
             simulate: { resolved in
                 try Experiment.simulate(R.self, settings: try settings(resolved.spec), resolved: resolved)
+            },
+            checkSeed: { seed, nodes in
+                var spec = ExperimentSpec()
+                spec.protocolName = R.protocolName
+                let plan = FaultSearch.plan(seed: seed, nodes: nodes, minimumReplicas: minimumReplicas,
+                                            maximumFaults: { R.maximumFaults(replicaCount: $0) },
+                                            byzantineLimit: byzantineLimit)
+                // Settings from the defaults; they cannot fail for a default spec.
+                let s = (try? settings(spec))!
+                return FaultSearch.run(R.self, settings: s, plan: plan)
             })
     }
 }

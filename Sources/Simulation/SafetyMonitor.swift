@@ -61,6 +61,12 @@ public struct SafetyMonitor: Sendable {
         }
     }
 
+    /// A restarted replica rebuilds its state machine by applying its log again from the start:
+    /// executing the same requests again is then not a second execution of theirs.
+    mutating func replicaRestarted(_ replica: NodeID) {
+        executedUpTo[replica.index].removeAll(keepingCapacity: true)
+    }
+
     public mutating func report(_ invariant: Violation.Invariant, _ detail: String) {
         if violations.count < maximumViolations { violations.append(Violation(invariant: invariant, detail: detail)) }
     }

@@ -53,6 +53,7 @@ extension Simulator {
         let i = id.index
         guard !up[i] else { return }
         replicas[i] = R(id: id, cluster: cluster, settings: settings, random: random.derive())
+        safety.replicaRestarted(id)
         up[i] = true
         busyUntil[i] = now.nanoseconds
         outbox.clear()
@@ -86,6 +87,9 @@ extension Simulator {
 
     /// Makes a replica Byzantine from now on (nil: honest again).
     public func setByzantine(_ id: NodeID, _ behavior: ByzantineBehavior?) { byzantine[id.index] = behavior }
+
+    /// Ends a latency burst.
+    public func clearExtraLatency() { extraLatency = 0 }
 
     /// Changes message loss on every link from now on.
     public func setLoss(_ probability: Double) { lossProbability = probability }

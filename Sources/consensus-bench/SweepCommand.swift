@@ -62,7 +62,10 @@ struct SweepCommand: ParsableCommand {
         let directory = out ?? "results/" + Timestamp.compactUTC()
         let files = try ResultFiles(directory: directory)
         let progress = ProgressBar(total: resolved.count, enabled: !quiet && isatty(STDERR_FILENO) == 1)
-        let runner = SweepRunner(points: resolved, jobs: jobCount)
+        let runner = OrderedParallel<Result<(RunResult, Double), Error>>(count: resolved.count, threads: jobCount) { index in
+            let started = Date()
+            return Result { (try resolved[index].run(), Date().timeIntervalSince(started)) }
+        }
         var manifest = Manifest()
         manifest.extra["points_total"] = resolved.count
         manifest.write(to: directory)

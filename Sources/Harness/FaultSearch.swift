@@ -1,0 +1,131 @@
+import ConsensusCore
+import Simulation
+import Workload
+
+/// A seeded fault search in the style of TigerBeetle's VOPR: one seed derives everything (cluster size
+/// unless given, network faults, a crash / partition / Byzantine schedule, the workload), a safety phase
+/// runs under those faults, then a liveness phase heals everything and requires every client's
+/// outstanding operation to complete within a bound. The run must keep agreement, validity,
+/// at-most-once and convergence, and its history must be linearizable. Same seed, same build: same run.
+public enum FaultSearch {
+    /// How long the faults go on.
+    public static let safetyPhase = Interval.seconds(3)
+    /// How long, after healing, every outstanding operation may take to complete.
+    public static let livenessBound = Interval.seconds(20)
+
+    /// What one seed did and how it ended.
+    public struct Outcome: Sendable {
+        public var seed: UInt64
+        public var protocolName: String
+        public var cluster: ClusterConfig
+        /// Faults and network conditions the seed chose, in one line.
+        public var plan: String
+        public var opsCompleted: Int
+        /// nil: passed. Otherwise the first thing that broke.
+        public var failure: String?
+        public var passed: Bool { failure == nil }
+    }
+
+    /// The run a seed stands for: cluster, options (network, workload, fault schedule).
+    public struct Plan: Sendable {
+        public var cluster: ClusterConfig
+        public var options: SimulationOptions
+        public var description: String
+    }
+
+    /// Derives the whole run from `seed`. `nodes` fixes the cluster size; otherwise f is 1 or 2.
+    /// `byzantineLimit`: how many replicas may turn Byzantine (PBFT: f; crash-fault protocols: 0).
+    public static func plan(seed: UInt64, nodes: Int?, minimumReplicas: (Int) -> Int, maximumFaults: (Int) -> Int,
+                            byzantineLimit: (ClusterConfig) -> Int) -> Plan {
+        var random = DeterministicRandom(seed: seed ^ 0x5EED_F00D_CAFE_D00D)
+        let n = nodes ?? minimumReplicas(1 + random.below(2))
+        let cluster = ClusterConfig(replicaCount: n, faultTolerance: maximumFaults(n))
+        var options = SimulationOptions(seed: seed)
+        var notes: [String] = []
+        // Network conditions for the whole safety phase.
+        if random.chance(0.5) { options.network.lossProbability = [0.001, 0.01, 0.05][random.below(3)]; notes.append("loss \(options.network.lossProbability)") }
+        if random.chance(0.3) { options.network.duplicateProbability = [0.001, 0.01, 0.05][random.below(3)]; notes.append("dup \(options.network.duplicateProbability)") }
+        if random.chance(0.3) { options.network.reorderProbability = [0.01, 0.1][random.below(2)]; notes.append("reorder \(options.network.reorderProbability)") }
+        options.network.jitter = .microseconds(Int64(random.below(500)))
+        // A small, contended workload so the linearizability check has something to bite on.
+        options.workload.clients = 2 + random.below(7)
+        options.workload.keyCount = 3 + random.below(20)
+        options.workload.readRatio = 0.4
+        options.workload.casRatio = 0.3
+        options.workload.requestTimeout = .milliseconds(Int64(100 + random.below(300)))
+        var faults: [ScheduledFault] = []
+        let byzantine = min(byzantineLimit(cluster), random.below(byzantineLimit(cluster) + 1))
+        var chosen = Set<Int>()
+        while chosen.count < byzantine { chosen.insert(random.below(n)) }
+        for node in chosen.sorted() {
+            let behavior = ByzantineBehavior.allCases[random.below(ByzantineBehavior.allCases.count)]
+            faults.append(ScheduledFault(at: .zero, .byzantine(NodeID(node), behavior)))
+        }
+        var down: [Int] = []
+        let events = 2 + random.below(7)
+        for _ in 0 ..< events {
+            let at = Instant.zero + .milliseconds(Int64(200 + random.below(Int(safetyPhase.nanoseconds / 1_000_000) - 300)))
+            switch random.below(8) {
+            case 0, 1:
+                let node = random.below(n)
+                faults.append(ScheduledFault(at: at, .crash(random.chance(0.5) ? .leader : .node(NodeID(node)))))
+            case 2:
+                faults.append(ScheduledFault(at: at, .restart(.node(NodeID(random.below(n))))))
+                down.removeAll()
+            case 3:
+                let isolated = NodeID(random.below(n))
+                faults.append(ScheduledFault(at: at, .partition([(0 ..< n).filter { $0 != isolated.index }.map { NodeID($0) }])))
+            case 4:
+                var left: [NodeID] = [], right: [NodeID] = []
+                for i in 0 ..< n { if random.chance(0.5) { left.append(NodeID(i)) } else { right.append(NodeID(i)) } }
+                if left.isEmpty || right.isEmpty { left = [NodeID(0)]; right = (1 ..< n).map { NodeID($0) } }
+                faults.append(ScheduledFault(at: at, .partition([left, right])))
+            case 5:
+                let a = random.below(n), b = (a + 1 + random.below(n - 1)) % n
+                faults.append(ScheduledFault(at: at, .cutLink(NodeID(a), NodeID(b))))
+            case 6:
+                faults.append(ScheduledFault(at: at, .extraLatency(.milliseconds(Int64(5 + random.below(60))))))
+                faults.append(ScheduledFault(at: at + .milliseconds(Int64(50 + random.below(400))), .extraLatency(.zero)))
+            default:
+                faults.append(ScheduledFault(at: at, .heal))
+            }
+        }
+        faults.sort { $0.at < $1.at }
+        options.faults = faults
+        notes.append(contentsOf: faults.map { "\($0.fault)@\($0.at)" })
+        notes.insert("clients \(options.workload.clients) keys \(options.workload.keyCount)", at: 0)
+        return Plan(cluster: cluster, options: options, description: notes.joined(separator: ", "))
+    }
+
+    /// Runs one seed's plan with replica type `R`.
+    public static func run<R: Replica>(_ type: R.Type, settings: R.Settings, plan: Plan) -> Outcome {
+        let sim = Simulator<R>(cluster: plan.cluster, settings: settings, options: plan.options)
+        sim.start()
+        sim.run(until: .zero + safetyPhase)
+        // Liveness phase: every fault heals; every replica that is down comes back.
+        sim.heal()
+        sim.setLoss(0)
+        for i in 0 ..< plan.cluster.replicaCount where !sim.isUp(NodeID(i)) { sim.restart(NodeID(i)) }
+        sim.clearExtraLatency()
+        sim.issuing = false
+        let deadline = sim.now + livenessBound
+        while sim.outstandingOperations > 0 && sim.now < deadline {
+            sim.run(for: .milliseconds(100))
+        }
+        var failure: String? = sim.safety.violations.first?.description
+        if failure == nil, sim.outstandingOperations > 0 {
+            failure = "liveness: \(sim.outstandingOperations) operation(s) still outstanding \(livenessBound) after every fault healed"
+        }
+        if failure == nil {
+            sim.run(for: .seconds(1))
+            failure = Experiment.convergenceProblem(sim)
+        }
+        if failure == nil {
+            let verdict = HistoryCheck.verdict(for: sim.records, enabled: true)
+            if verdict.column == "false" { failure = "linearizability: " + (verdict.detail ?? "history is not linearizable") }
+        }
+        let completed = sim.records.reduce(0) { $0 + ($1.completed == nil ? 0 : 1) }
+        return Outcome(seed: plan.options.seed, protocolName: R.protocolName, cluster: plan.cluster, plan: plan.description,
+                       opsCompleted: completed, failure: failure)
+    }
+}

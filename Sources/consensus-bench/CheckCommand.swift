@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import Harness
+
+/// `consensus-bench check --protocol P --seeds 1-1000`: the seeded fault search. Each seed prints one
+/// line; a failing seed prints the command that replays it, and the check exits 1.
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Search seeded fault schedules for safety and liveness violations (VOPR style).")
+
+    @Option(name: .customLong("protocol"), help: "raft, multipaxos or pbft.")
+    var protocolName: String = "raft"
+    @Option(help: "Seeds to run: 1-1000, or 5,17,42.")
+    var seeds: String = "1-100"
+    @Option(help: "Fix the cluster size (default: each seed picks f = 1 or 2).")
+    var nodes: Int?
+    @Option(help: "Seeds run in parallel (default: the number of cores).")
+    var jobs: Int?
+    @Flag(help: "Print only failures and the final tally.")
+    var quiet = false
+
+    func run() throws {
+        let entry = try ProtocolRegistry.entry(named: protocolName)
+        let list = try parseIntegerList(seeds, flag: "--seeds").map { UInt64($0) }
+        if let n = nodes {
+            guard n >= 1 else { throw ExperimentError("--nodes must be at least 1 (got \(n))") }
+            if let problem = entry.validate(.init(replicaCount: n, faultTolerance: entry.maximumFaults(n))) { throw ExperimentError(problem) }
+        }
+        let fixedNodes = nodes
+        let threads = max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+        let progress = ProgressBar(total: list.count, enabled: quiet && isatty(STDERR_FILENO) == 1)
+        let started = Date()
+        var failures: [UInt64] = []
+        let search = OrderedParallel<FaultSearch.Outcome>(count: list.count, threads: threads) { index in
+            entry.checkSeed(list[index], fixedNodes)
+        }
+        search.run { index, outcome in
+            let head = "seed \(outcome.seed)  \(outcome.protocolName) n=\(outcome.cluster.replicaCount) f=\(outcome.cluster.faultTolerance)  ops \(outcome.opsCompleted)"
+            if let failure = outcome.failure {
+                failures.append(outcome.seed)
+                progress.clearLine()
+                print("\(head)  FAILED: \(failure)")
+                print("  faults: \(outcome.plan)")
+                print("  replay: consensus-bench check --protocol \(protocolName) --seeds \(outcome.seed)" + (fixedNodes.map { " --nodes \($0)" } ?? ""))
+            } else if !quiet {
+                print("\(head)  ok  [\(outcome.plan)]")
+            }
+            progress.update(done: index + 1, current: "seed \(outcome.seed)")
+        }
+        progress.finish()
+        let wall = Date().timeIntervalSince(started)
+        print("\(list.count - failures.count) passed, \(failures.count) failed (\(protocolName), \(list.count) seeds in \(formatSeconds(wall)) s)")
+        if !failures.isEmpty { throw ExitCode(1) }
+    }
+}
