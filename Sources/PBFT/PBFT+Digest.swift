@@ -1,0 +1,97 @@
+import ConsensusCore
+import Crypto
+
+extension PBFT {
+    /// A SHA-256 digest (32 bytes, kept as four words so it is a plain value with no heap storage).
+    /// PBFT names requests by digest in PREPARE and COMMIT so those messages stay small (§4.2).
+    public struct Digest: Hashable, Sendable, CustomStringConvertible {
+        public var w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64
+
+        @inlinable public init(_ w0: UInt64, _ w1: UInt64, _ w2: UInt64, _ w3: UInt64) {
+            self.w0 = w0; self.w1 = w1; self.w2 = w2; self.w3 = w3
+        }
+
+        public static let zero = Digest(0, 0, 0, 0)
+        public static let encodedSize = 32
+
+        /// SHA-256 of `bytes`.
+        public init(hashing bytes: UnsafeRawBufferPointer) {
+            var hash = SHA256()
+            hash.update(bufferPointer: bytes)
+            self = hash.finalize().withUnsafeBytes { Digest(loading: $0) }
+        }
+
+        /// The first 32 bytes of `raw`, read little-endian.
+        init(loading raw: UnsafeRawBufferPointer) {
+            self.init(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+                      UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
+                      UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)),
+                      UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self)))
+        }
+
+        @inlinable public func encode(into w: inout WireWriter) {
+            w.write(w0); w.write(w1); w.write(w2); w.write(w3)
+        }
+
+        @inlinable public static func decode(from r: inout WireReader) throws(WireError) -> Digest {
+            Digest(try r.read(), try r.read(), try r.read(), try r.read())
+        }
+
+        public var description: String {
+            let hex = Array("0123456789abcdef")
+            var s = ""
+            var v = w0
+            for _ in 0 ..< 6 { s.append(hex[Int(v & 0xF0) >> 4]); s.append(hex[Int(v & 0x0F)]); v >>= 8 }
+            return s
+        }
+    }
+
+    /// SHA-256 over the encoding of a batch of requests: the `d` of PRE-PREPARE, PREPARE and COMMIT.
+    /// `scratch` is a reusable buffer, so digesting allocates nothing of ours.
+    static func digest(of batch: [ClientRequest], scratch: inout WireWriter) -> Digest {
+        scratch.clear()
+        encodeBatch(batch, into: &scratch)
+        return scratch.bytes.withUnsafeBytes { Digest(hashing: $0) }
+    }
+
+    /// A batch on the wire: u32 count, then each request.
+    @inlinable static func encodeBatch(_ batch: [ClientRequest], into w: inout WireWriter) {
+        w.write(UInt32(batch.count))
+        for request in batch { request.encode(into: &w) }
+    }
+
+    @inlinable static func batchEncodedSize(_ batch: [ClientRequest]) -> Int {
+        var size = 4
+        for request in batch { size += request.encodedSize }
+        return size
+    }
+
+    static func decodeBatch(from r: inout WireReader) throws(WireError) -> [ClientRequest] {
+        let count = try r.readCount(minimumElementSize: 13)
+        var batch: [ClientRequest] = []
+        batch.reserveCapacity(count)
+        for _ in 0 ..< count { batch.append(try ClientRequest.decode(from: &r)) }
+        return batch
+    }
+
+    /// The fixed-size block a MAC or signature of a small message covers: kind, sender, view, sequence
+    /// number and a digest (of the request batch, the state, or the whole message). 52 bytes, so one
+    /// HMAC-SHA256 costs two compression-function calls (inner and outer hash) and needs no buffer.
+    struct AuthBlock {
+        var words: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)
+        static let byteCount = 52
+
+        init(kind: Int, sender: NodeID, view: UInt64, sequence: UInt64, digest: Digest) {
+            let tag = UInt64(UInt8(truncatingIfNeeded: kind)) | UInt64(UInt32(bitPattern: sender.rawValue) & 0xFF_FFFF) << 8
+            words = (view.littleEndian, sequence.littleEndian, digest.w0.littleEndian, digest.w1.littleEndian,
+                     digest.w2.littleEndian, digest.w3.littleEndian, tag.littleEndian)
+        }
+
+        /// What `--auth none` "authenticates": nothing is hashed, so nothing is computed.
+        static let empty = AuthBlock(kind: 0, sender: NodeID(0), view: 0, sequence: 0, digest: .zero)
+
+        func withBytes<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T {
+            withUnsafeBytes(of: words) { body(UnsafeRawBufferPointer(rebasing: $0[0 ..< Self.byteCount])) }
+        }
+    }
+}

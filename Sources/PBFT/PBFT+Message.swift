@@ -1,0 +1,269 @@
+import ConsensusCore
+
+extension PBFT {
+    /// Every message PBFT replicas exchange, with the paper's names (OSDI'99 §4, TOCS §3 and §5).
+    /// Client requests and replies travel on the shell's client channel and are not listed here.
+    public enum Message: TamperableMessage {
+        case prePrepare(PrePrepare)
+        case prepare(Prepare)
+        case commit(Commit)
+        case checkpoint(Checkpoint)
+        case viewChange(ViewChange)
+        case newView(NewView)
+        /// A client request a backup received directly (a client's retry to all) and relays to the
+        /// primary (§4.4: "the backup relays the request to the primary").
+        case forwardedRequest(ForwardedRequest)
+        /// State transfer (TOCS §5.3.2, simplified): a replica that is behind asks for what it lacks.
+        case fetch(Fetch)
+        case fetchReply(FetchReply)
+
+        /// The `type` column of messages.csv, indexed by `kind`.
+        public static let kindNames = ["PrePrepare", "Prepare", "Commit", "Checkpoint", "ViewChange", "NewView",
+                                       "ForwardedRequest", "Fetch", "FetchReply"]
+
+        public enum Kind {
+            public static let prePrepare = 0
+            public static let prepare = 1
+            public static let commit = 2
+            public static let checkpoint = 3
+            public static let viewChange = 4
+            public static let newView = 5
+            public static let forwardedRequest = 6
+            public static let fetch = 7
+            public static let fetchReply = 8
+        }
+
+        @inlinable public var kind: Int {
+            switch self {
+            case .prePrepare: return Kind.prePrepare
+            case .prepare: return Kind.prepare
+            case .commit: return Kind.commit
+            case .checkpoint: return Kind.checkpoint
+            case .viewChange: return Kind.viewChange
+            case .newView: return Kind.newView
+            case .forwardedRequest: return Kind.forwardedRequest
+            case .fetch: return Kind.fetch
+            case .fetchReply: return Kind.fetchReply
+            }
+        }
+    }
+
+    /// ⟨PRE-PREPARE, v, n, d⟩ with the request batch m piggybacked (§4.2): the primary of view v
+    /// assigns sequence number n to the batch whose digest is d. An empty batch is the null request.
+    public struct PrePrepare: Sendable, Equatable {
+        public var view: UInt64
+        public var sequence: UInt64
+        public var digest: Digest
+        public var requests: [ClientRequest]
+        public var primary: NodeID
+        public var authenticator: Authenticator
+
+        public init(view: UInt64, sequence: UInt64, digest: Digest, requests: [ClientRequest], primary: NodeID,
+                    authenticator: Authenticator) {
+            self.view = view; self.sequence = sequence; self.digest = digest; self.requests = requests
+            self.primary = primary; self.authenticator = authenticator
+        }
+
+        /// What the authenticator covers: the request travels under its digest (§4.2).
+        var block: AuthBlock {
+            AuthBlock(kind: Message.Kind.prePrepare, sender: primary, view: view, sequence: sequence, digest: digest)
+        }
+    }
+
+    /// ⟨PREPARE, v, n, d, i⟩: backup i accepted the pre-prepare for (v, n) with digest d (§4.2).
+    public struct Prepare: Sendable, Equatable {
+        public var view: UInt64
+        public var sequence: UInt64
+        public var digest: Digest
+        public var replica: NodeID
+        public var authenticator: Authenticator
+
+        public init(view: UInt64, sequence: UInt64, digest: Digest, replica: NodeID, authenticator: Authenticator) {
+            self.view = view; self.sequence = sequence; self.digest = digest; self.replica = replica
+            self.authenticator = authenticator
+        }
+
+        var block: AuthBlock {
+            AuthBlock(kind: Message.Kind.prepare, sender: replica, view: view, sequence: sequence, digest: digest)
+        }
+    }
+
+    /// ⟨COMMIT, v, n, D(m), i⟩: replica i is prepared for (v, n, d) (§4.2).
+    public struct Commit: Sendable, Equatable {
+        public var view: UInt64
+        public var sequence: UInt64
+        public var digest: Digest
+        public var replica: NodeID
+        public var authenticator: Authenticator
+
+        public init(view: UInt64, sequence: UInt64, digest: Digest, replica: NodeID, authenticator: Authenticator) {
+            self.view = view; self.sequence = sequence; self.digest = digest; self.replica = replica
+            self.authenticator = authenticator
+        }
+
+        var block: AuthBlock {
+            AuthBlock(kind: Message.Kind.commit, sender: replica, view: view, sequence: sequence, digest: digest)
+        }
+    }
+
+    /// ⟨CHECKPOINT, n, d, i⟩: replica i's state after executing sequence number n has digest d (§4.3).
+    /// The digest is `KVStateMachine.digest`, an order-sensitive hash of everything executed.
+    public struct Checkpoint: Sendable, Equatable {
+        public var sequence: UInt64
+        public var stateDigest: UInt64
+        public var replica: NodeID
+        public var authenticator: Authenticator
+
+        public init(sequence: UInt64, stateDigest: UInt64, replica: NodeID, authenticator: Authenticator) {
+            self.sequence = sequence; self.stateDigest = stateDigest; self.replica = replica
+            self.authenticator = authenticator
+        }
+
+        var block: AuthBlock { Checkpoint.block(sequence: sequence, stateDigest: stateDigest, replica: replica) }
+
+        static func block(sequence: UInt64, stateDigest: UInt64, replica: NodeID) -> AuthBlock {
+            AuthBlock(kind: Message.Kind.checkpoint, sender: replica, view: 0, sequence: sequence,
+                      digest: Digest(stateDigest, 0, 0, 0))
+        }
+    }
+
+    /// One replica's part of a proof: which replica sent a message whose other fields the proof names
+    /// once, and the authenticator it sent. A checkpoint proof is 2f+1 of these for (n, d); a prepared
+    /// certificate holds 2f of these for PREPARE(v, n, d).
+    public struct Vote: Sendable, Equatable {
+        public var replica: NodeID
+        public var authenticator: Authenticator
+        public init(replica: NodeID, authenticator: Authenticator) {
+            self.replica = replica
+            self.authenticator = authenticator
+        }
+    }
+
+    /// P_m (§4.4): the pre-prepare of (view, sequence, digest) and 2f matching prepares from distinct
+    /// backups, each with the authenticator its sender made, so a third party can check its own entry.
+    public struct PreparedCertificate: Sendable, Equatable {
+        public var view: UInt64
+        public var sequence: UInt64
+        public var digest: Digest
+        public var requests: [ClientRequest]
+        public var prePrepareAuthenticator: Authenticator
+        public var prepares: [Vote]
+
+        public init(view: UInt64, sequence: UInt64, digest: Digest, requests: [ClientRequest],
+                    prePrepareAuthenticator: Authenticator, prepares: [Vote]) {
+            self.view = view; self.sequence = sequence; self.digest = digest; self.requests = requests
+            self.prePrepareAuthenticator = prePrepareAuthenticator; self.prepares = prepares
+        }
+    }
+
+    /// ⟨VIEW-CHANGE, v+1, n, C, P, i⟩ (§4.4): replica i moves to view v+1; n is its last stable
+    /// checkpoint with proof C (2f+1 CHECKPOINT votes) and P holds a prepared certificate for every
+    /// sequence number above n that prepared at i. Signed, since the new primary forwards it.
+    public struct ViewChange: Sendable, Equatable {
+        public var newView: UInt64
+        public var stableSequence: UInt64
+        public var stableDigest: UInt64
+        public var checkpointProof: [Vote]
+        public var prepared: [PreparedCertificate]
+        public var replica: NodeID
+        public var authenticator: Authenticator
+
+        public init(newView: UInt64, stableSequence: UInt64, stableDigest: UInt64, checkpointProof: [Vote],
+                    prepared: [PreparedCertificate], replica: NodeID, authenticator: Authenticator) {
+            self.newView = newView; self.stableSequence = stableSequence; self.stableDigest = stableDigest
+            self.checkpointProof = checkpointProof; self.prepared = prepared; self.replica = replica
+            self.authenticator = authenticator
+        }
+    }
+
+    /// One pre-prepare of O in a NEW-VIEW: sequence number and digest (the batch itself is in the
+    /// certificates of V, or empty for a null request), with the authenticator the new primary made for
+    /// PRE-PREPARE(v+1, n, d), so a prepared certificate formed in the new view carries a pre-prepare
+    /// authenticator like any other.
+    public struct Assignment: Sendable, Equatable {
+        public var sequence: UInt64
+        public var digest: Digest
+        public var authenticator: Authenticator
+        public init(sequence: UInt64, digest: Digest, authenticator: Authenticator) {
+            self.sequence = sequence
+            self.digest = digest
+            self.authenticator = authenticator
+        }
+    }
+
+    /// ⟨NEW-VIEW, v+1, V, O⟩ (§4.4): V is the 2f+1 VIEW-CHANGE messages the new primary collected, O
+    /// the pre-prepares it computed from them. Backups recompute O from V and reject a mismatch.
+    public struct NewView: Sendable, Equatable {
+        public var view: UInt64
+        public var viewChanges: [ViewChange]
+        public var prePrepares: [Assignment]
+        public var primary: NodeID
+        public var authenticator: Authenticator
+
+        public init(view: UInt64, viewChanges: [ViewChange], prePrepares: [Assignment], primary: NodeID,
+                    authenticator: Authenticator) {
+            self.view = view; self.viewChanges = viewChanges; self.prePrepares = prePrepares
+            self.primary = primary; self.authenticator = authenticator
+        }
+    }
+
+    /// A client request relayed by backup `replica` to the primary.
+    public struct ForwardedRequest: Sendable, Equatable {
+        public var request: ClientRequest
+        public var replica: NodeID
+        public var authenticator: Authenticator
+
+        public init(request: ClientRequest, replica: NodeID, authenticator: Authenticator) {
+            self.request = request; self.replica = replica; self.authenticator = authenticator
+        }
+    }
+
+    /// A request for the requests executed at sequence numbers `from` onward, and for the NEW-VIEW of
+    /// any view after `installedView` (a replica that missed a view change learns it this way).
+    public struct Fetch: Sendable, Equatable {
+        public var installedView: UInt64
+        public var from: UInt64
+        public var replica: NodeID
+        public var authenticator: Authenticator
+
+        public init(installedView: UInt64, from: UInt64, replica: NodeID, authenticator: Authenticator) {
+            self.installedView = installedView; self.from = from; self.replica = replica
+            self.authenticator = authenticator
+        }
+
+        var block: AuthBlock {
+            AuthBlock(kind: Message.Kind.fetch, sender: replica, view: installedView, sequence: from, digest: .zero)
+        }
+    }
+
+    /// The batch a replica executed at one sequence number.
+    public struct FetchEntry: Sendable, Equatable {
+        public var sequence: UInt64
+        public var requests: [ClientRequest]
+        public init(sequence: UInt64, requests: [ClientRequest]) {
+            self.sequence = sequence
+            self.requests = requests
+        }
+    }
+
+    /// What a replica answers a FETCH with: its stable checkpoint and its proof, the batches it executed
+    /// from `from` on (as many as it still archives, up to a batch), and its NEW-VIEW if the asker is
+    /// in an older view. The asker trusts an entry once f+1 replicas sent the same one.
+    public struct FetchReply: Sendable, Equatable {
+        public var view: UInt64
+        public var stableSequence: UInt64
+        public var stableDigest: UInt64
+        public var stableProof: [Vote]
+        public var entries: [FetchEntry]
+        public var newView: NewView?
+        public var replica: NodeID
+        public var authenticator: Authenticator
+
+        public init(view: UInt64, stableSequence: UInt64, stableDigest: UInt64, stableProof: [Vote],
+                    entries: [FetchEntry], newView: NewView?, replica: NodeID, authenticator: Authenticator) {
+            self.view = view; self.stableSequence = stableSequence; self.stableDigest = stableDigest
+            self.stableProof = stableProof; self.entries = entries; self.newView = newView
+            self.replica = replica; self.authenticator = authenticator
+        }
+    }
+}

@@ -1,0 +1,201 @@
+import ConsensusCore
+
+// The normal case (§4.2): PRE-PREPARE → PREPARE → COMMIT, then execution in sequence-number order.
+// A message is checked in this order: sender and view (cheap), water marks, then its authenticator,
+// then what it says. Messages of a later view wait until its NEW-VIEW.
+
+extension PBFT.Replica {
+    /// A backup accepts PRE-PREPARE(v, n, d, m) if it is in view v, the authenticator is the primary's,
+    /// d is the digest of m, n is between the water marks, and it has not accepted a pre-prepare for
+    /// (v, n) with another digest (§4.2). Then it multicasts PREPARE.
+    func receivePrePrepare(_ m: PBFT.PrePrepare, from sender: NodeID, outbox: inout Outbox<Message>) {
+        guard m.primary == sender, sender == primary(of: m.view), m.view >= view else { return }
+        if m.view > view || !isViewActive {
+            holdForLaterView(m.view, .prePrepare(m), from: sender, outbox: &outbox)
+            return
+        }
+        guard inWindow(m.sequence) else { return }
+        guard keys.verify(m.authenticator, m.block, from: sender, .multicast, work: &outbox.cryptoWork) else {
+            reject(Message.Kind.prePrepare, outbox: &outbox)
+            return
+        }
+        outbox.cryptoWork.digestsComputed += 1
+        guard PBFT.digest(of: m.requests, scratch: &scratch) == m.digest else {
+            reject(Message.Kind.prePrepare, outbox: &outbox)
+            return
+        }
+        let i = prepareSlot(m.sequence)
+        // One pre-prepare per (v, n): a second one (another digest from a faulty primary, or a copy)
+        // is not accepted.
+        guard !slots[i].hasPrePrepare else { return }
+        acceptPrePrepare(slot: i, digest: m.digest, requests: m.requests, authenticator: m.authenticator, outbox: &outbox)
+    }
+
+    /// Enters the pre-prepare in the log, counts the votes that arrived before it, and (at a backup)
+    /// multicasts PREPARE(v, n, d, i).
+    func acceptPrePrepare(slot i: Int, digest: PBFT.Digest, requests: [ClientRequest], authenticator: PBFT.Authenticator,
+                          outbox: inout Outbox<Message>) {
+        slots[i].hasPrePrepare = true
+        slots[i].digest = digest
+        slots[i].requests = requests
+        slots[i].prePrepareAuthenticator = authenticator
+        let primary = primary(of: view)
+        if !slots[i].early.isEmpty {
+            for vote in slots[i].early where vote.digest == digest {
+                if vote.isCommit {
+                    slots[i].commitCount += 1
+                } else if vote.replica != primary {
+                    slots[i].prepareCount += 1
+                    if slots[i].prepareProofs.count < 2 * f {
+                        slots[i].prepareProofs.append(PBFT.Vote(replica: vote.replica, authenticator: vote.authenticator))
+                    }
+                }
+            }
+            slots[i].early.removeAll(keepingCapacity: true)
+        }
+        if primary != id, !slots[i].sentPrepare {
+            slots[i].sentPrepare = true
+            var prepare = PBFT.Prepare(view: view, sequence: slots[i].sequence, digest: digest, replica: id, authenticator: .none)
+            prepare.authenticator = keys.authenticate(prepare.block, .multicast, work: &outbox.cryptoWork)
+            outbox.broadcast(.prepare(prepare))
+            if slots[i].prepareSenders.insert(id) {
+                slots[i].prepareCount += 1
+                if slots[i].prepareProofs.count < 2 * f {
+                    slots[i].prepareProofs.append(PBFT.Vote(replica: id, authenticator: prepare.authenticator))
+                }
+            }
+        }
+        checkPrepared(slot: i, outbox: &outbox)
+    }
+
+    /// PREPARE(v, n, d, j) from a backup j; the primary sends none (§4.2).
+    func receivePrepare(_ m: PBFT.Prepare, from sender: NodeID, outbox: inout Outbox<Message>) {
+        guard m.replica == sender, m.view >= view else { return }
+        if m.view > view || !isViewActive {
+            holdForLaterView(m.view, .prepare(m), from: sender, outbox: &outbox)
+            return
+        }
+        guard inWindow(m.sequence), sender != primary(of: m.view) else { return }
+        guard keys.verify(m.authenticator, m.block, from: sender, .multicast, work: &outbox.cryptoWork) else {
+            reject(Message.Kind.prepare, outbox: &outbox)
+            return
+        }
+        let i = prepareSlot(m.sequence)
+        guard slots[i].prepareSenders.insert(sender) else { return }
+        guard slots[i].hasPrePrepare else {
+            slots[i].early.append(PBFT.EarlyVote(isCommit: false, replica: sender, digest: m.digest, authenticator: m.authenticator))
+            return
+        }
+        guard m.digest == slots[i].digest else { return }
+        slots[i].prepareCount += 1
+        if !slots[i].prepared, slots[i].prepareProofs.count < 2 * f {
+            slots[i].prepareProofs.append(PBFT.Vote(replica: sender, authenticator: m.authenticator))
+        }
+        checkPrepared(slot: i, outbox: &outbox)
+    }
+
+    /// prepared(m, v, n, i): the pre-prepare and 2f matching prepares from distinct backups (§4.2).
+    /// The replica multicasts COMMIT(v, n, d, i).
+    func checkPrepared(slot i: Int, outbox: inout Outbox<Message>) {
+        guard slots[i].hasPrePrepare, !slots[i].prepared, slots[i].prepareCount >= 2 * f else { return }
+        slots[i].prepared = true
+        slots[i].recordCertificate()
+        var commit = PBFT.Commit(view: view, sequence: slots[i].sequence, digest: slots[i].digest, replica: id, authenticator: .none)
+        commit.authenticator = keys.authenticate(commit.block, .multicast, work: &outbox.cryptoWork)
+        outbox.broadcast(.commit(commit))
+        if slots[i].commitSenders.insert(id) { slots[i].commitCount += 1 }
+        checkCommitted(slot: i, outbox: &outbox)
+    }
+
+    func receiveCommit(_ m: PBFT.Commit, from sender: NodeID, outbox: inout Outbox<Message>) {
+        guard m.replica == sender, m.view >= view else { return }
+        if m.view > view || !isViewActive {
+            holdForLaterView(m.view, .commit(m), from: sender, outbox: &outbox)
+            return
+        }
+        guard inWindow(m.sequence) else { return }
+        guard keys.verify(m.authenticator, m.block, from: sender, .multicast, work: &outbox.cryptoWork) else {
+            reject(Message.Kind.commit, outbox: &outbox)
+            return
+        }
+        let i = prepareSlot(m.sequence)
+        guard slots[i].commitSenders.insert(sender) else { return }
+        guard slots[i].hasPrePrepare else {
+            slots[i].early.append(PBFT.EarlyVote(isCommit: true, replica: sender, digest: m.digest, authenticator: m.authenticator))
+            return
+        }
+        guard m.digest == slots[i].digest else { return }
+        slots[i].commitCount += 1
+        checkCommitted(slot: i, outbox: &outbox)
+    }
+
+    /// committed-local(m, v, n, i): prepared and 2f+1 matching commits, its own included (§4.2).
+    func checkCommitted(slot i: Int, outbox: inout Outbox<Message>) {
+        guard slots[i].prepared, !slots[i].committed, slots[i].commitCount >= quorum else { return }
+        slots[i].committed = true
+        let sequence = slots[i].sequence
+        if sequence > highestCommitted { highestCommitted = sequence }
+        if sequence == lastExecuted + 1 {
+            executeReady(outbox: &outbox)
+        } else if sequence > lastExecuted + 1 {
+            noteBehind(outbox: &outbox)
+        }
+    }
+
+    // MARK: - Execution
+
+    /// Executes every batch whose turn has come: "replica i executes the operation requested by m after
+    /// committed-local(m, v, n, i) is true and i's state reflects the sequential execution of all
+    /// requests with lower sequence numbers" (§4.2). Batches come from the log, or from state transfer.
+    func executeReady(outbox: inout Outbox<Message>) {
+        let before = lastExecuted
+        while true {
+            let sequence = lastExecuted + 1
+            let i = slotIndex(sequence)
+            if sequence > lowWaterMark, slots[i].sequence == sequence, slots[i].committed {
+                execute(slots[i].requests, at: sequence, fromLog: true, outbox: &outbox)
+            } else if let batch = decided.removeValue(forKey: sequence) {
+                execute(batch, at: sequence, fromLog: false, outbox: &outbox)
+            } else {
+                break
+            }
+        }
+        guard lastExecuted > before else { return }
+        waitingProgressed(outbox: &outbox)
+        propose(outbox: &outbox)
+    }
+
+    /// Where the request at `index` of the batch at `sequence` sits in the shell's agreement check:
+    /// with batches of at most B, sequence number n covers positions (n−1)·B+1 ... n·B.
+    @inline(__always) func position(_ sequence: UInt64, _ index: Int) -> UInt64 {
+        (sequence - 1) * UInt64(settings.maxBatch) + UInt64(index) + 1
+    }
+
+    func execute(_ batch: [ClientRequest], at sequence: UInt64, fromLog: Bool, outbox: inout Outbox<Message>) {
+        var progressed = false
+        if batch.isEmpty {
+            outbox.applied(position: position(sequence, 0), request: PBFT.nullRequest, executed: true)
+        }
+        for (index, request) in batch.enumerated() {
+            let executedBefore = stateMachine.executedCount
+            let result = stateMachine.apply(request)
+            let executed: Bool
+            if case .noop = request.command { executed = true } else { executed = stateMachine.executedCount > executedBefore }
+            outbox.applied(position: position(sequence, index), request: request, executed: executed)
+            guard request.client != PBFT.nullClient else { continue }
+            if executed { progressed = true }
+            let waited = waiting[request.client].map { $0 <= request.sequence } ?? false
+            if waited { waiting[request.client] = nil }
+            // Every replica replies to the client (§4.1). A batch learnt by state transfer was answered
+            // by the others long ago, unless the client is still asking this replica.
+            if let result, fromLog || waited {
+                outbox.reply(ClientReply(client: request.client, sequence: request.sequence, replica: id, outcome: .executed(result)))
+            }
+            if !known.isEmpty { known.remove(RequestKey(request)) }
+        }
+        archive[Int(sequence % UInt64(archive.count))] = PBFT.FetchEntry(sequence: sequence, requests: batch)
+        lastExecuted = sequence
+        if progressed { consecutiveViewChanges = 0 }
+        if sequence % interval == 0 { takeCheckpoint(sequence, outbox: &outbox) }
+    }
+}

@@ -1,0 +1,112 @@
+import ConsensusCore
+
+// State transfer, simplified from TOCS §5.3.2. A replica learns it is behind when its log has a
+// committed sequence number above a gap, when a checkpoint above its last executed number becomes
+// stable, when f+1 replicas announce checkpoints beyond its window, or when f+1 replicas are in a later
+// view. If nothing executes for `fetchTimeout` after that, it multicasts FETCH(from: last executed + 1).
+// Each replica answers with the batches it executed from there on (it archives the last
+// `archiveLength`), its stable checkpoint with proof, and its NEW-VIEW when the asker is in an older
+// view. The asker executes a batch once f+1 replicas sent the same one (at least one of them is honest,
+// and honest replicas execute the same batch at each number), adopts a proven stable checkpoint, and
+// processes the NEW-VIEW as if its primary had sent it.
+//
+// What it does not do: copy the state itself. A replica further behind than the others' archives (a
+// long crash) cannot catch up this way; that needs the state at a stable checkpoint on the wire, which
+// `KVStateMachine` cannot be rebuilt from today (its session table is internal to ConsensusCore).
+
+extension PBFT.Replica {
+    /// Something says this replica is behind: arm the fetch timer (if it is not armed already).
+    func noteBehind(outbox: inout Outbox<Message>) {
+        guard !fetchTimerArmed else { return }
+        fetchTimerArmed = true
+        fetchMark = lastExecuted
+        outbox.setTimer(PBFT.Timers.fetch, after: settings.fetchTimeout * Int64(1 << fetchBackoff))
+    }
+
+    var isBehind: Bool {
+        lastExecuted < lowWaterMark || highestCommitted > lastExecuted
+            || othersAheadOfWindow >= f + 1 || othersInLaterViews >= f + 1
+    }
+
+    func fetchIfBehind(outbox: inout Outbox<Message>) {
+        guard isBehind else {
+            fetchBackoff = 0
+            return
+        }
+        if lastExecuted == fetchMark {
+            sendFetch(outbox: &outbox)
+            fetchBackoff = min(fetchBackoff + 1, 6)
+        } else {
+            fetchBackoff = 0
+        }
+        noteBehind(outbox: &outbox)
+    }
+
+    func sendFetch(outbox: inout Outbox<Message>) {
+        var message = PBFT.Fetch(installedView: installedView, from: lastExecuted + 1, replica: id, authenticator: .none)
+        message.authenticator = keys.authenticate(message.block, .multicast, work: &outbox.cryptoWork)
+        outbox.broadcast(.fetch(message))
+    }
+
+    func receiveFetch(_ m: PBFT.Fetch, from sender: NodeID, outbox: inout Outbox<Message>) {
+        guard m.replica == sender else { return }
+        guard keys.verify(m.authenticator, m.block, from: sender, .multicast, work: &outbox.cryptoWork) else {
+            reject(Message.Kind.fetch, outbox: &outbox)
+            return
+        }
+        var entries: [PBFT.FetchEntry] = []
+        if m.from >= 1, m.from <= lastExecuted {
+            let end = min(lastExecuted, m.from + UInt64(settings.effectiveFetchBatch) - 1)
+            for sequence in m.from ... end {
+                guard let e = archive[Int(sequence % UInt64(archive.count))], e.sequence == sequence else { break }
+                entries.append(e)
+            }
+        }
+        let newView = m.installedView < installedView ? installedNewView : nil
+        let stableNews = lowWaterMark >= m.from && lowWaterMark > 0
+        guard !entries.isEmpty || newView != nil || stableNews else { return }
+        var reply = PBFT.FetchReply(view: view, stableSequence: lowWaterMark, stableDigest: stableDigest, stableProof: stableProof,
+                                    entries: entries, newView: newView, replica: id, authenticator: .none)
+        if keys.mode != .none {
+            outbox.cryptoWork.digestsComputed += 1
+            reply.authenticator = keys.authenticate(reply.block, .pointToPoint, to: sender, work: &outbox.cryptoWork)
+        }
+        outbox.send(.fetchReply(reply), to: sender)
+    }
+
+    func receiveFetchReply(_ m: PBFT.FetchReply, from sender: NodeID, outbox: inout Outbox<Message>) {
+        guard m.replica == sender else { return }
+        if keys.mode != .none { outbox.cryptoWork.digestsComputed += 1 }
+        guard keys.verify(m.authenticator, keys.mode == .none ? PBFT.AuthBlock.empty : m.block, from: sender, .pointToPoint,
+                          work: &outbox.cryptoWork) else {
+            reject(Message.Kind.fetchReply, outbox: &outbox)
+            return
+        }
+        let before = lastExecuted
+        if let newView = m.newView { processNewView(newView, outbox: &outbox) }
+        if m.stableSequence > lowWaterMark,
+           isValidCheckpointProof(m.stableSequence, digest: m.stableDigest, proof: m.stableProof, work: &outbox.cryptoWork) {
+            stabilize(m.stableSequence, digest: m.stableDigest, proof: m.stableProof, outbox: &outbox)
+        }
+        let horizon = lastExecuted + 2 * UInt64(settings.effectiveFetchBatch)
+        for e in m.entries where e.sequence > lastExecuted && e.sequence <= horizon && decided[e.sequence] == nil {
+            var votes = fetchVotes[e.sequence] ?? []
+            guard !votes.contains(where: { $0.replica == sender }) else { continue }
+            outbox.cryptoWork.digestsComputed += 1
+            let digest = PBFT.digest(of: e.requests, scratch: &scratch)
+            votes.append((sender, digest, e.requests))
+            if votes.filter({ $0.digest == digest }).count >= f + 1 {
+                decided[e.sequence] = e.requests
+                fetchVotes[e.sequence] = nil
+            } else {
+                fetchVotes[e.sequence] = votes
+            }
+        }
+        executeReady(outbox: &outbox)
+        for key in fetchVotes.keys where key <= lastExecuted { fetchVotes[key] = nil }
+        if lastExecuted > before {
+            fetchBackoff = 0
+            if isBehind, fetchVotes.isEmpty { sendFetch(outbox: &outbox) }
+        }
+    }
+}

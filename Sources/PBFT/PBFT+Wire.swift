@@ -1,0 +1,304 @@
+import ConsensusCore
+
+// The binary encoding of every PBFT message: u8 kind, then the fields in order, little-endian; lists
+// are a u32 count then the elements; every message ends with its authenticator. `encodedSize` is
+// computed without encoding and equals the bytes `encode` writes (the tests check both).
+
+extension PBFT.Message {
+    public var encodedSize: Int {
+        switch self {
+        case .prePrepare(let m): return 1 + m.encodedSize
+        case .prepare(let m): return 1 + PBFT.phaseBodySize + m.authenticator.encodedSize
+        case .commit(let m): return 1 + PBFT.phaseBodySize + m.authenticator.encodedSize
+        case .checkpoint(let m): return 1 + m.encodedSize
+        case .viewChange(let m): return 1 + m.encodedSize
+        case .newView(let m): return 1 + m.encodedSize
+        case .forwardedRequest(let m): return 1 + m.request.encodedSize + 4 + m.authenticator.encodedSize
+        case .fetch(let m): return 1 + 8 + 8 + 4 + m.authenticator.encodedSize
+        case .fetchReply(let m): return 1 + m.encodedSize
+        }
+    }
+
+    public func encode(into w: inout WireWriter) {
+        w.write(UInt8(kind))
+        switch self {
+        case .prePrepare(let m): m.encode(into: &w)
+        case .prepare(let m):
+            PBFT.encodePhase(view: m.view, sequence: m.sequence, digest: m.digest, replica: m.replica, into: &w)
+            m.authenticator.encode(into: &w)
+        case .commit(let m):
+            PBFT.encodePhase(view: m.view, sequence: m.sequence, digest: m.digest, replica: m.replica, into: &w)
+            m.authenticator.encode(into: &w)
+        case .checkpoint(let m): m.encode(into: &w)
+        case .viewChange(let m): m.encode(into: &w)
+        case .newView(let m): m.encode(into: &w)
+        case .forwardedRequest(let m):
+            m.request.encode(into: &w)
+            m.replica.encode(into: &w)
+            m.authenticator.encode(into: &w)
+        case .fetch(let m):
+            w.write(m.installedView); w.write(m.from); m.replica.encode(into: &w)
+            m.authenticator.encode(into: &w)
+        case .fetchReply(let m): m.encode(into: &w)
+        }
+    }
+
+    public static func decode(from r: inout WireReader) throws(WireError) -> PBFT.Message {
+        let kind = try r.readByte()
+        switch Int(kind) {
+        case Kind.prePrepare: return .prePrepare(try PBFT.PrePrepare.decode(from: &r))
+        case Kind.prepare:
+            let (v, n, d, i) = try PBFT.decodePhase(from: &r)
+            return .prepare(PBFT.Prepare(view: v, sequence: n, digest: d, replica: i,
+                                         authenticator: try PBFT.Authenticator.decode(from: &r)))
+        case Kind.commit:
+            let (v, n, d, i) = try PBFT.decodePhase(from: &r)
+            return .commit(PBFT.Commit(view: v, sequence: n, digest: d, replica: i,
+                                       authenticator: try PBFT.Authenticator.decode(from: &r)))
+        case Kind.checkpoint: return .checkpoint(try PBFT.Checkpoint.decode(from: &r))
+        case Kind.viewChange: return .viewChange(try PBFT.ViewChange.decode(from: &r))
+        case Kind.newView: return .newView(try PBFT.NewView.decode(from: &r))
+        case Kind.forwardedRequest:
+            let request = try ClientRequest.decode(from: &r)
+            let replica = try NodeID.decode(from: &r)
+            return .forwardedRequest(PBFT.ForwardedRequest(request: request, replica: replica,
+                                                           authenticator: try PBFT.Authenticator.decode(from: &r)))
+        case Kind.fetch:
+            let view: UInt64 = try r.read()
+            let from: UInt64 = try r.read()
+            let replica = try NodeID.decode(from: &r)
+            return .fetch(PBFT.Fetch(installedView: view, from: from, replica: replica,
+                                     authenticator: try PBFT.Authenticator.decode(from: &r)))
+        case Kind.fetchReply: return .fetchReply(try PBFT.FetchReply.decode(from: &r))
+        default: throw .unknownMessageKind(kind)
+        }
+    }
+}
+
+extension PBFT {
+    /// view · sequence · digest · replica: the shared body of PREPARE and COMMIT (and PRE-PREPARE's head).
+    static let phaseBodySize = 8 + 8 + Digest.encodedSize + 4
+
+    @inlinable static func encodePhase(view: UInt64, sequence: UInt64, digest: Digest, replica: NodeID, into w: inout WireWriter) {
+        w.write(view); w.write(sequence); digest.encode(into: &w); replica.encode(into: &w)
+    }
+
+    static func decodePhase(from r: inout WireReader) throws(WireError) -> (UInt64, UInt64, Digest, NodeID) {
+        (try r.read(), try r.read(), try Digest.decode(from: &r), try NodeID.decode(from: &r))
+    }
+
+    static func decodeList<T>(from r: inout WireReader, minimumElementSize: Int,
+                              _ element: (inout WireReader) throws(WireError) -> T) throws(WireError) -> [T] {
+        let count = try r.readCount(minimumElementSize: minimumElementSize)
+        var list: [T] = []
+        list.reserveCapacity(count)
+        for _ in 0 ..< count { list.append(try element(&r)) }
+        return list
+    }
+
+    /// SHA-256 of what `encodeBody` writes: what the signature or MAC of a variable-size message covers.
+    static func contentDigest(_ encodeBody: (inout WireWriter) -> Void) -> Digest {
+        var w = WireWriter(capacity: 512)
+        encodeBody(&w)
+        return w.bytes.withUnsafeBytes { Digest(hashing: $0) }
+    }
+}
+
+extension PBFT.PrePrepare {
+    var encodedSize: Int { PBFT.phaseBodySize + PBFT.batchEncodedSize(requests) + authenticator.encodedSize }
+    func encode(into w: inout WireWriter) {
+        PBFT.encodePhase(view: view, sequence: sequence, digest: digest, replica: primary, into: &w)
+        PBFT.encodeBatch(requests, into: &w)
+        authenticator.encode(into: &w)
+    }
+    static func decode(from r: inout WireReader) throws(WireError) -> PBFT.PrePrepare {
+        let (v, n, d, p) = try PBFT.decodePhase(from: &r)
+        let batch = try PBFT.decodeBatch(from: &r)
+        return PBFT.PrePrepare(view: v, sequence: n, digest: d, requests: batch, primary: p,
+                               authenticator: try PBFT.Authenticator.decode(from: &r))
+    }
+}
+
+extension PBFT.Checkpoint {
+    var encodedSize: Int { 8 + 8 + 4 + authenticator.encodedSize }
+    func encode(into w: inout WireWriter) {
+        w.write(sequence); w.write(stateDigest); replica.encode(into: &w); authenticator.encode(into: &w)
+    }
+    static func decode(from r: inout WireReader) throws(WireError) -> PBFT.Checkpoint {
+        PBFT.Checkpoint(sequence: try r.read(), stateDigest: try r.read(), replica: try NodeID.decode(from: &r),
+                        authenticator: try PBFT.Authenticator.decode(from: &r))
+    }
+}
+
+extension PBFT.Vote {
+    var encodedSize: Int { 4 + authenticator.encodedSize }
+    func encode(into w: inout WireWriter) { replica.encode(into: &w); authenticator.encode(into: &w) }
+    static let minimumSize = 5
+    static func decode(from r: inout WireReader) throws(WireError) -> PBFT.Vote {
+        PBFT.Vote(replica: try NodeID.decode(from: &r), authenticator: try PBFT.Authenticator.decode(from: &r))
+    }
+}
+
+extension Array where Element == PBFT.Vote {
+    var encodedSize: Int { reduce(4) { $0 + $1.encodedSize } }
+    func encode(into w: inout WireWriter) {
+        w.write(UInt32(count))
+        for v in self { v.encode(into: &w) }
+    }
+    static func decode(from r: inout WireReader) throws(WireError) -> [PBFT.Vote] {
+        try PBFT.decodeList(from: &r, minimumElementSize: PBFT.Vote.minimumSize) { (r: inout WireReader) throws(WireError) in
+            try PBFT.Vote.decode(from: &r)
+        }
+    }
+}
+
+extension PBFT.PreparedCertificate {
+    var encodedSize: Int {
+        8 + 8 + PBFT.Digest.encodedSize + PBFT.batchEncodedSize(requests) + prePrepareAuthenticator.encodedSize
+            + prepares.encodedSize
+    }
+    static let minimumSize = 8 + 8 + 32 + 4 + 1 + 4
+    func encode(into w: inout WireWriter) {
+        w.write(view); w.write(sequence); digest.encode(into: &w)
+        PBFT.encodeBatch(requests, into: &w)
+        prePrepareAuthenticator.encode(into: &w)
+        prepares.encode(into: &w)
+    }
+    static func decode(from r: inout WireReader) throws(WireError) -> PBFT.PreparedCertificate {
+        let view: UInt64 = try r.read()
+        let sequence: UInt64 = try r.read()
+        let digest = try PBFT.Digest.decode(from: &r)
+        let batch = try PBFT.decodeBatch(from: &r)
+        let auth = try PBFT.Authenticator.decode(from: &r)
+        return PBFT.PreparedCertificate(view: view, sequence: sequence, digest: digest, requests: batch,
+                                        prePrepareAuthenticator: auth, prepares: try [PBFT.Vote].decode(from: &r))
+    }
+}
+
+extension PBFT.ViewChange {
+    var bodySize: Int {
+        8 + 8 + 8 + checkpointProof.encodedSize + prepared.reduce(4) { $0 + $1.encodedSize } + 4
+    }
+    var encodedSize: Int { bodySize + authenticator.encodedSize }
+    static let minimumSize = 8 + 8 + 8 + 4 + 4 + 4 + 1
+
+    func encodeBody(into w: inout WireWriter) {
+        w.write(newView); w.write(stableSequence); w.write(stableDigest)
+        checkpointProof.encode(into: &w)
+        w.write(UInt32(prepared.count))
+        for c in prepared { c.encode(into: &w) }
+        replica.encode(into: &w)
+    }
+    func encode(into w: inout WireWriter) {
+        encodeBody(into: &w)
+        authenticator.encode(into: &w)
+    }
+    static func decode(from r: inout WireReader) throws(WireError) -> PBFT.ViewChange {
+        let newView: UInt64 = try r.read()
+        let stable: UInt64 = try r.read()
+        let digest: UInt64 = try r.read()
+        let proof = try [PBFT.Vote].decode(from: &r)
+        let prepared = try PBFT.decodeList(from: &r, minimumElementSize: PBFT.PreparedCertificate.minimumSize) {
+            (r: inout WireReader) throws(WireError) in try PBFT.PreparedCertificate.decode(from: &r)
+        }
+        let replica = try NodeID.decode(from: &r)
+        return PBFT.ViewChange(newView: newView, stableSequence: stable, stableDigest: digest, checkpointProof: proof,
+                               prepared: prepared, replica: replica, authenticator: try PBFT.Authenticator.decode(from: &r))
+    }
+
+    /// What the signature covers: kind, sender, new view, stable sequence number and the digest of the body.
+    var block: PBFT.AuthBlock {
+        PBFT.AuthBlock(kind: PBFT.Message.Kind.viewChange, sender: replica, view: newView, sequence: stableSequence,
+                       digest: PBFT.contentDigest { encodeBody(into: &$0) })
+    }
+}
+
+extension PBFT.NewView {
+    var bodySize: Int {
+        8 + viewChanges.reduce(4) { $0 + $1.encodedSize }
+            + prePrepares.reduce(4) { $0 + 8 + PBFT.Digest.encodedSize + $1.authenticator.encodedSize } + 4
+    }
+    var encodedSize: Int { bodySize + authenticator.encodedSize }
+    static let minimumSize = 8 + 4 + 4 + 4 + 1
+
+    func encodeBody(into w: inout WireWriter) {
+        w.write(view)
+        w.write(UInt32(viewChanges.count))
+        for vc in viewChanges { vc.encode(into: &w) }
+        w.write(UInt32(prePrepares.count))
+        for a in prePrepares { w.write(a.sequence); a.digest.encode(into: &w); a.authenticator.encode(into: &w) }
+        primary.encode(into: &w)
+    }
+    func encode(into w: inout WireWriter) {
+        encodeBody(into: &w)
+        authenticator.encode(into: &w)
+    }
+    static func decode(from r: inout WireReader) throws(WireError) -> PBFT.NewView {
+        let view: UInt64 = try r.read()
+        let vcs = try PBFT.decodeList(from: &r, minimumElementSize: PBFT.ViewChange.minimumSize) {
+            (r: inout WireReader) throws(WireError) in try PBFT.ViewChange.decode(from: &r)
+        }
+        let o = try PBFT.decodeList(from: &r, minimumElementSize: 8 + PBFT.Digest.encodedSize + 1) {
+            (r: inout WireReader) throws(WireError) in
+            PBFT.Assignment(sequence: try r.read(), digest: try PBFT.Digest.decode(from: &r),
+                            authenticator: try PBFT.Authenticator.decode(from: &r))
+        }
+        let primary = try NodeID.decode(from: &r)
+        return PBFT.NewView(view: view, viewChanges: vcs, prePrepares: o, primary: primary,
+                            authenticator: try PBFT.Authenticator.decode(from: &r))
+    }
+
+    var block: PBFT.AuthBlock {
+        PBFT.AuthBlock(kind: PBFT.Message.Kind.newView, sender: primary, view: view, sequence: 0,
+                       digest: PBFT.contentDigest { encodeBody(into: &$0) })
+    }
+}
+
+extension PBFT.ForwardedRequest {
+    var block: PBFT.AuthBlock {
+        PBFT.AuthBlock(kind: PBFT.Message.Kind.forwardedRequest, sender: replica, view: 0, sequence: request.sequence,
+                       digest: PBFT.contentDigest { request.encode(into: &$0) })
+    }
+}
+
+extension PBFT.FetchReply {
+    var bodySize: Int {
+        var size = 8 + 8 + 8 + stableProof.encodedSize + 4
+        for e in entries { size += 8 + PBFT.batchEncodedSize(e.requests) }
+        size += 1 + (newView?.encodedSize ?? 0)
+        return size + 4
+    }
+    var encodedSize: Int { bodySize + authenticator.encodedSize }
+
+    func encodeBody(into w: inout WireWriter) {
+        w.write(view); w.write(stableSequence); w.write(stableDigest)
+        stableProof.encode(into: &w)
+        w.write(UInt32(entries.count))
+        for e in entries { w.write(e.sequence); PBFT.encodeBatch(e.requests, into: &w) }
+        if let nv = newView { w.write(UInt8(1)); nv.encode(into: &w) } else { w.write(UInt8(0)) }
+        replica.encode(into: &w)
+    }
+    func encode(into w: inout WireWriter) {
+        encodeBody(into: &w)
+        authenticator.encode(into: &w)
+    }
+    static func decode(from r: inout WireReader) throws(WireError) -> PBFT.FetchReply {
+        let view: UInt64 = try r.read()
+        let stable: UInt64 = try r.read()
+        let digest: UInt64 = try r.read()
+        let proof = try [PBFT.Vote].decode(from: &r)
+        let entries = try PBFT.decodeList(from: &r, minimumElementSize: 12) { (r: inout WireReader) throws(WireError) in
+            PBFT.FetchEntry(sequence: try r.read(), requests: try PBFT.decodeBatch(from: &r))
+        }
+        let newView: PBFT.NewView? = try r.readBool() ? try PBFT.NewView.decode(from: &r) : nil
+        let replica = try NodeID.decode(from: &r)
+        return PBFT.FetchReply(view: view, stableSequence: stable, stableDigest: digest, stableProof: proof,
+                               entries: entries, newView: newView, replica: replica,
+                               authenticator: try PBFT.Authenticator.decode(from: &r))
+    }
+
+    var block: PBFT.AuthBlock {
+        PBFT.AuthBlock(kind: PBFT.Message.Kind.fetchReply, sender: replica, view: view, sequence: stableSequence,
+                       digest: PBFT.contentDigest { encodeBody(into: &$0) })
+    }
+}

@@ -1,0 +1,192 @@
+import ConsensusCore
+@testable import PBFT
+
+/// Helpers that drive PBFT replicas directly: build them, hand them inputs with a fresh outbox, read
+/// back what they asked for, and forge properly authenticated messages from any replica.
+typealias Outbox = ConsensusCore.Outbox<PBFT.Message>
+
+func cluster(_ n: Int, f: Int? = nil) -> ClusterConfig {
+    ClusterConfig(replicaCount: n, faultTolerance: f ?? (n - 1) / 3)
+}
+
+func settings(auth: PBFT.Authentication = .mac, checkpointInterval: Int = 128, maxBatch: Int = 1) -> PBFT.Settings {
+    var s = PBFT.Settings()
+    s.auth = auth
+    s.checkpointInterval = checkpointInterval
+    s.maxBatch = maxBatch
+    return s
+}
+
+func makeReplica(id: Int, n: Int = 4, settings: PBFT.Settings = settings(), durable: PBFT.DurableState? = nil) -> PBFT.Replica {
+    let replica = PBFT.Replica(id: NodeID(id), cluster: cluster(n), settings: settings, random: DeterministicRandom(seed: 7 &+ UInt64(id)))
+    var outbox = Outbox()
+    replica.start(durable: durable, now: .zero, outbox: &outbox)
+    return replica
+}
+
+func put(client: Int = 1, sequence: UInt64, key: UInt64 = 0, tag: UInt64? = nil) -> ClientRequest {
+    ClientRequest(client: ClientID(client), sequence: sequence, command: .put(Key(key), Value(tag: tag ?? sequence, size: 16)))
+}
+
+func digest(_ batch: [ClientRequest]) -> PBFT.Digest {
+    var w = WireWriter()
+    return PBFT.digest(of: batch, scratch: &w)
+}
+
+/// Forges messages as replica `sender` of an n-replica cluster would send them, with its real keys.
+struct Forger {
+    var keys: PBFT.Keyring
+    var sender: NodeID { keys.me }
+    init(_ sender: Int, n: Int = 4, auth: PBFT.Authentication = .mac) {
+        keys = PBFT.Keyring(me: NodeID(sender), n: n, mode: auth)
+    }
+
+    mutating func prePrepare(view: UInt64 = 0, sequence: UInt64, batch: [ClientRequest], digest d: PBFT.Digest? = nil) -> PBFT.Message {
+        var w = CryptoWork()
+        var m = PBFT.PrePrepare(view: view, sequence: sequence, digest: d ?? digest(batch), requests: batch, primary: sender, authenticator: .none)
+        m.authenticator = keys.authenticate(m.block, .multicast, work: &w)
+        return .prePrepare(m)
+    }
+
+    mutating func prepare(view: UInt64 = 0, sequence: UInt64, digest d: PBFT.Digest) -> PBFT.Message {
+        var w = CryptoWork()
+        var m = PBFT.Prepare(view: view, sequence: sequence, digest: d, replica: sender, authenticator: .none)
+        m.authenticator = keys.authenticate(m.block, .multicast, work: &w)
+        return .prepare(m)
+    }
+
+    mutating func commit(view: UInt64 = 0, sequence: UInt64, digest d: PBFT.Digest) -> PBFT.Message {
+        var w = CryptoWork()
+        var m = PBFT.Commit(view: view, sequence: sequence, digest: d, replica: sender, authenticator: .none)
+        m.authenticator = keys.authenticate(m.block, .multicast, work: &w)
+        return .commit(m)
+    }
+
+    mutating func checkpoint(sequence: UInt64, stateDigest: UInt64) -> PBFT.Message {
+        var w = CryptoWork()
+        var m = PBFT.Checkpoint(sequence: sequence, stateDigest: stateDigest, replica: sender, authenticator: .none)
+        m.authenticator = keys.authenticate(m.block, .multicast, work: &w)
+        return .checkpoint(m)
+    }
+
+    /// NEW-VIEW with exactly the given O, signed by this (new) primary.
+    mutating func newView(view: UInt64, viewChanges: [PBFT.ViewChange], entries: [(UInt64, PBFT.Digest)]) -> PBFT.Message {
+        var w = CryptoWork()
+        let o = entries.map { (sequence, d) in
+            PBFT.Assignment(sequence: sequence, digest: d, authenticator: keys.authenticate(
+                PBFT.AuthBlock(kind: PBFT.Message.Kind.prePrepare, sender: sender, view: view, sequence: sequence, digest: d),
+                .multicast, work: &w))
+        }
+        var m = PBFT.NewView(view: view, viewChanges: viewChanges, prePrepares: o, primary: sender, authenticator: .none)
+        m.authenticator = keys.authenticate(m.block, .signed, work: &w)
+        return .newView(m)
+    }
+}
+
+extension PBFT.Replica {
+    @discardableResult
+    func deliver(_ message: PBFT.Message, from: Int) -> Outbox {
+        var outbox = Outbox()
+        receive(message, from: NodeID(from), now: .zero, outbox: &outbox)
+        return outbox
+    }
+
+    @discardableResult
+    func fire(_ timer: TimerID) -> Outbox {
+        var outbox = Outbox()
+        timerFired(timer, now: .zero, outbox: &outbox)
+        return outbox
+    }
+
+    @discardableResult
+    func request(_ request: ClientRequest) -> Outbox {
+        var outbox = Outbox()
+        clientRequest(request, now: .zero, outbox: &outbox)
+        return outbox
+    }
+}
+
+extension ConsensusCore.Outbox where Message == PBFT.Message {
+    var broadcasts: [PBFT.Message] {
+        effects.compactMap { if case .broadcast(let m) = $0 { return m } else { return nil } }
+    }
+    var sent: [(PBFT.Message, NodeID)] {
+        effects.compactMap { if case .send(let m, let to) = $0 { return (m, to) } else { return nil } }
+    }
+    var prepares: [PBFT.Prepare] { broadcasts.compactMap { if case .prepare(let m) = $0 { return m } else { return nil } } }
+    var commits: [PBFT.Commit] { broadcasts.compactMap { if case .commit(let m) = $0 { return m } else { return nil } } }
+    var viewChanges: [PBFT.ViewChange] { broadcasts.compactMap { if case .viewChange(let m) = $0 { return m } else { return nil } } }
+    var applied: [(position: UInt64, request: ClientRequest)] {
+        effects.compactMap { if case .applied(let p, let r, _) = $0 { return (p, r) } else { return nil } }
+    }
+    var rejectedKinds: [Int] { effects.compactMap { if case .rejected(let k) = $0 { return k } else { return nil } } }
+    var replies: [ClientReply] { effects.compactMap { if case .reply(let r) = $0 { return r } else { return nil } } }
+}
+
+/// A whole cluster driven by hand, without time: every message sent is queued and delivered in FIFO
+/// order by `run()`, unless `drop` says otherwise. Timers are fired only when a test fires them.
+final class ManualCluster {
+    let n: Int
+    var replicas: [PBFT.Replica]
+    var queue: [(from: NodeID, to: NodeID, message: PBFT.Message)] = []
+    var head = 0
+    var applied: [[(position: UInt64, request: ClientRequest)]]
+    var replies: [ClientReply] = []
+    var rejected: [(replica: Int, kind: Int)] = []
+    var messageCounts: [Int] = Array(repeating: 0, count: PBFT.Message.kindNames.count)
+    /// Messages matching this are lost.
+    var drop: (NodeID, NodeID, PBFT.Message) -> Bool = { _, _, _ in false }
+    /// Replicas that are down (receive nothing, send nothing).
+    var down: Set<Int> = []
+
+    init(n: Int, settings s: PBFT.Settings = settings()) {
+        self.n = n
+        replicas = (0 ..< n).map { makeReplica(id: $0, n: n, settings: s) }
+        applied = Array(repeating: [], count: n)
+    }
+
+    func carryOut(_ outbox: Outbox, at node: Int) {
+        for effect in outbox.effects {
+            switch effect {
+            case .send(let m, let to): enqueue(m, from: node, to: to.index)
+            case .broadcast(let m): for j in 0 ..< n where j != node { enqueue(m, from: node, to: j) }
+            case .applied(let p, let r, _): applied[node].append((p, r))
+            case .reply(let r): replies.append(r)
+            case .rejected(let k): rejected.append((node, k))
+            default: break
+            }
+        }
+    }
+
+    func enqueue(_ m: PBFT.Message, from: Int, to: Int) {
+        guard !down.contains(from) else { return }
+        messageCounts[m.kind] += 1
+        if drop(NodeID(from), NodeID(to), m) { return }
+        queue.append((NodeID(from), NodeID(to), m))
+    }
+
+    func request(_ r: ClientRequest, to node: Int = 0) {
+        guard !down.contains(node) else { return }
+        carryOut(replicas[node].request(r), at: node)
+    }
+
+    func fire(_ timer: TimerID, at node: Int) {
+        carryOut(replicas[node].fire(timer), at: node)
+    }
+
+    /// Delivers queued messages until none are left (or `limit` deliveries).
+    func run(limit: Int = 1_000_000) {
+        var steps = 0
+        while head < queue.count, steps < limit {
+            let (from, to, m) = queue[head]
+            head += 1
+            steps += 1
+            guard !down.contains(to.index) else { continue }
+            carryOut(replicas[to.index].deliver(m, from: from.index), at: to.index)
+        }
+        if head == queue.count {
+            queue.removeAll()
+            head = 0
+        }
+    }
+}
