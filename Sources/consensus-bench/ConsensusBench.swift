@@ -8,7 +8,8 @@ struct ConsensusBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "consensus-bench",
         abstract: "Measure what Multi-Paxos, Raft and PBFT cost: throughput, latency, messages and bytes.",
-        subcommands: [RunCommand.self, SweepCommand.self, CheckCommand.self, PlotCommand.self, CheckHistoryCommand.self])
+        subcommands: [RunCommand.self, SweepCommand.self, CheckCommand.self, PlotCommand.self, CompareCommand.self,
+                      CheckHistoryCommand.self])
 
     /// Parses and runs; turns every error into one line on stderr.
     static func entry() {
