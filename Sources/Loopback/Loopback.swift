@@ -1,0 +1,69 @@
+import ConsensusCore
+import Logging
+import NIOCore
+
+/// The loopback shell: the same pure replicas as the simulator, over real TCP sockets with SwiftNIO.
+///
+/// - Every replica listens on its own port (127.0.0.1 and an ephemeral port unless told otherwise) and
+///   is confined to one event loop: its inputs (frames, timers, client requests) all run there, so the
+///   replica needs no lock.
+/// - **One TCP connection per ordered peer pair.** Replica i dials replica j and only ever writes on that
+///   connection; j only reads from it. A pair therefore holds two connections (i→j and j→i). This avoids
+///   the simultaneous-open race of a shared connection per pair (who keeps which socket), keeps each
+///   socket's bytes flowing one way, and makes a frame's origin the dialler's (checked on every frame).
+/// - Frames are the foundation's versioned codec (`Wire.writeFrame`): `u32 length · version · channel ·
+///   sender · body`. A frame with an empty body is this shell's *hello*: the first frame on every
+///   connection, which names the dialler (a replica id on the peer channel, a load-generator id on the
+///   client-request channel). Hellos are connection set-up, like the TCP handshake, and are not counted.
+/// - Writes are batched per event-loop tick: a send appends the encoded frame to the connection's
+///   pending bytes; the first send of a tick schedules one task that, after every read the tick brought,
+///   writes and flushes each connection with pending bytes once.
+/// - Messages are counted as they leave (by kind and `Wire.frameSize`, inside the measurement window),
+///   exactly where and as the simulator counts them, so the CSV columns mean the same thing.
+/// - Bad bytes (a length over `Wire.maximumFrameSize`, garbage, an unknown codec version or channel, a
+///   frame from an unknown node id, a truncated frame at end of stream) close that one connection with
+///   a log line; the replica keeps serving everyone else.
+public enum Loopback {
+    /// How the shell lays out threads and sockets.
+    public struct Options: Sendable {
+        /// Event-loop threads shared by the replicas (replica i runs on loop i mod threads).
+        public var threads = 2
+        /// Event-loop threads of the load generator; 0 puts it on one of the replicas' loops
+        /// (`generatorLoop`), which on a 2-core machine avoids a third busy thread.
+        public var generatorThreads = 0
+        /// With `generatorThreads == 0`: which of the replicas' loops the load generator shares.
+        public var generatorLoop = 1
+        /// Address every listener binds to.
+        public var bindHost = "127.0.0.1"
+        /// Fixed listening ports by replica id; empty: ephemeral ports.
+        public var ports: [Int] = []
+        /// How long a dialler waits before trying a lost or refused connection again.
+        public var reconnectInterval: Interval = .milliseconds(20)
+        /// How long start-up may take to bind every listener and connect every pair.
+        public var connectTimeout: Interval = .seconds(10)
+        /// Extra delay on everything a `slow` Byzantine replica sends (the simulator's `slowDelay`).
+        public var slowDelay: Interval = .milliseconds(50)
+        /// Longest wait for channels and event loops to close at shutdown before giving up on them.
+        public var shutdownTimeout: Interval = .seconds(5)
+        public var logger = Logger(label: "consensus-bench.loopback")
+
+        public init() {}
+    }
+
+    /// A replica's listening address as the shell bound it.
+    public struct Endpoint: Sendable, Equatable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+        public var description: String { "\(host):\(port)" }
+    }
+}
+
+/// Why the shell could not do what it was asked (bind, connect, shut down); one line for the user.
+public struct LoopbackError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,99 @@
+import ConsensusCore
+import NIOCore
+
+/// What one replica's shell observed, read once at the end of a run (or by a test).
+public struct ReplicaReport: Sendable {
+    public var id: NodeID
+    /// Messages and bytes this replica sent inside the window (its protocol kinds and `reply`).
+    public var counts: SendCounts
+    /// Every `applied` effect while honest, in the order the replica reported them.
+    public var applied: [AppliedRecord]
+    /// Every `becameLeader` effect: when (run time) and the epoch (term, ballot round, view).
+    public var leadership: [Leadership]
+    public var persistCount: Int
+    public var isUp: Bool
+    public var byzantine: ByzantineBehavior?
+    public var stateMachine: KVStateMachine
+
+    public struct Leadership: Sendable {
+        public var at: Instant
+        public var epoch: UInt64
+    }
+}
+
+// MARK: - The controller's requests, run on the node's loop
+
+extension ReplicaNode {
+    /// Dialled and accepted peer connections that are up, and whether the generators have said hello.
+    var connectivity: (peersOut: Int, drivers: Int) {
+        (peersOut.reduce(0) { $0 + ($1 == nil ? 0 : 1) }, drivers.reduce(0) { $0 + ($1 == nil ? 0 : 1) })
+    }
+
+    /// Stops the replica now: timers, channels and volatile state are lost; its durable state is kept.
+    /// Peers see their connections drop and keep re-dialling until it is back.
+    func crash() {
+        guard live else { return }
+        if up { durable = replica.durableState }
+        up = false
+        live = false
+        incarnation &+= 1
+        timers.cancelAll()
+        closeEverything()
+        logger.info("replica \(id.rawValue) crashed")
+    }
+
+    /// Starts a crashed replica again from exactly what it persisted: a fresh replica object, the same
+    /// port, peers dialled again.
+    func restart(random: DeterministicRandom) -> EventLoopFuture<Void> {
+        guard !live else { return loop.makeSucceededVoidFuture() }
+        replica = R(id: id, cluster: cluster, settings: settings, random: random)
+        live = true
+        return listen().assumeIsolated().map { [self] _ in
+            logger.info("replica \(id.rawValue) restarted on port \(port)")
+            dialPeers()
+            startReplica()
+        }.nonisolated()
+    }
+
+    /// Shuts the node down for good; the future completes when every one of its channels has closed.
+    func stop() -> EventLoopFuture<Void> {
+        var closing: [EventLoopFuture<Void>] = []
+        if let listener { closing.append(listener.closeFuture) }
+        for c in peersOut { if let ch = c?.channel { closing.append(ch.closeFuture) } }
+        for c in accepted.values { if let ch = c.channel { closing.append(ch.closeFuture) } }
+        up = false
+        live = false
+        incarnation &+= 1
+        timers.cancelAll()
+        closeEverything()
+        return EventLoopFuture.andAllComplete(closing, on: loop)
+    }
+
+    private func closeEverything() {
+        listener?.close(promise: nil)
+        listener = nil
+        for j in peersOut.indices {
+            peersOut[j]?.close()
+            peersOut[j] = nil
+            dialling[j] = false
+        }
+        for c in accepted.values { c.close() }
+        accepted.removeAll()
+        for d in drivers.indices {
+            drivers[d]?.close()
+            drivers[d] = nil
+        }
+        flushList.removeAll(keepingCapacity: true)
+    }
+
+    /// Which replicas this one can reach from now on (partitions and cut links act at the send path).
+    func setReachable(_ reachable: [Bool]) { self.reachable = reachable }
+
+    func setByzantine(_ behavior: ByzantineBehavior?) { byzantine = behavior }
+
+    var report: ReplicaReport {
+        ReplicaReport(id: id, counts: counts, applied: applied,
+                      leadership: leadership.map { ReplicaReport.Leadership(at: $0.at, epoch: $0.epoch) },
+                      persistCount: persistCount, isUp: up, byzantine: byzantine, stateMachine: replica.stateMachine)
+    }
+}

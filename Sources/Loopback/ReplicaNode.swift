@@ -1,0 +1,221 @@
+import ConsensusCore
+import Logging
+import NIOCore
+
+/// One replica on its event loop: the shell around a pure `Replica`. Everything here runs on `loop`:
+/// frames from its connections, its timers, and the controller's requests (which arrive as tasks).
+/// It carries out the replica's effects: sends (counted as they leave, then subject to Byzantine
+/// tampering and partitions exactly as in the simulator), timers, replies, and the observations the
+/// safety checks read.
+final class ReplicaNode<R: Replica>: ConnectionOwner {
+    typealias Connection = FramedConnection<ReplicaNode<R>>
+
+    let id: NodeID
+    let cluster: ClusterConfig
+    let settings: R.Settings
+    let options: Loopback.Options
+    let loop: EventLoop
+    let logger: Logger
+    /// Load generators that may connect (client c is served by generator c mod driverCount).
+    let driverCount: Int
+
+    var replica: R
+    var outbox = Outbox<R.Message>()
+    var clock = RunClock(base: 0)
+    var window = RunWindow(start: .zero, end: Instant(nanoseconds: .max))
+    /// True while the replica runs (false before start, while crashed, after stop).
+    var up = false
+    /// True while the node takes part in the network: listening, dialling, accepting frames (from before
+    /// the replica starts until a crash or stop).
+    var live = false
+    /// Bumped on every crash, so work begun before it (a dial, a delayed send) does not leak into the next life.
+    var incarnation: UInt32 = 0
+    /// What the replica persisted at its last crash, handed back on restart.
+    var durable: R.DurableState?
+
+    // MARK: Network
+    var listener: Channel?
+    /// The port this replica listens on (kept across a restart).
+    var port: Int
+    var peerEndpoints: [Loopback.Endpoint] = []
+    /// Connections we dialled, by peer id: our messages for that peer leave here.
+    var peersOut: [Connection?]
+    var dialling: [Bool]
+    /// Connections others dialled to us.
+    var accepted: [ObjectIdentifier: Connection] = [:]
+    /// The load generators' connections, by generator id: replies leave here.
+    var drivers: [Connection?]
+    var flushList: [Connection] = []
+    var flushScheduled = false
+    let timers: LazyTimers
+
+    // MARK: Faults
+    /// Per destination: false while a partition or cut link separates us (frames are dropped at the send path).
+    var reachable: [Bool]
+    var byzantine: ByzantineBehavior?
+
+    // MARK: Observation
+    var counts: SendCounts
+    var applied: [AppliedRecord] = []
+    var leadership: [(at: Instant, epoch: UInt64)] = []
+    var persistCount = 0
+    var scratchWriter = WireWriter(capacity: 512)
+
+    static var maximumTimers: Int { 32 }
+
+    init(id: NodeID, cluster: ClusterConfig, settings: R.Settings, random: DeterministicRandom, driverCount: Int,
+         options: Loopback.Options, loop: EventLoop) {
+        self.id = id
+        self.cluster = cluster
+        self.settings = settings
+        self.options = options
+        self.loop = loop
+        self.driverCount = max(1, driverCount)
+        var logger = options.logger
+        logger[metadataKey: "replica"] = "\(id.rawValue)"
+        self.logger = logger
+        replica = R(id: id, cluster: cluster, settings: settings, random: random)
+        let n = cluster.replicaCount
+        port = id.index < options.ports.count ? options.ports[id.index] : 0
+        peersOut = Array(repeating: nil, count: n)
+        dialling = Array(repeating: false, count: n)
+        drivers = Array(repeating: nil, count: self.driverCount)
+        reachable = Array(repeating: true, count: n)
+        counts = SendCounts(kindCount: R.Message.kindNames.count + 2)
+        timers = LazyTimers(loop: loop, slots: Self.maximumTimers)
+        timers.onDue = { [unowned self] slot in self.timerDue(slot) }
+    }
+
+    var requestKind: Int { R.Message.kindNames.count }
+    var replyKind: Int { R.Message.kindNames.count + 1 }
+
+    // MARK: - Inputs
+
+    /// Starts (or restarts from `durable`) the replica now.
+    func startReplica() {
+        up = true
+        let now = clock.now()
+        outbox.clear()
+        replica.start(durable: durable, now: now, outbox: &outbox)
+        carryOut(now: now)
+    }
+
+    func timerDue(_ slot: Int) {
+        guard up else { return }
+        let now = clock.now()
+        outbox.clear()
+        replica.timerFired(TimerID(UInt16(slot)), now: now, outbox: &outbox)
+        carryOut(now: now)
+    }
+
+    func deliver(_ message: R.Message, from sender: NodeID) {
+        let now = clock.now()
+        outbox.clear()
+        replica.receive(message, from: sender, now: now, outbox: &outbox)
+        carryOut(now: now)
+    }
+
+    func deliver(_ request: ClientRequest) {
+        let now = clock.now()
+        outbox.clear()
+        replica.clientRequest(request, now: now, outbox: &outbox)
+        carryOut(now: now)
+    }
+
+    // MARK: - Effects
+
+    /// Carries out the outbox of the step that ran at `now`, in order.
+    func carryOut(now: Instant) {
+        for effect in outbox.effects {
+            switch effect {
+            case .send(let message, let to):
+                send(message, to: to.index, now: now)
+            case .broadcast(let message):
+                for j in 0 ..< cluster.replicaCount where j != id.index { send(message, to: j, now: now) }
+            case .setTimer(let timer, let after):
+                timers.arm(Int(timer.rawValue), at: clock.uptime(now + after))
+            case .cancelTimer(let timer):
+                timers.cancel(Int(timer.rawValue))
+            case .reply(let reply):
+                sendReply(reply, now: now)
+            case .persist:
+                persistCount += 1
+            case .applied(let position, let request, let executed):
+                if byzantine == nil { applied.append(AppliedRecord(position: position, request: request, executed: executed)) }
+            case .becameLeader(let epoch):
+                leadership.append((now, epoch))
+            case .rejected(let kind):
+                counts.rejected[kind] += 1
+            }
+        }
+    }
+
+    /// One peer message leaves for `to`: Byzantine tampering, then counted, then dropped if a partition
+    /// separates us, else written (the order the simulator's `send` uses).
+    func send(_ original: R.Message, to: Int, now: Instant) {
+        var message = original
+        var slow = false
+        if let behavior = byzantine {
+            switch behavior {
+            case .silent: return
+            case .slow: slow = true
+            case .corrupt: message = message.corrupted()
+            case .equivocate:
+                if to & 1 == 1, let other = message.equivocated(variant: 1) { message = other }
+            }
+        }
+        counts.count(kind: message.kind, bytes: Wire.frameSize(of: message), at: now, window: window)
+        guard reachable[to] else { return }
+        if slow {
+            scratchWriter.clear()
+            Wire.writeFrame(channel: .peer, sender: id.rawValue, into: &scratchWriter) { message.encode(into: &$0) }
+            later(frame: scratchWriter.bytes, to: .peer(to))
+            return
+        }
+        peersOut[to]?.write(channel: .peer, sender: id.rawValue) { message.encode(into: &$0) }
+    }
+
+    func sendReply(_ reply: ClientReply, now: Instant) {
+        if byzantine == .silent { return }
+        counts.count(kind: replyKind, bytes: Wire.frameSize(of: reply), at: now, window: window)
+        let driver = reply.client.index % driverCount
+        if byzantine == .slow {
+            scratchWriter.clear()
+            Wire.writeFrame(channel: .clientReply, sender: id.rawValue, into: &scratchWriter) { reply.encode(into: &$0) }
+            later(frame: scratchWriter.bytes, to: .driver(driver))
+            return
+        }
+        drivers[driver]?.write(channel: .clientReply, sender: id.rawValue) { reply.encode(into: &$0) }
+    }
+
+    enum Destination { case peer(Int), driver(Int) }
+
+    /// A `slow` replica's frame leaves after the configured delay, on whatever connection is up then.
+    func later(frame: [UInt8], to destination: Destination) {
+        let life = incarnation
+        loop.assumeIsolated().scheduleTask(in: .nanoseconds(options.slowDelay.nanoseconds)) { [self] in
+            guard up, incarnation == life else { return }
+            switch destination {
+            case .peer(let j): if reachable[j] { peersOut[j]?.write(frameBytes: frame) }
+            case .driver(let d): drivers[d]?.write(frameBytes: frame)
+            }
+        }
+    }
+
+    // MARK: - Flushing once per tick
+
+    func needsFlush(_ connection: Connection) {
+        flushList.append(connection)
+        if !flushScheduled {
+            flushScheduled = true
+            loop.assumeIsolated().execute { [self] in flushAll() }
+        }
+    }
+
+    /// Runs after the reads of this event-loop tick: one write and flush per connection with pending bytes.
+    func flushAll() {
+        flushScheduled = false
+        for connection in flushList { connection.flush() }
+        flushList.removeAll(keepingCapacity: true)
+    }
+}
