@@ -97,6 +97,7 @@ extension MultiPaxos.Message {
         case .accept(_, _, _, let value): return 1 + b + 8 + 8 + value.encodedSize
         case .accepted, .commit, .heartbeat: return 1 + b + 8
         case .nack: return 1 + b + b
+        case .heartbeatAck: return 1 + b
         case .catchUpRequest: return 1 + 8
         case .catchUp(_, let values, _):
             var size = 1 + 8 + 8 + 4
@@ -130,6 +131,8 @@ extension MultiPaxos.Message {
         case .heartbeat(let ballot, let chosenUpTo):
             ballot.encode(into: &w)
             w.write(chosenUpTo)
+        case .heartbeatAck(let ballot):
+            ballot.encode(into: &w)
         case .catchUpRequest(let fromSlot):
             w.write(fromSlot)
         case .catchUp(let firstSlot, let values, let chosenUpTo):
@@ -167,8 +170,10 @@ extension MultiPaxos.Message {
         case 6:
             return .heartbeat(ballot: try B.decode(from: &r), chosenUpTo: try r.read())
         case 7:
-            return .catchUpRequest(fromSlot: try r.read())
+            return .heartbeatAck(ballot: try B.decode(from: &r))
         case 8:
+            return .catchUpRequest(fromSlot: try r.read())
+        case 9:
             let firstSlot: UInt64 = try r.read()
             let chosenUpTo: UInt64 = try r.read()
             let count = try r.readCount(minimumElementSize: MultiPaxos.SlotValue.minimumEncodedSize)

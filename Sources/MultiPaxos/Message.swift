@@ -20,6 +20,9 @@ extension MultiPaxos {
         case nack(promised: Ballot, rejected: Ballot)
         /// Leader → all: "I lead under `ballot`"; feeds the failure detectors and carries the chosen index.
         case heartbeat(ballot: Ballot, chosenUpTo: UInt64)
+        /// Follower → leader of `ballot`, only when it sent the leader nothing since the previous heartbeat
+        /// (so never under load): lets the leader check it still reaches a majority.
+        case heartbeatAck(ballot: Ballot)
         /// A replica missing chosen slots asks for them, from `fromSlot` on.
         case catchUpRequest(fromSlot: UInt64)
         /// Chosen values of slots `firstSlot ..< firstSlot + values.count` (a chunk), and the sender's
@@ -27,7 +30,7 @@ extension MultiPaxos {
         case catchUp(firstSlot: UInt64, values: [SlotValue], chosenUpTo: UInt64)
 
         public static let kindNames = [
-            "Prepare", "Promise", "Accept", "Accepted", "Commit", "Nack", "Heartbeat", "CatchUpRequest", "CatchUp",
+            "Prepare", "Promise", "Accept", "Accepted", "Commit", "Nack", "Heartbeat", "HeartbeatAck", "CatchUpRequest", "CatchUp",
         ]
 
         @inlinable public var kind: Int {
@@ -39,8 +42,9 @@ extension MultiPaxos {
             case .commit: return 4
             case .nack: return 5
             case .heartbeat: return 6
-            case .catchUpRequest: return 7
-            case .catchUp: return 8
+            case .heartbeatAck: return 7
+            case .catchUpRequest: return 8
+            case .catchUp: return 9
             }
         }
 
@@ -48,7 +52,7 @@ extension MultiPaxos {
         var ballot: Ballot? {
             switch self {
             case .prepare(let b, _), .promise(let b, _, _), .accept(let b, _, _, _), .accepted(let b, _),
-                 .commit(let b, _), .heartbeat(let b, _):
+                 .commit(let b, _), .heartbeat(let b, _), .heartbeatAck(let b):
                 return b
             case .nack(let promised, _): return promised
             case .catchUpRequest, .catchUp: return nil

@@ -64,6 +64,7 @@ extension MultiPaxos.Replica {
         }
         if changed { outbox.persist() }
         outbox.send(.accepted(ballot: b, slot: slot), to: sender)
+        answeredLeaderSinceHeartbeat = true
         learn(chosenUpTo: chosenUpTo, ballot: b, outbox: &outbox)
     }
 

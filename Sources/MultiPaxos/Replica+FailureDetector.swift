@@ -7,9 +7,23 @@ extension MultiPaxos.Replica {
     /// of Accepts that have stalled for a whole heartbeat (a lost Accept or Accepted).
     func onHeartbeatTimer(now: Instant, outbox: inout Outbox<Message>) {
         guard role == .leader else { return }
+        if settings.checkQuorum && !hearsFromMajority(now: now) {
+            stepDown(to: ballot, now: now, backoff: false, outbox: &outbox)
+            return
+        }
         outbox.broadcast(.heartbeat(ballot: ballot, chosenUpTo: firstUnchosenSlot))
         resendStalled(outbox: &outbox)
         outbox.setTimer(Self.heartbeatTimer, after: settings.heartbeatInterval)
+    }
+
+    /// True while the leader is new, or heard from a majority (itself included) within the minimum
+    /// election timeout.
+    private func hearsFromMajority(now: Instant) -> Bool {
+        let window = settings.electionTimeoutMin
+        if now - leaderSince < window { return true }
+        var heard = 1
+        for peer in cluster.replicas where peer != id.index && now - lastHeardFrom[peer] < window { heard += 1 }
+        return heard >= majority
     }
 
     private func resendStalled(outbox: inout Outbox<Message>) {
@@ -38,6 +52,8 @@ extension MultiPaxos.Replica {
             return
         }
         acknowledgeLeader(b, now: now, outbox: &outbox)
+        if !answeredLeaderSinceHeartbeat { outbox.send(.heartbeatAck(ballot: b), to: sender) }
+        answeredLeaderSinceHeartbeat = false
         learn(chosenUpTo: chosenUpTo, ballot: b, outbox: &outbox)
         checkLag(chosenUpTo: chosenUpTo, leader: sender, now: now, outbox: &outbox)
     }

@@ -116,6 +116,7 @@ extension MultiPaxos.Replica {
         recoveryEnd = max(p1.endSlot, firstUnchosenSlot)
         nextSlot = firstUnchosenSlot
         stallMark = nextSlot
+        leaderSince = now
         outbox.cancelTimer(Self.electionTimer)
         outbox.becameLeader(epoch: ballot.round)
         outbox.broadcast(.heartbeat(ballot: ballot, chosenUpTo: firstUnchosenSlot))

@@ -106,6 +106,12 @@ extension MultiPaxos {
 
         // MARK: - Failure detector
 
+        /// When each replica was last heard from (any message): the leader's quorum check.
+        var lastHeardFrom: [Instant]
+        var leaderSince: Instant = .zero
+        /// This follower answered the leader (Accepted) since the leader's previous heartbeat.
+        var answeredLeaderSinceHeartbeat = false
+
         var lastLeaderContact: Instant = .zero
         var backoffUntil: Instant = .zero
         var electionTimeout: Interval = .zero
@@ -127,6 +133,7 @@ extension MultiPaxos {
             maxInflight = UInt64(max(1, settings.inflightLimit))
             maxBatch = max(1, settings.maxBatch)
             votes = VoteWindow(capacity: Int(maxInflight), replicaCount: cluster.replicaCount)
+            lastHeardFrom = Array(repeating: .zero, count: cluster.replicaCount)
             awaiting.reserveCapacity(64)
         }
 
@@ -153,6 +160,7 @@ extension MultiPaxos {
                 guard cluster.replicas.contains(b.node.index) else { return }
                 if b.round > highestRoundSeen { highestRoundSeen = b.round }
             }
+            lastHeardFrom[sender.index] = now
             switch message {
             case .prepare(let b, let fromSlot):
                 onPrepare(b, fromSlot: fromSlot, from: sender, now: now, outbox: &outbox)
@@ -168,6 +176,8 @@ extension MultiPaxos {
                 onNack(promised: promised, rejected: rejected, now: now, outbox: &outbox)
             case .heartbeat(let b, let chosenUpTo):
                 onHeartbeat(b, chosenUpTo: chosenUpTo, from: sender, now: now, outbox: &outbox)
+            case .heartbeatAck:
+                return
             case .catchUpRequest(let fromSlot):
                 onCatchUpRequest(fromSlot: fromSlot, from: sender, outbox: &outbox)
             case .catchUp(let firstSlot, let values, let chosenUpTo):

@@ -35,6 +35,10 @@ extension MultiPaxos {
         /// it may try again (so duelling proposers fall out of step).
         public var backoffMin: Interval
         public var backoffMax: Interval
+        /// A leader that has not heard from a majority (itself included) within `electionTimeoutMin`
+        /// steps down, so clients stuck behind a leader cut off from its majority are redirected (the
+        /// liveness half of Raft's check-quorum, thesis §6.2; safety never depends on it).
+        public var checkQuorum: Bool
         /// Most chosen slots in one CatchUp message.
         public var catchUpChunk: Int
         /// Replicas that run phase 1 as soon as a fresh cluster starts (more than one: they duel).
@@ -51,6 +55,7 @@ extension MultiPaxos {
             electionTimeoutMax: Interval = .milliseconds(300),
             backoffMin: Interval = .milliseconds(20),
             backoffMax: Interval = .milliseconds(200),
+            checkQuorum: Bool = true,
             catchUpChunk: Int = 1024,
             initialProposers: [NodeID] = [NodeID(0)]
         ) {
@@ -63,6 +68,7 @@ extension MultiPaxos {
             self.electionTimeoutMax = electionTimeoutMax
             self.backoffMin = backoffMin
             self.backoffMax = backoffMax
+            self.checkQuorum = checkQuorum
             self.catchUpChunk = catchUpChunk
             self.initialProposers = initialProposers
         }
