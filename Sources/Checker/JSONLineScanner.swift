@@ -76,19 +76,27 @@ struct JSONLineScanner {
         try expect(UInt8(ascii: "\""), "a string")
         scratch.removeAll(keepingCapacity: true)
         while true {
+            // Copy the run of plain bytes up to the next quote, backslash or control byte at once.
+            let runStart = position
+            while position < end {
+                let byte = bytes[position]
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+                position += 1
+            }
+            if position > runStart {
+                scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart ..< position]))
+            }
             guard position < end else { throw failure("unterminated string") }
             let byte = bytes[position]
-            position += 1
             switch byte {
             case UInt8(ascii: "\""):
+                position += 1
                 return
             case UInt8(ascii: "\\"):
+                position += 1
                 try readEscape()
-            case 0x00 ..< 0x20:
-                position -= 1
-                throw failure("control character 0x\(String(byte, radix: 16)) inside a string (write it as an escape)")
             default:
-                scratch.append(byte)
+                throw failure("control character 0x\(String(byte, radix: 16)) inside a string (write it as an escape)")
             }
         }
     }

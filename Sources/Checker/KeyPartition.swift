@@ -19,6 +19,8 @@ struct KeyPartition {
 
     /// The value id that means "absent".
     static let absent: Int32 = -1
+    /// The value id of every value that no operation of the key reads or expects (see `init`).
+    static let unobserved: Int32 = -2
 
     /// Keys in order of first appearance in the history.
     private(set) var keys: [String] = []
@@ -46,7 +48,6 @@ struct KeyPartition {
         grouped[keyStart[keyNumber] ..< keyStart[keyNumber + 1]]
     }
 
-    func valueString(_ id: Int32) -> String? { id == Self.absent ? nil : values[Int(id)] }
 
     init(_ history: [History.Operation]) {
         let n = history.count
@@ -119,6 +120,31 @@ struct KeyPartition {
         for (index, number) in keyOf.enumerated() where number >= 0 {
             grouped[fill[Int(number)]] = Int32(index)
             fill[Int(number)] += 1
+        }
+
+        // Per key, a value that no operation of that key ever compares against (no get reads it, no
+        // cas expects it) is indistinguishable from any other such value for the rest of the
+        // search: every comparison the model makes gives the same answer for all of them. Writing
+        // them all as one `unobserved` value merges search configurations that differ only in
+        // which unread value the key holds (many concurrent writes, few reads).
+        var observed = [Bool](repeating: false, count: values.count)
+        for keyNumber in 0 ..< keys.count {
+            let members = operations(ofKey: keyNumber)
+            for i in members {
+                let i = Int(i)
+                if steps[i] != .write && arguments[i] != Self.absent { observed[Int(arguments[i])] = true }
+            }
+            for i in members {
+                let i = Int(i)
+                switch steps[i] {
+                case .write: if arguments[i] != Self.absent && !observed[Int(arguments[i])] { arguments[i] = Self.unobserved }
+                case .swap: if !observed[Int(newValues[i])] { newValues[i] = Self.unobserved }
+                case .read, .failedCompare: break
+                }
+            }
+            for i in members where steps[Int(i)] != .write && arguments[Int(i)] != Self.absent {
+                observed[Int(arguments[Int(i)])] = false
+            }
         }
     }
 }

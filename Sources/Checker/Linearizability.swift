@@ -152,7 +152,7 @@ extension Linearizability {
             case .undecided:
                 undecided.append(partition.keys[keyNumber])
             case .notLinearizable:
-                violations.append(search.violation(key: partition.keys[keyNumber], history: history, partition: partition))
+                violations.append(search.violation(key: partition.keys[keyNumber], history: history))
             }
         }
         if !violations.isEmpty { return .notLinearizable(violations) }
