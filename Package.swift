@@ -15,7 +15,10 @@ import PackageDescription
 
 /// The simulator is generic over the replica type; cross-module optimisation lets the harness
 /// specialise it for each protocol (no witness-table calls or boxed messages on the hot path).
-let optimized: [SwiftSetting] = [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+/// Exclusivity checks are a debug-time aid here: every test runs them; release runs do not pay for them.
+let optimized: [SwiftSetting] = [
+    .unsafeFlags(["-cross-module-optimization", "-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+]
 
 let package = Package(
     name: "consensus-bench",

@@ -22,23 +22,23 @@ enum EventKind<Message> {
     case fault(Int)
 }
 
-/// An event in the queue, ordered by (time, sequence): ties go in the order they were scheduled,
-/// so the run is the same on every machine.
-struct ScheduledEvent<Message>: Comparable {
+/// An entry of the event queue, ordered by (time, sequence): ties go in the order they were
+/// scheduled, so the run is the same on every machine. `slot` names the event's payload.
+struct QueueEntry: Comparable {
     var time: Int64
     var sequence: UInt64
-    var kind: EventKind<Message>
-
-    init(time: Int64, sequence: UInt64, kind: EventKind<Message>) {
-        self.time = time
-        self.sequence = sequence
-        self.kind = kind
-    }
+    var slot: Int32
 
     static func < (a: Self, b: Self) -> Bool {
         a.time != b.time ? a.time < b.time : a.sequence < b.sequence
     }
     static func == (a: Self, b: Self) -> Bool { a.time == b.time && a.sequence == b.sequence }
+}
+
+/// An event taken off the queue.
+struct ScheduledEvent<Message> {
+    var time: Int64
+    var kind: EventKind<Message>
 }
 
 /// An input waiting in a busy replica's inbox.

@@ -15,7 +15,11 @@ public final class Simulator<R: Replica> {
     public let clientContract: ClientContract
 
     // MARK: Time and randomness
-    var queue = Heap<ScheduledEvent<Message>>()
+    /// The queue holds small trivially-copyable entries; the events themselves (which carry messages)
+    /// wait in `payloads`, so heap reordering never copies a message.
+    var queue = Heap<QueueEntry>()
+    var payloads: [EventKind<Message>?] = []
+    var freePayloadSlots: [Int32] = []
     var nextSequence: UInt64 = 0
     public internal(set) var now: Instant = .zero
     var random: DeterministicRandom
@@ -155,9 +159,12 @@ public final class Simulator<R: Replica> {
     /// Runs every event up to and including `deadline`, then sets the clock to it.
     public func run(until deadline: Instant) {
         while !stopRequested, let top = queue.min, top.time <= deadline.nanoseconds {
-            let event = queue.removeMin()
-            now = Instant(nanoseconds: event.time)
-            dispatch(event)
+            let entry = queue.removeMin()
+            let slot = Int(entry.slot)
+            let kind = payloads[slot].take()!
+            freePayloadSlots.append(entry.slot)
+            now = Instant(nanoseconds: entry.time)
+            dispatch(ScheduledEvent(time: entry.time, kind: kind))
         }
         if !stopRequested, now < deadline { now = deadline }
     }
@@ -171,7 +178,15 @@ public final class Simulator<R: Replica> {
     public func resume() { stopRequested = false }
 
     func schedule(at time: Int64, _ kind: EventKind<Message>) {
-        queue.insert(ScheduledEvent(time: time, sequence: nextSequence, kind: kind))
+        let slot: Int32
+        if let free = freePayloadSlots.popLast() {
+            slot = free
+            payloads[Int(free)] = kind
+        } else {
+            slot = Int32(payloads.count)
+            payloads.append(kind)
+        }
+        queue.insert(QueueEntry(time: time, sequence: nextSequence, slot: slot))
         nextSequence &+= 1
     }
 
