@@ -47,8 +47,10 @@ public enum FaultSearch {
         if random.chance(0.3) { options.network.duplicateProbability = [0.001, 0.01, 0.05][random.below(3)]; notes.append("dup \(options.network.duplicateProbability)") }
         if random.chance(0.3) { options.network.reorderProbability = [0.01, 0.1][random.below(2)]; notes.append("reorder \(options.network.reorderProbability)") }
         options.network.jitter = .microseconds(Int64(random.below(500)))
-        // A small, contended workload so the linearizability check has something to bite on.
+        // A small, contended open-loop workload (a few thousand operations) so the linearizability
+        // check has something to bite on while each seed stays cheap.
         options.workload.clients = 2 + random.below(7)
+        options.workload.ratePerSecond = Double(200 + random.below(1300))
         options.workload.keyCount = 3 + random.below(20)
         options.workload.readRatio = 0.4
         options.workload.casRatio = 0.3
@@ -93,7 +95,7 @@ public enum FaultSearch {
         faults.sort { $0.at < $1.at }
         options.faults = faults
         notes.append(contentsOf: faults.map { "\($0.fault)@\($0.at)" })
-        notes.insert("clients \(options.workload.clients) keys \(options.workload.keyCount)", at: 0)
+        notes.insert("clients \(options.workload.clients) rate \(Int(options.workload.ratePerSecond ?? 0))/s keys \(options.workload.keyCount)", at: 0)
         return Plan(cluster: cluster, options: options, description: notes.joined(separator: ", "))
     }
 

@@ -1,0 +1,176 @@
+import ConsensusCore
+import Loopback
+import Simulation
+import Workload
+
+/// Runs one experiment point over real TCP on this machine (`--shell tcp`): every replica in this
+/// process on its own event loop and port, the load generator's clients over TCP too. The run has the
+/// simulator's shape: warm-up, the measurement window (a duration, or until `ops` complete), then a
+/// quiet period in which clients stop issuing and partitions heal; then the same checks (safety from
+/// every honest replica's `applied` effects, convergence, linearizability of the history) and the same
+/// `RunResult`. Times in the result are real: nanoseconds since the run began.
+public func runOverTCP<R: Replica>(_ type: R.Type, settings: R.Settings, resolved: ResolvedExperiment,
+                                   options: Loopback.Options = Loopback.Options()) throws -> RunResult {
+    let spec = resolved.spec
+    let network = spec.network
+    if network.lossProbability > 0 || network.duplicateProbability > 0 || network.reorderProbability > 0 {
+        throw ExperimentError("--loss, --duplicate and --reorder model a simulated network; the tcp shell runs on real sockets (use --shell sim)")
+    }
+    let faults = try spec.faultSchedule.map { ($0.at, try loopbackFault($0.fault)) }
+    var options = options
+    options.slowDelay = network.slowDelay
+
+    let cluster = try LoopbackCluster<R>(cluster: resolved.cluster, settings: settings, workload: spec.workload,
+                                         seed: spec.seed, options: options)
+    defer { cluster.shutdown() }
+    let windowStart = Instant.zero + spec.warmup
+    var window = RunWindow(start: windowStart, end: spec.ops == nil ? windowStart + spec.duration : Instant(nanoseconds: .max))
+    let clock = try cluster.start(window: window, stopAfterCompletions: spec.ops)
+    for (at, fault) in faults { try cluster.schedule(fault, at: at) }
+    if spec.ops != nil {
+        if let end = try cluster.waitForWindowToClose(limit: windowStart + spec.opsTimeLimit) {
+            window.end = end
+        } else {
+            window.end = clock.now()
+            try cluster.closeWindow(at: window.end)
+        }
+    } else {
+        try cluster.sleep(until: window.end, clock: clock)
+    }
+
+    // The quiet period: no new operations, the network healed, time for outstanding ones to finish.
+    try cluster.stopIssuing()
+    try cluster.inject(.heal)
+    try cluster.sleep(for: spec.quietPeriod)
+    let replicas = try cluster.replicaReports()
+    let generator = try cluster.generatorReport()
+    let faultLog = try cluster.faultLog()
+    return TCPMeasurement(kindNames: cluster.kindNames, replicas: replicas, generator: generator, window: window)
+        .result(spec: spec, faultLog: faultLog)
+}
+
+/// The simulator's fault vocabulary on real sockets. Loss and latency bursts belong to the simulated
+/// network and have no tcp counterpart.
+func loopbackFault(_ fault: Fault) throws -> Loopback.Fault {
+    func target(_ t: Fault.Target) -> Loopback.Fault.Target {
+        switch t {
+        case .node(let n): return .node(n)
+        case .leader: return .leader
+        }
+    }
+    switch fault {
+    case .crash(let t): return .crash(target(t))
+    case .restart(let t): return .restart(target(t))
+    case .partition(let groups): return .partition(groups)
+    case .cutLink(let a, let b): return .cutLink(a, b)
+    case .heal: return .heal
+    case .byzantine(let n, let b): return .byzantine(n, b)
+    case .loss, .extraLatency:
+        throw ExperimentError("fault '\(fault)' models a simulated network; the tcp shell runs on real sockets (use --shell sim)")
+    }
+}
+
+/// Turns what the replicas' shells and the load generator observed into a `RunResult`, with the
+/// simulator's definitions: messages and bytes by kind inside the window, operations completed inside it,
+/// leader changes inside it, and the safety checks over the whole run.
+struct TCPMeasurement {
+    var kindNames: [String]
+    var replicas: [ReplicaReport]
+    var generator: GeneratorReport
+    var window: RunWindow
+
+    func result(spec: ExperimentSpec, faultLog: [String]) -> RunResult {
+        var counts = generator.counts
+        for r in replicas { counts.add(r.counts) }
+        let records = generator.records
+        let measurement = Measurement(records: records, windowStart: window.start, windowEnd: window.end)
+        let ops = generator.completedInWindow
+        let seconds = (window.end - window.start).seconds
+        let totalMessages = counts.counts.reduce(0, +)
+        let totalBytes = counts.bytes.reduce(0, +)
+        var leaderChanges = 0
+        for r in replicas { for l in r.leadership where window.contains(l.at) { leaderChanges += 1 } }
+        var violations = safetyViolations(records: records).map(\.description)
+        if let divergence = convergenceProblem() { violations.append(divergence) }
+        let lin = HistoryCheck.verdict(for: records, enabled: spec.checkLinearizability)
+        return RunResult(
+            spec: spec,
+            ops: ops,
+            windowSeconds: seconds,
+            throughputOpsPerSecond: seconds > 0 ? Double(ops) / seconds : 0,
+            latency: measurement.summary,
+            latencyDistribution: measurement.distribution,
+            messageKinds: kindNames,
+            messageCounts: counts.counts,
+            messageBytes: counts.bytes,
+            rejectedCounts: counts.rejected,
+            messagesPerOp: ops > 0 ? Double(totalMessages) / Double(ops) : 0,
+            bytesPerOp: ops > 0 ? Double(totalBytes) / Double(ops) : 0,
+            leaderChanges: leaderChanges,
+            longestStallMillis: Double(measurement.longestStall) / 1e6,
+            timeseries: measurement.timeseries,
+            linearizable: lin.column,
+            linearizabilityDetail: lin.detail,
+            violations: violations,
+            history: records,
+            faultLog: faultLog,
+            eventsProcessed: 0,
+            messagesSimulated: counts.totalSent)
+    }
+
+    /// Agreement, validity and at-most-once over every honest replica's `applied` effects, with the
+    /// rules of the simulator's `SafetyMonitor` (which checks them as they happen; here each replica's
+    /// effects were kept on its own event loop and are merged after the run).
+    func safetyViolations(records: [OperationRecord]) -> [SafetyMonitor.Violation] {
+        var monitor = SafetyMonitor(replicaCount: replicas.count)
+        var sent: [[Command]] = []
+        for r in records {
+            let c = r.client.index
+            if c >= sent.count { sent.append(contentsOf: repeatElement([], count: c - sent.count + 1)) }
+            if Int(r.sequence) == sent[c].count + 1 { sent[c].append(r.command) }
+        }
+        func wasSent(_ q: ClientRequest) -> Bool {
+            let c = q.client.index
+            return c < sent.count && q.sequence >= 1 && q.sequence <= UInt64(sent[c].count) && sent[c][Int(q.sequence - 1)] == q.command
+        }
+        func describe(_ q: ClientRequest) -> String { "request \(q.client.rawValue).\(q.sequence) \(q.command)" }
+        var appliedAt: [Int: ClientRequest] = [:]
+        for replica in replicas {
+            var executedUpTo: [ClientID: UInt64] = [:]
+            let id = replica.id.rawValue
+            for a in replica.applied {
+                let p = Int(a.position)
+                if let first = appliedAt[p] {
+                    if first != a.request {
+                        monitor.report(.agreement, "position \(a.position): replica \(id) applied \(describe(a.request)) where another replica applied \(describe(first))")
+                    }
+                } else {
+                    appliedAt[p] = a.request
+                }
+                if case .noop = a.request.command { continue }
+                if !wasSent(a.request) {
+                    monitor.report(.validity, "replica \(id) applied \(describe(a.request)) at position \(a.position), which no client sent")
+                }
+                if a.executed {
+                    let done = executedUpTo[a.request.client] ?? 0
+                    if a.request.sequence <= done {
+                        monitor.report(.atMostOnce, "replica \(id) executed \(describe(a.request)) at position \(a.position) after already executing sequence \(done) of that client")
+                    } else {
+                        executedUpTo[a.request.client] = a.request.sequence
+                    }
+                }
+            }
+        }
+        return monitor.violations
+    }
+
+    /// Convergence: once quiet, every live honest replica holds the same KV state.
+    func convergenceProblem() -> String? {
+        let live = replicas.filter { $0.isUp && $0.byzantine == nil }
+        guard let first = live.first else { return nil }
+        for other in live.dropFirst() where other.stateMachine.store != first.stateMachine.store {
+            return "convergence violated: replica \(other.id.rawValue) (\(other.stateMachine.executedCount) commands executed) and replica \(first.id.rawValue) (\(first.stateMachine.executedCount)) hold different KV states after the quiet period"
+        }
+        return nil
+    }
+}
