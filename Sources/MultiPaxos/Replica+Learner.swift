@@ -65,25 +65,13 @@ extension MultiPaxos.Replica {
         outbox.reply(ClientReply(client: request.client, sequence: request.sequence, replica: id, outcome: .executed(result)))
     }
 
-    /// After a restart: the chosen prefix of the persisted log was applied (and reported) before the
-    /// crash, so the state machine is rebuilt from it without reporting those positions again.
-    func rebuildStateMachine() {
+    /// After a restart: the state machine is volatile, so it is rebuilt by applying the persisted
+    /// chosen prefix again from slot 0 (and reported again, so the shell re-checks agreement on it).
+    func rebuildStateMachine(outbox: inout Outbox<Message>) {
         stateMachine = KVStateMachine()
         firstUnchosenSlot = 0
         nextPosition = 0
-        while firstUnchosenSlot < UInt64(durable.log.count) {
-            let i = Int(firstUnchosenSlot)
-            guard durable.log[i].chosen, let value = durable.log[i].value else { break }
-            firstUnchosenSlot += 1
-            switch value {
-            case .one(let request):
-                stateMachine.apply(request)
-                nextPosition += 1
-            case .batch(let requests):
-                for request in requests { stateMachine.apply(request) }
-                nextPosition += UInt64(requests.count)
-            }
-        }
+        applyChosenPrefix(outbox: &outbox)
         knownChosenUpTo = firstUnchosenSlot
     }
 

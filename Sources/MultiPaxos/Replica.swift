@@ -142,7 +142,7 @@ extension MultiPaxos {
         public func start(durable restored: DurableState?, now: Instant, outbox: inout Outbox<Message>) {
             if let restored {
                 durable = restored
-                rebuildStateMachine()
+                rebuildStateMachine(outbox: &outbox)
             }
             highestRoundSeen = max(highestRoundSeen, durable.promised.round)
             lastLeaderContact = now
