@@ -58,7 +58,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: optimized),
         .target(name: "Harness", dependencies: [
-            "ConsensusCore", "Raft", "MultiPaxos", "Workload", "Simulation", "Checker",
+            "ConsensusCore", "Raft", "MultiPaxos", "PBFT", "Workload", "Simulation", "Checker", "Loopback",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], swiftSettings: optimized),
         .target(name: "Report"),
