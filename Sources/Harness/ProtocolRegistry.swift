@@ -31,6 +31,8 @@ public struct ProtocolEntry: Sendable {
     public let minimumReplicas: @Sendable (Int) -> Int
     /// Runs one resolved experiment in the simulator.
     public let simulate: @Sendable (ResolvedExperiment) throws -> RunResult
+    /// Runs one resolved experiment over real TCP on this machine (`--shell tcp`).
+    public let tcp: @Sendable (ResolvedExperiment) throws -> RunResult
     /// Runs one seed of the fault search (`nodes` fixes the cluster size).
     public let checkSeed: @Sendable (_ seed: UInt64, _ nodes: Int?) -> FaultSearch.Outcome
 
@@ -45,6 +47,9 @@ public struct ProtocolEntry: Sendable {
             minimumReplicas: minimumReplicas,
             simulate: { resolved in
                 try Experiment.simulate(R.self, settings: try settings(resolved.spec), resolved: resolved)
+            },
+            tcp: { resolved in
+                try runOverTCP(R.self, settings: try settings(resolved.spec), resolved: resolved)
             },
             checkSeed: { seed, nodes in
                 var spec = ExperimentSpec()

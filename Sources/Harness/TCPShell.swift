@@ -138,7 +138,12 @@ struct TCPMeasurement {
         for replica in replicas {
             var executedUpTo: [ClientID: UInt64] = [:]
             let id = replica.id.rawValue
-            for a in replica.applied {
+            var restarts = replica.restartsAt[...]
+            for (k, a) in replica.applied.enumerated() {
+                while let r = restarts.first, r <= k {
+                    executedUpTo.removeAll()
+                    restarts = restarts.dropFirst()
+                }
                 let p = Int(a.position)
                 if let first = appliedAt[p] {
                     if first != a.request {

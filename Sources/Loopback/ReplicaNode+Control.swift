@@ -8,6 +8,9 @@ public struct ReplicaReport: Sendable {
     public var counts: SendCounts
     /// Every `applied` effect while honest, in the order the replica reported them.
     public var applied: [AppliedRecord]
+    /// Where in `applied` each restart began: a restarted replica rebuilds its state machine by applying
+    /// its log again, which is not a second execution.
+    public var restartsAt: [Int]
     /// Every `becameLeader` effect: when (run time) and the epoch (term, ballot round, view).
     public var leadership: [Leadership]
     public var persistCount: Int
@@ -47,6 +50,7 @@ extension ReplicaNode {
     func restart(random: DeterministicRandom) -> EventLoopFuture<Void> {
         guard !live else { return loop.makeSucceededVoidFuture() }
         replica = R(id: id, cluster: cluster, settings: settings, random: random)
+        restartsAt.append(applied.count)
         live = true
         return listen().assumeIsolated().map { [self] _ in
             logger.info("replica \(id.rawValue) restarted on port \(port)")
@@ -92,7 +96,7 @@ extension ReplicaNode {
     func setByzantine(_ behavior: ByzantineBehavior?) { byzantine = behavior }
 
     var report: ReplicaReport {
-        ReplicaReport(id: id, counts: counts, applied: applied,
+        ReplicaReport(id: id, counts: counts, applied: applied, restartsAt: restartsAt,
                       leadership: leadership.map { ReplicaReport.Leadership(at: $0.at, epoch: $0.epoch) },
                       persistCount: persistCount, isUp: up, byzantine: byzantine, stateMachine: replica.stateMachine)
     }

@@ -57,6 +57,7 @@ final class ReplicaNode<R: Replica>: ConnectionOwner {
     // MARK: Observation
     var counts: SendCounts
     var applied: [AppliedRecord] = []
+    var restartsAt: [Int] = []
     var leadership: [(at: Instant, epoch: UInt64)] = []
     var persistCount = 0
     var scratchWriter = WireWriter(capacity: 512)

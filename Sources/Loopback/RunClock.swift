@@ -32,7 +32,7 @@ public struct RunWindow: Sendable, Equatable {
         self.start = start
         self.end = end
     }
-    @inline(__always) func contains(_ t: Instant) -> Bool { t >= start && t < end }
+    @inline(__always) public func contains(_ t: Instant) -> Bool { t >= start && t < end }
 }
 
 /// Messages and bytes one sender (a replica, or the load generator) put on the wire inside the window,

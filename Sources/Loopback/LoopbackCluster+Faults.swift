@@ -1,0 +1,223 @@
+import ConsensusCore
+import NIOCore
+
+extension Loopback {
+    /// A fault on real sockets. Crash and restart stop and start a replica's channels, timers and state;
+    /// partitions and cut links drop frames at the send path (after counting, as the simulator does);
+    /// Byzantine behaviours tamper at the send path.
+    public enum Fault: Sendable, Equatable, CustomStringConvertible {
+        public enum Target: Sendable, Equatable, CustomStringConvertible {
+            case node(NodeID)
+            /// The current leader (for a restart: the replica last crashed as leader).
+            case leader
+            public var description: String {
+                switch self {
+                case .node(let n): return "\(n.rawValue)"
+                case .leader: return "leader"
+                }
+            }
+        }
+
+        case crash(Target)
+        case restart(Target)
+        /// Groups that can talk among themselves only; replicas in no group are isolated.
+        case partition([[NodeID]])
+        case cutLink(NodeID, NodeID)
+        /// Heals every partition and cut link.
+        case heal
+        case byzantine(NodeID, ByzantineBehavior?)
+
+        public var description: String {
+            switch self {
+            case .crash(let t): return "crash \(t)"
+            case .restart(let t): return "restart \(t)"
+            case .partition(let groups): return "partition " + groups.map { $0.map { "\($0.rawValue)" }.joined(separator: ",") }.joined(separator: "|")
+            case .cutLink(let a, let b): return "cut \(a.rawValue)-\(b.rawValue)"
+            case .heal: return "heal"
+            case .byzantine(let n, let b): return "byzantine \(n.rawValue):\(b?.rawValue ?? "honest")"
+            }
+        }
+    }
+}
+
+extension LoopbackCluster {
+    /// Injects `fault` now and waits until it took effect (a restarted replica is listening again).
+    public func inject(_ fault: Loopback.Fault) throws {
+        let control = self.control
+        try generatorLoop.flatSubmit { control.value.inject(fault) }.wait()
+    }
+
+    /// Injects `fault` at run time `at` (from the start of the run).
+    public func schedule(_ fault: Loopback.Fault, at: Instant) throws {
+        let control = self.control
+        try generatorLoop.submit { control.value.schedule(fault, at: at) }.wait()
+    }
+
+    /// The replica that most recently became leader with the highest epoch and is up, if any.
+    public func currentLeader() throws -> NodeID? {
+        let control = self.control
+        return try generatorLoop.flatSubmit { control.value.currentLeader() }.wait()
+    }
+
+    /// Faults as they were injected: run time and what happened.
+    public func faultLog() throws -> [String] {
+        let control = self.control
+        return try generatorLoop.submit { control.value.faultLog }.wait()
+    }
+}
+
+/// The controller's state, confined to the generator's loop: the clock, the partition in force, the
+/// generator of restarted replicas' randomness, and the faults injected so far.
+final class ControlState<R: Replica> {
+    let cluster: ClusterConfig
+    let nodes: [NIOLoopBound<ReplicaNode<R>>]
+    let nodeLoops: [EventLoop]
+    let loop: EventLoop
+    var clock = RunClock(base: 0)
+    var endpoints: [Loopback.Endpoint] = []
+    var random: DeterministicRandom
+    /// Partition group of each replica, and links cut one by one.
+    var group: [Int]
+    var cut: [Bool]
+    var lastCrashedLeader: NodeID?
+    var faultLog: [String] = []
+    var scheduled: [Scheduled<Void>] = []
+    var closedAt: Instant?
+    var waiters: [EventLoopPromise<Instant?>] = []
+
+    init(cluster: ClusterConfig, settings: R.Settings, nodes: [NIOLoopBound<ReplicaNode<R>>], nodeLoops: [EventLoop],
+         random: DeterministicRandom, loop: EventLoop) {
+        self.cluster = cluster
+        self.nodes = nodes
+        self.nodeLoops = nodeLoops
+        self.random = random
+        self.loop = loop
+        group = Array(repeating: 0, count: cluster.replicaCount)
+        cut = Array(repeating: false, count: cluster.replicaCount * cluster.replicaCount)
+    }
+
+    // MARK: Window
+
+    func windowClosed(at end: Instant) {
+        closedAt = end
+        let w = waiters
+        waiters = []
+        for p in w { p.succeed(end) }
+    }
+
+    func windowClosedFuture(limit: Instant) -> EventLoopFuture<Instant?> {
+        if let closedAt { return loop.makeSucceededFuture(closedAt) }
+        let promise = loop.makePromise(of: Instant?.self)
+        waiters.append(promise)
+        loop.assumeIsolated().scheduleTask(deadline: clock.deadline(limit)) { [self] in
+            if let i = waiters.firstIndex(where: { $0.futureResult === promise.futureResult }) {
+                waiters.remove(at: i)
+                promise.succeed(nil)
+            }
+        }
+        return promise.futureResult
+    }
+
+    // MARK: Faults
+
+    func schedule(_ fault: Loopback.Fault, at: Instant) {
+        let task = loop.assumeIsolated().scheduleTask(deadline: clock.deadline(at)) { [self] in
+            inject(fault).assumeIsolated().whenFailure { [self] error in faultLog.append("\(clock.now()) \(fault) failed: \(error)") }
+        }
+        scheduled.append(task)
+    }
+
+    func cancelScheduledFaults() {
+        for task in scheduled { task.cancel() }
+        scheduled.removeAll()
+    }
+
+    func inject(_ fault: Loopback.Fault) -> EventLoopFuture<Void> {
+        let at = clock.now()
+        switch fault {
+        case .crash(let target):
+            return resolve(target, forRestart: false).assumeIsolated().map { [self] node in
+                guard let node else {
+                    faultLog.append("\(at) \(fault) (no leader: nothing crashed)")
+                    return
+                }
+                if target == .leader {
+                    lastCrashedLeader = node
+                    faultLog.append("\(at) \(fault) (node \(node.rawValue))")
+                } else {
+                    faultLog.append("\(at) \(fault)")
+                }
+                let box = nodes[node.index]
+                nodeLoops[node.index].execute { box.value.crash() }
+            }.nonisolated()
+        case .restart(let target):
+            return resolve(target, forRestart: true).assumeIsolated().flatMap { [self] node in
+                guard let node else {
+                    faultLog.append("\(at) \(fault) (nothing to restart)")
+                    return loop.makeSucceededVoidFuture()
+                }
+                faultLog.append("\(at) \(fault)")
+                let box = nodes[node.index]
+                let r = random.derive()
+                return nodeLoops[node.index].flatSubmit { box.value.restart(random: r) }
+            }.nonisolated()
+        case .partition(let groups):
+            for i in group.indices { group[i] = -1 - i }
+            for (g, members) in groups.enumerated() {
+                for m in members where m.index < group.count { group[m.index] = g }
+            }
+        case .cutLink(let a, let b):
+            let n = cluster.replicaCount
+            cut[a.index * n + b.index] = true
+            cut[b.index * n + a.index] = true
+        case .heal:
+            for i in group.indices { group[i] = 0 }
+            for i in cut.indices { cut[i] = false }
+        case .byzantine(let id, let behavior):
+            faultLog.append("\(at) \(fault)")
+            let box = nodes[id.index]
+            return nodeLoops[id.index].submit { box.value.setByzantine(behavior) }
+        }
+        faultLog.append("\(at) \(fault)")
+        return applyReachability()
+    }
+
+    /// Tells every replica whom it can reach under the current partition and cut links.
+    private func applyReachability() -> EventLoopFuture<Void> {
+        let n = cluster.replicaCount
+        let updates = (0 ..< n).map { i in
+            let row = (0 ..< n).map { j in group[i] == group[j] && !cut[i * n + j] }
+            let box = nodes[i]
+            return nodeLoops[i].submit { box.value.setReachable(row) }
+        }
+        return EventLoopFuture.andAllSucceed(updates, on: loop)
+    }
+
+    private func resolve(_ target: Loopback.Fault.Target, forRestart: Bool) -> EventLoopFuture<NodeID?> {
+        switch target {
+        case .node(let n): return loop.makeSucceededFuture(n)
+        case .leader: return forRestart ? loop.makeSucceededFuture(lastCrashedLeader) : currentLeader()
+        }
+    }
+
+    /// As the simulator's `currentLeader`: of the replicas that are up, the one whose latest
+    /// `becameLeader` has the highest epoch (ties: the later one).
+    func currentLeader() -> EventLoopFuture<NodeID?> {
+        let asks = nodes.indices.map { i in
+            let box = nodes[i]
+            return nodeLoops[i].submit { () -> (up: Bool, epoch: UInt64, at: Int64)? in
+                let node = box.value
+                guard node.up, let last = node.leadership.last else { return nil }
+                return (true, last.epoch, last.at.nanoseconds)
+            }
+        }
+        return EventLoopFuture.whenAllSucceed(asks, on: loop).map { answers in
+            var best: (id: Int, epoch: UInt64, at: Int64)?
+            for (i, a) in answers.enumerated() {
+                guard let a else { continue }
+                if best == nil || a.epoch > best!.epoch || (a.epoch == best!.epoch && a.at > best!.at) { best = (i, a.epoch, a.at) }
+            }
+            return best.map { NodeID($0.id) }
+        }
+    }
+}
