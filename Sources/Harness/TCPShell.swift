@@ -40,7 +40,7 @@ public func runOverTCP<R: Replica>(_ type: R.Type, settings: R.Settings, resolve
 
     // The quiet period: no new operations, the network healed, time for outstanding ones to finish.
     try cluster.stopIssuing()
-    try cluster.inject(.heal)
+    try cluster.inject(.heal, logged: false)
     try cluster.sleep(for: spec.quietPeriod)
     let replicas = try cluster.replicaReports()
     let generator = try cluster.generatorReport()

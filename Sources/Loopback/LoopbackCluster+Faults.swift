@@ -42,9 +42,10 @@ extension Loopback {
 
 extension LoopbackCluster {
     /// Injects `fault` now and waits until it took effect (a restarted replica is listening again).
-    public func inject(_ fault: Loopback.Fault) throws {
+    /// `logged: false` keeps it out of the fault log (the harness's own heal before the quiet period).
+    public func inject(_ fault: Loopback.Fault, logged: Bool = true) throws {
         let control = self.control
-        try generatorLoop.flatSubmit { control.value.inject(fault) }.wait()
+        try generatorLoop.flatSubmit { control.value.inject(fault, logged: logged) }.wait()
     }
 
     /// Injects `fault` at run time `at` (from the start of the run).
@@ -132,7 +133,7 @@ final class ControlState<R: Replica> {
         scheduled.removeAll()
     }
 
-    func inject(_ fault: Loopback.Fault) -> EventLoopFuture<Void> {
+    func inject(_ fault: Loopback.Fault, logged: Bool = true) -> EventLoopFuture<Void> {
         let at = clock.now()
         switch fault {
         case .crash(let target):
@@ -178,7 +179,7 @@ final class ControlState<R: Replica> {
             let box = nodes[id.index]
             return nodeLoops[id.index].submit { box.value.setByzantine(behavior) }
         }
-        faultLog.append("\(at) \(fault)")
+        if logged { faultLog.append("\(at) \(fault)") }
         return applyReachability()
     }
 

@@ -31,3 +31,52 @@ struct RaftOverTCPTests {
         print("raft tcp: \(result.ops) ops, \(Int(result.throughputOpsPerSecond)) ops/s, p50 \(result.latency.p50) us, \(result.messagesPerOp) msgs/op")
     }
 }
+
+extension RaftOverTCPTests {
+    @Test("a follower crashed and restarted over TCP loses no committed operation and catches up", .timeLimit(.minutes(1)))
+    func followerCrashRestart() throws {
+        var spec = Self.spec(duration: .milliseconds(1200))
+        spec.quietPeriod = .milliseconds(600)
+        spec.faultSchedule = [try FaultParsing.crash("2@600ms"), try FaultParsing.restart("2@1s")]
+        let result = try ResolvedExperiment(spec).run()
+        #expect(result.faultLog.count == 2, "\(result.faultLog)")
+        #expect(result.ops > 100, "only \(result.ops) operations completed in the window")
+        #expect(result.violations.isEmpty, "\(result.violations)")
+        #expect(result.linearizable == "true", "\(result.linearizabilityDetail ?? "")")
+        // Operations kept completing while the follower was down (window seconds 0.3–0.7 of 1.2).
+        #expect(result.timeseries.allSatisfy { $0.completedOps > 0 }, "\(result.timeseries)")
+    }
+
+    @Test("messages per operation over TCP equal the simulator's within 2% (Raft, n = 3, batch 1: about 2n)", .timeLimit(.minutes(1)))
+    func messagesPerOperationMatchSimulator() throws {
+        var spec = Self.spec(clients: 16, duration: .seconds(1))
+        spec.checkLinearizability = false
+        let tcp = try ResolvedExperiment(spec).run()
+        spec.shell = "sim"
+        let sim = try ResolvedExperiment(spec).run()
+        let ratio = tcp.messagesPerOp / sim.messagesPerOp
+        print("messages/op: tcp \(tcp.messagesPerOp) (\(tcp.ops) ops), sim \(sim.messagesPerOp) (\(sim.ops) ops)")
+        #expect(abs(ratio - 1) <= 0.02, "tcp \(tcp.messagesPerOp) vs sim \(sim.messagesPerOp)")
+        #expect(abs(tcp.messagesPerOp - 6) <= 0.12, "tcp \(tcp.messagesPerOp), expected about 2n = 6")
+        for kind in ["AppendEntries", "AppendEntriesResponse", "request", "reply"] {
+            guard let k = tcp.messageKinds.firstIndex(of: kind), let s = sim.messageKinds.firstIndex(of: kind) else { continue }
+            let perOpTCP = Double(tcp.messageCounts[k]) / Double(tcp.ops)
+            let perOpSim = Double(sim.messageCounts[s]) / Double(sim.ops)
+            #expect(abs(perOpTCP - perOpSim) <= 0.02 * max(perOpSim, 1), "\(kind): tcp \(perOpTCP)/op, sim \(perOpSim)/op")
+        }
+    }
+}
+
+extension RaftOverTCPTests {
+    @Test("a leader partitioned into a minority over TCP is replaced, and after healing every replica converges", .timeLimit(.minutes(1)))
+    func leaderPartition() throws {
+        var spec = Self.spec(duration: .milliseconds(1500))
+        spec.quietPeriod = .milliseconds(600)
+        spec.faultSchedule = [try FaultParsing.partition("0|1,2@600ms"), try FaultParsing.heal("1200ms")]
+        let result = try ResolvedExperiment(spec).run()
+        #expect(result.leaderChanges >= 1, "no new leader while the old one was cut off")
+        #expect(result.violations.isEmpty, "\(result.violations)")
+        #expect(result.linearizable == "true", "\(result.linearizabilityDetail ?? "")")
+        #expect(result.timeseries.last.map { $0.completedOps > 0 } == true, "\(result.timeseries)")
+    }
+}
