@@ -1,0 +1,118 @@
+import ConsensusCore
+import MultiPaxos
+import PBFT
+import Raft
+
+// Broken variants of each protocol, in test code only: each wraps the real replica and breaks one rule
+// the paper says safety depends on. The fault search must catch every one of them; that is what
+// proves the checks can fail.
+
+/// Raft that grants votes without the election restriction (§5.4.1): every vote request, real or
+/// pre-vote, arrives claiming a log at least as up to date as anyone's.
+final class RaftWithoutElectionRestriction: Replica {
+    typealias Message = Raft.Message
+    typealias Settings = Raft.Settings
+    typealias DurableState = Raft.DurableState
+    let inner: Raft.Replica
+
+    static var protocolName: String { "raft-broken-vote" }
+    static func validate(_ cluster: ClusterConfig) -> String? { Raft.Replica.validate(cluster) }
+    static func maximumFaults(replicaCount: Int) -> Int { Raft.Replica.maximumFaults(replicaCount: replicaCount) }
+    static func clientContract(cluster: ClusterConfig, settings: Settings) -> ClientContract {
+        Raft.Replica.clientContract(cluster: cluster, settings: settings)
+    }
+
+    init(id: NodeID, cluster: ClusterConfig, settings: Settings, random: DeterministicRandom) {
+        inner = Raft.Replica(id: id, cluster: cluster, settings: settings, random: random)
+    }
+    func start(durable: DurableState?, now: Instant, outbox: inout Outbox<Message>) { inner.start(durable: durable, now: now, outbox: &outbox) }
+    func receive(_ message: Message, from sender: NodeID, now: Instant, outbox: inout Outbox<Message>) {
+        var message = message
+        switch message {
+        case .requestVote(var m):
+            m.lastLogTerm = m.term; m.lastLogIndex = UInt64(Int64.max)
+            message = .requestVote(m)
+        case .preVote(var m):
+            m.lastLogTerm = m.term; m.lastLogIndex = UInt64(Int64.max)
+            message = .preVote(m)
+        default:
+            break
+        }
+        inner.receive(message, from: sender, now: now, outbox: &outbox)
+    }
+    func timerFired(_ timer: TimerID, now: Instant, outbox: inout Outbox<Message>) { inner.timerFired(timer, now: now, outbox: &outbox) }
+    func clientRequest(_ request: ClientRequest, now: Instant, outbox: inout Outbox<Message>) { inner.clientRequest(request, now: now, outbox: &outbox) }
+    var durableState: DurableState { inner.durableState }
+    var stateMachine: KVStateMachine { inner.stateMachine }
+}
+
+/// A Multi-Paxos acceptor that forgets its promise when it restarts (Paxos Made Simple §3 requires it
+/// to be in stable storage): it keeps what it accepted, but promises start over from zero.
+final class PaxosForgetfulAcceptor: Replica {
+    typealias Message = MultiPaxos.Message
+    typealias Settings = MultiPaxos.Settings
+    typealias DurableState = MultiPaxos.DurableState
+    let inner: MultiPaxos.Replica
+
+    static var protocolName: String { "multipaxos-forgetful" }
+    static func validate(_ cluster: ClusterConfig) -> String? { MultiPaxos.Replica.validate(cluster) }
+    static func maximumFaults(replicaCount: Int) -> Int { MultiPaxos.Replica.maximumFaults(replicaCount: replicaCount) }
+    static func clientContract(cluster: ClusterConfig, settings: Settings) -> ClientContract {
+        MultiPaxos.Replica.clientContract(cluster: cluster, settings: settings)
+    }
+
+    init(id: NodeID, cluster: ClusterConfig, settings: Settings, random: DeterministicRandom) {
+        inner = MultiPaxos.Replica(id: id, cluster: cluster, settings: settings, random: random)
+    }
+    func start(durable: DurableState?, now: Instant, outbox: inout Outbox<Message>) {
+        var forgotten = durable
+        forgotten?.promised = .zero
+        inner.start(durable: forgotten, now: now, outbox: &outbox)
+    }
+    func receive(_ message: Message, from sender: NodeID, now: Instant, outbox: inout Outbox<Message>) { inner.receive(message, from: sender, now: now, outbox: &outbox) }
+    func timerFired(_ timer: TimerID, now: Instant, outbox: inout Outbox<Message>) { inner.timerFired(timer, now: now, outbox: &outbox) }
+    func clientRequest(_ request: ClientRequest, now: Instant, outbox: inout Outbox<Message>) { inner.clientRequest(request, now: now, outbox: &outbox) }
+    var durableState: DurableState { inner.durableState }
+    var stateMachine: KVStateMachine { inner.stateMachine }
+}
+
+/// PBFT that commits with 2f matching COMMITs instead of 2f+1 (§4.2): every commit it receives counts
+/// twice, once as from its sender and once as from another replica. (Run with `auth: .none`, so the
+/// extra copy is not rejected for its authenticator: the rule itself is what is broken.)
+final class PBFTCommitWithTwoF: Replica {
+    typealias Message = PBFT.Message
+    typealias Settings = PBFT.Settings
+    typealias DurableState = PBFT.DurableState
+    let inner: PBFT.Replica
+    let id: NodeID
+    let n: Int
+
+    static var protocolName: String { "pbft-2f-commit" }
+    static func validate(_ cluster: ClusterConfig) -> String? { PBFT.Replica.validate(cluster) }
+    static func maximumFaults(replicaCount: Int) -> Int { PBFT.Replica.maximumFaults(replicaCount: replicaCount) }
+    static func clientContract(cluster: ClusterConfig, settings: Settings) -> ClientContract {
+        PBFT.Replica.clientContract(cluster: cluster, settings: settings)
+    }
+
+    init(id: NodeID, cluster: ClusterConfig, settings: Settings, random: DeterministicRandom) {
+        inner = PBFT.Replica(id: id, cluster: cluster, settings: settings, random: random)
+        self.id = id
+        n = cluster.replicaCount
+    }
+    func start(durable: DurableState?, now: Instant, outbox: inout Outbox<Message>) { inner.start(durable: durable, now: now, outbox: &outbox) }
+    func receive(_ message: Message, from sender: NodeID, now: Instant, outbox: inout Outbox<Message>) {
+        inner.receive(message, from: sender, now: now, outbox: &outbox)
+        if case .commit(var commit) = message {
+            var ghost = NodeID((sender.index + 1) % n)
+            if ghost == id { ghost = NodeID((ghost.index + 1) % n) }
+            if ghost != sender {
+                commit.replica = ghost
+                inner.receive(.commit(commit), from: ghost, now: now, outbox: &outbox)
+            }
+        }
+    }
+    func timerFired(_ timer: TimerID, now: Instant, outbox: inout Outbox<Message>) { inner.timerFired(timer, now: now, outbox: &outbox) }
+    func clientRequest(_ request: ClientRequest, now: Instant, outbox: inout Outbox<Message>) { inner.clientRequest(request, now: now, outbox: &outbox) }
+    var durableState: DurableState { inner.durableState }
+    var stateMachine: KVStateMachine { inner.stateMachine }
+}
