@@ -1,5 +1,6 @@
 import ConsensusCore
 import MultiPaxos
+import PBFT
 import Raft
 
 /// Every protocol the suite can run. Adding a protocol is one new module and one line here.
@@ -10,6 +11,14 @@ public enum ProtocolRegistry {
         },
         .of(MultiPaxos.Replica.self, minimumReplicas: { 2 * $0 + 1 }) { spec in
             MultiPaxos.Settings(commitMode: spec.paxosCommit == "explicit" ? .explicit : .piggyback, maxBatch: spec.batch, maxInflight: spec.pipeline)
+        },
+        .of(PBFT.Replica.self, minimumReplicas: { 3 * $0 + 1 }, byzantineLimit: { $0.faultTolerance }) { spec in
+            var settings = PBFT.Settings()
+            settings.auth = PBFT.Authentication(rawValue: spec.auth) ?? .mac
+            settings.checkpointInterval = spec.checkpointInterval
+            settings.maxBatch = spec.batch
+            settings.pipelineDepth = spec.pipeline
+            return settings
         },
     ]
 
