@@ -8,7 +8,8 @@ extension Raft {
     ///   and waits for the answer (or the next heartbeat) before sending again; each rejection moves
     ///   `next` back (by a whole term at a time, using the follower's conflict hint).
     /// - replicate: the follower accepted `next − 1`, so the leader streams entries without waiting,
-    ///   advancing `next` as it sends, with at most `Settings.inflightLimit` AppendEntries in flight.
+    ///   advancing `next` as it sends, with at most `Settings.inflightLimit` AppendEntries in flight
+    ///   (fewer after the follower dropped messages, see `Inflights`).
     ///   A rejection drops back to probe and resends from the new `next`.
     struct Progress {
         enum State { case probe, replicate }
@@ -34,7 +35,7 @@ extension Raft {
             state = .probe
             probeSent = false
             recentActive = false
-            inflight.removeAll()
+            inflight.reopen()
         }
 
         /// The follower rejected: resend from `next`, one message at a time until one is accepted.
@@ -42,7 +43,7 @@ extension Raft {
             self.next = next
             state = .probe
             probeSent = false
-            inflight.removeAll()
+            inflight.shrink()
         }
 
         /// The follower accepted through `match`: stream from there.
@@ -57,15 +58,26 @@ extension Raft {
     /// A bounded ring of the last log index of each AppendEntries in flight to one follower. An
     /// acknowledgement through index m frees every message that ended at or before m. The storage
     /// grows by doubling up to the limit and is then reused, so steady state allocates nothing.
+    ///
+    /// The window adapts to a lossy link, like TCP's: it halves whenever the follower rejects (a
+    /// message went missing, so everything after it was dropped by §5.3's consistency check) and grows
+    /// by one for every message acknowledged, up to `limit`. Without that, each lost message in a full
+    /// window of `limit` would cost the whole window again; with it, the waste stays near what the link
+    /// delivers between losses, and on a clean link the window stays wide open.
     struct Inflights {
         let limit: Int
+        /// The current window, 1 … `limit`.
+        private(set) var window: Int
         private var buffer: [UInt64] = []
         private var head = 0
         private(set) var count = 0
 
-        init(limit: Int) { self.limit = limit }
+        init(limit: Int) {
+            self.limit = limit
+            window = limit
+        }
 
-        var isFull: Bool { count >= limit }
+        var isFull: Bool { count >= window }
 
         mutating func add(lastIndex: UInt64) {
             precondition(count < limit, "in-flight window of \(limit) overflows")
@@ -82,13 +94,27 @@ extension Raft {
                 head += 1
                 if head == buffer.count { head = 0 }
                 count -= 1
+                if window < limit { window += 1 }
             }
             if count == 0 { head = 0 }
         }
 
+        /// Forgets every message in flight (the window keeps its width).
         mutating func removeAll() {
             head = 0
             count = 0
+        }
+
+        /// The follower dropped messages: forget those in flight and halve the window.
+        mutating func shrink() {
+            removeAll()
+            window = max(1, window / 2)
+        }
+
+        /// A new leadership: nothing in flight, the window wide open.
+        mutating func reopen() {
+            removeAll()
+            window = limit
         }
 
         private mutating func grow() {

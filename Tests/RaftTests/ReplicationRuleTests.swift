@@ -209,6 +209,29 @@ struct ReplicationRuleTests {
         #expect(r.nextIndex(of: NodeID(2)) == 6)
     }
 
+    @Test("a follower that dropped messages gets a halved window, which reopens as it acknowledges")
+    func windowHalvesAfterRejection() {
+        var settings = Raft.Settings()
+        settings.maxInflight = 4
+        let r = makeReplica(id: 0, n: 3, settings: settings)
+        r.electLeader(voters: [1])
+        r.acknowledge(from: 2, through: 1)
+        var sentTo2: [UInt64] = []
+        for c in 0 ..< 6 {
+            let out = r.request(ClientRequest(client: ClientID(c), sequence: 1, command: .get(Key(0))))
+            sentTo2 += out.appendEntries.filter { $0.to == NodeID(2) }.map(\.message.prevLogIndex)
+        }
+        #expect(sentTo2 == [1, 2, 3, 4], "a full window of four")
+        // Entry 3 was lost: the follower rejects the next one and everything after it.
+        r.deliver(.appendEntriesResponse(Raft.AppendEntriesResponse(
+            term: 1, outcome: .rejected(prevLogIndex: 3, conflictTerm: 0, conflictIndex: 3))), from: 2)
+        let resumed = r.acknowledge(from: 2, through: 3)
+        #expect(resumed.appendEntries.map(\.message.prevLogIndex) == [3, 4], "half the window")
+        let reopened = r.acknowledge(from: 2, through: 5)
+        #expect(reopened.appendEntries.map(\.message.prevLogIndex) == [5, 6], "two acknowledged, two more in flight")
+        #expect(r.nextIndex(of: NodeID(2)) == 8)
+    }
+
     @Test("a heartbeat is an empty AppendEntries just past what was sent, so a lost last entry is noticed")
     func heartbeatDetectsLoss() {
         let r = makeReplica(id: 0, n: 3)
