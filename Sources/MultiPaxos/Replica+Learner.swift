@@ -108,7 +108,7 @@ extension MultiPaxos.Replica {
     }
 
     /// Chosen values arrived: take them as chosen (replacing whatever the acceptor held there), apply,
-    /// and ask for the next chunk while still behind.
+    /// and ask for the next chunk while still behind (one request outstanding at a time).
     func onCatchUp(firstSlot: UInt64, values: [MultiPaxos.SlotValue], chosenUpTo: UInt64,
                    from sender: NodeID, now: Instant, outbox: inout Outbox<Message>) {
         guard firstSlot < firstUnchosenSlot + Self.slotLeadLimit, UInt64(values.count) <= Self.slotLeadLimit else { return }
@@ -127,7 +127,8 @@ extension MultiPaxos.Replica {
         if changed { outbox.persist() }
         if chosenUpTo > knownChosenUpTo { knownChosenUpTo = chosenUpTo }
         applyChosenPrefix(outbox: &outbox)
-        if !values.isEmpty && firstUnchosenSlot < knownChosenUpTo && firstUnchosenSlot < chosenUpTo {
+        // Chain the next chunk only on news: a duplicated or stale CatchUp must not fork a second chain.
+        if changed && firstUnchosenSlot < knownChosenUpTo && firstUnchosenSlot < chosenUpTo {
             requestCatchUp(from: sender, now: now, outbox: &outbox)
         } else {
             catchUpAllowedAt = now
