@@ -84,7 +84,7 @@ extension Raft {
 
         /// Up to `maxCount` entries starting at `index` (none when `index` is past the end).
         @inlinable func entries(from index: UInt64, maxCount: Int) -> Entries {
-            guard index >= 1, index <= lastIndex else { return .none }
+            guard index >= 1, index <= lastIndex, maxCount > 0 else { return .none }
             let available = Int(lastIndex - index + 1)
             let count = min(available, maxCount)
             let start = Int(index - 1)

@@ -53,6 +53,50 @@ extension Raft {
             probeSent = false
             inflight.removeAll()
         }
+
+        /// The follower's log matches through `matchIndex`. Returns whether `match` advanced (only then
+        /// can the commit index move). Any acceptance ends probing.
+        mutating func acknowledged(through matchIndex: UInt64) -> Bool {
+            recentActive = true
+            inflight.free(through: matchIndex)
+            let advanced = matchIndex > match
+            if advanced { match = matchIndex }
+            switch state {
+            case .probe: becomeReplicate()
+            case .replicate: if next <= match { next = match + 1 }
+            }
+            return advanced
+        }
+
+        /// What the next AppendEntries to this follower should carry.
+        enum Claim: Equatable {
+            /// Entries `from ..< from + count` (count may be 0 for a probe past the log's end).
+            case send(from: UInt64, count: Int)
+            /// A partial batch is waiting for more entries (`batchDelay`).
+            case wait
+            /// Nothing to send now.
+            case none
+        }
+
+        /// Claims the next message's entries and records it as sent: one probe at a time, or as many
+        /// messages as the window holds. With `holdPartial`, fewer than `maxBatch` entries wait.
+        mutating func claim(lastIndex: UInt64, maxBatch: Int, holdPartial: Bool) -> Claim {
+            switch state {
+            case .probe:
+                if probeSent { return .none }
+                probeSent = true
+                return .send(from: next, count: next <= lastIndex ? Int(min(lastIndex - next + 1, UInt64(maxBatch))) : 0)
+            case .replicate:
+                guard next <= lastIndex, !inflight.isFull else { return .none }
+                let available = lastIndex - next + 1
+                if holdPartial && available < UInt64(maxBatch) { return .wait }
+                let count = Int(min(available, UInt64(maxBatch)))
+                let from = next
+                next += UInt64(count)
+                inflight.add(lastIndex: next - 1)
+                return .send(from: from, count: count)
+            }
+        }
     }
 
     /// A bounded ring of the last log index of each AppendEntries in flight to one follower. An

@@ -66,25 +66,17 @@ extension Raft.Replica {
     /// in-flight window holds. With `batchDelay` > 0 a partial batch waits for the batch timer unless
     /// `flush` is set.
     func sendAppends(to peer: Int, flush: Bool, outbox: inout Outbox<Message>) {
-        switch progress[peer].state {
-        case .probe:
-            guard !progress[peer].probeSent else { return }
-            let next = progress[peer].next
-            sendAppendEntries(to: peer, prevLogIndex: next - 1, entries: log.entries(from: next, maxCount: settings.maxBatch), outbox: &outbox)
-            progress[peer].probeSent = true
-        case .replicate:
-            let last = log.lastIndex
-            while progress[peer].next <= last && !progress[peer].inflight.isFull {
-                let next = progress[peer].next
-                if settings.batchDelay.nanoseconds > 0 && !flush && last - next + 1 < UInt64(settings.maxBatch) {
-                    armBatchTimer(outbox: &outbox)
-                    return
-                }
-                let entries = log.entries(from: next, maxCount: settings.maxBatch)
-                sendAppendEntries(to: peer, prevLogIndex: next - 1, entries: entries, outbox: &outbox)
-                let end = next + UInt64(entries.count) - 1
-                progress[peer].next = end + 1
-                progress[peer].inflight.add(lastIndex: end)
+        let holdPartial = settings.batchDelay.nanoseconds > 0 && !flush
+        while true {
+            switch progress[peer].claim(lastIndex: log.lastIndex, maxBatch: settings.maxBatch, holdPartial: holdPartial) {
+            case .send(let from, let count):
+                sendAppendEntries(to: peer, prevLogIndex: from - 1, entries: log.entries(from: from, maxCount: count), outbox: &outbox)
+                if progress[peer].state == .probe { return }
+            case .wait:
+                armBatchTimer(outbox: &outbox)
+                return
+            case .none:
+                return
             }
         }
     }
@@ -132,21 +124,14 @@ extension Raft.Replica {
 
     func handleAppendEntriesResponse(_ r: Raft.AppendEntriesResponse, from sender: NodeID, now: Instant, outbox: inout Outbox<Message>) {
         let p = sender.index
-        progress[p].recentActive = true
         switch r.outcome {
         case .success(let matchIndex):
             guard matchIndex <= log.lastIndex else { return }  // acknowledges what this leader never sent
-            progress[p].inflight.free(through: matchIndex)
-            let advanced = matchIndex > progress[p].match
-            if advanced { progress[p].match = matchIndex }
-            switch progress[p].state {
-            case .probe: progress[p].becomeReplicate()
-            case .replicate: if progress[p].next <= progress[p].match { progress[p].next = progress[p].match + 1 }
-            }
-            if advanced { advanceCommitIndex(outbox: &outbox) }
+            if progress[p].acknowledged(through: matchIndex) { advanceCommitIndex(outbox: &outbox) }
             if role == .leader { sendAppends(to: p, flush: false, outbox: &outbox) }
 
         case .rejected(let prevLogIndex, let conflictTerm, let conflictIndex):
+            progress[p].recentActive = true
             // Answers to messages sent before the last reset say nothing about where to go now.
             switch progress[p].state {
             case .replicate: if prevLogIndex <= progress[p].match { return }
