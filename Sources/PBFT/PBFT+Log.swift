@@ -56,6 +56,8 @@ extension PBFT {
         /// Commits from distinct replicas matching the pre-prepare (own included).
         var commitCount = 0
         var early: [EarlyVote] = []
+        /// Replicas this one already answered a retransmission from, for this view (at most once each).
+        var answered: NodeSet
         var sentPrepare = false
         var prepared = false
         var committed = false
@@ -71,6 +73,7 @@ extension PBFT {
         init(replicaCount: Int) {
             prepareSenders = NodeSet(replicaCount: replicaCount)
             commitSenders = NodeSet(replicaCount: replicaCount)
+            answered = NodeSet(replicaCount: replicaCount)
         }
 
         /// True when the slot holds anything for its sequence number.
@@ -91,6 +94,7 @@ extension PBFT {
             commitSenders.removeAll()
             commitCount = 0
             early.removeAll(keepingCapacity: true)
+            answered.removeAll()
             sentPrepare = false
             prepared = false
             committed = false

@@ -39,6 +39,8 @@ extension PBFT.Replica {
         slots[i].digest = digest
         slots[i].requests = requests
         slots[i].prePrepareAuthenticator = authenticator
+        if slots[i].sequence > highestAccepted { highestAccepted = slots[i].sequence }
+        if slots[i].sequence > lastExecuted { noteInFlight(outbox: &outbox) }
         let primary = primary(of: view)
         if !slots[i].early.isEmpty {
             for vote in slots[i].early where vote.digest == digest {
@@ -81,7 +83,10 @@ extension PBFT.Replica {
             return
         }
         let i = prepareSlot(m.sequence)
-        guard slots[i].prepareSenders.insert(sender) else { return }
+        guard slots[i].prepareSenders.insert(sender) else {
+            answerRetransmission(slot: i, to: sender, outbox: &outbox)
+            return
+        }
         guard slots[i].hasPrePrepare else {
             slots[i].early.append(PBFT.EarlyVote(isCommit: false, replica: sender, digest: m.digest, authenticator: m.authenticator))
             return
@@ -119,7 +124,10 @@ extension PBFT.Replica {
             return
         }
         let i = prepareSlot(m.sequence)
-        guard slots[i].commitSenders.insert(sender) else { return }
+        guard slots[i].commitSenders.insert(sender) else {
+            answerRetransmission(slot: i, to: sender, outbox: &outbox)
+            return
+        }
         guard slots[i].hasPrePrepare else {
             slots[i].early.append(PBFT.EarlyVote(isCommit: true, replica: sender, digest: m.digest, authenticator: m.authenticator))
             return

@@ -121,6 +121,15 @@ extension PBFT {
         var fetchMark: UInt64 = 0
         /// The digest of the empty batch (the null request).
         let nullDigest: Digest
+
+        // MARK: Retransmission
+
+        /// The highest sequence number with a pre-prepare accepted in the current view.
+        var highestAccepted: UInt64 = 0
+        var retransmitTimerArmed = false
+        var retransmitBackoff = 0
+        /// `lastExecuted` when the retransmit timer was armed.
+        var retransmitMark: UInt64 = 0
         /// Fetch replies being tallied: per sequence number, who sent which digest (and batch).
         var fetchVotes: [UInt64: [(replica: NodeID, digest: Digest, requests: [ClientRequest])]] = [:]
 
@@ -281,6 +290,9 @@ extension PBFT {
             case Timers.fetch:
                 fetchTimerArmed = false
                 fetchIfBehind(outbox: &outbox)
+            case Timers.retransmit:
+                retransmitTimerArmed = false
+                retransmitIfStalled(outbox: &outbox)
             default:
                 break
             }

@@ -38,8 +38,12 @@ extension PBFT {
         public var viewChangeTimeout: Interval = .milliseconds(200)
         /// How long a replica that learnt it is behind waits before asking the others for what it lacks.
         public var fetchTimeout: Interval = .milliseconds(20)
+        /// How long sequence numbers may stay in flight with nothing executing before a replica sends
+        /// its messages for them again. Doubles while nothing executes. Only a stall (a lost message)
+        /// triggers it: a steady state executes continuously and sends nothing extra.
+        public var retransmitTimeout: Interval = .milliseconds(50)
         /// Sequence numbers whose requests a replica keeps after executing them, to answer the fetches of
-        /// replicas that fell behind. nil: 16 checkpoint intervals.
+        /// replicas that fell behind. nil: 32 checkpoint intervals.
         public var archiveLength: Int? = nil
         /// Most executed sequence numbers one FETCH-REPLY carries. nil: one checkpoint interval.
         public var fetchBatch: Int? = nil
@@ -57,7 +61,7 @@ extension PBFT {
         /// L: sequence numbers above the low water mark a replica accepts.
         @inlinable public var effectiveLogWindow: Int { logWindow ?? 2 * checkpointInterval }
         @inlinable public var effectivePipelineDepth: Int { pipelineDepth ?? (maxBatch <= 1 ? effectiveLogWindow : 2) }
-        @inlinable public var effectiveArchiveLength: Int { archiveLength ?? 16 * checkpointInterval }
+        @inlinable public var effectiveArchiveLength: Int { archiveLength ?? 32 * checkpointInterval }
         @inlinable public var effectiveFetchBatch: Int { fetchBatch ?? checkpointInterval }
 
         /// Why these settings cannot run, in one line, or nil.
@@ -68,7 +72,8 @@ extension PBFT {
             }
             if maxBatch < 1 { return "pbft batch size must be at least 1 (got \(maxBatch))" }
             if effectivePipelineDepth < 1 { return "pbft pipeline depth must be at least 1 (got \(effectivePipelineDepth))" }
-            if requestTimeout.nanoseconds <= 0 || viewChangeTimeout.nanoseconds <= 0 || fetchTimeout.nanoseconds <= 0 {
+            if requestTimeout.nanoseconds <= 0 || viewChangeTimeout.nanoseconds <= 0 || fetchTimeout.nanoseconds <= 0
+                || retransmitTimeout.nanoseconds <= 0 {
                 return "pbft timeouts must be positive"
             }
             if effectiveArchiveLength < effectiveLogWindow {

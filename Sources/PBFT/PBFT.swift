@@ -25,6 +25,10 @@ public enum PBFT {
         /// The replica knows it is behind (a gap in its log, a stable checkpoint it has not reached, a
         /// later view): fetch what it lacks from the others (state transfer, TOCS §5.3.2).
         public static let fetch = TimerID(2)
+        /// Something is in flight but nothing has executed for `retransmitTimeout`: send again what this
+        /// replica sent for the stalled sequence numbers (the BFT library retransmits, TOCS §5.2; without
+        /// it a lost message stalls a sequence number until the next view change).
+        public static let retransmit = TimerID(3)
     }
 
     /// The session that owns null requests (§4.4: "a special null request which goes through the

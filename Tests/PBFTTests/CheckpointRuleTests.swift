@@ -71,7 +71,7 @@ struct CheckpointRuleTests {
             #expect(r.lowWaterMark == 2000)
             #expect(r.logSize == 0)
             #expect(r.checkpointMessagesHeld == 0)
-            #expect(r.archivedBatches <= 16 * 16)
+            #expect(r.archivedBatches <= r.settings.effectiveArchiveLength)
             #expect(r.futureMessagesHeld == 0)
         }
         #expect(Set(c.replicas.map { $0.stateMachine.digest }).count == 1)

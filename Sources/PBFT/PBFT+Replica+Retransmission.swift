@@ -1,0 +1,67 @@
+import ConsensusCore
+
+// Retransmission. The papers assume messages are eventually delivered and the BFT library makes them
+// so by retransmitting (TOCS §5.2). Here a replica retransmits only when it is stalled: sequence numbers
+// it accepted are in flight and nothing has executed for `retransmitTimeout`. It then sends again what it
+// sent for them (the primary its PRE-PREPARE, a backup its PREPARE, a prepared replica its COMMIT). A
+// replica that receives such a repeat for a number it is prepared or committed for answers the sender,
+// once per sender and sequence number, with its own PREPARE and COMMIT: the stalled replica gets the
+// votes it lost. In a steady state something always executes, so none of this sends anything.
+
+extension PBFT.Replica {
+    /// Something is in flight: make sure the stall timer runs.
+    func noteInFlight(outbox: inout Outbox<Message>) {
+        guard !retransmitTimerArmed else { return }
+        retransmitTimerArmed = true
+        retransmitMark = lastExecuted
+        outbox.setTimer(PBFT.Timers.retransmit, after: settings.retransmitTimeout * Int64(1 << retransmitBackoff))
+    }
+
+    func retransmitIfStalled(outbox: inout Outbox<Message>) {
+        guard isViewActive, highestAccepted > lastExecuted else {
+            retransmitBackoff = 0
+            return
+        }
+        guard lastExecuted == retransmitMark else {
+            retransmitBackoff = 0
+            noteInFlight(outbox: &outbox)
+            return
+        }
+        let last = min(highestAccepted, lastExecuted + 32, highWaterMark)
+        var sequence = max(lastExecuted, lowWaterMark) + 1
+        while sequence <= last {
+            let i = slotIndex(sequence)
+            sequence += 1
+            guard slots[i].sequence == sequence - 1, slots[i].view == view, slots[i].hasPrePrepare else { continue }
+            if isPrimary {
+                outbox.broadcast(.prePrepare(PBFT.PrePrepare(view: view, sequence: slots[i].sequence, digest: slots[i].digest,
+                                                             requests: slots[i].requests, primary: id,
+                                                             authenticator: slots[i].prePrepareAuthenticator)))
+            }
+            if slots[i].sentPrepare { outbox.broadcast(.prepare(ownPrepare(slot: i, work: &outbox.cryptoWork))) }
+            if slots[i].prepared { outbox.broadcast(.commit(ownCommit(slot: i, work: &outbox.cryptoWork))) }
+        }
+        retransmitBackoff = min(retransmitBackoff + 1, 5)
+        noteInFlight(outbox: &outbox)
+    }
+
+    /// A replica sent a PREPARE or COMMIT this replica already had: it is retransmitting, so it is stalled.
+    /// Send it this replica's own votes for that number, once.
+    func answerRetransmission(slot i: Int, to sender: NodeID, outbox: inout Outbox<Message>) {
+        guard slots[i].prepared, slots[i].view == view, slots[i].answered.insert(sender) else { return }
+        if slots[i].sentPrepare { outbox.send(.prepare(ownPrepare(slot: i, work: &outbox.cryptoWork)), to: sender) }
+        outbox.send(.commit(ownCommit(slot: i, work: &outbox.cryptoWork)), to: sender)
+    }
+
+    func ownPrepare(slot i: Int, work: inout CryptoWork) -> PBFT.Prepare {
+        var m = PBFT.Prepare(view: view, sequence: slots[i].sequence, digest: slots[i].digest, replica: id, authenticator: .none)
+        m.authenticator = keys.authenticate(m.block, .multicast, work: &work)
+        return m
+    }
+
+    func ownCommit(slot i: Int, work: inout CryptoWork) -> PBFT.Commit {
+        var m = PBFT.Commit(view: view, sequence: slots[i].sequence, digest: slots[i].digest, replica: id, authenticator: .none)
+        m.authenticator = keys.authenticate(m.block, .multicast, work: &work)
+        return m
+    }
+}
