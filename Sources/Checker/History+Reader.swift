@@ -93,17 +93,21 @@ extension History {
     // MARK: One line
 
     /// The fields of a line, as bits, to report missing and repeated ones.
-    private struct Field: OptionSet {
-        let rawValue: UInt16
-        static let client = Field(rawValue: 1 << 0)
-        static let op = Field(rawValue: 1 << 1)
-        static let key = Field(rawValue: 1 << 2)
-        static let value = Field(rawValue: 1 << 3)
-        static let expected = Field(rawValue: 1 << 4)
-        static let result = Field(rawValue: 1 << 5)
-        static let status = Field(rawValue: 1 << 6)
-        static let invoke = Field(rawValue: 1 << 7)
-        static let complete = Field(rawValue: 1 << 8)
+    /// (Plain bits rather than an `OptionSet`, whose generic operations are slow in debug builds.)
+    private enum Field {
+        static let client: UInt16 = 1 << 0
+        static let op: UInt16 = 1 << 1
+        static let key: UInt16 = 1 << 2
+        static let value: UInt16 = 1 << 3
+        static let expected: UInt16 = 1 << 4
+        static let result: UInt16 = 1 << 5
+        static let status: UInt16 = 1 << 6
+        static let invoke: UInt16 = 1 << 7
+        static let complete: UInt16 = 1 << 8
+        static let required = client | op | key | status | invoke
+        static let requiredNames: [(UInt16, String)] = [
+            (client, "client"), (op, "op"), (key, "key"), (status, "status"), (invoke, "invoke_us"),
+        ]
     }
 
     /// One line: nil when it is blank, the operation, or a `ReadError` naming the line.
@@ -123,7 +127,7 @@ extension History {
     }
 
     private static func parseObject(_ s: inout JSONLineScanner) throws(JSONLineScanner.Failure) -> Operation {
-        var seen: Field = []
+        var seen: UInt16 = 0
         var client: Int64 = 0
         var kind: Kind = .get
         var key = ""
@@ -134,9 +138,9 @@ extension History {
         var invoke: Int64 = 0
         var complete: Int64?
 
-        func mark(_ field: Field, _ name: String, _ s: JSONLineScanner) throws(JSONLineScanner.Failure) {
-            if seen.contains(field) { throw s.failure("field \"\(name)\" appears twice") }
-            seen.insert(field)
+        func mark(_ field: UInt16, _ name: String, at offset: Int) throws(JSONLineScanner.Failure) {
+            if seen & field != 0 { throw JSONLineScanner.Failure(offset: offset, message: "field \"\(name)\" appears twice") }
+            seen |= field
         }
         /// A string, or nil for JSON `null`.
         func optionalString(_ s: inout JSONLineScanner) throws(JSONLineScanner.Failure) -> String? {
@@ -151,41 +155,41 @@ extension History {
                 try s.readString()
                 try s.expect(UInt8(ascii: ":"), "':'")
                 if s.scratchEquals("client") {
-                    try mark(.client, "client", s)
+                    try mark(Field.client, "client", at: s.position)
                     client = try s.readInteger("client")
                     guard let _ = Int(exactly: client) else { throw s.failure("client does not fit in Int") }
                 } else if s.scratchEquals("op") {
-                    try mark(.op, "op", s)
+                    try mark(Field.op, "op", at: s.position)
                     try s.readString()
                     if s.scratchEquals("get") { kind = .get }
                     else if s.scratchEquals("put") { kind = .put }
                     else if s.scratchEquals("cas") { kind = .cas }
                     else { throw s.failure("unknown op \"\(try s.scratchString())\" (expected get, put or cas)") }
                 } else if s.scratchEquals("key") {
-                    try mark(.key, "key", s)
+                    try mark(Field.key, "key", at: s.position)
                     try s.readString()
                     key = try s.scratchString()
                 } else if s.scratchEquals("value") {
-                    try mark(.value, "value", s)
+                    try mark(Field.value, "value", at: s.position)
                     value = try optionalString(&s)
                 } else if s.scratchEquals("expected") {
-                    try mark(.expected, "expected", s)
+                    try mark(Field.expected, "expected", at: s.position)
                     expected = try optionalString(&s)
                 } else if s.scratchEquals("result") {
-                    try mark(.result, "result", s)
+                    try mark(Field.result, "result", at: s.position)
                     result = try optionalString(&s)
                 } else if s.scratchEquals("status") {
-                    try mark(.status, "status", s)
+                    try mark(Field.status, "status", at: s.position)
                     try s.readString()
                     if s.scratchEquals("ok") { status = .ok }
                     else if s.scratchEquals("fail") { status = .fail }
                     else if s.scratchEquals("unknown") { status = .unknown }
                     else { throw s.failure("unknown status \"\(try s.scratchString())\" (expected ok, fail or unknown)") }
                 } else if s.scratchEquals("invoke_us") {
-                    try mark(.invoke, "invoke_us", s)
+                    try mark(Field.invoke, "invoke_us", at: s.position)
                     invoke = try s.readInteger("invoke_us")
                 } else if s.scratchEquals("complete_us") {
-                    try mark(.complete, "complete_us", s)
+                    try mark(Field.complete, "complete_us", at: s.position)
                     complete = s.consumeNull() ? nil : try s.readInteger("complete_us")
                 } else {
                     try s.skipValue()
@@ -198,18 +202,19 @@ extension History {
 
         // Whole-line checks: report them without a column.
         func problem(_ message: String) -> JSONLineScanner.Failure { JSONLineScanner.Failure(offset: -1, message: message) }
-        for (field, name) in [(Field.client, "client"), (.op, "op"), (.key, "key"), (.status, "status"), (.invoke, "invoke_us")]
-        where !seen.contains(field) {
-            throw problem("missing field \"\(name)\"")
+        if seen & Field.required != Field.required {
+            for (field, name) in Field.requiredNames where seen & field == 0 {
+                throw problem("missing field \"\(name)\"")
+            }
         }
         switch kind {
         case .get:
-            if status == .ok && !seen.contains(.result) {
+            if status == .ok && seen & Field.result == 0 {
                 throw problem("an ok get needs \"result\" (the value read, or null when absent)")
             }
         case .put, .cas:
             if value == nil { throw problem("a \(kind.rawValue) needs a string \"value\" (the value written)") }
-            if kind == .cas && !seen.contains(.expected) {
+            if kind == .cas && seen & Field.expected == 0 {
                 throw problem("a cas needs \"expected\" (a string, or null for absent)")
             }
         }

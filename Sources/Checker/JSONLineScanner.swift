@@ -28,7 +28,9 @@ struct JSONLineScanner {
 
     func failure(_ message: String) -> Failure { Failure(offset: position, message: message) }
 
-    @inline(__always) var current: UInt8? { position < end ? bytes[position] : nil }
+    // (Read-only helpers are `mutating` so that unoptimized builds do not copy the scanner, and
+    // retain its buffer, on every call from the mutating parsing code.)
+    @inline(__always) var current: UInt8? { mutating get { position < end ? bytes[position] : nil } }
 
     mutating func skipWhitespace() {
         while position < end {
@@ -54,9 +56,11 @@ struct JSONLineScanner {
     }
 
     var foundSuffix: String {
-        guard let c = current else { return ", found the end of the line" }
-        if c >= 0x20 && c < 0x7F { return ", found '\(Character(Unicode.Scalar(c)))'" }
-        return ", found byte 0x\(String(c, radix: 16))"
+        mutating get {
+            guard let c = current else { return ", found the end of the line" }
+            if c >= 0x20 && c < 0x7F { return ", found '\(Character(Unicode.Scalar(c)))'" }
+            return ", found byte 0x\(String(c, radix: 16))"
+        }
     }
 
     /// True when `null` is next (and consumes it).
@@ -110,7 +114,7 @@ struct JSONLineScanner {
     }
 
     /// True when the last string read equals `name` (ASCII field names).
-    func scratchEquals(_ name: StaticString) -> Bool {
+    mutating func scratchEquals(_ name: StaticString) -> Bool {
         guard scratch.count == name.utf8CodeUnitCount else { return false }
         let p = name.utf8Start
         for i in 0 ..< scratch.count where scratch[i] != p[i] { return false }

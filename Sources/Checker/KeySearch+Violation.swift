@@ -1,4 +1,22 @@
 extension KeySearch {
+    /// After a failed `run`: searches again without cutting doomed configurations, so that the
+    /// longest prefix is the longest the plain search finds (a doomed cut stops a prefix at the
+    /// write that doomed a later read, which explains less). Within a small budget; if that runs
+    /// out, the first run's prefix stays.
+    mutating func prepareExplanation(budget: Linearizability.Budget) {
+        let firstPrefix = Array(bestPrefix.prefix(bestDepth))
+        let firstSteps = steps
+        pruneDoomed = false
+        defer { pruneDoomed = true }
+        let outcome = run(budget: Linearizability.Budget(
+            searchStepsMax: min(budget.searchStepsMax, 1_000_000), memoBytesMax: budget.memoBytesMax))
+        if outcome != .notLinearizable {
+            bestPrefix = firstPrefix
+            bestDepth = firstPrefix.count
+        }
+        steps = firstSteps
+    }
+
     /// Why the last `run` answered `.notLinearizable`: the longest prefix it linearized, and the
     /// operations none of which could come next.
     func violation(key: String, history: [History.Operation]) -> Linearizability.Violation {

@@ -19,7 +19,9 @@
 /// need one bit per operation of the key (megabytes per entry for a hot key).
 ///
 /// One value of this type is reused for every key of a check: all its buffers keep their memory,
-/// so the search itself does not allocate once they have grown.
+/// so the search itself does not allocate once they have grown. Helpers called from the search
+/// loop are `mutating` even when they only read: from mutating code, a non-mutating method call
+/// makes unoptimized (debug) builds copy the whole value, every buffer retained, on each call.
 struct KeySearch {
     enum Outcome { case linearizable, notLinearizable, undecided }
 
@@ -44,13 +46,31 @@ struct KeySearch {
     var reach: [Int32] = []
     /// Scratch for ordering the operations while loading.
     private var order: [Int32] = []
+    private struct Signature: Hashable { var step: KeyPartition.Step; var argument: Int32; var newValue: Int32 }
+    private var groupOfSignature: [Signature: Int32] = [:]
 
-    // The linked list: entry 0 is the head; entry e ≥ 1 is events[e - 1]. -1 is "none".
+    // The main linked list of call and return events of the operations with a known outcome, in
+    // `events` order: entry 0 is the head. -1 is "none".
     var next: [Int32] = []
     var previous: [Int32] = []
     var entryOperation: [Int32] = []
-    /// For a call entry, its return entry (-1 when the outcome is unknown); for a return entry, -2.
+    /// For a call entry, its return entry; for a return entry, -2.
     var returnEntry: [Int32] = []
+    /// The time of each entry's event.
+    var entryTime: [Int64] = []
+    // Unknown operations, numbered u = operation − definiteCount in invocation order, in groups
+    // of identical ones (same step and values; see `KeySearch+UnknownGroups.swift`).
+    var unknownInvoke: [Int64] = []
+    var groupOfUnknown: [Int32] = []
+    /// The members of group g are `groupMembers[groupStart[g] ..< groupStart[g + 1]]`, in
+    /// invocation order; the first `groupLinearized[g]` of them are linearized.
+    var groupMembers: [Int32] = []
+    var groupStart: [Int32] = []
+    var groupLinearized: [Int32] = []
+    /// The groups with a member left to linearize, as a linked list; index `groupCount` is the head.
+    var groupNext: [Int32] = []
+    var groupPrevious: [Int32] = []
+    var groupCount: Int { groupStart.count - 1 }
     /// Scratch while linking: the return entry of each local operation.
     private var returnOf: [Int32] = []
 
@@ -82,6 +102,14 @@ struct KeySearch {
     var wantedStamp: [UInt32] = []
     var wantedMark: UInt32 = 0
     var blockedFailedCompare = false
+    /// Per value id + 2: pending definite operations that need the key to hold that value (ok gets,
+    /// ok cas), and pending operations that may still write it (see `KeySearch+Doom.swift`).
+    var neededCount: [Int32] = []
+    var writerCount: [Int32] = []
+    /// Values some pending operation needs, that the key does not hold and nothing left can write.
+    var doomedCount = 0
+    /// Whether configurations with doomed values are cut (off only to explain a failure).
+    var pruneDoomed = true
 
     // The longest prefix reached, for the explanation of a failure. `bestPrefix[0 ..< agreement]`
     // equals the bottom of the current stack, so a new best copies only what changed.
@@ -99,6 +127,7 @@ struct KeySearch {
     /// Prepares the search over `operations` (history indexes of one key).
     mutating func load(_ operations: ArraySlice<Int32>, from partition: KeyPartition) {
         let count = operations.count
+        clearCounts()
         // Number the operations: definite ones by completion, then unknown ones by invocation.
         order.removeAll(keepingCapacity: true)
         order.append(contentsOf: operations)
@@ -141,39 +170,92 @@ struct KeySearch {
             return a.code < b.code
         }
 
-        // Link the list, head first, and compute each definite operation's reach.
-        let entries = events.count + 1
+        // The entries of the main list: every event except the calls of unknown operations, which
+        // have a list of their own (see `run`). Compute each definite operation's reach.
+        var entries = 1
+        for event in events where event.isReturn || Int(event.operation) < definiteCount { entries += 1 }
         reset(&next, entries, -1)
         reset(&previous, entries, -1)
         reset(&entryOperation, entries, -1)
+        reset(&entryTime, entries, 0)
         reset(&returnEntry, entries, -1)
         reset(&returnOf, count, -1)
         reset(&reach, definiteCount, -1)
         var highestCalled: Int32 = -1
-        for (position, event) in events.enumerated() {
-            let entry = Int32(position + 1)
+        var entry = 0
+        for event in events {
             let operation = event.operation
-            next[position] = entry
-            previous[position + 1] = Int32(position)
-            entryOperation[position + 1] = operation
+            if !event.isReturn && Int(operation) >= definiteCount { continue }
+            entry += 1
+            entryOperation[entry] = operation
+            entryTime[entry] = event.time
             if event.isReturn {
-                returnEntry[position + 1] = -2
-                returnOf[Int(operation)] = entry
+                returnEntry[entry] = -2
+                returnOf[Int(operation)] = Int32(entry)
                 reach[Int(operation)] = highestCalled
-            } else if Int(operation) < definiteCount && operation > highestCalled {
+            } else if operation > highestCalled {
                 highestCalled = operation
             }
         }
         for entry in 1 ..< entries where returnEntry[entry] != -2 {
             returnEntry[entry] = returnOf[Int(entryOperation[entry])]
         }
+        unknownInvoke.removeAll(keepingCapacity: true)
+        for operation in definiteCount ..< count {
+            unknownInvoke.append(partition.invokeMicros[Int(historyIndex[operation])])
+        }
+
+        // Unknown operations that do the same thing are interchangeable (see `run`): group them.
+        groupOfSignature.removeAll(keepingCapacity: true)
+        groupOfUnknown.removeAll(keepingCapacity: true)
+        for operation in definiteCount ..< count {
+            let signature = Signature(step: operationSteps[operation], argument: arguments[operation], newValue: newValues[operation])
+            if let group = groupOfSignature[signature] {
+                groupOfUnknown.append(group)
+            } else {
+                let group = Int32(groupOfSignature.count)
+                groupOfSignature[signature] = group
+                groupOfUnknown.append(group)
+            }
+        }
+        reset(&groupStart, groupOfSignature.count + 1, 0)
+        for group in groupOfUnknown { groupStart[Int(group) + 1] += 1 }
+        for g in 0 ..< groupOfSignature.count { groupStart[g + 1] += groupStart[g] }
+        reset(&groupMembers, groupOfUnknown.count, 0)
+        reset(&groupLinearized, groupOfSignature.count, 0)
+        for (u, group) in groupOfUnknown.enumerated() {
+            groupMembers[Int(groupStart[Int(group)] + groupLinearized[Int(group)])] = Int32(u)
+            groupLinearized[Int(group)] += 1
+        }
 
         if wantedStamp.count < partition.values.count + 2 {
             wantedStamp = [UInt32](repeating: 0, count: partition.values.count + 2)
             wantedMark = 0
+            neededCount = [Int32](repeating: 0, count: partition.values.count + 2)
+            writerCount = [Int32](repeating: 0, count: partition.values.count + 2)
+        }
+        fillCounts()
+    }
+
+    /// Clears the search state, so that `run` can start (again) from the empty configuration.
+    mutating func restart() {
+        // Link the main list in entry order, and the unknown list in invocation order.
+        for entry in next.indices {
+            next[entry] = entry + 1 < next.count ? Int32(entry + 1) : -1
+            previous[entry] = Int32(entry - 1)
+        }
+        // Every group pending, in order of its first member's invocation.
+        reset(&groupLinearized, groupCount, 0)
+        reset(&groupNext, groupCount + 1, -1)
+        reset(&groupPrevious, groupCount + 1, -1)
+        var last = groupCount  // the head
+        for g in 0 ..< groupCount {
+            groupNext[last] = Int32(g)
+            groupPrevious[g] = Int32(last)
+            last = g
         }
         reset(&definiteBits, (definiteCount + 63) / 64, 0)
-        reset(&unknownBits, (count - definiteCount + 63) / 64, 0)
+        reset(&unknownBits, (historyIndex.count - definiteCount + 63) / 64, 0)
         firstOpen = 0
         stackEntries.removeAll(keepingCapacity: true)
         stackStates.removeAll(keepingCapacity: true)
@@ -183,11 +265,23 @@ struct KeySearch {
         bestDepth = 0
         agreement = 0
         steps = 0
+        state = KeyPartition.absent
+        remaining = definiteCount
+        definiteHash = 0
+        unknownHash = 0
+        unknownLinearizedCount = 0
+        mustObserve = false
+        doomedCount = initialDoomedCount()
     }
 
+    /// Makes `array` hold `count` copies of `value`, reusing its memory when it is large enough.
     func reset<T>(_ array: inout [T], _ count: Int, _ value: T) {
-        array.removeAll(keepingCapacity: true)
-        array.append(contentsOf: repeatElement(value, count: count))
+        if array.count < count {
+            array = [T](repeating: value, count: count)
+            return
+        }
+        if array.count > count { array.removeLast(array.count - count) }
+        array.withUnsafeMutableBufferPointer { $0.update(repeating: value) }
     }
 
     // MARK: The linked list
@@ -216,6 +310,12 @@ struct KeySearch {
         next[Int(previous[call])] = Int32(call)
         let n = next[call]
         if n >= 0 { previous[Int(n)] = Int32(call) }
+    }
+
+    /// The search stack holds a main-list call entry (≥ 1) for an operation with a known outcome,
+    /// and −(u + 1) for unknown operation u.
+    @inline(__always) mutating func frameOperation(_ frame: Int32) -> Int {
+        frame > 0 ? Int(entryOperation[Int(frame)]) : definiteCount + Int(-frame - 1)
     }
 
     // MARK: Hashing

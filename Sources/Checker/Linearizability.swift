@@ -152,6 +152,7 @@ extension Linearizability {
             case .undecided:
                 undecided.append(partition.keys[keyNumber])
             case .notLinearizable:
+                search.prepareExplanation(budget: budget)
                 violations.append(search.violation(key: partition.keys[keyNumber], history: history))
             }
         }

@@ -20,6 +20,8 @@ struct ClosedLoopHistory {
     var casRatio = 0.2
     /// Share of operations that time out.
     var unknownRatio = 0.002
+    /// Share of the timed-out operations that took effect anyway.
+    var unknownAppliedRatio = 0.5
     /// Time from invocation to the linearization point, and from there to completion (µs).
     var latencyMicros: ClosedRange<Int64> = 50 ... 2_000
     var timeoutMicros: Int64 = 20_000
@@ -52,7 +54,7 @@ struct ClosedLoopHistory {
             let kind: History.Kind = r < readRatio ? .get : (random.chance(casRatio) ? .cas : .put)
             if random.chance(unknownRatio) {
                 // Timed out: lost, or applied at any time after the invocation (even after the timeout).
-                let applied = random.chance(0.5)
+                let applied = random.chance(unknownAppliedRatio)
                 let linearization = applied ? invoke + between(1 ... 3 * timeoutMicros) : nil
                 planned.append(Planned(client: client, key: key, kind: kind, invoke: invoke,
                                        linearization: linearization, complete: nil))

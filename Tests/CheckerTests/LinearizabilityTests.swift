@@ -208,10 +208,11 @@ struct LinearizabilityTests {
         #expect(violations(Linearizability.check(history)).map(\.key) == ["y"])
     }
 
-    /// Twelve writes in flight at once and a final read of a value nobody wrote: the search must
-    /// visit every subset of the writes before it can say no.
+    /// Fourteen writes in flight at once, then two reads that disagree about which came last: no
+    /// order works, and to know that the search must try the subsets of the writes nobody read.
     private var pathological: [History.Operation] {
-        (0 ..< 12).map { put($0, "v\($0)", 0, 1_000, key: "x") } + [get(99, "never", 2_000, 2_010, key: "x")]
+        (0 ..< 14).map { put($0, "v\($0)", 0, 1_000, key: "x") }
+            + [get(98, "v0", 1_100, 1_110, key: "x"), get(99, "v1", 1_200, 1_210, key: "x")]
     }
 
     @Test("a key past its step budget is undecided, not a guess")
