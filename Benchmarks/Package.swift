@@ -1,0 +1,45 @@
+// swift-tools-version: 6.1
+// consensus-bench's performance suites (ordo-one/package-benchmark), kept in their own package so the
+// benchmark dependency and its malloc interposer never reach the main build.
+//
+//   cd Benchmarks && swift package benchmark --no-progress
+//
+// Targets live in Benchmarks/<Name>/ (the plugin runs executables whose folder is named Benchmarks).
+// See README.md for baselines, thresholds and the figures measured on this machine.
+import PackageDescription
+
+let benchmarkDependencies: [Target.Dependency] = [
+    .product(name: "Benchmark", package: "benchmark"),
+    .product(name: "ConsensusCore", package: "consensus-bench"),
+    .product(name: "Harness", package: "consensus-bench"),
+]
+
+let package = Package(
+    name: "consensus-bench-benchmarks",
+    platforms: [.macOS(.v14)],
+    dependencies: [
+        // Named, so that a checkout in a folder of another name still resolves the parent.
+        .package(name: "consensus-bench", path: ".."),
+        // MallocInterposer only: the default traits pull ordo-one/swift-runtime-interposer, which is not mirrored here.
+        .package(url: "https://github.com/ordo-one/benchmark.git", exact: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        // The simulator's event loop: one fixed small experiment per protocol, end to end.
+        .executableTarget(
+            name: "SimulatorLoop",
+            dependencies: benchmarkDependencies,
+            path: "SimulatorLoop",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // The wire codec: client requests, replies and commands, framed as the TCP shell sends them.
+        .executableTarget(
+            name: "WireCodec",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "ConsensusCore", package: "consensus-bench"),
+            ],
+            path: "WireCodec",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ]
+)
