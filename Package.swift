@@ -27,6 +27,12 @@ let package = Package(
         .executable(name: "consensus-bench", targets: ["consensus-bench"]),
         .library(name: "ConsensusCore", targets: ["ConsensusCore"]),
         .library(name: "Harness", targets: ["Harness"]),
+        // For Benchmarks/ (a separate package): the replicas, the simulator and the checker on their own.
+        .library(name: "Raft", targets: ["Raft"]),
+        .library(name: "MultiPaxos", targets: ["MultiPaxos"]),
+        .library(name: "PBFT", targets: ["PBFT"]),
+        .library(name: "Simulation", targets: ["Simulation"]),
+        .library(name: "Checker", targets: ["Checker"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
