@@ -192,7 +192,7 @@ extension PBFT.Replica {
             outbox.applied(position: position(sequence, index), request: request, executed: executed)
             guard request.client != PBFT.nullClient else { continue }
             if executed { progressed = true }
-            let waited = waiting[request.client].map { $0 <= request.sequence } ?? false
+            let waited = waiting[request.client].map { $0.sequence <= request.sequence } ?? false
             if waited { waiting[request.client] = nil }
             // Every replica replies to the client (§4.1). A batch learnt by state transfer was answered
             // by the others long ago, unless the client is still asking this replica.

@@ -20,7 +20,7 @@ extension PBFT.Replica {
         // A backup hears from a client only when the client timed out and multicast its request (§4.1):
         // wait for it to execute under a timer, relay it to the primary, and name the primary to the
         // client so that its next request goes there directly.
-        if let w = waiting[request.client], w >= request.sequence {} else { waiting[request.client] = request.sequence }
+        if let w = waiting[request.client], w.sequence >= request.sequence {} else { waiting[request.client] = request }
         armRequestTimer(outbox: &outbox)
         guard isViewActive else { return }
         let primary = primary(of: view)

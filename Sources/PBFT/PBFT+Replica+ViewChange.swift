@@ -221,7 +221,17 @@ extension PBFT.Replica {
             acceptPrePrepare(slot: i, digest: e.digest, requests: e.requests, authenticator: m.prePrepares[k].authenticator,
                              outbox: &outbox)
         }
-        if !waiting.isEmpty, !isPrimary { armRequestTimer(outbox: &outbox) }
+        if !waiting.isEmpty {
+            if isPrimary {
+                // The new primary orders the requests it was waiting for as a backup; the clients do not
+                // have to time out once more to reach it.
+                let requests = waiting.values.sorted { ($0.client, $0.sequence) < ($1.client, $1.sequence) }
+                waiting.removeAll()
+                for r in requests where !stateMachine.hasExecuted(r) { enqueue(r, outbox: &outbox) }
+            } else {
+                armRequestTimer(outbox: &outbox)
+            }
+        }
         replayHeldMessages(outbox: &outbox)
         executeReady(outbox: &outbox)
         if lastExecuted < lowWaterMark { noteBehind(outbox: &outbox) }

@@ -90,7 +90,7 @@ extension PBFT {
         /// Requests the primary queued or assigned in this view and has not executed.
         var known: Set<RequestKey> = []
         /// A backup's requests received directly (client retries) and not yet executed, by client.
-        var waiting: [ClientID: UInt64] = [:]
+        var waiting: [ClientID: ClientRequest] = [:]
         var requestTimerArmed = false
 
         struct RequestKey: Hashable {
