@@ -12,8 +12,8 @@ struct ExperimentOptions: ParsableArguments {
     var duration: String?
     @Option(help: "End the window after this many completed operations instead of after --duration.")
     var ops: Int?
-    @Option(help: "Simulated time before the measurement window opens.")
-    var warmup: String = "500ms"
+    @Option(help: "Simulated time before the measurement window opens (run: default 500ms; sweep: 200ms).")
+    var warmup: String?
     @Option(help: "Open-loop arrival rate in operations per second (default: closed loop).")
     var rate: Double?
     @Option(help: "Size of the key space.")
@@ -73,14 +73,14 @@ struct ExperimentOptions: ParsableArguments {
     /// `defaultOps`: when neither --duration nor --ops is given, end the window after this many operations
     /// (a sweep's default) instead of after two seconds.
     func spec(protocolName: String, nodes: Int?, faults: Int?, clients: Int? = nil, batch: Int? = nil, seed: UInt64? = nil,
-              defaultOps: Int? = nil) throws -> ExperimentSpec {
+              defaultOps: Int? = nil, defaultWarmup: String = "500ms") throws -> ExperimentSpec {
         var s = ExperimentSpec()
         s.protocolName = protocolName
         s.nodes = nodes
         s.faults = faults
         s.seed = seed ?? self.seed
         s.duration = try interval(duration ?? "2s", flag: "--duration")
-        s.warmup = try interval(warmup, flag: "--warmup")
+        s.warmup = try interval(warmup ?? defaultWarmup, flag: "--warmup")
         s.ops = ops ?? (duration == nil ? defaultOps : nil)
         s.batch = batch ?? self.batch
         s.pipeline = pipeline

@@ -12,7 +12,8 @@ struct SweepCommand: ParsableCommand {
         abstract: "Sweep protocols × cluster sizes and write CSV, fits and SVG plots.",
         discussion: """
         With no arguments it runs the reference sweep: Raft, Multi-Paxos and PBFT at f = 1…10 \
-        (n = 2f+1, and 3f+1 for PBFT), 2000 operations per point, seed 1, in the simulator.
+        (n = 2f+1, and 3f+1 for PBFT), 1500 operations per point after a 200 ms warm-up, seed 1, in the
+        simulator.
         """)
 
     @Option(help: "Comma-separated protocols.")

@@ -26,7 +26,7 @@ struct SweepPlan {
                     for b in batches ?? [options.batch] {
                         for r in 0 ..< repeats {
                             var spec = try options.spec(protocolName: name, nodes: n, faults: f, clients: c, batch: b,
-                                                        seed: options.seed &+ UInt64(r), defaultOps: 2000)
+                                                        seed: options.seed &+ UInt64(r), defaultOps: 1500, defaultWarmup: "200ms")
                             spec.shell = "sim"
                             specs.append(spec)
                         }
