@@ -6,9 +6,9 @@
 /// model, and the resulting (linearized set, state) not seen before); if so it lifts the call and
 /// its return out of the list, pushes the step, and restarts from the head. Reaching a return means
 /// that operation had to be linearized by now and was not: it backtracks by popping the last step
-/// and putting its events back. Operations with an unknown outcome have no return event: the search
-/// may linearize them but never has to, and it succeeds when every operation with a known outcome is
-/// linearized.
+/// and putting its events back. Operations with an unknown outcome have no return event (their return
+/// is at +∞) and are kept apart, in groups of identical ones: the search may linearize them but never
+/// has to, and it succeeds when every operation with a known outcome is linearized.
 ///
 /// Memo entries are compact. Operations with a known outcome are numbered in order of completion;
 /// in every configuration the search reaches, all of them before the first one not yet linearized
@@ -239,7 +239,7 @@ struct KeySearch {
 
     /// Clears the search state, so that `run` can start (again) from the empty configuration.
     mutating func restart() {
-        // Link the main list in entry order, and the unknown list in invocation order.
+        // Link the main list in entry order.
         for entry in next.indices {
             next[entry] = entry + 1 < next.count ? Int32(entry + 1) : -1
             previous[entry] = Int32(entry - 1)
