@@ -1,4 +1,9 @@
 import ConsensusCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Loopback
 import Simulation
 import Workload
@@ -19,6 +24,7 @@ public func runOverTCP<R: Replica>(_ type: R.Type, settings: R.Settings, resolve
     let faults = try spec.faultSchedule.map { ($0.at, try loopbackFault($0.fault)) }
     var options = options
     options.slowDelay = network.slowDelay
+    options.applyEnvironment()
 
     let cluster = try LoopbackCluster<R>(cluster: resolved.cluster, settings: settings, workload: spec.workload,
                                          seed: spec.seed, options: options)
@@ -134,9 +140,9 @@ struct TCPMeasurement {
             return c < sent.count && q.sequence >= 1 && q.sequence <= UInt64(sent[c].count) && sent[c][Int(q.sequence - 1)] == q.command
         }
         func describe(_ q: ClientRequest) -> String { "request \(q.client.rawValue).\(q.sequence) \(q.command)" }
-        var appliedAt: [Int: ClientRequest] = [:]
+        var appliedAt: [ClientRequest?] = []
         for replica in replicas {
-            var executedUpTo: [ClientID: UInt64] = [:]
+            var executedUpTo: [UInt64] = []
             let id = replica.id.rawValue
             var restarts = replica.restartsAt[...]
             for (k, a) in replica.applied.enumerated() {
@@ -145,6 +151,7 @@ struct TCPMeasurement {
                     restarts = restarts.dropFirst()
                 }
                 let p = Int(a.position)
+                if p >= appliedAt.count { appliedAt.append(contentsOf: repeatElement(nil, count: p - appliedAt.count + 1)) }
                 if let first = appliedAt[p] {
                     if first != a.request {
                         monitor.report(.agreement, "position \(a.position): replica \(id) applied \(describe(a.request)) where another replica applied \(describe(first))")
@@ -155,13 +162,15 @@ struct TCPMeasurement {
                 if case .noop = a.request.command { continue }
                 if !wasSent(a.request) {
                     monitor.report(.validity, "replica \(id) applied \(describe(a.request)) at position \(a.position), which no client sent")
+                    continue
                 }
                 if a.executed {
-                    let done = executedUpTo[a.request.client] ?? 0
-                    if a.request.sequence <= done {
-                        monitor.report(.atMostOnce, "replica \(id) executed \(describe(a.request)) at position \(a.position) after already executing sequence \(done) of that client")
+                    let c = a.request.client.index
+                    if c >= executedUpTo.count { executedUpTo.append(contentsOf: repeatElement(0, count: c - executedUpTo.count + 1)) }
+                    if a.request.sequence <= executedUpTo[c] {
+                        monitor.report(.atMostOnce, "replica \(id) executed \(describe(a.request)) at position \(a.position) after already executing sequence \(executedUpTo[c]) of that client")
                     } else {
-                        executedUpTo[a.request.client] = a.request.sequence
+                        executedUpTo[c] = a.request.sequence
                     }
                 }
             }
@@ -177,5 +186,18 @@ struct TCPMeasurement {
             return "convergence violated: replica \(other.id.rawValue) (\(other.stateMachine.executedCount) commands executed) and replica \(first.id.rawValue) (\(first.stateMachine.executedCount)) hold different KV states after the quiet period"
         }
         return nil
+    }
+}
+
+extension Loopback.Options {
+    /// Thread layout from the environment until the command line has flags for it:
+    /// `CONSENSUS_BENCH_TCP_THREADS` (event-loop threads of the replicas, default 2),
+    /// `CONSENSUS_BENCH_TCP_GENERATOR_THREADS` (0, the default, shares a replica loop; 1 gives the
+    /// load generator its own thread) and `CONSENSUS_BENCH_TCP_BIND` (listening address).
+    mutating func applyEnvironment() {
+        func value(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
+        if let t = value("CONSENSUS_BENCH_TCP_THREADS").flatMap(Int.init), t >= 1 { threads = t }
+        if let g = value("CONSENSUS_BENCH_TCP_GENERATOR_THREADS").flatMap(Int.init), g >= 0 { generatorThreads = g }
+        if let b = value("CONSENSUS_BENCH_TCP_BIND"), !b.isEmpty { bindHost = b }
     }
 }

@@ -2,17 +2,20 @@ import ConsensusCore
 import Logging
 import NIOCore
 
-/// What a connection hands its frames to: a replica node or the load generator. Every call happens on
-/// the connection's event loop, which is also the owner's.
-protocol ConnectionOwner: AnyObject {
+/// What a connection calls on its owner (a replica node or the load generator), on the connection's
+/// event loop, which is also the owner's. Closures rather than a protocol on purpose: NIO reaches the
+/// connection through an existential, and closures made by the owner run the owner's code specialised
+/// for its concrete replica type, where a generic owner protocol would run unspecialised generic code
+/// (runtime metadata lookups on every frame).
+struct ConnectionCallbacks {
     /// A complete frame arrived and its header decoded. Throwing closes this connection (with a log line).
-    func received(_ frame: inout Frame, on connection: FramedConnection<Self>) throws(ConnectionError)
+    var frame: (inout Frame, FramedConnection) throws(ConnectionError) -> Void
     /// The connection is up and writable.
-    func connectionActive(_ connection: FramedConnection<Self>)
-    /// The connection is gone (closed by either side, or never came up).
-    func connectionClosed(_ connection: FramedConnection<Self>)
-    /// A connection has pending bytes: schedule the end-of-tick flush.
-    func needsFlush(_ connection: FramedConnection<Self>)
+    var active: (FramedConnection) -> Void
+    /// The connection is gone (closed by either side).
+    var closed: (FramedConnection) -> Void
+    /// The connection has pending bytes: schedule the end-of-tick flush.
+    var needsFlush: (FramedConnection) -> Void
 }
 
 /// Why a connection was closed: bad bytes, or a frame that does not belong on it.
@@ -44,10 +47,10 @@ enum ConnectionRole: Equatable {
 /// the array is reused for the next frame. Bytes left over from a read wait in one reused buffer.
 /// Writing: `write` appends an encoded frame to `pending`; the owner's end-of-tick flush copies all of
 /// it into one `ByteBuffer` and does one `writeAndFlush`: one syscall for everything sent this tick.
-final class FramedConnection<Owner: ConnectionOwner>: ChannelInboundHandler {
+final class FramedConnection: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
-    unowned let owner: Owner
+    private let owner: ConnectionCallbacks
     var role: ConnectionRole
     let logger: Logger
     private(set) var context: ChannelHandlerContext?
@@ -64,7 +67,7 @@ final class FramedConnection<Owner: ConnectionOwner>: ChannelInboundHandler {
     private var leftover: ByteBuffer
     private var scratch: [UInt8] = []
 
-    init(owner: Owner, role: ConnectionRole, logger: Logger) {
+    init(role: ConnectionRole, logger: Logger, owner: ConnectionCallbacks) {
         self.owner = owner
         self.role = role
         self.logger = logger
@@ -139,7 +142,7 @@ final class FramedConnection<Owner: ConnectionOwner>: ChannelInboundHandler {
     private func becameActive() {
         guard !isActive else { return }
         isActive = true
-        owner.connectionActive(self)
+        owner.active(self)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -149,7 +152,7 @@ final class FramedConnection<Owner: ConnectionOwner>: ChannelInboundHandler {
         leftover.clear()
         isActive = false
         closing = true
-        owner.connectionClosed(self)
+        owner.closed(self)
         context.fireChannelInactive()
     }
 
@@ -198,7 +201,7 @@ final class FramedConnection<Owner: ConnectionOwner>: ChannelInboundHandler {
             buffer.moveReaderIndex(forwardBy: total)
             var frame: Frame
             do { frame = try Wire.decodeFrame(scratch) } catch { throw ConnectionError(error) }
-            try owner.received(&frame, on: self)
+            try owner.frame(&frame, self)
         }
     }
 }

@@ -13,8 +13,8 @@ import Darwin
 /// TCP with real timers on one event loop. It holds one connection to every replica (client sessions
 /// share it; a request frame's sender field carries this generator's id) and records every operation
 /// for the latency figures and the linearizability check.
-final class LoadGenerator: ConnectionOwner {
-    typealias Connection = FramedConnection<LoadGenerator>
+final class LoadGenerator {
+    typealias Connection = FramedConnection
 
     let driverID: Int32
     let replicaCount: Int
@@ -244,14 +244,13 @@ final class LoadGenerator: ConnectionOwner {
         guard live, j < endpoints.count, connections[j] == nil, !dialling[j] else { return }
         dialling[j] = true
         let box = NIOLoopBound(self, eventLoop: loop)
-        let logger = self.logger
         let endpoint = endpoints[j]
         ClientBootstrap(group: loop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.milliseconds(500))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(Connection(owner: box.value, role: .replica(NodeID(j)), logger: logger))
+                    try channel.pipeline.syncOperations.addHandler(box.value.makeConnection(role: .replica(NodeID(j))))
                 }
             }
             .connect(host: endpoint.host, port: endpoint.port)
@@ -265,6 +264,16 @@ final class LoadGenerator: ConnectionOwner {
     func redial(_ j: Int) {
         guard live else { return }
         loop.assumeIsolated().scheduleTask(in: .nanoseconds(options.reconnectInterval.nanoseconds)) { [self] in dial(j) }
+    }
+
+    func makeConnection(role: ConnectionRole) -> Connection {
+        Connection(role: role, logger: logger, owner: ConnectionCallbacks(
+            frame: { [self] (frame: inout Frame, connection: Connection) throws(ConnectionError) in
+                try received(&frame, on: connection)
+            },
+            active: { [self] in connectionActive($0) },
+            closed: { [self] in connectionClosed($0) },
+            needsFlush: { [self] in needsFlush($0) }))
     }
 
     func connectionActive(_ connection: Connection) {

@@ -8,15 +8,13 @@ extension ReplicaNode {
     /// Binds the listener (on `port`, or an ephemeral port the first time) and returns the bound port.
     func listen() -> EventLoopFuture<Int> {
         let box = NIOLoopBound(self, eventLoop: loop)
-        let logger = self.logger
         return ServerBootstrap(group: loop, childGroup: loop)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 256)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let connection = Connection(owner: box.value, role: .unidentified, logger: logger)
-                    try channel.pipeline.syncOperations.addHandler(connection)
+                    try channel.pipeline.syncOperations.addHandler(box.value.makeConnection(role: .unidentified))
                 }
             }
             .bind(host: options.bindHost, port: port)
@@ -45,15 +43,13 @@ extension ReplicaNode {
         dialling[j] = true
         let life = incarnation
         let box = NIOLoopBound(self, eventLoop: loop)
-        let logger = self.logger
         let endpoint = peerEndpoints[j]
         ClientBootstrap(group: loop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.milliseconds(500))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let connection = Connection(owner: box.value, role: .peerTo(NodeID(j)), logger: logger)
-                    try channel.pipeline.syncOperations.addHandler(connection)
+                    try channel.pipeline.syncOperations.addHandler(box.value.makeConnection(role: .peerTo(NodeID(j))))
                 }
             }
             .connect(host: endpoint.host, port: endpoint.port)
@@ -77,7 +73,20 @@ extension ReplicaNode {
         }
     }
 
-    // MARK: ConnectionOwner
+    // MARK: Connection callbacks
+
+    /// A connection whose callbacks run this node's (specialised) code. The callbacks hold the node
+    /// strongly: the cycle (node → connection → callbacks → node) ends when the connection closes and
+    /// the node forgets it, which crash and stop make sure of.
+    func makeConnection(role: ConnectionRole) -> Connection {
+        Connection(role: role, logger: logger, owner: ConnectionCallbacks(
+            frame: { [self] (frame: inout Frame, connection: Connection) throws(ConnectionError) in
+                try received(&frame, on: connection)
+            },
+            active: { [self] in connectionActive($0) },
+            closed: { [self] in connectionClosed($0) },
+            needsFlush: { [self] in needsFlush($0) }))
+    }
 
     func connectionActive(_ connection: Connection) {
         guard live else { connection.close(); return }

@@ -1,0 +1,129 @@
+import ConsensusCore
+import NIOCore
+import NIOPosix
+
+extension Loopback {
+    /// Moves small frames through this shell's own transport (framed connections, the per-tick flush,
+    /// frame parsing and header decoding) with no protocol behind it, so its rate can be set beside raw
+    /// loopback TCP on the same machine (`Benchmarks/LoopbackRaw`): a pipelined echo in which `inFlight`
+    /// frames circulate between a client and a server that sends every frame straight back, each side
+    /// on its own event loop. With `inFlight` 1 it is a ping-pong.
+    public enum TransportProbe {
+        public struct Figures: Sendable, CustomStringConvertible {
+            public var roundTrips: Int
+            public var seconds: Double
+            public var roundTripsPerSecond: Double { Double(roundTrips) / seconds }
+            /// Frames moved per second, both directions.
+            public var messagesPerSecond: Double { 2 * roundTripsPerSecond }
+            public var description: String {
+                "\(roundTrips) round trips in \(seconds) s: \(Int(roundTripsPerSecond)) round trips/s (\(Int(messagesPerSecond)) messages/s)"
+            }
+        }
+
+        /// Runs the echo until `roundTrips` frames came back; frames carry `bodyBytes` after the header.
+        public static func echo(roundTrips: Int, inFlight: Int, bodyBytes: Int = 58, threads: Int = 2) throws -> Figures {
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
+            defer { try? group.syncShutdownGracefully() }
+            let loops = Array(group.makeIterator())
+            let serverLoop = loops[0]
+            let clientLoop = loops[loops.count > 1 ? 1 : 0]
+            let server = try serverLoop.submit { NIOLoopBound(ProbeSide(loop: serverLoop, bodyBytes: bodyBytes, echo: true), eventLoop: serverLoop) }.wait()
+            let listener = try ServerBootstrap(group: serverLoop, childGroup: serverLoop)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(server.value.makeConnection())
+                    }
+                }
+                .bind(host: "127.0.0.1", port: 0).wait()
+            defer { try? listener.close().wait() }
+            let port = listener.localAddress?.port ?? 0
+            let done = clientLoop.makePromise(of: Double.self)
+            let client = try clientLoop.submit {
+                let side = ProbeSide(loop: clientLoop, bodyBytes: bodyBytes, echo: false)
+                side.target = roundTrips
+                side.inFlight = inFlight
+                side.done = done
+                return NIOLoopBound(side, eventLoop: clientLoop)
+            }.wait()
+            let channel = try ClientBootstrap(group: clientLoop)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(client.value.makeConnection())
+                    }
+                }
+                .connect(host: "127.0.0.1", port: port).wait()
+            defer { try? channel.close().wait() }
+            let seconds = try done.futureResult.wait()
+            return Figures(roundTrips: roundTrips, seconds: seconds)
+        }
+    }
+}
+
+/// One side of the probe: the server echoes every frame; the client keeps `inFlight` frames out.
+final class ProbeSide {
+    let loop: EventLoop
+    let bodyBytes: Int
+    let echo: Bool
+    var target = 0
+    var inFlight = 1
+    var sent = 0
+    var received = 0
+    var started: NIODeadline = .now()
+    var done: EventLoopPromise<Double>?
+    var flushList: [FramedConnection] = []
+    var flushScheduled = false
+    /// The body every frame carries (encoded once: the probe measures moving frames, not encoding them).
+    let body: [UInt8]
+
+    init(loop: EventLoop, bodyBytes: Int, echo: Bool) {
+        self.loop = loop
+        self.bodyBytes = bodyBytes
+        self.echo = echo
+        body = [UInt8](repeating: 0xAB, count: bodyBytes)
+    }
+
+    func makeConnection() -> FramedConnection {
+        FramedConnection(role: .unidentified, logger: Loopback.Options().logger, owner: ConnectionCallbacks(
+            frame: { [self] (frame: inout Frame, connection: FramedConnection) throws(ConnectionError) in
+                received(on: connection)
+            },
+            active: { [self] connection in
+                guard !echo else { return }
+                started = .now()
+                for _ in 0 ..< min(inFlight, target) { send(on: connection) }
+            },
+            closed: { _ in },
+            needsFlush: { [self] connection in
+                flushList.append(connection)
+                if !flushScheduled {
+                    flushScheduled = true
+                    loop.assumeIsolated().execute { [self] in
+                        flushScheduled = false
+                        for c in flushList { c.flush() }
+                        flushList.removeAll(keepingCapacity: true)
+                    }
+                }
+            }))
+    }
+
+    func send(on connection: FramedConnection) {
+        sent += 1
+        connection.write(channel: .peer, sender: 0) { [body] in $0.write(bytes: body) }
+    }
+
+    func received(on connection: FramedConnection) {
+        if echo {
+            send(on: connection)
+            return
+        }
+        received += 1
+        if received == target {
+            done?.succeed(Double((NIODeadline.now() - started).nanoseconds) / 1e9)
+            done = nil
+        } else if sent < target {
+            send(on: connection)
+        }
+    }
+}
