@@ -78,6 +78,16 @@ extension PBFT.Replica {
             return
         }
         guard inWindow(m.sequence), sender != primary(of: m.view) else { return }
+        let k = slotIndex(m.sequence)
+        if slots[k].sequence == m.sequence, slots[k].view == view, slots[k].prepared {
+            // Already prepared: this vote decides nothing here, so it is not worth a MAC check. A second
+            // one from the same sender is a retransmission: that replica is stalled.
+            if !slots[k].prepareSenders.insert(sender),
+               keys.verify(m.authenticator, m.block, from: sender, .multicast, work: &outbox.cryptoWork) {
+                answerRetransmission(slot: k, to: sender, outbox: &outbox)
+            }
+            return
+        }
         guard keys.verify(m.authenticator, m.block, from: sender, .multicast, work: &outbox.cryptoWork) else {
             reject(Message.Kind.prepare, outbox: &outbox)
             return
@@ -119,6 +129,15 @@ extension PBFT.Replica {
             return
         }
         guard inWindow(m.sequence) else { return }
+        let k = slotIndex(m.sequence)
+        if slots[k].sequence == m.sequence, slots[k].view == view, slots[k].committed {
+            // Already committed: as for late prepares, no MAC check unless it is a retransmission.
+            if !slots[k].commitSenders.insert(sender),
+               keys.verify(m.authenticator, m.block, from: sender, .multicast, work: &outbox.cryptoWork) {
+                answerRetransmission(slot: k, to: sender, outbox: &outbox)
+            }
+            return
+        }
         guard keys.verify(m.authenticator, m.block, from: sender, .multicast, work: &outbox.cryptoWork) else {
             reject(Message.Kind.commit, outbox: &outbox)
             return
