@@ -80,3 +80,29 @@ extension RaftOverTCPTests {
         #expect(result.timeseries.last.map { $0.completedOps > 0 } == true, "\(result.timeseries)")
     }
 }
+
+extension RaftOverTCPTests {
+    @Test("the leader crashed over TCP is replaced; restarted from what it persisted it rejoins, and nothing committed is lost", .timeLimit(.minutes(1)))
+    func leaderCrashRestart() throws {
+        var spec = Self.spec(duration: .milliseconds(1500))
+        spec.quietPeriod = .milliseconds(600)
+        spec.faultSchedule = [try FaultParsing.crash("leader@600ms"), try FaultParsing.restart("leader@1100ms")]
+        let result = try ResolvedExperiment(spec).run()
+        #expect(result.faultLog.first?.contains("crash leader (node 0)") == true, "\(result.faultLog)")
+        #expect(result.leaderChanges >= 1)
+        #expect(result.violations.isEmpty, "\(result.violations)")
+        #expect(result.linearizable == "true", "\(result.linearizabilityDetail ?? "")")
+        #expect(result.timeseries.last.map { $0.completedOps > 0 } == true, "\(result.timeseries)")
+    }
+
+    @Test("with --ops the TCP window closes at the operation that completes the count", .timeLimit(.minutes(1)))
+    func opsWindow() throws {
+        var spec = Self.spec()
+        spec.ops = 500
+        let result = try ResolvedExperiment(spec).run()
+        #expect(result.ops == 500)
+        #expect(result.windowSeconds > 0 && result.windowSeconds < 60)
+        #expect(result.violations.isEmpty, "\(result.violations)")
+        #expect(abs(result.messagesPerOp - 6) < 0.5, "\(result.messagesPerOp)")
+    }
+}
