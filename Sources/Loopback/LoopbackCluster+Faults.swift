@@ -133,6 +133,7 @@ final class ControlState<R: Replica> {
         scheduled.removeAll()
     }
 
+    /// Carries out `fault`; the future completes on the control loop once it took effect everywhere.
     func inject(_ fault: Loopback.Fault, logged: Bool = true) -> EventLoopFuture<Void> {
         let at = clock.now()
         switch fault {
@@ -177,7 +178,7 @@ final class ControlState<R: Replica> {
         case .byzantine(let id, let behavior):
             faultLog.append("\(at) \(fault)")
             let box = nodes[id.index]
-            return nodeLoops[id.index].submit { box.value.setByzantine(behavior) }
+            return nodeLoops[id.index].submit { box.value.setByzantine(behavior) }.hop(to: loop)
         }
         if logged { faultLog.append("\(at) \(fault)") }
         return applyReachability()
