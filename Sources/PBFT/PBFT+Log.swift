@@ -2,7 +2,7 @@ import ConsensusCore
 
 extension PBFT {
     /// A set of replica ids as a bit vector, sized once for the cluster and cleared in place.
-    struct NodeSet {
+    struct NodeSet: Sendable {
         private var words: [UInt64]
 
         init(replicaCount: Int) { words = Array(repeating: 0, count: (replicaCount + 63) / 64) }
@@ -25,7 +25,7 @@ extension PBFT {
     }
 
     /// A PREPARE or COMMIT that arrived before the PRE-PREPARE it matches (messages overtake each other).
-    struct EarlyVote {
+    struct EarlyVote: Sendable {
         var isCommit: Bool
         var replica: NodeID
         var digest: Digest
@@ -38,7 +38,7 @@ extension PBFT {
     /// reports, §4.4). Slots live in a ring of `L` entries indexed by sequence number mod L, which is
     /// enough because a replica only accepts numbers inside (h, h+L]; their storage is reused, so the
     /// normal case allocates nothing here.
-    struct Slot {
+    struct Slot: Sendable {
         /// The sequence number this slot holds, 0 when it holds nothing.
         var sequence: UInt64 = 0
         /// The view of the agreement below.
@@ -110,6 +110,25 @@ extension PBFT {
             certificateRequests = []
             certificatePrePrepare = .none
             certificateProofs.removeAll(keepingCapacity: true)
+        }
+
+        /// What survives a crash: the replica's own decisions, not the votes it had received (§ DurableState).
+        mutating func keepOwnDecisions(me: NodeID) {
+            prepareSenders.removeAll()
+            prepareCount = 0
+            prepareProofs.removeAll(keepingCapacity: true)
+            commitSenders.removeAll()
+            commitCount = 0
+            early.removeAll(keepingCapacity: true)
+            answered.removeAll()
+            if sentPrepare {
+                _ = prepareSenders.insert(me)
+                prepareCount = 1
+            }
+            if prepared {
+                _ = commitSenders.insert(me)
+                commitCount = 1
+            }
         }
 
         /// Discards everything (garbage collection below a stable checkpoint, §4.3).

@@ -14,7 +14,15 @@ extension PBFT.Replica {
             holdForLaterView(m.view, .prePrepare(m), from: sender, outbox: &outbox)
             return
         }
-        guard inWindow(m.sequence) else { return }
+        guard inWindow(m.sequence) else {
+            // The primary is past our window: we have fallen behind (or it lies; fetching costs little).
+            if m.sequence > highWaterMark, m.sequence > primaryAhead,
+               keys.verify(m.authenticator, m.block, from: sender, .multicast, work: &outbox.cryptoWork) {
+                primaryAhead = m.sequence
+                noteBehind(outbox: &outbox)
+            }
+            return
+        }
         guard keys.verify(m.authenticator, m.block, from: sender, .multicast, work: &outbox.cryptoWork) else {
             reject(Message.Kind.prePrepare, outbox: &outbox)
             return
@@ -34,7 +42,7 @@ extension PBFT.Replica {
     /// Enters the pre-prepare in the log, counts the votes that arrived before it, and (at a backup)
     /// multicasts PREPARE(v, n, d, i).
     func acceptPrePrepare(slot i: Int, digest: PBFT.Digest, requests: [ClientRequest], authenticator: PBFT.Authenticator,
-                          outbox: inout Outbox<Message>) {
+                          outbox: inout Outbox<Message>, announce: PBFT.PrePrepare? = nil) {
         slots[i].hasPrePrepare = true
         slots[i].digest = digest
         slots[i].requests = requests
@@ -55,8 +63,11 @@ extension PBFT.Replica {
             }
             slots[i].early.removeAll(keepingCapacity: true)
         }
-        if primary != id, !slots[i].sentPrepare {
-            slots[i].sentPrepare = true
+        let prepareNow = primary != id && !slots[i].sentPrepare
+        if prepareNow { slots[i].sentPrepare = true }
+        outbox.persist()
+        if let announce { outbox.broadcast(.prePrepare(announce)) }
+        if prepareNow {
             var prepare = PBFT.Prepare(view: view, sequence: slots[i].sequence, digest: digest, replica: id, authenticator: .none)
             prepare.authenticator = keys.authenticate(prepare.block, .multicast, work: &outbox.cryptoWork)
             outbox.broadcast(.prepare(prepare))
@@ -115,6 +126,7 @@ extension PBFT.Replica {
         guard slots[i].hasPrePrepare, !slots[i].prepared, slots[i].prepareCount >= 2 * f else { return }
         slots[i].prepared = true
         slots[i].recordCertificate()
+        outbox.persist()
         var commit = PBFT.Commit(view: view, sequence: slots[i].sequence, digest: slots[i].digest, replica: id, authenticator: .none)
         commit.authenticator = keys.authenticate(commit.block, .multicast, work: &outbox.cryptoWork)
         outbox.broadcast(.commit(commit))
@@ -160,6 +172,7 @@ extension PBFT.Replica {
     func checkCommitted(slot i: Int, outbox: inout Outbox<Message>) {
         guard slots[i].prepared, !slots[i].committed, slots[i].commitCount >= quorum else { return }
         slots[i].committed = true
+        outbox.persist()
         let sequence = slots[i].sequence
         if sequence > highestCommitted { highestCommitted = sequence }
         if sequence == lastExecuted + 1 {

@@ -99,8 +99,7 @@ extension PBFT.Replica {
     /// The stable checkpoint and the state it certifies become what survives a crash.
     func persistCheckpoint(_ sequence: UInt64, digest: UInt64, proof: [PBFT.Vote], state: KVStateMachine,
                            outbox: inout Outbox<Message>) {
-        persisted = PBFT.DurableState(view: view, checkpointSequence: sequence, checkpointDigest: digest,
-                                      checkpointProof: proof, checkpointState: state)
+        durableCheckpoint = PBFT.DurableCheckpoint(sequence: sequence, digest: digest, proof: proof, state: state)
         outbox.persist()
     }
 }

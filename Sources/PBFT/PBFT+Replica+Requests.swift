@@ -13,7 +13,7 @@ extension PBFT.Replica {
             replyFromCache(request, outbox: &outbox)
             return
         }
-        if isPrimary && isViewActive && mayPropose {
+        if isPrimary && isViewActive {
             enqueue(request, outbox: &outbox)
             return
         }
@@ -43,7 +43,7 @@ extension PBFT.Replica {
             reject(Message.Kind.forwardedRequest, outbox: &outbox)
             return
         }
-        guard isPrimary, isViewActive, mayPropose else { return }
+        guard isPrimary, isViewActive else { return }
         if stateMachine.hasExecuted(m.request) {
             replyFromCache(m.request, outbox: &outbox)
         } else {
@@ -68,7 +68,7 @@ extension PBFT.Replica {
     /// a time, while the number stays under the high water mark (§4.2) and fewer than the pipeline
     /// depth are in flight (TOCS §5.1.4: batches form while earlier ones are being agreed on).
     func propose(outbox: inout Outbox<Message>) {
-        guard isPrimary, isViewActive, mayPropose else { return }
+        guard isPrimary, isViewActive else { return }
         let depth = UInt64(settings.effectivePipelineDepth)
         let maxBatch = settings.maxBatch
         while queueHead < queue.count {
@@ -105,9 +105,10 @@ extension PBFT.Replica {
         var message = PBFT.PrePrepare(view: view, sequence: sequence, digest: digest, requests: batch, primary: id,
                                       authenticator: .none)
         message.authenticator = keys.authenticate(message.block, .multicast, work: &outbox.cryptoWork)
-        outbox.broadcast(.prePrepare(message))
+        // Logged (and persisted) before it leaves, so a restarted primary never reuses the number.
         let i = prepareSlot(sequence)
-        acceptPrePrepare(slot: i, digest: digest, requests: batch, authenticator: message.authenticator, outbox: &outbox)
+        acceptPrePrepare(slot: i, digest: digest, requests: batch, authenticator: message.authenticator, outbox: &outbox,
+                         announce: message)
     }
 
     func armRequestTimer(outbox: inout Outbox<Message>) {

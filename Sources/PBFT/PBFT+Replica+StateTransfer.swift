@@ -24,8 +24,25 @@ extension PBFT.Replica {
     }
 
     var isBehind: Bool {
-        lastExecuted < lowWaterMark || highestCommitted > lastExecuted
+        lastExecuted < lowWaterMark || highestCommitted > lastExecuted || primaryAhead > highWaterMark
             || othersAheadOfWindow >= f + 1 || othersInLaterViews >= f + 1
+    }
+
+    func armProbe(outbox: inout Outbox<Message>) {
+        outbox.setTimer(PBFT.Timers.probe, after: settings.idleProbeInterval * Int64(1 << probeBackoff))
+    }
+
+    /// The idle probe fired: if nothing arrived since it last did, ask the others (FETCH); they answer
+    /// only with what this replica lacks.
+    func probeIfIdle(outbox: inout Outbox<Message>) {
+        if messagesSinceProbe == 0 {
+            sendFetch(outbox: &outbox)
+            probeBackoff = min(probeBackoff + 1, 4)
+        } else {
+            probeBackoff = 0
+        }
+        messagesSinceProbe = 0
+        armProbe(outbox: &outbox)
     }
 
     func fetchIfBehind(outbox: inout Outbox<Message>) {

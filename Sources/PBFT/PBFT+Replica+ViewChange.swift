@@ -10,7 +10,7 @@ extension PBFT.Replica {
         guard newView > view else { return }
         view = newView
         isViewActive = false
-        mayPropose = true
+        primaryAhead = 0
         consecutiveViewChanges += 1
         if requestTimerArmed {
             requestTimerArmed = false
@@ -23,7 +23,6 @@ extension PBFT.Replica {
         queue.removeAll()
         queueHead = 0
         known.removeAll()
-        persisted.view = newView
         outbox.persist()
         let message = makeViewChange(newView, work: &outbox.cryptoWork)
         viewChanges[id.index] = message
@@ -189,20 +188,16 @@ extension PBFT.Replica {
     /// replays the messages of this view that arrived early.
     func install(_ m: PBFT.NewView, _ decision: PBFT.NewViewDecision, outbox: inout Outbox<Message>) {
         let newView = m.view
-        let viewChanged = newView != persisted.view
+        if newView != view { primaryAhead = 0 }
         view = newView
         isViewActive = true
         installedView = newView
         installedNewView = m
-        mayPropose = true
         if viewChangeTimerArmed {
             viewChangeTimerArmed = false
             outbox.cancelTimer(PBFT.Timers.viewChange)
         }
-        if viewChanged {
-            persisted.view = newView
-            outbox.persist()
-        }
+        outbox.persist()
         lastAssigned = max(decision.maxSequence, decision.stableSequence, lowWaterMark)
         if decision.stableSequence > lowWaterMark {
             stabilize(decision.stableSequence, digest: decision.stableDigest, proof: decision.stableProof, outbox: &outbox)

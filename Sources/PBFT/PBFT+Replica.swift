@@ -39,9 +39,6 @@ extension PBFT {
         var installedView: UInt64 = 0
         /// The NEW-VIEW of `installedView`, handed to replicas that missed it.
         var installedNewView: NewView?
-        /// False for a primary restarted in its own view: it forgot which numbers it assigned, so it
-        /// must not assign more in that view (the backups' timers will replace it).
-        var mayPropose = true
         /// View changes since a request last executed; timeouts double with each (§4.5.2).
         var consecutiveViewChanges = 0
         var viewChangeTimerArmed = false
@@ -80,7 +77,8 @@ extension PBFT {
         }
 
         public internal(set) var stateMachine = KVStateMachine()
-        var persisted: DurableState
+        /// The last stable checkpoint whose state this replica holds (what a restart starts from).
+        var durableCheckpoint: DurableCheckpoint
 
         // MARK: Requests (§4.1)
 
@@ -130,6 +128,14 @@ extension PBFT {
         var retransmitBackoff = 0
         /// `lastExecuted` when the retransmit timer was armed.
         var retransmitMark: UInt64 = 0
+
+        // MARK: Idle probe
+
+        /// Messages received since the idle probe last fired.
+        var messagesSinceProbe = 0
+        var probeBackoff = 0
+        /// The highest sequence number the current primary pre-prepared beyond our high water mark.
+        var primaryAhead: UInt64 = 0
         /// Fetch replies being tallied: per sequence number, who sent which digest (and batch).
         var fetchVotes: [UInt64: [(replica: NodeID, digest: Digest, requests: [ClientRequest])]] = [:]
 
@@ -149,8 +155,7 @@ extension PBFT {
             slots = Array(repeating: Slot(replicaCount: cluster.replicaCount), count: settings.effectiveLogWindow)
             let genesis = KVStateMachine()
             stableDigest = genesis.digest
-            persisted = DurableState(view: 0, checkpointSequence: 0, checkpointDigest: genesis.digest, checkpointProof: [],
-                                     checkpointState: genesis)
+            durableCheckpoint = DurableCheckpoint(sequence: 0, digest: genesis.digest, proof: [], state: genesis)
             viewChanges = Array(repeating: nil, count: cluster.replicaCount)
             checkpointsAhead = Array(repeating: 0, count: cluster.replicaCount)
             viewsAhead = Array(repeating: 0, count: cluster.replicaCount)
@@ -180,7 +185,13 @@ extension PBFT {
 
         // MARK: - Durable state
 
-        public var durableState: DurableState { persisted }
+        /// Everything in it is persisted (`outbox.persist()`) in the step that changes it, before any
+        /// message that depends on it, so reading it between steps gives what was last persisted.
+        public var durableState: DurableState {
+            DurableState(view: view, isViewActive: isViewActive, installedView: installedView, installedNewView: installedNewView,
+                         checkpointSequence: durableCheckpoint.sequence, checkpointDigest: durableCheckpoint.digest,
+                         checkpointProof: durableCheckpoint.proof, checkpointState: durableCheckpoint.state, log: slots)
+        }
 
         // MARK: - Inspection (tests, convergence checks)
 
@@ -239,18 +250,21 @@ extension PBFT {
 
         // MARK: - Inputs
 
-        /// Starts in view 0, or (after a crash) in the persisted view from the persisted checkpoint.
-        /// Nothing is scheduled: PBFT has no background traffic in the normal case.
+        /// Starts in view 0, or (after a crash) from what was persisted: the view, the checkpoint and
+        /// its state, and the log of its own decisions above it, whose committed part it executes again.
+        /// A restarted replica then asks the others what it missed. The only timer is the idle probe.
         public func start(durable: DurableState?, now: Instant, outbox: inout Outbox<Message>) {
+            armProbe(outbox: &outbox)
             guard let durable else {
                 if isPrimary { outbox.becameLeader(epoch: view) }
                 return
             }
-            persisted = durable
             view = durable.view
-            isViewActive = true
-            installedView = 0
-            mayPropose = primary(of: view) != id
+            isViewActive = durable.isViewActive
+            installedView = durable.installedView
+            installedNewView = durable.installedNewView
+            durableCheckpoint = DurableCheckpoint(sequence: durable.checkpointSequence, digest: durable.checkpointDigest,
+                                                  proof: durable.checkpointProof, state: durable.checkpointState)
             lowWaterMark = durable.checkpointSequence
             stableDigest = durable.checkpointDigest
             stableProof = durable.checkpointProof
@@ -258,10 +272,32 @@ extension PBFT {
             lastExecuted = durable.checkpointSequence
             lastAssigned = durable.checkpointSequence
             highestCommitted = durable.checkpointSequence
+            if durable.log.count == slots.count { slots = durable.log }
+            for i in slots.indices {
+                guard slots[i].sequence > lowWaterMark else {
+                    slots[i].discard()
+                    continue
+                }
+                slots[i].keepOwnDecisions(me: id)
+                if slots[i].sentPrepare, !slots[i].prepared, slots[i].view == view {
+                    slots[i].prepareProofs = [PBFT.Vote(replica: id, authenticator: ownPrepare(slot: i, work: &outbox.cryptoWork).authenticator)]
+                }
+                if slots[i].hasPrePrepare, slots[i].view == view {
+                    highestAccepted = max(highestAccepted, slots[i].sequence)
+                    if isPrimary { lastAssigned = max(lastAssigned, slots[i].sequence) }
+                }
+                if slots[i].committed { highestCommitted = max(highestCommitted, slots[i].sequence) }
+            }
+            if isPrimary, isViewActive { outbox.becameLeader(epoch: view) }
+            executeReady(outbox: &outbox)
+            sendFetch(outbox: &outbox)
+            if highestAccepted > lastExecuted { noteInFlight(outbox: &outbox) }
+            if isBehind { noteBehind(outbox: &outbox) }
         }
 
         public func receive(_ message: Message, from sender: NodeID, now: Instant, outbox: inout Outbox<Message>) {
             guard sender.index >= 0, sender.index < n, sender != id else { return }
+            messagesSinceProbe &+= 1
             switch message {
             case .prePrepare(let m): receivePrePrepare(m, from: sender, outbox: &outbox)
             case .prepare(let m): receivePrepare(m, from: sender, outbox: &outbox)
@@ -280,7 +316,7 @@ extension PBFT {
             case Timers.request:
                 requestTimerArmed = false
                 // §4.4: the backup's timer expired while waiting for a request to execute.
-                if isViewActive, !isPrimary || !mayPropose, !waiting.isEmpty {
+                if isViewActive, !isPrimary, !waiting.isEmpty {
                     startViewChange(to: view + 1, outbox: &outbox)
                 }
             case Timers.viewChange:
@@ -293,6 +329,8 @@ extension PBFT {
             case Timers.retransmit:
                 retransmitTimerArmed = false
                 retransmitIfStalled(outbox: &outbox)
+            case Timers.probe:
+                probeIfIdle(outbox: &outbox)
             default:
                 break
             }

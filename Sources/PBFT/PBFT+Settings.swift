@@ -42,6 +42,10 @@ extension PBFT {
         /// its messages for them again. Doubles while nothing executes. Only a stall (a lost message)
         /// triggers it: a steady state executes continuously and sends nothing extra.
         public var retransmitTimeout: Interval = .milliseconds(50)
+        /// A replica that received nothing for this long multicasts a FETCH to learn whether it missed
+        /// anything (answered only by replicas that know more). Doubles while the silence lasts, up to
+        /// 16 times. An idle cluster thus sends a little; a busy one never does.
+        public var idleProbeInterval: Interval = .milliseconds(250)
         /// Sequence numbers whose requests a replica keeps after executing them, to answer the fetches of
         /// replicas that fell behind. nil: 32 checkpoint intervals.
         public var archiveLength: Int? = nil
@@ -73,7 +77,7 @@ extension PBFT {
             if maxBatch < 1 { return "pbft batch size must be at least 1 (got \(maxBatch))" }
             if effectivePipelineDepth < 1 { return "pbft pipeline depth must be at least 1 (got \(effectivePipelineDepth))" }
             if requestTimeout.nanoseconds <= 0 || viewChangeTimeout.nanoseconds <= 0 || fetchTimeout.nanoseconds <= 0
-                || retransmitTimeout.nanoseconds <= 0 {
+                || retransmitTimeout.nanoseconds <= 0 || idleProbeInterval.nanoseconds <= 0 {
                 return "pbft timeouts must be positive"
             }
             if effectiveArchiveLength < effectiveLogWindow {
