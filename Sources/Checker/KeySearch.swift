@@ -102,10 +102,22 @@ struct KeySearch {
     var wantedStamp: [UInt32] = []
     var wantedMark: UInt32 = 0
     var blockedFailedCompare = false
-    /// Per value id + 2: pending definite operations that need the key to hold that value (ok gets,
-    /// ok cas), and pending operations that may still write it (see `KeySearch+Doom.swift`).
+    // Per value id + 2 (see `KeySearch+Doom.swift`): pending definite operations that need the key
+    // to hold that value (ok gets, ok cas); pending puts and pending cas that may write it; the
+    // first cas (operation number) writing it and the first expecting it, each chained through
+    // `nextSwapWritingSame` and `nextSwapExpectingSame` (per operation).
     var neededCount: [Int32] = []
-    var writerCount: [Int32] = []
+    var putWriterCount: [Int32] = []
+    var swapWriterCount: [Int32] = []
+    var firstSwapWriting: [Int32] = []
+    var firstSwapExpecting: [Int32] = []
+    var nextSwapWritingSame: [Int32] = []
+    var nextSwapExpectingSame: [Int32] = []
+    /// While `moveCounts` evaluates doom: the operation being moved and whether to treat it as pending.
+    var movingOperation = -1
+    var movingIsPending = false
+    /// Scratch: the values whose doom a step may change.
+    var affectedValues: [Int32] = []
     /// Values some pending operation needs, that the key does not hold and nothing left can write.
     var doomedCount = 0
     /// Whether configurations with doomed values are cut (off only to explain a failure).
@@ -232,7 +244,10 @@ struct KeySearch {
             wantedStamp = [UInt32](repeating: 0, count: partition.values.count + 2)
             wantedMark = 0
             neededCount = [Int32](repeating: 0, count: partition.values.count + 2)
-            writerCount = [Int32](repeating: 0, count: partition.values.count + 2)
+            putWriterCount = [Int32](repeating: 0, count: partition.values.count + 2)
+            swapWriterCount = [Int32](repeating: 0, count: partition.values.count + 2)
+            firstSwapWriting = [Int32](repeating: -1, count: partition.values.count + 2)
+            firstSwapExpecting = [Int32](repeating: -1, count: partition.values.count + 2)
         }
         fillCounts()
     }
