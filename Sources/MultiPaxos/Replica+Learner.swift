@@ -61,7 +61,7 @@ extension MultiPaxos.Replica {
         nextPosition += 1
         guard role == .leader, let result, let waiting = awaiting[request.client],
               waiting.sequence == request.sequence, !waiting.answered else { return }
-        awaiting[request.client]?.answered = true
+        awaiting[request.client] = Awaiting(sequence: waiting.sequence, ballot: waiting.ballot, answered: true)
         outbox.reply(ClientReply(client: request.client, sequence: request.sequence, replica: id, outcome: .executed(result)))
     }
 

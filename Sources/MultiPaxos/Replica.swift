@@ -228,12 +228,11 @@ extension MultiPaxos {
             random.interval(settings.electionTimeoutMin, settings.electionTimeoutMax)
         }
 
-        /// Grows the log so `slot` exists (callers bound `slot` first).
+        /// Grows the log so `slot` exists (callers bound `slot` first). Plain `append` grows the buffer
+        /// geometrically and allocates nothing else (`append(contentsOf: repeatElement(…))` did, per call).
         @inline(__always) func ensureLog(_ slot: UInt64) {
             let needed = Int(slot) + 1
-            if durable.log.count < needed {
-                durable.log.append(contentsOf: repeatElement(LogSlot.empty, count: needed - durable.log.count))
-            }
+            while durable.log.count < needed { durable.log.append(LogSlot.empty) }
         }
     }
 }
