@@ -71,8 +71,9 @@ extension LoopbackCluster {
 /// generator of restarted replicas' randomness, and the faults injected so far.
 final class ControlState<R: Replica> {
     let cluster: ClusterConfig
-    let nodes: [NIOLoopBound<ReplicaNode<R>>]
-    let nodeLoops: [EventLoop]
+    /// By replica id; nil for replicas that run in another process (faults there are that process's).
+    let nodes: [NIOLoopBound<ReplicaNode<R>>?]
+    let nodeLoops: [EventLoop?]
     let loop: EventLoop
     var clock = RunClock(base: 0)
     var endpoints: [Loopback.Endpoint] = []
@@ -86,7 +87,7 @@ final class ControlState<R: Replica> {
     var closedAt: Instant?
     var waiters: [EventLoopPromise<Instant?>] = []
 
-    init(cluster: ClusterConfig, settings: R.Settings, nodes: [NIOLoopBound<ReplicaNode<R>>], nodeLoops: [EventLoop],
+    init(cluster: ClusterConfig, settings: R.Settings, nodes: [NIOLoopBound<ReplicaNode<R>>?], nodeLoops: [EventLoop?],
          random: DeterministicRandom, loop: EventLoop) {
         self.cluster = cluster
         self.nodes = nodes
@@ -149,8 +150,11 @@ final class ControlState<R: Replica> {
                 } else {
                     faultLog.append("\(at) \(fault)")
                 }
-                let box = nodes[node.index]
-                nodeLoops[node.index].execute { box.value.crash() }
+                guard let box = nodes[node.index], let nodeLoop = nodeLoops[node.index] else {
+                    faultLog.append("\(at) \(fault): replica \(node.rawValue) does not run in this process")
+                    return
+                }
+                nodeLoop.execute { box.value.crash() }
             }.nonisolated()
         case .restart(let target):
             return resolve(target, forRestart: true).assumeIsolated().flatMap { [self] node in
@@ -159,9 +163,9 @@ final class ControlState<R: Replica> {
                     return loop.makeSucceededVoidFuture()
                 }
                 faultLog.append("\(at) \(fault)")
-                let box = nodes[node.index]
                 let r = random.derive()
-                return nodeLoops[node.index].flatSubmit { box.value.restart(random: r) }
+                guard let box = nodes[node.index], let nodeLoop = nodeLoops[node.index] else { return loop.makeSucceededVoidFuture() }
+                return nodeLoop.flatSubmit { box.value.restart(random: r) }
             }.nonisolated()
         case .partition(let groups):
             for i in group.indices { group[i] = -1 - i }
@@ -177,8 +181,8 @@ final class ControlState<R: Replica> {
             for i in cut.indices { cut[i] = false }
         case .byzantine(let id, let behavior):
             faultLog.append("\(at) \(fault)")
-            let box = nodes[id.index]
-            return nodeLoops[id.index].submit { box.value.setByzantine(behavior) }.hop(to: loop)
+            guard let box = nodes[id.index], let nodeLoop = nodeLoops[id.index] else { return loop.makeSucceededVoidFuture() }
+            return nodeLoop.submit { box.value.setByzantine(behavior) }.hop(to: loop)
         }
         if logged { faultLog.append("\(at) \(fault)") }
         return applyReachability()
@@ -187,10 +191,10 @@ final class ControlState<R: Replica> {
     /// Tells every replica whom it can reach under the current partition and cut links.
     private func applyReachability() -> EventLoopFuture<Void> {
         let n = cluster.replicaCount
-        let updates = (0 ..< n).map { i in
+        let updates = (0 ..< n).compactMap { i -> EventLoopFuture<Void>? in
+            guard let box = nodes[i], let nodeLoop = nodeLoops[i] else { return nil }
             let row = (0 ..< n).map { j in group[i] == group[j] && !cut[i * n + j] }
-            let box = nodes[i]
-            return nodeLoops[i].submit { box.value.setReachable(row) }
+            return nodeLoop.submit { box.value.setReachable(row) }
         }
         return EventLoopFuture.andAllSucceed(updates, on: loop)
     }
@@ -205,18 +209,20 @@ final class ControlState<R: Replica> {
     /// As the simulator's `currentLeader`: of the replicas that are up, the one whose latest
     /// `becameLeader` has the highest epoch (ties: the later one).
     func currentLeader() -> EventLoopFuture<NodeID?> {
-        let asks = nodes.indices.map { i in
-            let box = nodes[i]
-            return nodeLoops[i].submit { () -> (up: Bool, epoch: UInt64, at: Int64)? in
+        let asks = nodes.indices.compactMap { i -> EventLoopFuture<(up: Bool, epoch: UInt64, at: Int64)?>? in
+            guard let box = nodes[i], let nodeLoop = nodeLoops[i] else { return nil }
+            return nodeLoop.submit { () -> (up: Bool, epoch: UInt64, at: Int64)? in
                 let node = box.value
                 guard node.up, let last = node.leadership.last else { return nil }
                 return (true, last.epoch, last.at.nanoseconds)
             }
         }
+        let ids = nodes.indices.filter { nodes[$0] != nil }
         return EventLoopFuture.whenAllSucceed(asks, on: loop).map { answers in
             var best: (id: Int, epoch: UInt64, at: Int64)?
-            for (i, a) in answers.enumerated() {
+            for (k, a) in answers.enumerated() {
                 guard let a else { continue }
+                let i = ids[k]
                 if best == nil || a.epoch > best!.epoch || (a.epoch == best!.epoch && a.at > best!.at) { best = (i, a.epoch, a.at) }
             }
             return best.map { NodeID($0.id) }

@@ -5,10 +5,44 @@ import NIOCore
 import NIOPosix
 import Workload
 
-/// A whole cluster over real TCP in one process: `n` replicas, each confined to one event loop of a
+extension Loopback {
+    /// Which part of a cluster runs in this process. `--shell tcp`: every replica and the load generator
+    /// (the default). A `consensus-bench node` process: one replica. The process shell's parent: only
+    /// the load generator, against replicas at fixed addresses.
+    public struct Layout: Sendable {
+        /// Replica ids that run here; nil: all of them.
+        public var localReplicas: [Int]?
+        /// Whether the load generator runs here.
+        public var generator: Bool
+        /// Every replica's address, when fixed in advance (a cluster file); nil: local replicas bind
+        /// ephemeral ports and the addresses are what they bound.
+        public var endpoints: [Endpoint]?
+        /// Run time zero on this host's monotonic clock (`NIODeadline.uptimeNanoseconds`), when fixed in
+        /// advance so that several processes share it; nil: the moment start-up completes.
+        public var clockBase: UInt64?
+        /// Whether start-up waits for the load generator's hello at every local replica (true when the
+        /// generator runs in this process).
+        public var awaitGenerator: Bool
+
+        public init(localReplicas: [Int]? = nil, generator: Bool = true, endpoints: [Endpoint]? = nil, clockBase: UInt64? = nil,
+                    awaitGenerator: Bool? = nil) {
+            self.localReplicas = localReplicas
+            self.generator = generator
+            self.endpoints = endpoints
+            self.clockBase = clockBase
+            self.awaitGenerator = awaitGenerator ?? generator
+        }
+
+        public static var inProcess: Layout { Layout() }
+    }
+}
+
+/// A cluster over real TCP: `n` replicas, each confined to one event loop of a
 /// `MultiThreadedEventLoopGroup` (replica i on loop i mod threads), each listening on its own port, plus
-/// the load generator on an event loop of its own or of the group. The controller's methods block the
-/// calling thread (never call them from an event loop) and hand all work to the loops as tasks.
+/// the load generator on an event loop of its own or of the group. By default all of it runs in this
+/// process; a `Layout` can run a part of it (one replica, or only the generator). The controller's
+/// methods block the calling thread (never call them from an event loop) and hand all work to the
+/// loops as tasks.
 ///
 /// Randomness follows the simulator's order: one `DeterministicRandom` from the seed, one derived
 /// generator per replica, then the workload's, so replicas draw the same election timeouts and clients
@@ -22,16 +56,31 @@ public final class LoopbackCluster<R: Replica>: Sendable {
 
     let group: MultiThreadedEventLoopGroup
     let generatorGroup: MultiThreadedEventLoopGroup?
-    let nodeLoops: [EventLoop]
-    let nodes: [NIOLoopBound<ReplicaNode<R>>]
+    public let layout: Loopback.Layout
+    /// Ids of the replicas that run in this process.
+    public let local: [Int]
+    /// By replica id; nil for replicas that run elsewhere.
+    let nodeLoops: [EventLoop?]
+    let nodes: [NIOLoopBound<ReplicaNode<R>>?]
     let generatorLoop: EventLoop
     let generator: NIOLoopBound<LoadGenerator>
     /// Fault state and the run's clock, confined to the generator's loop.
     let control: NIOLoopBound<ControlState<R>>
 
     public init(cluster: ClusterConfig, settings: R.Settings, workload: WorkloadSpec, seed: UInt64,
-                options: Loopback.Options = Loopback.Options()) throws {
+                options: Loopback.Options = Loopback.Options(), layout: Loopback.Layout = .inProcess) throws {
         precondition(MultiThreadedEventLoopGroup.currentEventLoop == nil, "LoopbackCluster blocks: do not drive it from an event loop")
+        if let endpoints = layout.endpoints, endpoints.count != cluster.replicaCount {
+            throw LoopbackError("\(endpoints.count) replica addresses for a cluster of \(cluster.replicaCount)")
+        }
+        let local = (layout.localReplicas ?? Array(0 ..< cluster.replicaCount)).filter { (0 ..< cluster.replicaCount).contains($0) }
+        if layout.endpoints == nil && local.count != cluster.replicaCount {
+            throw LoopbackError("replicas that run elsewhere need fixed addresses")
+        }
+        var options = options
+        if let endpoints = layout.endpoints { options.ports = endpoints.map(\.port) }
+        self.layout = layout
+        self.local = local
         self.cluster = cluster
         self.settings = settings
         self.workload = workload
@@ -49,17 +98,19 @@ public final class LoopbackCluster<R: Replica>: Sendable {
             generatorLoop = loops[options.generatorLoop % loops.count]
         }
         var random = DeterministicRandom(seed: seed)
-        var loopOf: [EventLoop] = []
-        var built: [NIOLoopBound<ReplicaNode<R>>] = []
+        var loopOf: [EventLoop?] = Array(repeating: nil, count: cluster.replicaCount)
+        var built: [NIOLoopBound<ReplicaNode<R>>?] = Array(repeating: nil, count: cluster.replicaCount)
         for i in 0 ..< cluster.replicaCount {
-            let loop = loops[i % loops.count]
+            // Every layout derives every replica's generator, so replica i draws the same numbers wherever it runs.
             let r = random.derive()
-            let made = try loop.submit {
+            guard let slot = local.firstIndex(of: i) else { continue }
+            let loop = loops[slot % loops.count]
+            let nodeOptions = options
+            built[i] = try loop.submit {
                 NIOLoopBound(ReplicaNode<R>(id: NodeID(i), cluster: cluster, settings: settings, random: r, driverCount: 1,
-                                            options: options, loop: loop), eventLoop: loop)
+                                            options: nodeOptions, loop: loop), eventLoop: loop)
             }.wait()
-            loopOf.append(loop)
-            built.append(made)
+            loopOf[i] = loop
         }
         nodeLoops = loopOf
         nodes = built
@@ -88,9 +139,9 @@ public final class LoopbackCluster<R: Replica>: Sendable {
     /// bound or the connections do not all come up within `options.connectTimeout`.
     @discardableResult
     public func start(window: RunWindow, stopAfterCompletions: Int? = nil) throws -> RunClock {
-        let listening = nodes.indices.map { i in
-            let node = nodes[i]
-            return nodeLoops[i].flatSubmit {
+        let listening = local.map { i in
+            let node = nodes[i]!
+            return nodeLoops[i]!.flatSubmit {
                 node.value.live = true
                 return node.value.listen()
             }
@@ -102,22 +153,24 @@ public final class LoopbackCluster<R: Replica>: Sendable {
             throw LoopbackError("could not listen on \(options.bindHost): \(error)")
         }
         let host = Self.connectHost(for: options.bindHost)
-        let endpoints = ports.map { Loopback.Endpoint(host: host, port: $0) }
-        for i in nodes.indices {
-            let node = nodes[i]
-            nodeLoops[i].execute {
+        let endpoints = layout.endpoints ?? ports.map { Loopback.Endpoint(host: host, port: $0) }
+        for i in local {
+            let node = nodes[i]!
+            nodeLoops[i]!.execute {
                 node.value.peerEndpoints = endpoints
                 node.value.dialPeers()
             }
         }
         let generator = self.generator
-        generatorLoop.execute {
-            generator.value.endpoints = endpoints
-            generator.value.dialAll()
+        if layout.generator {
+            generatorLoop.execute {
+                generator.value.endpoints = endpoints
+                generator.value.dialAll()
+            }
         }
         try awaitConnectivity()
 
-        let clock = RunClock.startingNow()
+        let clock = layout.clockBase.map(RunClock.init(base:)) ?? RunClock.startingNow()
         let control = self.control
         let allNodes = self.nodes
         let allLoops = self.nodeLoops
@@ -125,29 +178,32 @@ public final class LoopbackCluster<R: Replica>: Sendable {
             control.value.clock = clock
             control.value.endpoints = endpoints
         }.wait()
-        let starting = nodes.indices.map { i in
-            let node = nodes[i]
-            return nodeLoops[i].submit {
+        // Everything starts at run time zero: now, or when the shared clock says so.
+        let zero = clock.deadline(.zero)
+        let starting = local.map { i in
+            let node = nodes[i]!
+            return nodeLoops[i]!.scheduleTask(deadline: zero) {
                 node.value.clock = clock
                 node.value.window = window
                 node.value.startReplica()
-            }
+            }.futureResult
         }
         try EventLoopFuture.andAllSucceed(starting, on: generatorLoop).wait()
-        try generatorLoop.submit {
+        guard layout.generator else { return clock }
+        try generatorLoop.scheduleTask(deadline: zero) {
             let g = generator.value
             g.clock = clock
             g.window = window
             g.stopAfterCompletions = stopAfterCompletions
             g.onWindowClosed = { end in
                 for i in allNodes.indices {
-                    let node = allNodes[i]
-                    allLoops[i].execute { node.value.window.end = end }
+                    guard let node = allNodes[i], let loop = allLoops[i] else { continue }
+                    loop.execute { node.value.window.end = end }
                 }
                 control.value.windowClosed(at: end)
             }
             g.begin()
-        }.wait()
+        }.futureResult.wait()
         return clock
     }
 
@@ -156,19 +212,20 @@ public final class LoopbackCluster<R: Replica>: Sendable {
         bindHost == "0.0.0.0" ? "127.0.0.1" : bindHost == "::" ? "::1" : bindHost
     }
 
-    /// Waits until every replica has dialled every peer and heard the generator's hello, and the
-    /// generator is connected to every replica.
+    /// Waits until every local replica has dialled every peer (and heard the generator's hello, when
+    /// the generator runs here), and the generator is connected to every replica.
     private func awaitConnectivity() throws {
         let n = cluster.replicaCount
         let deadline = NIODeadline.now() + .nanoseconds(options.connectTimeout.nanoseconds)
+        let needDrivers = layout.awaitGenerator ? 1 : 0
         while true {
-            let states = try nodes.indices.map { i in
-                let node = nodes[i]
-                return try nodeLoops[i].submit { node.value.connectivity }.wait()
+            let states = try local.map { i in
+                let node = nodes[i]!
+                return try nodeLoops[i]!.submit { node.value.connectivity }.wait()
             }
             let generator = self.generator
-            let generatorConnected = try generatorLoop.submit { generator.value.connectedCount }.wait()
-            if generatorConnected == n, states.allSatisfy({ $0.peersOut == n - 1 && $0.drivers == 1 }) { return }
+            let generatorConnected = layout.generator ? try generatorLoop.submit { generator.value.connectedCount }.wait() : n
+            if generatorConnected == n, states.allSatisfy({ $0.peersOut == n - 1 && $0.drivers >= needDrivers }) { return }
             if NIODeadline.now() > deadline {
                 throw LoopbackError("connections did not all come up within \(options.connectTimeout): replicas \(states.map { "\($0.peersOut)/\(n - 1) peers" }.joined(separator: ", ")), generator \(generatorConnected)/\(n)")
             }
@@ -203,9 +260,9 @@ public final class LoopbackCluster<R: Replica>: Sendable {
             generator.value.stopAfterCompletions = nil
             generator.value.onWindowClosed = nil
         }.wait()
-        for i in nodes.indices {
-            let node = nodes[i]
-            try nodeLoops[i].submit { node.value.window.end = end }.wait()
+        for i in local {
+            let node = nodes[i]!
+            try nodeLoops[i]!.submit { node.value.window.end = end }.wait()
         }
     }
 
@@ -223,12 +280,15 @@ public final class LoopbackCluster<R: Replica>: Sendable {
 
     // MARK: - Results
 
-    /// What every replica's shell observed so far.
+    /// What every local replica's shell observed so far.
     public func replicaReports() throws -> [ReplicaReport] {
-        try nodes.indices.map { i in
-            let node = nodes[i]
-            return try nodeLoops[i].submit { node.value.report }.wait()
-        }
+        try local.map { try replicaReport($0) }
+    }
+
+    /// What local replica `id` observed so far; `appliedFrom` leaves out the applied effects before it.
+    public func replicaReport(_ id: Int, appliedFrom: Int = 0) throws -> ReplicaReport {
+        guard let node = nodes[id], let loop = nodeLoops[id] else { throw LoopbackError("replica \(id) does not run in this process") }
+        return try loop.submit { node.value.report(appliedFrom: appliedFrom) }.wait()
     }
 
     /// What the load generator observed so far.
@@ -247,9 +307,9 @@ public final class LoopbackCluster<R: Replica>: Sendable {
     /// `options.shutdownTimeout`, so a run never hangs on exit. Call it exactly once.
     public func shutdown() {
         let timeout = DispatchTime.now() + .nanoseconds(Int(options.shutdownTimeout.nanoseconds))
-        var closing = nodes.indices.map { i in
-            let node = nodes[i]
-            return nodeLoops[i].flatSubmit { node.value.stop() }
+        var closing = local.map { i in
+            let node = nodes[i]!
+            return nodeLoops[i]!.flatSubmit { node.value.stop() }
         }
         let generator = self.generator
         let control = self.control

@@ -95,8 +95,12 @@ extension ReplicaNode {
 
     func setByzantine(_ behavior: ByzantineBehavior?) { byzantine = behavior }
 
-    var report: ReplicaReport {
-        ReplicaReport(id: id, counts: counts, applied: applied, restartsAt: restartsAt,
+    var report: ReplicaReport { report(appliedFrom: 0) }
+
+    /// A snapshot; `appliedFrom` leaves out the applied effects before that index (for incremental reports).
+    func report(appliedFrom: Int) -> ReplicaReport {
+        ReplicaReport(id: id, counts: counts, applied: appliedFrom == 0 ? applied : Array(applied[min(appliedFrom, applied.count)...]),
+                      restartsAt: restartsAt,
                       leadership: leadership.map { ReplicaReport.Leadership(at: $0.at, epoch: $0.epoch) },
                       persistCount: persistCount, isUp: up, byzantine: byzantine, stateMachine: replica.stateMachine)
     }
