@@ -17,7 +17,7 @@
 /// | `result`      | string or `null`       | `get` with status `ok` only: the value read; `null` = the key was absent |
 /// | `status`      | `"ok"`, `"fail"`, `"unknown"` | see below |
 /// | `invoke_us`   | integer                | microseconds since the run's start when the client sent the operation |
-/// | `complete_us` | integer                | microseconds since the run's start when the client had its answer; absent (or `null`) for `unknown` |
+/// | `complete_us` | integer                | microseconds since the run's start when the client had its answer; absent (or `null`) for `unknown` (the checker ignores it there) |
 ///
 /// Status:
 /// - `ok`: the operation took effect, once, somewhere between `invoke_us` and `complete_us`
@@ -27,7 +27,13 @@
 ///   (that is what our KV state machine answers with `swapped(false, …)`). A `get` or `put` marked
 ///   `fail` carries no information and is ignored by the checker.
 /// - `unknown`: the client timed out or gave up; the operation may have taken effect at any moment
-///   after `invoke_us` (even after the run ended), or never.
+///   after `invoke_us` (even after the run ended), or never. An unknown `get` tells nothing.
+///
+/// A reader rejects a malformed line with its line number (`ReadError`): bad JSON, a missing or
+/// repeated field, an unknown `op` or `status`, a non-integer time, `complete_us` before
+/// `invoke_us`, a `put` or `cas` without `value`, a `cas` without `expected`, an ok `get` without
+/// `result`, an ok or fail operation without `complete_us`. Times are compared as given; a call
+/// and a return in the same microsecond count as concurrent.
 ///
 /// Example:
 /// ```

@@ -43,6 +43,15 @@ struct LargeHistoryTests {
         #expect(verdict == .linearizable, "\(verdict)")
     }
 
+    @Test("64 clients on a single key, 5% of them timing out, are decided within the default budget")
+    func singleKeyWithTimeouts() {
+        let history = ClosedLoopHistory(seed: 11, operations: 20_000, keys: 1, unknownRatio: 0.05).generate()
+        var statistics = Linearizability.Statistics()
+        let verdict = Self.timed("check 20k on 1 key, 5% unknown") { Linearizability.check(history, statistics: &statistics) }
+        print("check 20k on 1 key, 5% unknown: \(statistics)")
+        #expect(verdict == .linearizable, "\(verdict)")
+    }
+
     @Test("one read changed to a value never written is found in a large history")
     func corruptedReadIsFound() throws {
         var history = ClosedLoopHistory(seed: 3, operations: 20_000, keys: 200).generate()
