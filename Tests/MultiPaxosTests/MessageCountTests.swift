@@ -72,6 +72,7 @@ struct MessageCountTests {
         #expect(a.latency == b.latency)
         #expect(a.leaderChanges == b.leaderChanges && a.leaderChanges >= 1, "seed 64: the crash should cause a leader change")
         #expect(a.timeseries.map { "\($0)" } == b.timeseries.map { "\($0)" })
+        #expect(a.latencyDistribution.map { "\($0)" } == b.latencyDistribution.map { "\($0)" })
         #expect(a.history.map { "\($0)" } == b.history.map { "\($0)" })
         #expect(a.eventsProcessed == b.eventsProcessed)
         #expect(a.violations.isEmpty, "seed 64: \(a.violations)")
