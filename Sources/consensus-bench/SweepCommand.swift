@@ -28,7 +28,9 @@ struct SweepCommand: ParsableCommand {
     var batchList: String?
     @Option(help: "Run each point R times with seeds seed, seed+1, …")
     var `repeat`: Int = 1
-    @Option(help: "Points run in parallel (default: the number of cores).")
+    @Option(help: "Shell: sim (the deterministic simulator) or tcp (real sockets on 127.0.0.1; points run one at a time).")
+    var shell: String = "sim"
+    @Option(help: "Points run in parallel (default: the number of cores; always 1 with --shell tcp).")
     var jobs: Int?
     @Option(help: "Output folder (default: results/<UTC date-time>).")
     var out: String?
@@ -56,10 +58,12 @@ struct SweepCommand: ParsableCommand {
             faults: try faults.map { try parseIntegerList($0, flag: "--faults") },
             clients: try clientsList.map { try parseIntegerList($0, flag: "--clients-list") },
             batches: try batchList.map { try parseIntegerList($0, flag: "--batch-list") },
-            repeats: `repeat`)
+            repeats: `repeat`,
+            shell: shell)
         let specs = try plan.points(experiment)
         let resolved = try specs.map { try ResolvedExperiment($0) }
-        let jobCount = max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+        // Real-socket points share the machine's cores with the cluster they measure: one at a time.
+        let jobCount = shell == "sim" ? max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount) : 1
         let directory = out ?? "results/" + Timestamp.compactUTC()
         let files = try ResultFiles(directory: directory)
         let progress = ProgressBar(total: resolved.count, enabled: !quiet && isatty(STDERR_FILENO) == 1)

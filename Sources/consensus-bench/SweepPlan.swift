@@ -10,6 +10,7 @@ struct SweepPlan {
     var clients: [Int]?
     var batches: [Int]?
     var repeats: Int
+    var shell = "sim"
 
     func points(_ options: ExperimentOptions) throws -> [ExperimentSpec] {
         guard repeats >= 1 else { throw ExperimentError("--repeat must be at least 1 (got \(repeats))") }
@@ -27,7 +28,7 @@ struct SweepPlan {
                         for r in 0 ..< repeats {
                             var spec = try options.spec(protocolName: name, nodes: n, faults: f, clients: c, batch: b,
                                                         seed: options.seed &+ UInt64(r), defaultOps: 1500, defaultWarmup: "200ms")
-                            spec.shell = "sim"
+                            spec.shell = shell
                             specs.append(spec)
                         }
                     }
