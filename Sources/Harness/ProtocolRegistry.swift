@@ -40,8 +40,10 @@ public struct ProtocolEntry: Sendable {
     public let minimumReplicas: @Sendable (Int) -> Int
     /// Runs one resolved experiment in the simulator.
     public let simulate: @Sendable (ResolvedExperiment) throws -> RunResult
-    /// Runs one resolved experiment over real TCP on this machine (`--shell tcp`).
+    /// Runs one resolved experiment over real TCP on this machine (`--shell tcp` and `--shell process`).
     public let tcp: @Sendable (ResolvedExperiment) throws -> RunResult
+    /// Runs one replica of a cluster file in this process (`consensus-bench node`).
+    public let node: @Sendable (ResolvedExperiment, NodeLaunch) throws -> Void
     /// Runs one seed of the fault search (`nodes` fixes the cluster size).
     public let checkSeed: @Sendable (_ seed: UInt64, _ nodes: Int?) -> FaultSearch.Outcome
 
@@ -59,6 +61,9 @@ public struct ProtocolEntry: Sendable {
             },
             tcp: { resolved in
                 try runOverTCP(R.self, settings: try settings(resolved.spec), resolved: resolved)
+            },
+            node: { resolved, launch in
+                try serveNode(R.self, settings: try settings(resolved.spec), resolved: resolved, launch: launch)
             },
             checkSeed: { seed, nodes in
                 var spec = ExperimentSpec()

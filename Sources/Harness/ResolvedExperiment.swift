@@ -11,8 +11,8 @@ public struct ResolvedExperiment: Sendable {
     public init(_ spec: ExperimentSpec) throws {
         var spec = spec
         let entry = try ProtocolRegistry.entry(named: spec.protocolName)
-        guard spec.shell == "sim" || spec.shell == "tcp" else {
-            throw ExperimentError("shell '\(spec.shell)' is not available in this build (available: sim, tcp)")
+        guard ["sim", "tcp", "process"].contains(spec.shell) else {
+            throw ExperimentError("shell '\(spec.shell)' is not available in this build (available: sim, tcp, process)")
         }
         if let n = spec.nodes, n < 1 { throw ExperimentError("--nodes must be at least 1 (got \(n))") }
         if let f = spec.faults, f < 0 { throw ExperimentError("--faults must not be negative (got \(f))") }
@@ -69,6 +69,6 @@ public struct ResolvedExperiment: Sendable {
         self.entry = entry
     }
 
-    /// Runs it in the simulator, or over real TCP with `shell == "tcp"`.
-    public func run() throws -> RunResult { spec.shell == "tcp" ? try entry.tcp(self) : try entry.simulate(self) }
+    /// Runs it in the simulator, or over real TCP with `shell` `tcp` (one process) or `process` (one per replica).
+    public func run() throws -> RunResult { spec.shell == "sim" ? try entry.simulate(self) : try entry.tcp(self) }
 }

@@ -21,10 +21,11 @@ public func runOverTCP<R: Replica>(_ type: R.Type, settings: R.Settings, resolve
     if network.lossProbability > 0 || network.duplicateProbability > 0 || network.reorderProbability > 0 {
         throw ExperimentError("--loss, --duplicate and --reorder model a simulated network; the tcp shell runs on real sockets (use --shell sim)")
     }
-    let faults = try spec.faultSchedule.map { ($0.at, try loopbackFault($0.fault)) }
     var options = options
     options.slowDelay = network.slowDelay
     options.applyEnvironment()
+    if spec.shell == "process" { return try runOverProcesses(R.self, settings: settings, resolved: resolved, options: options) }
+    let faults = try spec.faultSchedule.map { ($0.at, try loopbackFault($0.fault)) }
 
     let cluster = try LoopbackCluster<R>(cluster: resolved.cluster, settings: settings, workload: spec.workload,
                                          seed: spec.seed, options: options)
@@ -54,6 +55,133 @@ public func runOverTCP<R: Replica>(_ type: R.Type, settings: R.Settings, resolve
     return TCPMeasurement(kindNames: cluster.kindNames, replicas: replicas, generator: generator, window: window)
         .result(spec: spec, faultLog: faultLog)
 }
+
+/// `--shell process`: one `consensus-bench node` process per replica, the load generator here. The
+/// same run shape and `RunResult` as `--shell tcp`; each node counts its own sends and reports them,
+/// with its applied effects, in files the parent reads at the end.
+func runOverProcesses<R: Replica>(_ type: R.Type, settings: R.Settings, resolved: ResolvedExperiment,
+                                  options: Loopback.Options) throws -> RunResult {
+    let spec = resolved.spec
+    if spec.ops != nil {
+        throw ExperimentError("--ops is not available with --shell process yet (a node cannot learn when the window closes); use --duration")
+    }
+    var template = ClusterFile(protocolName: spec.protocolName, replicas: [])
+    template.faults = resolved.cluster.faultTolerance
+    template.seed = spec.seed
+    template.batch = spec.batch
+    template.pipeline = spec.pipeline
+    template.paxosCommit = spec.paxosCommit
+    template.auth = spec.auth
+    template.checkpointInterval = spec.checkpointInterval
+    template.slowDelayNanos = spec.network.slowDelay.nanoseconds
+    var nodeFaults = ClusterFile.NodeFaults()
+    var crashes: [(at: Instant, target: Loopback.Fault.Target)] = []
+    for scheduled in spec.faultSchedule {
+        let at = "@\(scheduled.at.nanoseconds)ns"
+        switch scheduled.fault {
+        case .crash(.leader):
+            crashes.append((scheduled.at, .leader))
+        case .crash(.node(let id)):
+            crashes.append((scheduled.at, .node(id)))
+        case .restart:
+            throw ExperimentError("--restart is not available with --shell process: a node process would restart from a state file, and the replica contract has no codec for DurableState yet")
+        case .partition(let groups):
+            nodeFaults.partition.append(groups.map { $0.map { "\($0.rawValue)" }.joined(separator: ",") }.joined(separator: "|") + at)
+        case .heal:
+            nodeFaults.heal.append("\(scheduled.at.nanoseconds)ns")
+        case .byzantine(let node, let behavior):
+            nodeFaults.byzantine.append("\(node.rawValue):\(behavior.rawValue)" + at)
+        case .cutLink, .loss, .extraLatency:
+            throw ExperimentError("fault '\(scheduled.fault)' is not available with --shell process")
+        }
+    }
+    template.nodeFaults = nodeFaults
+    guard let executable = environment("CONSENSUS_BENCH_EXECUTABLE") ?? ChildProcesses.currentExecutable() else {
+        throw ExperimentError("cannot find the consensus-bench executable to start node processes (set CONSENSUS_BENCH_EXECUTABLE)")
+    }
+    let windowStart = Instant.zero + spec.warmup
+    let window = RunWindow(start: windowStart, end: windowStart + spec.duration)
+    let run: Loopback.ProcessRun
+    do {
+        run = try Loopback.runProcesses(R.self, template: template, cluster: resolved.cluster, settings: settings, workload: spec.workload,
+                                        window: window, quietPeriod: spec.quietPeriod, crashes: crashes, executable: executable, options: options)
+    } catch let error as LoopbackError {
+        throw ExperimentError(error.description)
+    }
+    return TCPMeasurement(kindNames: R.Message.kindNames + ["request", "reply"], replicas: run.replicas, generator: run.generator, window: window)
+        .result(spec: spec, faultLog: run.faultLog)
+}
+
+/// What `consensus-bench node` was asked to run.
+public struct NodeLaunch: Sendable {
+    public var id: Int
+    public var file: ClusterFile
+    /// Address to listen on; nil: 127.0.0.1.
+    public var bindHost: String?
+    /// Exit when stdin closes (the process shell's parent died).
+    public var exitWithParent: Bool
+    public init(id: Int, file: ClusterFile, bindHost: String? = nil, exitWithParent: Bool = false) {
+        self.id = id
+        self.file = file
+        self.bindHost = bindHost
+        self.exitWithParent = exitWithParent
+    }
+
+    /// Reads the cluster file at `path` for replica `id`.
+    public static func load(id: Int, clusterFile path: String, bindHost: String?, exitWithParent: Bool) throws -> NodeLaunch {
+        let file: ClusterFile
+        do { file = try ClusterFile.load(path) } catch let error as LoopbackError { throw ExperimentError(error.description) }
+        guard id >= 0, id < file.replicas.count else {
+            throw ExperimentError("--id \(id) is not in \(path) (replicas 0...\(file.replicas.count - 1))")
+        }
+        return NodeLaunch(id: id, file: file, bindHost: bindHost, exitWithParent: exitWithParent)
+    }
+
+    /// The experiment the cluster file describes (its protocol settings and cluster shape).
+    public var spec: ExperimentSpec {
+        var spec = ExperimentSpec()
+        spec.shell = "tcp"
+        spec.protocolName = file.protocolName
+        spec.nodes = file.replicas.count
+        spec.faults = file.faults
+        spec.seed = file.seed
+        spec.batch = file.batch
+        spec.pipeline = file.pipeline
+        spec.paxosCommit = file.paxosCommit ?? spec.paxosCommit
+        spec.auth = file.auth ?? spec.auth
+        spec.checkpointInterval = file.checkpointInterval ?? spec.checkpointInterval
+        return spec
+    }
+}
+
+/// Runs one replica of a cluster file until SIGTERM (`consensus-bench node`).
+public func serveNode(_ launch: NodeLaunch) throws {
+    let resolved = try ResolvedExperiment(launch.spec)
+    try resolved.entry.node(resolved, launch)
+}
+
+func serveNode<R: Replica>(_ type: R.Type, settings: R.Settings, resolved: ResolvedExperiment, launch: NodeLaunch) throws {
+    var faults: [(at: Instant, fault: Loopback.Fault)] = []
+    let flags = launch.file.nodeFaults ?? ClusterFile.NodeFaults()
+    var scheduled = try flags.partition.map(FaultParsing.partition) + flags.heal.map(FaultParsing.heal)
+    scheduled += try flags.byzantine.map(FaultParsing.byzantine)
+    for s in scheduled { faults.append((s.at, try loopbackFault(s.fault))) }
+    var options = Loopback.Options()
+    options.bindHost = launch.bindHost ?? "127.0.0.1"
+    if launch.exitWithParent {
+        // The parent died without cleaning up: the node processes remove the run's report directory.
+        let directory = launch.file.reportDirectory
+        Loopback.exitWhenStdinCloses { if let directory { Loopback.removeDirectory(directory) } }
+    }
+    do {
+        try Loopback.serveNode(R.self, id: launch.id, file: launch.file, cluster: resolved.cluster, settings: settings,
+                               faults: faults, options: options)
+    } catch let error as LoopbackError {
+        throw ExperimentError(error.description)
+    }
+}
+
+func environment(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
 
 /// The simulator's fault vocabulary on real sockets. Loss and latency bursts belong to the simulated
 /// network and have no tcp counterpart.
@@ -182,8 +310,8 @@ struct TCPMeasurement {
     func convergenceProblem() -> String? {
         let live = replicas.filter { $0.isUp && $0.byzantine == nil }
         guard let first = live.first else { return nil }
-        for other in live.dropFirst() where other.stateMachine.store != first.stateMachine.store {
-            return "convergence violated: replica \(other.id.rawValue) (\(other.stateMachine.executedCount) commands executed) and replica \(first.id.rawValue) (\(first.stateMachine.executedCount)) hold different KV states after the quiet period"
+        for other in live.dropFirst() where other.store != first.store {
+            return "convergence violated: replica \(other.id.rawValue) (\(other.executedCount) commands executed) and replica \(first.id.rawValue) (\(first.executedCount)) hold different KV states after the quiet period"
         }
         return nil
     }
@@ -195,7 +323,7 @@ extension Loopback.Options {
     /// `CONSENSUS_BENCH_TCP_GENERATOR_THREADS` (0, the default, shares a replica loop; 1 gives the
     /// load generator its own thread) and `CONSENSUS_BENCH_TCP_BIND` (listening address).
     mutating func applyEnvironment() {
-        func value(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
+        let value = environment
         if let t = value("CONSENSUS_BENCH_TCP_THREADS").flatMap(Int.init), t >= 1 { threads = t }
         if let g = value("CONSENSUS_BENCH_TCP_GENERATOR_THREADS").flatMap(Int.init), g >= 0 { generatorThreads = g }
         if let b = value("CONSENSUS_BENCH_TCP_BIND"), !b.isEmpty { bindHost = b }

@@ -121,9 +121,10 @@ public final class LoopbackCluster<R: Replica>: Sendable {
         let gl = generatorLoop
         let kinds = kindNames.count
         let n = cluster.replicaCount
+        let generatorOptions = options
         generator = try gl.submit {
             NIOLoopBound(LoadGenerator(driverID: 0, replicaCount: n, workload: workload, contract: contract, kindCount: kinds,
-                                       random: operationsRandom, arrivals: arrivalsRandom, options: options, loop: gl), eventLoop: gl)
+                                       random: operationsRandom, arrivals: arrivalsRandom, options: generatorOptions, loop: gl), eventLoop: gl)
         }.wait()
         let boxes = built
         let boxLoops = loopOf
@@ -138,7 +139,8 @@ public final class LoopbackCluster<R: Replica>: Sendable {
     /// replica, then starts the replicas and the clients at run time zero. Throws if a port cannot be
     /// bound or the connections do not all come up within `options.connectTimeout`.
     @discardableResult
-    public func start(window: RunWindow, stopAfterCompletions: Int? = nil) throws -> RunClock {
+    public func start(window: RunWindow, stopAfterCompletions: Int? = nil,
+                      abortCheck: (@Sendable () -> String?)? = nil) throws -> RunClock {
         let listening = local.map { i in
             let node = nodes[i]!
             return nodeLoops[i]!.flatSubmit {
@@ -168,7 +170,7 @@ public final class LoopbackCluster<R: Replica>: Sendable {
                 generator.value.dialAll()
             }
         }
-        try awaitConnectivity()
+        try awaitConnectivity(abortCheck: abortCheck)
 
         let clock = layout.clockBase.map(RunClock.init(base:)) ?? RunClock.startingNow()
         let control = self.control
@@ -214,7 +216,8 @@ public final class LoopbackCluster<R: Replica>: Sendable {
 
     /// Waits until every local replica has dialled every peer (and heard the generator's hello, when
     /// the generator runs here), and the generator is connected to every replica.
-    private func awaitConnectivity() throws {
+    /// `abortCheck` is asked while waiting; a reason it returns ends the wait with that error.
+    private func awaitConnectivity(abortCheck: (@Sendable () -> String?)?) throws {
         let n = cluster.replicaCount
         let deadline = NIODeadline.now() + .nanoseconds(options.connectTimeout.nanoseconds)
         let needDrivers = layout.awaitGenerator ? 1 : 0
@@ -226,6 +229,7 @@ public final class LoopbackCluster<R: Replica>: Sendable {
             let generator = self.generator
             let generatorConnected = layout.generator ? try generatorLoop.submit { generator.value.connectedCount }.wait() : n
             if generatorConnected == n, states.allSatisfy({ $0.peersOut == n - 1 && $0.drivers >= needDrivers }) { return }
+            if let reason = abortCheck?() { throw LoopbackError(reason) }
             if NIODeadline.now() > deadline {
                 throw LoopbackError("connections did not all come up within \(options.connectTimeout): replicas \(states.map { "\($0.peersOut)/\(n - 1) peers" }.joined(separator: ", ")), generator \(generatorConnected)/\(n)")
             }

@@ -16,7 +16,9 @@ public struct ReplicaReport: Sendable {
     public var persistCount: Int
     public var isUp: Bool
     public var byzantine: ByzantineBehavior?
-    public var stateMachine: KVStateMachine
+    /// The replica's KV store and how many commands it executed (for the convergence check).
+    public var store: [Key: Value]
+    public var executedCount: Int
 
     public struct Leadership: Sendable {
         public var at: Instant
@@ -102,6 +104,7 @@ extension ReplicaNode {
         ReplicaReport(id: id, counts: counts, applied: appliedFrom == 0 ? applied : Array(applied[min(appliedFrom, applied.count)...]),
                       restartsAt: restartsAt,
                       leadership: leadership.map { ReplicaReport.Leadership(at: $0.at, epoch: $0.epoch) },
-                      persistCount: persistCount, isUp: up, byzantine: byzantine, stateMachine: replica.stateMachine)
+                      persistCount: persistCount, isUp: up, byzantine: byzantine,
+                      store: replica.stateMachine.store, executedCount: replica.stateMachine.executedCount)
     }
 }

@@ -1,0 +1,72 @@
+/// The cluster file of `consensus-bench node --id I --cluster FILE` (JSON): who the replicas are and
+/// where they listen, the protocol and its settings, and, when the process shell's parent wrote it, the
+/// run's shared clock, window, node-side faults and where to write reports.
+///
+///     {"protocol": "raft", "faults": 1, "seed": 1, "batch": 1,
+///      "replicas": [{"id": 0, "host": "127.0.0.1", "port": 7100}, {"id": 1, ...}, {"id": 2, ...}]}
+public struct ClusterFile: Codable, Sendable, Equatable {
+    public struct Member: Codable, Sendable, Equatable {
+        public var id: Int
+        public var host: String
+        public var port: Int
+        public init(id: Int, host: String, port: Int) {
+            self.id = id
+            self.host = host
+            self.port = port
+        }
+    }
+
+    /// Faults a node applies to itself at run times (the run command's flag syntax). Crashes are the
+    /// parent's: it kills the node process.
+    public struct NodeFaults: Codable, Sendable, Equatable {
+        public var partition: [String] = []
+        public var heal: [String] = []
+        public var byzantine: [String] = []
+        public init() {}
+    }
+
+    public var protocolName: String
+    /// Faults the cluster tolerates (`f`).
+    public var faults: Int?
+    public var seed: UInt64 = 1
+    public var batch: Int = 1
+    public var pipeline: Int?
+    public var paxosCommit: String?
+    public var auth: String?
+    public var checkpointInterval: Int?
+    public var replicas: [Member]
+
+    // MARK: Set by the process shell's parent
+    /// Run time zero on the host's monotonic clock (uptime nanoseconds): replicas start then.
+    public var clockBase: UInt64?
+    public var windowStartNanos: Int64?
+    public var windowEndNanos: Int64?
+    public var nodeFaults: NodeFaults?
+    /// Extra delay of a `slow` Byzantine replica's sends, in nanoseconds.
+    public var slowDelayNanos: Int64?
+    /// Where each node writes `report-I.bin` and `applied-I.bin`.
+    public var reportDirectory: String?
+
+    enum CodingKeys: String, CodingKey {
+        case protocolName = "protocol"
+        case faults, seed, batch, pipeline, paxosCommit, auth, checkpointInterval, replicas
+        case clockBase, windowStartNanos, windowEndNanos, nodeFaults, slowDelayNanos, reportDirectory
+    }
+
+    public init(protocolName: String, replicas: [Member]) {
+        self.protocolName = protocolName
+        self.replicas = replicas
+    }
+
+    /// The replicas' addresses by id, or why the file's list is not the dense range `0 ..< n`.
+    public func endpoints() throws -> [Loopback.Endpoint] {
+        let sorted = replicas.sorted { $0.id < $1.id }
+        guard !sorted.isEmpty, sorted.enumerated().allSatisfy({ $0.offset == $0.element.id }) else {
+            throw LoopbackError("cluster file: replica ids must be 0...n-1, each once (got \(replicas.map(\.id)))")
+        }
+        for m in sorted where !(1 ... 65535).contains(m.port) {
+            throw LoopbackError("cluster file: replica \(m.id) has port \(m.port); a node process needs a fixed port in 1...65535")
+        }
+        return sorted.map { Loopback.Endpoint(host: $0.host, port: $0.port) }
+    }
+}

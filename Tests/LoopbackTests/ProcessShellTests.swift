@@ -1,0 +1,147 @@
+import ConsensusCore
+import Foundation
+import Harness
+import Testing
+
+/// `--shell process`: one `consensus-bench node` process per replica. These tests need the
+/// consensus-bench executable of this build with its `node` command.
+@Suite("Process shell", .serialized)
+struct ProcessShellTests {
+    /// The consensus-bench executable next to this test bundle (the parent of a process-shell run).
+    static let executable: String? = {
+        let bundle = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        let candidate = bundle.appendingPathComponent("consensus-bench").path
+        return FileManager.default.isExecutableFile(atPath: candidate) ? candidate : nil
+    }()
+
+    /// What runs the nodes: `CONSENSUS_BENCH_EXECUTABLE` if set, else that consensus-bench if it has the `node` command.
+    static let nodeExecutable: String? = {
+        if let given = ProcessInfo.processInfo.environment["CONSENSUS_BENCH_EXECUTABLE"] { return given }
+        guard let candidate = executable else { return nil }
+        let probe = Process()
+        let output = Pipe()
+        probe.executableURL = URL(fileURLWithPath: candidate)
+        probe.arguments = ["--help"]
+        probe.standardOutput = output
+        probe.standardError = FileHandle.nullDevice
+        guard (try? probe.run()) != nil else { return nil }
+        let help = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        probe.waitUntilExit()
+        return help.contains("\n  node ") ? candidate : nil
+    }()
+    static let available = executable != nil && nodeExecutable != nil
+    static let skipReason: Comment = "needs the consensus-bench executable with its `node` command (register NodeCommand), or CONSENSUS_BENCH_EXECUTABLE naming one"
+
+    static func spec(duration: Interval = .milliseconds(1200)) -> ExperimentSpec {
+        var spec = ExperimentSpec()
+        spec.shell = "process"
+        spec.protocolName = "raft"
+        spec.nodes = 3
+        spec.seed = 3
+        spec.workload.clients = 8
+        spec.warmup = .milliseconds(300)
+        spec.duration = duration
+        spec.quietPeriod = .milliseconds(400)
+        return spec
+    }
+
+    func run(_ spec: ExperimentSpec) throws -> RunResult {
+        let previous = ProcessInfo.processInfo.environment["CONSENSUS_BENCH_EXECUTABLE"]
+        setenv("CONSENSUS_BENCH_EXECUTABLE", Self.nodeExecutable!, 1)
+        defer { if previous == nil { unsetenv("CONSENSUS_BENCH_EXECUTABLE") } }
+        return try ResolvedExperiment(spec).run()
+    }
+
+    @Test("a Raft cluster of three node processes commits, and no node process is left afterwards",
+          .enabled(if: available, skipReason), .timeLimit(.minutes(1)))
+    func commitsAndReaps() throws {
+        let result = try run(Self.spec())
+        #expect(result.ops > 100, "only \(result.ops) operations completed")
+        #expect(result.violations.isEmpty, "\(result.violations)")
+        #expect(result.linearizable == "true", "\(result.linearizabilityDetail ?? "")")
+        #expect(abs(result.messagesPerOp - 6) < 0.3, "\(result.messagesPerOp)")
+        #expect(childProcesses(of: getpid()).isEmpty, "node processes left behind: \(childProcesses(of: getpid()))")
+    }
+
+    @Test("a node process killed mid-run is reaped; the rest keep committing, and none is left afterwards",
+          .enabled(if: available, skipReason), .timeLimit(.minutes(1)))
+    func nodeCrash() throws {
+        var spec = Self.spec(duration: .milliseconds(1500))
+        spec.faultSchedule = [try FaultParsing.crash("leader@700ms")]
+        let result = try run(spec)
+        #expect(result.faultLog.contains { $0.contains("killed") }, "\(result.faultLog)")
+        #expect(result.leaderChanges >= 1)
+        #expect(result.violations.isEmpty, "\(result.violations)")
+        #expect(result.linearizable == "true", "\(result.linearizabilityDetail ?? "")")
+        #expect(result.timeseries.last.map { $0.completedOps > 0 } == true, "\(result.timeseries)")
+        #expect(childProcesses(of: getpid()).isEmpty, "node processes left behind: \(childProcesses(of: getpid()))")
+    }
+
+    @Test("SIGINT to the parent kills and reaps every node process, and the parent exits 130",
+          .enabled(if: available, skipReason), .timeLimit(.minutes(1)))
+    func interruptedParent() throws {
+        let (parent, nodes, out) = try startParent()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        kill(parent.processIdentifier, SIGINT)
+        parent.waitUntilExit()
+        #expect(parent.terminationStatus == 130)
+        usleep(100_000)
+        let alive = nodes.filter { isRunning($0) }
+        #expect(alive.isEmpty, "node processes still running after SIGINT to the parent: \(alive)")
+    }
+
+    @Test("a parent killed outright (SIGKILL) leaves no node process: each exits when its stdin pipe closes",
+          .enabled(if: available, skipReason), .timeLimit(.minutes(1)))
+    func killedParent() throws {
+        let (parent, nodes, out) = try startParent()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        kill(parent.processIdentifier, SIGKILL)
+        parent.waitUntilExit()
+        var alive = nodes
+        for _ in 0 ..< 100 where !alive.isEmpty {
+            usleep(20_000)
+            alive = alive.filter { isRunning($0) }
+        }
+        #expect(alive.isEmpty, "node processes still running 2 s after their parent was killed: \(alive)")
+    }
+
+    /// Starts `consensus-bench run --shell process` and waits until its three node processes run.
+    func startParent() throws -> (Process, [Int32], String) {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("process-shell-parent-\(getpid())").path
+        let parent = Process()
+        parent.executableURL = URL(fileURLWithPath: Self.executable!)
+        parent.arguments = ["run", "--protocol", "raft", "--nodes", "3", "--shell", "process", "--duration", "30s", "--out", out]
+        parent.standardOutput = FileHandle.nullDevice
+        parent.standardError = FileHandle.nullDevice
+        var environment = ProcessInfo.processInfo.environment
+        environment["CONSENSUS_BENCH_EXECUTABLE"] = Self.nodeExecutable!
+        parent.environment = environment
+        try parent.run()
+        var nodes: [Int32] = []
+        for _ in 0 ..< 200 where nodes.count < 3 {
+            usleep(25_000)
+            nodes = childProcesses(of: parent.processIdentifier)
+        }
+        #expect(nodes.count == 3, "the parent started \(nodes.count) node processes")
+        usleep(300_000)
+        return (parent, nodes, out)
+    }
+}
+
+/// Pids whose parent is `pid` (from /proc).
+func childProcesses(of pid: Int32) -> [Int32] {
+    guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+    return entries.compactMap { name -> Int32? in
+        guard let child = Int32(name), let stat = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 2, fields[0] != "Z", Int32(fields[1]) == pid else { return nil }
+        return child
+    }
+}
+
+/// True while `pid` exists and is not a zombie.
+func isRunning(_ pid: Int32) -> Bool {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return false }
+    return stat[stat.index(after: close)...].split(separator: " ").first != "Z"
+}
