@@ -15,7 +15,7 @@ struct RunCommand: ParsableCommand {
     var nodes: Int?
     @Option(help: "Faults the cluster must tolerate (default: the most --nodes allows).")
     var faults: Int?
-    @Option(help: "Shell: sim.")
+    @Option(help: "Shell: sim (deterministic simulator), tcp (real sockets, one process) or process (one process per replica).")
     var shell: String = "sim"
     @Option(help: "Output folder (default: results/run-<UTC date-time>).")
     var out: String?
@@ -38,7 +38,11 @@ struct RunCommand: ParsableCommand {
         manifest.add(point: 0, result: result, wallSeconds: wall)
         manifest.write(to: directory)
         print(Summary.text(result))
-        print("simulated \(result.messagesSimulated) messages, \(result.eventsProcessed) events in \(formatSeconds(wall)) s wall (\(Int(Double(result.messagesSimulated) / max(wall, 1e-9))) messages/s)")
+        if result.spec.shell == "sim" {
+            print("simulated \(result.messagesSimulated) messages, \(result.eventsProcessed) events in \(formatSeconds(wall)) s wall (\(Int(Double(result.messagesSimulated) / max(wall, 1e-9))) messages/s)")
+        } else {
+            print("sent \(result.messagesSimulated) messages over \(result.spec.shell) in \(formatSeconds(wall)) s wall")
+        }
         print("wrote \(directory)/")
         if !result.isSafe { throw ExitCode(3) }
     }
