@@ -1,7 +1,7 @@
 #!/bin/bash
 # Links Benchmarks/LoopbackRaw/transport_probe.swift against the objects of a release build of the package.
 set -e
-cd "$(dirname "$0")/../.."   # repository root when run from Benchmarks/LoopbackRaw
+cd "$(dirname "$0")/../.."   # the repository root
 S=${SCRATCH:-.build-release}
 R=$S/release
 MM=()

@@ -14,6 +14,11 @@ import Workload
 /// quiet period in which clients stop issuing and partitions heal; then the same checks (safety from
 /// every honest replica's `applied` effects, convergence, linearizability of the history) and the same
 /// `RunResult`. Times in the result are real: nanoseconds since the run began.
+///
+/// With `--duration` the window's end is known before the run, so every sender counts exactly inside
+/// it. With `--ops` the generator closes the window at the operation that completes the count and tells
+/// each replica's loop; messages a replica sends in the microseconds before that news arrives still count.
+/// Thread layout: `options`, or the environment (see `Loopback.Options.applyEnvironment`).
 public func runOverTCP<R: Replica>(_ type: R.Type, settings: R.Settings, resolved: ResolvedExperiment,
                                    options: Loopback.Options = Loopback.Options()) throws -> RunResult {
     let spec = resolved.spec

@@ -15,6 +15,8 @@ import NIOCore
 ///   sender · body`. A frame with an empty body is this shell's *hello*: the first frame on every
 ///   connection, which names the dialler (a replica id on the peer channel, a load-generator id on the
 ///   client-request channel). Hellos are connection set-up, like the TCP handshake, and are not counted.
+///   A replica sends client c's replies on the latest connection whose hello named generator
+///   c mod (number of generators); the shell trusts its network (loopback), so nothing authenticates a hello.
 /// - Writes are batched per event-loop tick: a send appends the encoded frame to the connection's
 ///   pending bytes; the first send of a tick schedules one task that, after every read the tick brought,
 ///   writes and flushes each connection with pending bytes once.
