@@ -26,7 +26,7 @@ struct SweepTests {
     @Test("SIGINT mid-sweep leaves a valid runs.csv holding every finished point")
     func interruptedSweep() throws {
         let dir = CLIRunner.temporaryDirectory("sweep-sigint")
-        let started = try CLIRunner.start(["sweep", "--protocols", "raft", "--faults", "1-10", "--ops", "3000",
+        let started = try CLIRunner.start(["sweep", "--protocols", "raft", "--faults", "1-10", "--ops", "30000",
                                            "--jobs", "1", "--out", dir, "--quiet"])
         let process = started.0
         // Wait until at least one point is written, then interrupt.
