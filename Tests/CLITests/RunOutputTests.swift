@@ -6,10 +6,11 @@ import Testing
 struct RunOutputTests {
     static let files = ["runs.csv", "messages.csv", "latency.csv", "timeseries.csv"]
 
-    @Test("same seed twice: the four CSV files are byte-identical")
-    func sameSeedByteIdentical() throws {
-        let a = CLIRunner.temporaryDirectory("same-seed-a"), b = CLIRunner.temporaryDirectory("same-seed-b")
-        let args = ["run", "--protocol", "raft", "--nodes", "5", "--clients", "8", "--duration", "300ms", "--seed", "11",
+    @Test("same seed twice: the four CSV files are byte-identical", arguments: ["raft", "multipaxos", "pbft"])
+    func sameSeedByteIdentical(protocolName: String) throws {
+        let a = CLIRunner.temporaryDirectory("same-seed-a-\(protocolName)"), b = CLIRunner.temporaryDirectory("same-seed-b-\(protocolName)")
+        let nodes = protocolName == "pbft" ? "4" : "5"
+        let args = ["run", "--protocol", protocolName, "--nodes", nodes, "--clients", "8", "--duration", "300ms", "--seed", "11",
                     "--crash", "leader@500ms", "--restart", "leader@600ms"]
         let first = try CLIRunner.run(args + ["--out", a])
         let second = try CLIRunner.run(args + ["--out", b])
