@@ -11,7 +11,10 @@ extension PBFT {
     ///   and a primary never assigns a number twice), whether it sent PREPARE and COMMIT, its prepared
     ///   certificates (which its VIEW-CHANGE must report) and what it knew committed;
     /// - its last stable checkpoint with the proof, and the state it certifies (§4.3: the checkpoint
-    ///   "is" the state).
+    ///   "is" the state);
+    /// - the batches it executed at its last `archiveLength` sequence numbers (the log a real replica
+    ///   keeps on disk past garbage collection), so that after a restart it can still serve the
+    ///   fetches of replicas further behind.
     /// It persists before sending what depends on it (`outbox.persist()` precedes the message). The
     /// votes it received are not kept: after a restart it asks again (retransmission), and the state
     /// after the checkpoint is rebuilt by executing the committed log again, or fetched.
@@ -26,6 +29,7 @@ extension PBFT {
         /// The state machine as it was right after executing `checkpointSequence`.
         public var checkpointState: KVStateMachine
         var log: [Slot]
+        var archive: [FetchEntry?]
 
         /// Sequence numbers above the checkpoint with a pre-prepare in the kept log.
         public var loggedSequenceNumbers: [UInt64] {

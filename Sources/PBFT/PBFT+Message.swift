@@ -251,6 +251,8 @@ extension PBFT {
     /// in an older view. The asker trusts an entry once f+1 replicas sent the same one.
     public struct FetchReply: Sendable, Equatable {
         public var view: UInt64
+        /// The highest sequence number the sender executed (the asker learns how far behind it is).
+        public var lastExecuted: UInt64
         public var stableSequence: UInt64
         public var stableDigest: UInt64
         public var stableProof: [Vote]
@@ -259,9 +261,9 @@ extension PBFT {
         public var replica: NodeID
         public var authenticator: Authenticator
 
-        public init(view: UInt64, stableSequence: UInt64, stableDigest: UInt64, stableProof: [Vote],
+        public init(view: UInt64, lastExecuted: UInt64, stableSequence: UInt64, stableDigest: UInt64, stableProof: [Vote],
                     entries: [FetchEntry], newView: NewView?, replica: NodeID, authenticator: Authenticator) {
-            self.view = view; self.stableSequence = stableSequence; self.stableDigest = stableDigest
+            self.view = view; self.lastExecuted = lastExecuted; self.stableSequence = stableSequence; self.stableDigest = stableDigest
             self.stableProof = stableProof; self.entries = entries; self.newView = newView
             self.replica = replica; self.authenticator = authenticator
         }

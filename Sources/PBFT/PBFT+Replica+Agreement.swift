@@ -135,7 +135,16 @@ extension PBFT.Replica {
     }
 
     func receiveCommit(_ m: PBFT.Commit, from sender: NodeID, outbox: inout Outbox<Message>) {
-        guard m.replica == sender, m.view >= view else { return }
+        guard m.replica == sender else { return }
+        guard m.view >= view else {
+            // The others are still agreeing in a view this replica left (it moved on alone): if they
+            // commit beyond what it executed, it has to fetch what they execute.
+            if m.sequence > lastExecuted, m.sequence > commitsInEarlierViews[sender.index] {
+                commitsInEarlierViews[sender.index] = m.sequence
+                if othersCommittingAhead >= f + 1 { noteBehind(outbox: &outbox) }
+            }
+            return
+        }
         if m.view > view || !isViewActive {
             holdForLaterView(m.view, .commit(m), from: sender, outbox: &outbox)
             return
@@ -201,6 +210,12 @@ extension PBFT.Replica {
             }
         }
         guard lastExecuted > before else { return }
+        if probeBackoff > 0 {
+            // Progress after a silence: probe at the base interval again (one timer, not one per batch).
+            probeBackoff = 0
+            probeMark = lastExecuted
+            armProbe(outbox: &outbox)
+        }
         waitingProgressed(outbox: &outbox)
         propose(outbox: &outbox)
     }

@@ -7,6 +7,8 @@ import ConsensusCore
 // replica that receives such a repeat for a number it is prepared or committed for answers the sender,
 // once per sender and sequence number, with its own PREPARE and COMMIT: the stalled replica gets the
 // votes it lost. In a steady state something always executes, so none of this sends anything.
+// A replica that is changing view sends its VIEW-CHANGE again, on the same timer, until it enters the
+// new view; the primary of a view answers a VIEW-CHANGE for a view it already installed with its NEW-VIEW.
 
 extension PBFT.Replica {
     /// Something is in flight: make sure the stall timer runs.
@@ -18,7 +20,15 @@ extension PBFT.Replica {
     }
 
     func retransmitIfStalled(outbox: inout Outbox<Message>) {
-        guard isViewActive, highestAccepted > lastExecuted else {
+        if !isViewActive {
+            // Changing view: VIEW-CHANGE messages lost (a partition, say) would leave the new primary short
+            // of 2f+1 forever; send ours again until the NEW-VIEW comes.
+            if let own = viewChanges[id.index], own.newView == view { outbox.broadcast(.viewChange(own)) }
+            retransmitBackoff = min(retransmitBackoff + 1, 5)
+            noteInFlight(outbox: &outbox)
+            return
+        }
+        guard highestAccepted > lastExecuted else {
             retransmitBackoff = 0
             return
         }

@@ -25,23 +25,39 @@ extension PBFT.Replica {
 
     var isBehind: Bool {
         lastExecuted < lowWaterMark || highestCommitted > lastExecuted || primaryAhead > highWaterMark
-            || othersAheadOfWindow >= f + 1 || othersInLaterViews >= f + 1
+            || othersAheadOfWindow >= f + 1 || othersInLaterViews >= f + 1 || othersExecutedAhead >= f + 1
+            || othersCommittingAhead >= f + 1
+    }
+
+    /// Replicas committing, in a view this replica left, beyond what it executed.
+    var othersCommittingAhead: Int {
+        var count = 0
+        for s in commitsInEarlierViews where s > lastExecuted { count += 1 }
+        return count
+    }
+
+    /// Replicas whose FETCH-REPLY said they executed beyond us.
+    var othersExecutedAhead: Int {
+        var count = 0
+        for s in executedAhead where s > lastExecuted { count += 1 }
+        return count
     }
 
     func armProbe(outbox: inout Outbox<Message>) {
         outbox.setTimer(PBFT.Timers.probe, after: settings.idleProbeInterval * Int64(1 << probeBackoff))
     }
 
-    /// The idle probe fired: if nothing arrived since it last did, ask the others (FETCH); they answer
-    /// only with what this replica lacks.
+    /// The probe fired: if nothing executed since it last did, ask the others (FETCH); they answer only
+    /// with what this replica lacks. Messages may still be arriving (a replica stuck alone in a later
+    /// view keeps sending its VIEW-CHANGE), so silence is judged by execution, not by traffic.
     func probeIfIdle(outbox: inout Outbox<Message>) {
-        if messagesSinceProbe == 0 {
+        if lastExecuted == probeMark {
             sendFetch(outbox: &outbox)
-            probeBackoff = min(probeBackoff + 1, 4)
+            probeBackoff = min(probeBackoff + 1, 3)
         } else {
             probeBackoff = 0
         }
-        messagesSinceProbe = 0
+        probeMark = lastExecuted
         armProbe(outbox: &outbox)
     }
 
@@ -82,7 +98,7 @@ extension PBFT.Replica {
         let newView = m.installedView < installedView ? installedNewView : nil
         let stableNews = lowWaterMark >= m.from && lowWaterMark > 0
         guard !entries.isEmpty || newView != nil || stableNews else { return }
-        var reply = PBFT.FetchReply(view: view, stableSequence: lowWaterMark, stableDigest: stableDigest, stableProof: stableProof,
+        var reply = PBFT.FetchReply(view: view, lastExecuted: lastExecuted, stableSequence: lowWaterMark, stableDigest: stableDigest, stableProof: stableProof,
                                     entries: entries, newView: newView, replica: id, authenticator: .none)
         if keys.mode != .none {
             outbox.cryptoWork.digestsComputed += 1
@@ -100,6 +116,7 @@ extension PBFT.Replica {
             return
         }
         let before = lastExecuted
+        if m.lastExecuted > executedAhead[sender.index] { executedAhead[sender.index] = m.lastExecuted }
         if let newView = m.newView { processNewView(newView, outbox: &outbox) }
         if m.stableSequence > lowWaterMark,
            isValidCheckpointProof(m.stableSequence, digest: m.stableDigest, proof: m.stableProof, work: &outbox.cryptoWork) {

@@ -27,6 +27,8 @@ extension PBFT.Replica {
         let message = makeViewChange(newView, work: &outbox.cryptoWork)
         viewChanges[id.index] = message
         outbox.broadcast(.viewChange(message))
+        retransmitBackoff = 0
+        noteInFlight(outbox: &outbox)
         checkViewChangeQuorum(outbox: &outbox)
     }
 
@@ -48,7 +50,13 @@ extension PBFT.Replica {
     }
 
     func receiveViewChange(_ m: PBFT.ViewChange, from sender: NodeID, outbox: inout Outbox<Message>) {
-        guard m.replica == sender, m.newView > view || (m.newView == view && !isViewActive) else { return }
+        guard m.replica == sender else { return }
+        if m.newView == view, isViewActive, isPrimary, installedView == view, let newView = installedNewView {
+            // The sender missed the NEW-VIEW of this view (it keeps sending its VIEW-CHANGE): hand it over.
+            outbox.send(.newView(newView), to: sender)
+            return
+        }
+        guard m.newView > view || (m.newView == view && !isViewActive) else { return }
         if let old = viewChanges[sender.index], old.newView >= m.newView { return }
         guard isValidViewChange(m, work: &outbox.cryptoWork) else {
             reject(Message.Kind.viewChange, outbox: &outbox)
@@ -72,17 +80,21 @@ extension PBFT.Replica {
     }
 
     /// With 2f+1 VIEW-CHANGE messages for the view being changed to, the view-change timer starts
-    /// (§4.5.2), and the new primary sends NEW-VIEW.
+    /// (§4.5.2), and the new primary sends NEW-VIEW. For the timer, a replica that already asks for a
+    /// later view counts too: it has given up on this one as well (otherwise 2f+1 honest replicas split
+    /// between two views would wait for each other forever).
     func checkViewChangeQuorum(outbox: inout Outbox<Message>) {
         guard !isViewActive else { return }
-        var count = 0
-        for vc in viewChanges where vc?.newView == view { count += 1 }
-        guard count >= quorum else { return }
-        if !viewChangeTimerArmed {
+        var forThisView = 0, forThisOrLater = 0
+        for case let vc? in viewChanges where vc.newView >= view {
+            forThisOrLater += 1
+            if vc.newView == view { forThisView += 1 }
+        }
+        if forThisOrLater >= quorum, !viewChangeTimerArmed {
             viewChangeTimerArmed = true
             outbox.setTimer(PBFT.Timers.viewChange, after: backedOff(settings.viewChangeTimeout))
         }
-        if primary(of: view) == id, newViewSent != view, viewChanges[id.index]?.newView == view {
+        if forThisView >= quorum, primary(of: view) == id, newViewSent != view, viewChanges[id.index]?.newView == view {
             sendNewView(outbox: &outbox)
         }
     }
@@ -112,8 +124,8 @@ extension PBFT.Replica {
         install(message, decision, outbox: &outbox)
     }
 
+    /// A NEW-VIEW from its primary, or forwarded: the primary's signature is what counts.
     func receiveNewView(_ m: PBFT.NewView, from sender: NodeID, outbox: inout Outbox<Message>) {
-        guard m.primary == sender else { return }
         processNewView(m, outbox: &outbox)
     }
 

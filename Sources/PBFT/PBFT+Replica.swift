@@ -105,6 +105,10 @@ extension PBFT {
         var future: [(from: NodeID, message: Message)] = []
         /// Per replica, the highest view seen in its PRE-PREPARE, PREPARE or COMMIT messages.
         var viewsAhead: [UInt64]
+        /// Per replica, the highest sequence number its FETCH-REPLY said it executed.
+        var executedAhead: [UInt64]
+        /// Per replica, the highest sequence number it sent a COMMIT for in a view before ours.
+        var commitsInEarlierViews: [UInt64]
 
         // MARK: State transfer
 
@@ -131,8 +135,8 @@ extension PBFT {
 
         // MARK: Idle probe
 
-        /// Messages received since the idle probe last fired.
-        var messagesSinceProbe = 0
+        /// `lastExecuted` when the probe last fired.
+        var probeMark: UInt64 = 0
         var probeBackoff = 0
         /// The highest sequence number the current primary pre-prepared beyond our high water mark.
         var primaryAhead: UInt64 = 0
@@ -159,6 +163,8 @@ extension PBFT {
             viewChanges = Array(repeating: nil, count: cluster.replicaCount)
             checkpointsAhead = Array(repeating: 0, count: cluster.replicaCount)
             viewsAhead = Array(repeating: 0, count: cluster.replicaCount)
+            executedAhead = Array(repeating: 0, count: cluster.replicaCount)
+            commitsInEarlierViews = Array(repeating: 0, count: cluster.replicaCount)
             archive = Array(repeating: nil, count: settings.effectiveArchiveLength)
             nullDigest = PBFT.digest(of: [], scratch: &scratch)
         }
@@ -190,7 +196,8 @@ extension PBFT {
         public var durableState: DurableState {
             DurableState(view: view, isViewActive: isViewActive, installedView: installedView, installedNewView: installedNewView,
                          checkpointSequence: durableCheckpoint.sequence, checkpointDigest: durableCheckpoint.digest,
-                         checkpointProof: durableCheckpoint.proof, checkpointState: durableCheckpoint.state, log: slots)
+                         checkpointProof: durableCheckpoint.proof, checkpointState: durableCheckpoint.state, log: slots,
+                         archive: archive)
         }
 
         // MARK: - Inspection (tests, convergence checks)
@@ -273,6 +280,7 @@ extension PBFT {
             lastAssigned = durable.checkpointSequence
             highestCommitted = durable.checkpointSequence
             if durable.log.count == slots.count { slots = durable.log }
+            if durable.archive.count == archive.count { archive = durable.archive }
             for i in slots.indices {
                 guard slots[i].sequence > lowWaterMark else {
                     slots[i].discard()
@@ -289,6 +297,14 @@ extension PBFT {
                 if slots[i].committed { highestCommitted = max(highestCommitted, slots[i].sequence) }
             }
             if isPrimary, isViewActive { outbox.becameLeader(epoch: view) }
+            if !isViewActive {
+                // It crashed while changing view: the VIEW-CHANGE it sent is gone with its memory; send
+                // it again (its content is rebuilt from the persisted log).
+                let message = makeViewChange(view, work: &outbox.cryptoWork)
+                viewChanges[id.index] = message
+                outbox.broadcast(.viewChange(message))
+                noteInFlight(outbox: &outbox)
+            }
             executeReady(outbox: &outbox)
             sendFetch(outbox: &outbox)
             if highestAccepted > lastExecuted { noteInFlight(outbox: &outbox) }
@@ -297,7 +313,6 @@ extension PBFT {
 
         public func receive(_ message: Message, from sender: NodeID, now: Instant, outbox: inout Outbox<Message>) {
             guard sender.index >= 0, sender.index < n, sender != id else { return }
-            messagesSinceProbe &+= 1
             switch message {
             case .prePrepare(let m): receivePrePrepare(m, from: sender, outbox: &outbox)
             case .prepare(let m): receivePrepare(m, from: sender, outbox: &outbox)

@@ -263,7 +263,7 @@ extension PBFT.ForwardedRequest {
 
 extension PBFT.FetchReply {
     var bodySize: Int {
-        var size = 8 + 8 + 8 + stableProof.encodedSize + 4
+        var size = 8 + 8 + 8 + 8 + stableProof.encodedSize + 4
         for e in entries { size += 8 + PBFT.batchEncodedSize(e.requests) }
         size += 1 + (newView?.encodedSize ?? 0)
         return size + 4
@@ -271,7 +271,7 @@ extension PBFT.FetchReply {
     var encodedSize: Int { bodySize + authenticator.encodedSize }
 
     func encodeBody(into w: inout WireWriter) {
-        w.write(view); w.write(stableSequence); w.write(stableDigest)
+        w.write(view); w.write(lastExecuted); w.write(stableSequence); w.write(stableDigest)
         stableProof.encode(into: &w)
         w.write(UInt32(entries.count))
         for e in entries { w.write(e.sequence); PBFT.encodeBatch(e.requests, into: &w) }
@@ -284,6 +284,7 @@ extension PBFT.FetchReply {
     }
     static func decode(from r: inout WireReader) throws(WireError) -> PBFT.FetchReply {
         let view: UInt64 = try r.read()
+        let executed: UInt64 = try r.read()
         let stable: UInt64 = try r.read()
         let digest: UInt64 = try r.read()
         let proof = try [PBFT.Vote].decode(from: &r)
@@ -292,7 +293,7 @@ extension PBFT.FetchReply {
         }
         let newView: PBFT.NewView? = try r.readBool() ? try PBFT.NewView.decode(from: &r) : nil
         let replica = try NodeID.decode(from: &r)
-        return PBFT.FetchReply(view: view, stableSequence: stable, stableDigest: digest, stableProof: proof,
+        return PBFT.FetchReply(view: view, lastExecuted: executed, stableSequence: stable, stableDigest: digest, stableProof: proof,
                                entries: entries, newView: newView, replica: replica,
                                authenticator: try PBFT.Authenticator.decode(from: &r))
     }

@@ -29,7 +29,7 @@ public enum PBFT {
         /// replica sent for the stalled sequence numbers (the BFT library retransmits, TOCS §5.2; without
         /// it a lost message stalls a sequence number until the next view change).
         public static let retransmit = TimerID(3)
-        /// Nothing arrived for `idleProbeInterval`: ask the others whether this replica missed anything.
+        /// Nothing executed for `idleProbeInterval`: ask the others whether this replica missed anything.
         /// A replica that fell behind while cut off learns it this way even when no new requests come.
         public static let probe = TimerID(4)
     }

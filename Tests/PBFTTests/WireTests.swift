@@ -37,10 +37,10 @@ struct WireTests {
             .newView(nv),
             .forwardedRequest(PBFT.ForwardedRequest(request: batch[1], replica: NodeID(2), authenticator: auth)),
             .fetch(PBFT.Fetch(installedView: 2, from: 77, replica: NodeID(1), authenticator: auth)),
-            .fetchReply(PBFT.FetchReply(view: 4, stableSequence: 128, stableDigest: 9, stableProof: [vote],
+            .fetchReply(PBFT.FetchReply(view: 4, lastExecuted: 131, stableSequence: 128, stableDigest: 9, stableProof: [vote],
                                         entries: [PBFT.FetchEntry(sequence: 129, requests: batch), PBFT.FetchEntry(sequence: 130, requests: [])],
                                         newView: nv, replica: NodeID(2), authenticator: auth)),
-            .fetchReply(PBFT.FetchReply(view: 0, stableSequence: 0, stableDigest: 0, stableProof: [], entries: [], newView: nil,
+            .fetchReply(PBFT.FetchReply(view: 0, lastExecuted: 0, stableSequence: 0, stableDigest: 0, stableProof: [], entries: [], newView: nil,
                                         replica: NodeID(0), authenticator: auth)),
         ]
     }
