@@ -115,6 +115,44 @@ struct PBFTSimulationTests {
         #expect(sim.safety.violations.isEmpty, "seed \(seed): \(sim.safety.violations)")
     }
 
+    @Test("more than f replicas crash at once and restart: nothing diverges and the cluster carries on", arguments: [UInt64(45), 46])
+    func massCrashAndRestart(seed: UInt64) {
+        let sim = Self.simulator(seed: seed, faults: [
+            ScheduledFault(at: ms(600), .crash(.node(NodeID(0)))),
+            ScheduledFault(at: ms(600), .crash(.node(NodeID(2)))),
+            ScheduledFault(at: ms(900), .restart(.node(NodeID(0)))),
+            ScheduledFault(at: ms(900), .restart(.node(NodeID(2)))),
+        ])
+        sim.run(until: ms(599))
+        let before = sim.replica(NodeID(1)).lastExecuted
+        sim.run(until: ms(3000))
+        #expect(sim.replica(NodeID(1)).lastExecuted > before + 500, "seed \(seed): progress after the restarts")
+        sim.issuing = false
+        sim.run(until: ms(4500))
+        Self.expectConverged(sim, seed: seed)
+        #expect(sim.safety.violations.isEmpty, "seed \(seed): \(sim.safety.violations)")
+    }
+
+    @Test("a replica that fell behind while cut off catches up once healed, even with no new requests")
+    func laggingReplicaCatchesUpWhenIdle() {
+        let seed: UInt64 = 47
+        let all = (0 ..< 4).map { NodeID($0) }
+        let sim = Self.simulator(seed: seed, faults: [ScheduledFault(at: ms(300), .partition([Array(all.dropLast()), [NodeID(3)]]))])
+        // Behind by fewer sequence numbers than the others archive (the limit of fetch-based transfer).
+        sim.run(until: ms(800))
+        sim.issuing = false
+        sim.run(until: ms(1000))
+        #expect(sim.outstandingOperations == 0)
+        let lagging = sim.replica(NodeID(3)).lastExecuted
+        let ahead = sim.replica(NodeID(0)).lastExecuted
+        #expect(lagging + 500 < ahead && ahead - lagging < UInt64(settings().effectiveArchiveLength), "seed \(seed)")
+        sim.heal()
+        sim.run(until: ms(2000))
+        #expect(sim.replica(NodeID(3)).lastExecuted == sim.replica(NodeID(0)).lastExecuted, "seed \(seed)")
+        Self.expectConverged(sim, seed: seed)
+        #expect(sim.safety.violations.isEmpty, "seed \(seed): \(sim.safety.violations)")
+    }
+
     @Test("an isolated primary is replaced, and after healing it learns the new view and converges")
     func isolatedPrimaryRejoins() {
         let seed: UInt64 = 51
