@@ -52,6 +52,14 @@ struct SweepCommand: ParsableCommand {
     }
 
     func execute() throws {
+        // Ctrl-C ends the sweep at once, even when the parent started it with SIGINT ignored: every row
+        // already in the files was written whole, so what is there is valid CSV.
+        // (A parent may also have left SIGINT blocked in the mask we inherited: unblock it.)
+        var interrupt = sigset_t()
+        sigemptyset(&interrupt)
+        sigaddset(&interrupt, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &interrupt, nil)
+        signal(SIGINT) { _ in _exit(130) }
         let plan = SweepPlan(
             protocols: protocols.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) },
             nodes: try nodes.map { try parseIntegerList($0, flag: "--nodes") },
