@@ -249,6 +249,8 @@ extension PBFT.Replica {
             if !known.isEmpty { known.remove(RequestKey(request)) }
         }
         archive[Int(sequence % UInt64(archive.count))] = PBFT.FetchEntry(sequence: sequence, requests: batch)
+        // A batch from the log was persisted when it committed; a fetched one is persisted now.
+        if !fromLog { outbox.persist() }
         lastExecuted = sequence
         if progressed { consecutiveViewChanges = 0 }
         if sequence % interval == 0 { takeCheckpoint(sequence, outbox: &outbox) }
