@@ -54,6 +54,7 @@ let package = Package(
         .target(name: "Workload", dependencies: ["ConsensusCore"], swiftSettings: optimized),
         .target(name: "Simulation", dependencies: [
             "ConsensusCore", "Workload",
+            .product(name: "DequeModule", package: "swift-collections"),
             .product(name: "HeapModule", package: "swift-collections"),
         ], swiftSettings: optimized),
         .target(name: "Checker", dependencies: ["ConsensusCore"]),

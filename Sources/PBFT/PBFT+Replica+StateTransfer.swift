@@ -53,7 +53,7 @@ extension PBFT.Replica {
     func probeIfIdle(outbox: inout Outbox<Message>) {
         if lastExecuted == probeMark {
             sendFetch(outbox: &outbox)
-            probeBackoff = min(probeBackoff + 1, 3)
+            probeBackoff = min(probeBackoff + 1, 2)
         } else {
             probeBackoff = 0
         }
@@ -87,6 +87,10 @@ extension PBFT.Replica {
             reject(Message.Kind.fetch, outbox: &outbox)
             return
         }
+        // A FETCH also tells how far its sender got: if f+1 replicas got further, this one is behind.
+        if m.from > 0, m.from - 1 > executedAhead[sender.index] { executedAhead[sender.index] = m.from - 1 }
+        if m.installedView > viewsAhead[sender.index] { viewsAhead[sender.index] = m.installedView }
+        if othersExecutedAhead >= f + 1 || othersInLaterViews >= f + 1 { noteBehind(outbox: &outbox) }
         var entries: [PBFT.FetchEntry] = []
         if m.from >= 1, m.from <= lastExecuted {
             let end = min(lastExecuted, m.from + UInt64(settings.effectiveFetchBatch) - 1)

@@ -44,7 +44,7 @@ extension PBFT {
         public var retransmitTimeout: Interval = .milliseconds(50)
         /// A replica that executed nothing for this long multicasts a FETCH to learn whether it missed
         /// anything (answered only by replicas that know more). Doubles while the silence lasts, up to
-        /// 8 times. An idle cluster thus sends a little; a busy one never does.
+        /// 4 times. An idle cluster thus sends a little; a busy one never does.
         public var idleProbeInterval: Interval = .milliseconds(250)
         /// Sequence numbers whose requests a replica keeps after executing them, to answer the fetches of
         /// replicas that fell behind. nil: 32 checkpoint intervals.

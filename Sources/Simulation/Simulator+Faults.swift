@@ -44,7 +44,6 @@ extension Simulator {
         up[i] = false
         incarnation[i] &+= 1
         inbox[i].removeAll(keepingCapacity: true)
-        inboxHead[i] = 0
         if currentLeader == id { currentLeader = nil }
     }
 

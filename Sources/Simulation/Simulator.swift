@@ -1,4 +1,5 @@
 import ConsensusCore
+import DequeModule
 import HeapModule
 import Workload
 
@@ -31,8 +32,10 @@ public final class Simulator<R: Replica> {
     var up: [Bool]
     var incarnation: [UInt32]
     var busyUntil: [Int64]
-    var inbox: [[PendingInput<Message>]]
-    var inboxHead: [Int]
+    /// Inputs waiting while a replica is busy, oldest first. A deque, not an array with a head index:
+    /// a replica that never drains (every replica of a large PBFT cluster under load) would otherwise keep
+    /// every input it ever handled, and the authenticators they reference, alive.
+    var inbox: [Deque<PendingInput<Message>>]
     var wakeScheduled: [Bool]
     /// Per node × timer id: the generation of the live arming.
     var timerGeneration: [UInt32]
@@ -111,7 +114,6 @@ public final class Simulator<R: Replica> {
         incarnation = Array(repeating: 0, count: n)
         busyUntil = Array(repeating: 0, count: n)
         inbox = Array(repeating: [], count: n)
-        inboxHead = Array(repeating: 0, count: n)
         wakeScheduled = Array(repeating: false, count: n)
         timerGeneration = Array(repeating: 0, count: n * Self.maximumTimers)
         durable = Array(repeating: nil, count: n)
@@ -196,7 +198,7 @@ public final class Simulator<R: Replica> {
         case .deliver(let to, let from, let message):
             let i = Int(to)
             guard up[i] else { return }
-            if busyUntil[i] <= event.time && inboxHead[i] == inbox[i].count {
+            if busyUntil[i] <= event.time && inbox[i].isEmpty {
                 handle(node: to, input: .peer(from: from, message), at: event.time)
             } else {
                 enqueue(node: to, .peer(from: from, message))
@@ -204,7 +206,7 @@ public final class Simulator<R: Replica> {
         case .deliverRequest(let to, let request):
             let i = Int(to)
             guard up[i] else { return }
-            if busyUntil[i] <= event.time && inboxHead[i] == inbox[i].count {
+            if busyUntil[i] <= event.time && inbox[i].isEmpty {
                 handle(node: to, input: .request(request), at: event.time)
             } else {
                 enqueue(node: to, .request(request))
@@ -214,13 +216,7 @@ public final class Simulator<R: Replica> {
         case .wake(let node):
             let i = Int(node)
             wakeScheduled[i] = false
-            guard up[i], inboxHead[i] < inbox[i].count else { return }
-            let input = inbox[i][inboxHead[i]]
-            inboxHead[i] += 1
-            if inboxHead[i] == inbox[i].count {
-                inbox[i].removeAll(keepingCapacity: true)
-                inboxHead[i] = 0
-            }
+            guard up[i], let input = inbox[i].popFirst() else { return }
             handle(node: node, input: input, at: event.time)
         case .timer(let node, let timer, let inc, let gen):
             let i = Int(node)
@@ -268,7 +264,7 @@ public final class Simulator<R: Replica> {
         let done = start + cpu.perMessage.nanoseconds + Int64(size) * cpu.perBytePicoseconds / 1000
         busyUntil[i] = done
         carryOut(node: node, at: done)
-        if inboxHead[i] < inbox[i].count, !wakeScheduled[i] {
+        if !inbox[i].isEmpty, !wakeScheduled[i] {
             wakeScheduled[i] = true
             schedule(at: busyUntil[i], .wake(node: node))
         }
@@ -352,7 +348,9 @@ public final class Simulator<R: Replica> {
             case .slow: departure += options.network.slowDelay.nanoseconds
             case .corrupt: message = message.corrupted()
             case .equivocate:
-                if to & 1 == 1, let other = message.equivocated(variant: 1) { message = other }
+                // Faulty replicas collude: the split is between honest receivers (odd ones get the
+                // variant); a fellow faulty replica gets the original and can back either side.
+                if to & 1 == 1, byzantine[Int(to)] == nil, let other = message.equivocated(variant: 1) { message = other }
             }
         }
         let size = Wire.frameSize(of: message)
