@@ -14,6 +14,21 @@ let benchmarkDependencies: [Target.Dependency] = [
     .product(name: "Harness", package: "consensus-bench"),
 ]
 
+/// A replica-step suite: the protocol's module, the lock-step driver, and the benchmark plugin.
+func stepSuite(_ name: String, protocolModule: String) -> Target {
+    .executableTarget(
+        name: name,
+        dependencies: [
+            .product(name: "Benchmark", package: "benchmark"),
+            .product(name: "ConsensusCore", package: "consensus-bench"),
+            .product(name: protocolModule, package: "consensus-bench"),
+            "StepDriver",
+        ],
+        path: name,
+        plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+    )
+}
+
 let package = Package(
     name: "consensus-bench-benchmarks",
     platforms: [.macOS(.v14)],
@@ -41,5 +56,22 @@ let package = Package(
             path: "WireCodec",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+
+        // Not a suite: a cluster stepped in lock step that records one replica's inputs, and the
+        // benchmark that replays them into a twin of that replica (shared by the three step suites).
+        .target(
+            name: "StepDriver",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "ConsensusCore", package: "consensus-bench"),
+            ],
+            path: "StepDriver"
+        ),
+        // One replica's step per protocol: a steady-state stream of protocol messages through the
+        // `Replica` contract, no simulator.
+        stepSuite("RaftStep", protocolModule: "Raft"),
+        stepSuite("MultiPaxosStep", protocolModule: "MultiPaxos"),
+        stepSuite("PBFTStep", protocolModule: "PBFT"),
+
     ]
 )

@@ -7,9 +7,8 @@
 // so `mallocCountTotal` is the gated metric. Wall clock, CPU and the simulated-messages-per-second rate
 // are reported only: on a shared 2-core machine they swing by tens of percent between runs.
 //
-// Replica-step suites per protocol need the protocol modules (Raft, MultiPaxos, PBFT) and Simulation,
-// which the parent package does not export as products yet; until it does, this whole-run suite is the
-// approximation of "events per second" (see README.md).
+// One replica's own cost per input, without the simulator, is what RaftStep, MultiPaxosStep and PBFTStep
+// measure; this suite adds the simulator's event loop, network model and clients around all of them.
 
 import Benchmark
 import ConsensusCore
