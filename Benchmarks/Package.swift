@@ -46,12 +46,16 @@ let package = Package(
             path: "SimulatorLoop",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
-        // The wire codec: client requests, replies and commands, framed as the TCP shell sends them.
+        // The wire codec: client requests, replies and commands, framed as the TCP shell sends them, and
+        // each protocol's steady-state messages.
         .executableTarget(
             name: "WireCodec",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "ConsensusCore", package: "consensus-bench"),
+                .product(name: "Raft", package: "consensus-bench"),
+                .product(name: "MultiPaxos", package: "consensus-bench"),
+                .product(name: "PBFT", package: "consensus-bench"),
             ],
             path: "WireCodec",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
