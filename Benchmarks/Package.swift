@@ -77,5 +77,16 @@ let package = Package(
         stepSuite("MultiPaxosStep", protocolModule: "MultiPaxos"),
         stepSuite("PBFTStep", protocolModule: "PBFT"),
 
+        // The linearizability checker on fixed histories from seeded simulated runs.
+        .executableTarget(
+            name: "LinearizabilityChecker",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Harness", package: "consensus-bench"),
+                .product(name: "Checker", package: "consensus-bench"),
+            ],
+            path: "LinearizabilityChecker",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )
