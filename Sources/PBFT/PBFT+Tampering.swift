@@ -44,7 +44,9 @@ extension PBFT.Message {
     /// - a primary's PRE-PREPARE orders `PBFT.equivocationRequest(variant:)` (a numbered null request)
     ///   instead of its batch (§4.2: the primary "sends different pre-prepares to different backups");
     /// - a PREPARE or COMMIT names the digest of that same request instead of the real one;
-    /// - a CHECKPOINT claims another state digest.
+    /// - a CHECKPOINT claims another state digest;
+    /// - a VIEW-CHANGE hides every prepared certificate (the faulty replica claims it prepared nothing
+    ///   above its checkpoint: what the 2f+1 commit quorum exists to survive, §4.5.1).
     /// Other kinds have nothing to equivocate about (nil).
     public func equivocated(variant: UInt64) -> PBFT.Message? {
         let otherBatch = [PBFT.equivocationRequest(variant: variant)]
@@ -68,7 +70,12 @@ extension PBFT.Message {
             m.stateDigest = m.stateDigest ^ (0x9E37_79B9_7F4A_7C15 &* (variant &+ 1))
             m.authenticator = PBFT.KeyDerivation.reauthenticate(like: m.authenticator, block: m.block, sender: m.replica)
             return .checkpoint(m)
-        case .viewChange, .newView, .forwardedRequest, .fetch, .fetchReply:
+        case .viewChange(var m):
+            guard !m.prepared.isEmpty else { return nil }
+            m.prepared = []
+            m.authenticator = PBFT.KeyDerivation.reauthenticate(like: m.authenticator, block: m.block, sender: m.replica)
+            return .viewChange(m)
+        case .newView, .forwardedRequest, .fetch, .fetchReply:
             return nil
         }
     }

@@ -49,6 +49,25 @@ struct ViewChangeRuleTests {
         }
     }
 
+    @Test("a faulty replica's equivocated VIEW-CHANGE hides its prepared certificates and still verifies", arguments: [PBFT.Authentication.mac, .signatures, .none])
+    func equivocatedViewChangeHidesCertificates(auth: PBFT.Authentication) {
+        let (c, vcs) = clusterChangingView(auth: auth)
+        let honest = vcs.first { $0.replica == NodeID(3) }!
+        #expect(!honest.prepared.isEmpty)
+        guard case .viewChange(let lie)? = PBFT.Message.viewChange(honest).equivocated(variant: 1) else {
+            Issue.record("a VIEW-CHANGE with certificates must have an equivocated version")
+            return
+        }
+        #expect(lie.prepared.isEmpty && lie.replica == honest.replica && lie.newView == honest.newView)
+        // The new primary (replica 1) cannot tell the lie from a replica that prepared nothing.
+        let out = c.replicas[1].deliver(.viewChange(lie), from: 3)
+        #expect(out.rejectedKinds.isEmpty)
+        // Nothing to hide, nothing to equivocate about.
+        var empty = honest
+        empty.prepared = []
+        #expect(PBFT.Message.viewChange(empty).equivocated(variant: 1) == nil)
+    }
+
     @Test("the new primary's NEW-VIEW re-proposes what prepared, and every replica executes it in the new view")
     func newViewCompletesPreparedRequests() {
         let (c, _) = clusterChangingView()
