@@ -28,6 +28,9 @@ struct QueueEntry: Comparable {
     var time: Int64
     var sequence: UInt64
     var slot: Int32
+    /// −1: `slot` is a payload slot. Otherwise the event delivers the multicast in `slot` of the
+    /// simulator's multicast table to replica `receiver`, and has no payload of its own.
+    var receiver: Int32 = -1
 
     static func < (a: Self, b: Self) -> Bool {
         a.time != b.time ? a.time < b.time : a.sequence < b.sequence
@@ -44,5 +47,7 @@ struct ScheduledEvent<Message> {
 /// An input waiting in a busy replica's inbox.
 enum PendingInput<Message> {
     case peer(from: Int32, Message)
+    /// A multicast still held in the simulator's multicast table (it carries its sender).
+    case multicast(Int32)
     case request(ClientRequest)
 }

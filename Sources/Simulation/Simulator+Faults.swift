@@ -43,6 +43,7 @@ extension Simulator {
         durable[i] = replicas[i].durableState
         up[i] = false
         incarnation[i] &+= 1
+        for case .multicast(let slot) in inbox[i] { multicasts.release(slot) }
         inbox[i].removeAll(keepingCapacity: true)
         if currentLeader == id { currentLeader = nil }
     }

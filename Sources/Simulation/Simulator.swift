@@ -21,6 +21,9 @@ public final class Simulator<R: Replica> {
     var queue = Heap<QueueEntry>()
     var payloads: [EventKind<Message>?] = []
     var freePayloadSlots: [Int32] = []
+    /// Multicasts of honest replicas, stored once however many receivers they have (PBFT at n=100
+    /// would otherwise hold 99 copies of every PREPARE in flight); see Simulator+Multicast.swift.
+    var multicasts = MulticastTable<Message>()
     var nextSequence: UInt64 = 0
     public internal(set) var now: Instant = .zero
     var random: DeterministicRandom
@@ -162,10 +165,14 @@ public final class Simulator<R: Replica> {
     public func run(until deadline: Instant) {
         while !stopRequested, let top = queue.min, top.time <= deadline.nanoseconds {
             let entry = queue.removeMin()
+            now = Instant(nanoseconds: entry.time)
+            if entry.receiver >= 0 {
+                deliverMulticast(entry.slot, to: entry.receiver, at: entry.time)
+                continue
+            }
             let slot = Int(entry.slot)
             let kind = payloads[slot].take()!
             freePayloadSlots.append(entry.slot)
-            now = Instant(nanoseconds: entry.time)
             dispatch(ScheduledEvent(time: entry.time, kind: kind))
         }
         if !stopRequested, now < deadline { now = deadline }
@@ -216,7 +223,11 @@ public final class Simulator<R: Replica> {
         case .wake(let node):
             let i = Int(node)
             wakeScheduled[i] = false
-            guard up[i], let input = inbox[i].popFirst() else { return }
+            guard up[i], var input = inbox[i].popFirst() else { return }
+            if case .multicast(let slot) = input {
+                input = .peer(from: multicasts.sender(slot), multicasts.message(slot))
+                multicasts.release(slot)
+            }
             handle(node: node, input: input, at: event.time)
         case .timer(let node, let timer, let inc, let gen):
             let i = Int(node)
@@ -257,6 +268,8 @@ public final class Simulator<R: Replica> {
         case .peer(let from, let message):
             size = Wire.frameSize(of: message)
             replicas[i].receive(message, from: NodeID(Int(from)), now: Instant(nanoseconds: start), outbox: &outbox)
+        case .multicast:
+            preconditionFailure("a multicast is resolved when it leaves the inbox")
         case .request(let request):
             size = Wire.frameSize(of: request)
             replicas[i].clientRequest(request, now: Instant(nanoseconds: start), outbox: &outbox)
@@ -282,9 +295,13 @@ public final class Simulator<R: Replica> {
                 clock += cpu.perSend.nanoseconds
                 send(message, from: node, to: to.rawValue, at: &clock)
             case .broadcast(let message):
-                for j in 0 ..< Int32(cluster.replicaCount) where j != node {
-                    clock += cpu.perSend.nanoseconds
-                    send(message, from: node, to: j, at: &clock)
+                if byzantine[i] == nil {
+                    multicast(message, from: node, at: &clock)
+                } else {
+                    for j in 0 ..< Int32(cluster.replicaCount) where j != node {
+                        clock += cpu.perSend.nanoseconds
+                        send(message, from: node, to: j, at: &clock)
+                    }
                 }
             case .setTimer(let timer, let after):
                 let slot = i * Self.maximumTimers + Int(timer.rawValue)
@@ -355,8 +372,18 @@ public final class Simulator<R: Replica> {
         }
         let size = Wire.frameSize(of: message)
         count(kind: message.kind, bytes: size, at: clock)
-        guard linkOpen(Int(from), Int(to)) else { return }
-        if lossProbability > 0, random.chance(lossProbability) { return }
+        let (arrival, duplicate) = route(size: size, from: from, to: to, departure: departure)
+        guard arrival >= 0 else { return }
+        schedule(at: arrival, .deliver(to: to, from: from, message))
+        if duplicate >= 0 { schedule(at: duplicate, .deliver(to: to, from: from, message)) }
+    }
+
+    /// The network's fate for a frame of `size` bytes from `from` to `to` leaving at `departure`: when
+    /// it arrives (−1: lost or blocked) and when its duplicate arrives (−1: none). Draws from the PRNG
+    /// in a fixed order (loss, jitter, reorder, duplication, the duplicate's jitter).
+    func route(size: Int, from: Int32, to: Int32, departure: Int64) -> (arrival: Int64, duplicate: Int64) {
+        guard linkOpen(Int(from), Int(to)) else { return (-1, -1) }
+        if lossProbability > 0, random.chance(lossProbability) { return (-1, -1) }
         let link = Int(from) * cluster.replicaCount + Int(to)
         let start = max(departure, linkFreeAt[link])
         let transmit = Int64(size) * picosPerByteOnLink / 1000
@@ -368,10 +395,11 @@ public final class Simulator<R: Replica> {
             arrival = max(arrival, linkLastArrival[link])
             linkLastArrival[link] = arrival
         }
-        schedule(at: arrival, .deliver(to: to, from: from, message))
+        var duplicate: Int64 = -1
         if options.network.duplicateProbability > 0, random.chance(options.network.duplicateProbability) {
-            schedule(at: arrival + propagationDelay(), .deliver(to: to, from: from, message))
+            duplicate = arrival + propagationDelay()
         }
+        return (arrival, duplicate)
     }
 
     /// Latency + jitter + any latency burst.
