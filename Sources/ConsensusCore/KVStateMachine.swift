@@ -3,13 +3,13 @@
 /// so a request that is committed twice (a client retry that reached a new leader) executes once:
 /// the second time the remembered result is returned instead (Raft paper §8).
 public struct KVStateMachine: Sendable {
-    public private(set) var store: [Key: Value] = [:]
+    public internal(set) var store: [Key: Value] = [:]
     @usableFromInline var sessions: [ClientID: Session] = [:]
     /// Commands executed (not counting duplicates that the session table answered).
-    public private(set) var executedCount: Int = 0
+    public internal(set) var executedCount: Int = 0
     /// An order-sensitive 64-bit digest of every command executed so far: two replicas with the
     /// same digest executed the same sequence. PBFT checkpoints carry it.
-    public private(set) var digest: UInt64 = 0xCBF2_9CE4_8422_2325
+    public internal(set) var digest: UInt64 = 0xCBF2_9CE4_8422_2325
 
     @usableFromInline struct Session: Sendable {
         var sequence: UInt64

@@ -1,0 +1,59 @@
+/// A replica's durable state in the wire codec, for a shell that keeps it outside the process: the
+/// process shell writes it to a state file on every `persist` and hands it back to a node process it
+/// restarts after a SIGKILL. The simulator and the in-process TCP shell keep the value itself and never
+/// encode it.
+///
+/// The encoding is the messages' (`WireWriter`, little-endian, lists as a u32 count then the elements).
+/// It carries the state only; the file around it (magic, protocol, replica id, checksum) is the shell's.
+public protocol DurableStateCodable: Sendable {
+    /// Appends the state.
+    func encode(into writer: inout WireWriter)
+    /// Reads what `encode` wrote for a replica of `cluster` (PBFT sizes its log from n). Anything else
+    /// (truncated, a bad tag, a count the cluster cannot have) throws; it never traps.
+    static func decode(from reader: inout WireReader, cluster: ClusterConfig) throws(WireError) -> Self
+}
+
+// MARK: - The KV state machine (PBFT's checkpoint carries one)
+
+extension KVStateMachine {
+    /// u64 executed count · u64 digest · u32 keys · (u64 key · value)… · u32 sessions ·
+    /// (u32 client · u64 sequence · result)…, keys and sessions in ascending order.
+    public func encode(into w: inout WireWriter) {
+        w.write(UInt64(executedCount))
+        w.write(digest)
+        w.write(UInt32(store.count))
+        for (key, value) in store.sorted(by: { $0.key < $1.key }) {
+            w.write(key.rawValue)
+            value.encode(into: &w)
+        }
+        w.write(UInt32(sessions.count))
+        for (client, session) in sessions.sorted(by: { $0.key < $1.key }) {
+            w.write(client.rawValue)
+            w.write(session.sequence)
+            session.result.encode(into: &w)
+        }
+    }
+
+    public static func decode(from r: inout WireReader) throws(WireError) -> KVStateMachine {
+        var machine = KVStateMachine()
+        let executed: UInt64 = try r.read()
+        guard executed <= UInt64(Int.max) else { throw .invalidField("executed count \(executed)") }
+        machine.executedCount = Int(executed)
+        machine.digest = try r.read()
+        let keys = try r.readCount(minimumElementSize: 8 + 12)
+        machine.store.reserveCapacity(keys)
+        for _ in 0 ..< keys {
+            let key = Key(try r.read())
+            let value = try Value.decode(from: &r)
+            if machine.store.updateValue(value, forKey: key) != nil { throw .invalidField("key \(key) stored twice") }
+        }
+        let sessions = try r.readCount(minimumElementSize: 4 + 8 + 1)
+        machine.sessions.reserveCapacity(sessions)
+        for _ in 0 ..< sessions {
+            let client = ClientID(Int(try r.read(UInt32.self)))
+            let session = Session(sequence: try r.read(), result: try CommandResult.decode(from: &r))
+            if machine.sessions.updateValue(session, forKey: client) != nil { throw .invalidField("session \(client) stored twice") }
+        }
+        return machine
+    }
+}
