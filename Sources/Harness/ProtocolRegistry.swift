@@ -47,10 +47,12 @@ public struct ProtocolEntry: Sendable {
     /// Runs one seed of the fault search (`nodes` fixes the cluster size).
     public let checkSeed: @Sendable (_ seed: UInt64, _ nodes: Int?) -> FaultSearch.Outcome
 
-    /// Builds the entry of replica type `R`, with `settings` mapping the spec's protocol options.
+    /// Builds the entry of replica type `R`, with `settings` mapping the spec's protocol options. Its
+    /// durable state needs a wire form: the process shell keeps it in a state file.
     public static func of<R: Replica>(_ type: R.Type, minimumReplicas: @escaping @Sendable (Int) -> Int,
                                       byzantineLimit: @escaping @Sendable (ClusterConfig) -> Int = { _ in 0 },
-                                      settings: @escaping @Sendable (ExperimentSpec) throws -> R.Settings) -> ProtocolEntry {
+                                      settings: @escaping @Sendable (ExperimentSpec) throws -> R.Settings) -> ProtocolEntry
+    where R.DurableState: DurableStateCodable {
         ProtocolEntry(
             name: R.protocolName,
             validate: { R.validate($0) },

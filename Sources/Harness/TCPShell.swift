@@ -20,7 +20,8 @@ import Workload
 /// each replica's loop; messages a replica sends in the microseconds before that news arrives still count.
 /// Thread layout: `options`, or the environment (see `Loopback.Options.applyEnvironment`).
 public func runOverTCP<R: Replica>(_ type: R.Type, settings: R.Settings, resolved: ResolvedExperiment,
-                                   options: Loopback.Options = Loopback.Options()) throws -> RunResult {
+                                   options: Loopback.Options = Loopback.Options()) throws -> RunResult
+where R.DurableState: DurableStateCodable {
     let spec = resolved.spec
     let network = spec.network
     if network.lossProbability > 0 || network.duplicateProbability > 0 || network.reorderProbability > 0 {
@@ -65,7 +66,7 @@ public func runOverTCP<R: Replica>(_ type: R.Type, settings: R.Settings, resolve
 /// same run shape and `RunResult` as `--shell tcp`; each node counts its own sends and reports them,
 /// with its applied effects, in files the parent reads at the end.
 func runOverProcesses<R: Replica>(_ type: R.Type, settings: R.Settings, resolved: ResolvedExperiment,
-                                  options: Loopback.Options) throws -> RunResult {
+                                  options: Loopback.Options) throws -> RunResult where R.DurableState: DurableStateCodable {
     let spec = resolved.spec
     if spec.ops != nil {
         throw ExperimentError("--ops is not available with --shell process yet (a node cannot learn when the window closes); use --duration")
@@ -80,16 +81,13 @@ func runOverProcesses<R: Replica>(_ type: R.Type, settings: R.Settings, resolved
     template.checkpointInterval = spec.checkpointInterval
     template.slowDelayNanos = spec.network.slowDelay.nanoseconds
     var nodeFaults = ClusterFile.NodeFaults()
-    var crashes: [(at: Instant, target: Loopback.Fault.Target)] = []
+    // Crashes and restarts are the parent's: it kills a node process and starts it again from its state file.
+    var parentFaults: [(at: Instant, fault: Loopback.Fault)] = []
     for scheduled in spec.faultSchedule {
         let at = "@\(scheduled.at.nanoseconds)ns"
         switch scheduled.fault {
-        case .crash(.leader):
-            crashes.append((scheduled.at, .leader))
-        case .crash(.node(let id)):
-            crashes.append((scheduled.at, .node(id)))
-        case .restart:
-            throw ExperimentError("--restart is not available with --shell process: a node process would restart from a state file, and the replica contract has no codec for DurableState yet")
+        case .crash, .restart:
+            parentFaults.append((scheduled.at, try loopbackFault(scheduled.fault)))
         case .partition(let groups):
             nodeFaults.partition.append(groups.map { $0.map { "\($0.rawValue)" }.joined(separator: ",") }.joined(separator: "|") + at)
         case .heal:
@@ -109,7 +107,7 @@ func runOverProcesses<R: Replica>(_ type: R.Type, settings: R.Settings, resolved
     let run: Loopback.ProcessRun
     do {
         run = try Loopback.runProcesses(R.self, template: template, cluster: resolved.cluster, settings: settings, workload: spec.workload,
-                                        window: window, quietPeriod: spec.quietPeriod, crashes: crashes, executable: executable, options: options)
+                                        window: window, quietPeriod: spec.quietPeriod, faults: parentFaults, executable: executable, options: options)
     } catch let error as LoopbackError {
         throw ExperimentError(error.description)
     }
@@ -125,21 +123,32 @@ public struct NodeLaunch: Sendable {
     public var bindHost: String?
     /// Exit when stdin closes (the process shell's parent died).
     public var exitWithParent: Bool
-    public init(id: Int, file: ClusterFile, bindHost: String? = nil, exitWithParent: Bool = false) {
+    /// Where the replica keeps its durable state (written on every persist, loaded at start if it
+    /// exists); nil: nothing is kept.
+    public var stateFile: String?
+    /// Which life of the replica this process is (0 first; the process shell counts restarts): names its report files.
+    public var incarnation: Int
+    public init(id: Int, file: ClusterFile, bindHost: String? = nil, exitWithParent: Bool = false, stateFile: String? = nil,
+                incarnation: Int = 0) {
         self.id = id
         self.file = file
         self.bindHost = bindHost
         self.exitWithParent = exitWithParent
+        self.stateFile = stateFile
+        self.incarnation = incarnation
     }
 
     /// Reads the cluster file at `path` for replica `id`.
-    public static func load(id: Int, clusterFile path: String, bindHost: String?, exitWithParent: Bool) throws -> NodeLaunch {
+    public static func load(id: Int, clusterFile path: String, bindHost: String?, exitWithParent: Bool, stateFile: String? = nil,
+                            incarnation: Int = 0) throws -> NodeLaunch {
         let file: ClusterFile
         do { file = try ClusterFile.load(path) } catch let error as LoopbackError { throw ExperimentError(error.description) }
         guard id >= 0, id < file.replicas.count else {
             throw ExperimentError("--id \(id) is not in \(path) (replicas 0...\(file.replicas.count - 1))")
         }
-        return NodeLaunch(id: id, file: file, bindHost: bindHost, exitWithParent: exitWithParent)
+        guard incarnation >= 0 else { throw ExperimentError("--incarnation must be 0 or more (got \(incarnation))") }
+        return NodeLaunch(id: id, file: file, bindHost: bindHost, exitWithParent: exitWithParent, stateFile: stateFile,
+                          incarnation: incarnation)
     }
 
     /// The experiment the cluster file describes (its protocol settings and cluster shape).
@@ -165,7 +174,8 @@ public func serveNode(_ launch: NodeLaunch) throws {
     try resolved.entry.node(resolved, launch)
 }
 
-func serveNode<R: Replica>(_ type: R.Type, settings: R.Settings, resolved: ResolvedExperiment, launch: NodeLaunch) throws {
+func serveNode<R: Replica>(_ type: R.Type, settings: R.Settings, resolved: ResolvedExperiment, launch: NodeLaunch) throws
+where R.DurableState: DurableStateCodable {
     var faults: [(at: Instant, fault: Loopback.Fault)] = []
     let flags = launch.file.nodeFaults ?? ClusterFile.NodeFaults()
     var scheduled = try flags.partition.map(FaultParsing.partition) + flags.heal.map(FaultParsing.heal)
@@ -180,7 +190,7 @@ func serveNode<R: Replica>(_ type: R.Type, settings: R.Settings, resolved: Resol
     }
     do {
         try Loopback.serveNode(R.self, id: launch.id, file: launch.file, cluster: resolved.cluster, settings: settings,
-                               faults: faults, options: options)
+                               faults: faults, options: options, stateFile: launch.stateFile, incarnation: launch.incarnation)
     } catch let error as LoopbackError {
         throw ExperimentError(error.description)
     }

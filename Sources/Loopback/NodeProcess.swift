@@ -14,15 +14,25 @@ extension Loopback {
     /// file's run time zero (or once its peers are connected), applies the node-side faults, and writes
     /// its report files every `reportInterval` while it runs. SIGTERM or SIGINT: a last report, every
     /// channel closed, exit 0.
+    ///
+    /// With a `stateFile`, the replica's durable state is written there on every `persist` (see
+    /// `StateFile`), and if the file exists when the node starts, the replica restarts from it: at once,
+    /// without waiting for its peers (a node restarted mid-run). A file that does not decode is an error
+    /// and the node does not start. `incarnation` names this life's report files.
     public static func serveNode<R: Replica>(_ type: R.Type, id: Int, file: ClusterFile, cluster: ClusterConfig, settings: R.Settings,
                                              faults: [(at: Instant, fault: Fault)], options: Options,
-                                             reportInterval: Interval = .milliseconds(200)) throws -> Never {
+                                             stateFile: String? = nil, incarnation: Int = 0,
+                                             reportInterval: Interval = .milliseconds(200)) throws -> Never
+    where R.DurableState: DurableStateCodable {
         let endpoints = try file.endpoints()
         guard endpoints.indices.contains(id) else { throw LoopbackError("--id \(id) is not in the cluster file (replicas 0...\(endpoints.count - 1))") }
         var options = options
         options.threads = 1
         if let d = file.slowDelayNanos { options.slowDelay = Interval(nanoseconds: d) }
-        let layout = Layout(localReplicas: [id], generator: false, endpoints: endpoints, clockBase: file.clockBase, awaitGenerator: false)
+        let owner = StateFile.Owner(protocolName: R.protocolName, id: NodeID(id), replicaCount: cluster.replicaCount)
+        let restored = try stateFile.flatMap { try StateFile.load(R.DurableState.self, path: $0, owner: owner) }
+        let layout = Layout(localReplicas: [id], generator: false, endpoints: endpoints, clockBase: file.clockBase, awaitGenerator: false,
+                            awaitPeers: restored == nil)
 
         let stop = DispatchSemaphore(value: 0)
         var sources: [DispatchSourceSignal] = []
@@ -39,14 +49,26 @@ extension Loopback {
         let window = RunWindow(start: Instant(nanoseconds: file.windowStartNanos ?? 0),
                                end: Instant(nanoseconds: file.windowEndNanos ?? .max))
         do {
+            if let restored { try node.restore(id, from: restored) }
+            if let stateFile {
+                let logger = options.logger
+                try node.persist(id, to: StateFile.Writer(path: stateFile, owner: owner)) { error in
+                    // A replica that cannot make its state durable must not answer as if it had.
+                    logger.critical("replica \(id) cannot persist: \(error)")
+                    exit(1)
+                }
+            }
             try node.start(window: window)
             for (at, fault) in faults { try node.schedule(fault, at: at) }
         } catch {
             node.shutdown()
             throw error
         }
-        options.logger.info("replica \(id) of \(cluster.replicaCount) serving on \(options.bindHost):\(endpoints[id].port)")
-        var reporter = file.reportDirectory.map { NodeReporter(directory: $0, id: id) }
+        let restartNote = restored == nil ? "" : ", restarted from \(stateFile!)"
+        options.logger.info("replica \(id) of \(cluster.replicaCount) serving on \(options.bindHost):\(endpoints[id].port)\(restartNote)")
+        var reporter = file.reportDirectory.map { NodeReporter(directory: $0, id: id, incarnation: incarnation) }
+        // A first report at once: the parent learns that this node is up.
+        try? reporter?.write(node)
         while stop.wait(timeout: .now() + .nanoseconds(Int(reportInterval.nanoseconds))) == .timedOut {
             try? reporter?.write(node)
         }
@@ -64,9 +86,9 @@ struct NodeReporter {
     let id: Int
     var appliedWritten = 0
 
-    init(directory: String, id: Int) {
-        reportPath = ReportFile.reportPath(directory: directory, id: id)
-        appliedPath = ReportFile.appliedPath(directory: directory, id: id)
+    init(directory: String, id: Int, incarnation: Int) {
+        reportPath = ReportFile.reportPath(directory: directory, id: id, incarnation: incarnation)
+        appliedPath = ReportFile.appliedPath(directory: directory, id: id, incarnation: incarnation)
         self.id = id
     }
 

@@ -1,5 +1,10 @@
 import ConsensusCore
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import NIOCore
 import Workload
 
@@ -33,14 +38,22 @@ extension Loopback {
 
     /// The process shell's parent (`--shell process`): picks free ports, writes the cluster file, starts
     /// one `consensus-bench node` process per replica (`executable`), runs the load generator here
-    /// against them from the shared run time zero, kills nodes at the scheduled crash times, and after
-    /// the window and the quiet period stops every node (SIGTERM) and reads their reports. Node processes
-    /// are killed and reaped on every way out: success, a thrown error, SIGINT, and (through their stdin
-    /// pipe) the parent's own death.
+    /// against them from the shared run time zero, kills nodes (SIGKILL) at the scheduled crash times and
+    /// starts them again at the restart times, and after the window and the quiet period stops every node
+    /// (SIGTERM) and reads their reports. Node processes are killed and reaped on every way out: success,
+    /// a thrown error, SIGINT, and (through their stdin pipe) the parent's own death.
+    ///
+    /// Every node that a scheduled restart may bring back (all of them for `.restart(.leader)`) keeps its
+    /// durable state in `state-I.bin` in the run's folder; the restarted node process loads it (and refuses
+    /// to start if it does not decode, which fails the run). Each life of a node
+    /// writes its own report files; a killed life's last `reportInterval` of counts and applied effects
+    /// is lost with it. `faults` holds only `.crash` and `.restart`; `beforeRestart` (for tests) runs
+    /// with the state file's path just before a node is started again.
     public static func runProcesses<R: Replica>(_ type: R.Type, template: ClusterFile, cluster: ClusterConfig, settings: R.Settings,
                                                 workload: WorkloadSpec, window: RunWindow, quietPeriod: Interval,
-                                                crashes: [(at: Instant, target: Fault.Target)], executable: String,
-                                                options: Options, startupAllowance: Interval = .seconds(1.5)) throws -> ProcessRun {
+                                                faults: [(at: Instant, fault: Fault)], executable: String,
+                                                options: Options, startupAllowance: Interval = .seconds(1.5),
+                                                beforeRestart: ((String) -> Void)? = nil) throws -> ProcessRun {
         let n = cluster.replicaCount
         let host = LoopbackCluster<R>.connectHost(for: options.bindHost)
         let ports = try freePorts(count: n, host: options.bindHost)
@@ -65,10 +78,24 @@ extension Loopback {
             children.killAll()
             children.stopHandlingInterrupts()
         }
-        var pids: [pid_t] = []
-        for i in 0 ..< n {
-            pids.append(try children.spawn(executable, ["node", "--id", "\(i)", "--cluster", path, "--bind", options.bindHost, "--exit-with-parent"]))
+        var incarnations = Array(repeating: 0, count: n)
+        // Only a node that a restart may bring back keeps a state file: rewriting the whole durable state
+        // on every persisting tick costs time that grows with the log, and a node never restarted would
+        // pay it for nothing (the tcp shell's persists are free too).
+        var restartable = Set<Int>()
+        for (_, fault) in faults {
+            switch fault {
+            case .restart(.node(let id)): restartable.insert(id.index)
+            case .restart(.leader): restartable.formUnion(0 ..< n)
+            default: break
+            }
         }
+        func arguments(_ i: Int) -> [String] {
+            ["node", "--id", "\(i)", "--cluster", path, "--bind", options.bindHost, "--exit-with-parent", "--incarnation", "\(incarnations[i])"]
+                + (restartable.contains(i) ? ["--state", StateFile.path(directory: directory, id: i)] : [])
+        }
+        var pids: [pid_t] = []
+        for i in 0 ..< n { pids.append(try children.spawn(executable, arguments(i))) }
         let layout = Layout(localReplicas: [], generator: true, endpoints: file.replicas.map { Endpoint(host: $0.host, port: $0.port) },
                             clockBase: clock.base)
         let parent = try LoopbackCluster<R>(cluster: cluster, settings: settings, workload: workload, seed: file.seed,
@@ -83,20 +110,48 @@ extension Loopback {
 
         var faultLog: [String] = []
         var killed = Set<Int>()
-        for crash in crashes.sorted(by: { $0.at < $1.at }) where crash.at < window.end {
-            try parent.sleep(until: crash.at, clock: clock)
-            let target: Int?
-            switch crash.target {
-            case .node(let id): target = id.index
-            case .leader: target = currentLeader(directory: directory, excluding: killed, replicaCount: n)
+        var lastCrashedLeader: Int?
+        let ordered = faults.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
+        for (at, fault) in ordered where at < window.end {
+            try parent.sleep(until: at, clock: clock)
+            switch fault {
+            case .crash(let crashTarget):
+                let target: Int?
+                switch crashTarget {
+                case .node(let id): target = id.index
+                case .leader: target = currentLeader(directory: directory, excluding: killed, incarnations: incarnations)
+                }
+                guard let node = target, !killed.contains(node) else {
+                    faultLog.append("\(clock.now()) crash \(crashTarget) (nothing crashed)")
+                    continue
+                }
+                children.kill(pids[node])
+                killed.insert(node)
+                if crashTarget == .leader { lastCrashedLeader = node }
+                faultLog.append("\(clock.now()) crash \(crashTarget)" + (crashTarget == .leader ? " (node \(node))" : "") + ": process \(pids[node]) killed")
+            case .restart(let restartTarget):
+                let target: Int?
+                switch restartTarget {
+                case .node(let id): target = id.index
+                case .leader: target = lastCrashedLeader
+                }
+                guard let node = target, killed.contains(node) else {
+                    faultLog.append("\(clock.now()) restart \(restartTarget) (nothing to restart)")
+                    continue
+                }
+                let statePath = StateFile.path(directory: directory, id: node)
+                beforeRestart?(statePath)
+                let stateSize = (try? FileManager.default.attributesOfItem(atPath: statePath))?[.size] as? Int
+                incarnations[node] += 1
+                pids[node] = try children.spawn(executable, arguments(node))
+                killed.remove(node)
+                try awaitReport(directory: directory, id: node, incarnation: incarnations[node], pid: pids[node], children: children,
+                                limit: startupAllowance + .seconds(5))
+                faultLog.append("\(clock.now()) restart \(restartTarget)" + (restartTarget == .leader ? " (node \(node))" : "")
+                                + ": process \(pids[node]) started from " + (stateSize.map { "\(statePath) (\($0) bytes)" } ?? "nothing (no state file)"))
+            default:
+                throw LoopbackError("the process shell's parent injects crashes and restarts only, not '\(fault)'")
             }
-            guard let node = target, !killed.contains(node) else {
-                faultLog.append("\(clock.now()) crash \(crash.target) (nothing crashed)")
-                continue
-            }
-            children.kill(pids[node])
-            killed.insert(node)
-            faultLog.append("\(clock.now()) crash \(crash.target)" + (crash.target == .leader ? " (node \(node))" : "") + ": process \(pids[node]) killed")
         }
         try parent.sleep(until: window.end, clock: clock)
         try parent.stopIssuing()
@@ -106,29 +161,48 @@ extension Loopback {
 
         var replicas: [ReplicaReport] = []
         for i in 0 ..< n {
-            var report: ReplicaReport
-            if let bytes = try? ReportFile.read(ReportFile.reportPath(directory: directory, id: i)),
-               let decoded = try? ReportFile.decode(bytes) {
-                report = decoded
-            } else {
-                report = ReplicaReport(id: NodeID(i), counts: SendCounts(kindCount: R.Message.kindNames.count + 2), applied: [],
-                                       restartsAt: [], leadership: [], persistCount: 0, isUp: false, byzantine: nil, store: [:], executedCount: 0)
-                faultLog.append("node \(i) left no report")
+            var lives: [ReplicaReport] = []
+            for life in 0 ... incarnations[i] {
+                var report: ReplicaReport
+                if let bytes = try? ReportFile.read(ReportFile.reportPath(directory: directory, id: i, incarnation: life)),
+                   let decoded = try? ReportFile.decode(bytes) {
+                    report = decoded
+                } else {
+                    report = ReplicaReport(id: NodeID(i), counts: SendCounts(kindCount: R.Message.kindNames.count + 2), applied: [],
+                                           restartsAt: [], leadership: [], persistCount: 0, isUp: false, byzantine: nil, store: [:], executedCount: 0)
+                    faultLog.append("node \(i)" + (life == 0 ? "" : " (life \(life))") + " left no report")
+                }
+                if let applied = try? ReportFile.read(ReportFile.appliedPath(directory: directory, id: i, incarnation: life)) {
+                    report.applied = ReportFile.decodeApplied(applied)
+                }
+                lives.append(report)
             }
-            if let applied = try? ReportFile.read(ReportFile.appliedPath(directory: directory, id: i)) {
-                report.applied = ReportFile.decodeApplied(applied)
-            }
+            var report = ReplicaReport.joining(lives)
             if killed.contains(i) { report.isUp = false }
             replicas.append(report)
         }
         return ProcessRun(generator: generator, replicas: replicas, faultLog: faultLog)
     }
 
+    /// Waits until life `incarnation` of node `id` wrote its first report (it is up); throws if the
+    /// process exits first (say, its state file did not decode: its own error line is on stderr) or `limit` passes.
+    static func awaitReport(directory: String, id: Int, incarnation: Int, pid: pid_t, children: ChildProcesses, limit: Interval) throws {
+        let path = ReportFile.reportPath(directory: directory, id: id, incarnation: incarnation)
+        let deadline = NIODeadline.now() + .nanoseconds(limit.nanoseconds)
+        while access(path, F_OK) != 0 {
+            if !children.running.contains(pid) {
+                throw LoopbackError("node process of replica \(id) exited when restarted from its state file (its error is above)")
+            }
+            if NIODeadline.now() > deadline { throw LoopbackError("restarted node process of replica \(id) did not come up within \(limit)") }
+            usleep(2_000)
+        }
+    }
+
     /// As the simulator's `currentLeader`, from the reports the live nodes wrote last.
-    static func currentLeader(directory: String, excluding killed: Set<Int>, replicaCount: Int) -> Int? {
+    static func currentLeader(directory: String, excluding killed: Set<Int>, incarnations: [Int]) -> Int? {
         var best: (id: Int, epoch: UInt64, at: Int64)?
-        for i in 0 ..< replicaCount where !killed.contains(i) {
-            guard let bytes = try? ReportFile.read(ReportFile.reportPath(directory: directory, id: i)),
+        for i in incarnations.indices where !killed.contains(i) {
+            guard let bytes = try? ReportFile.read(ReportFile.reportPath(directory: directory, id: i, incarnation: incarnations[i])),
                   let report = try? ReportFile.decode(bytes), let last = report.leadership.last else { continue }
             if best == nil || last.epoch > best!.epoch || (last.epoch == best!.epoch && last.at.nanoseconds > best!.at) {
                 best = (i, last.epoch, last.at.nanoseconds)

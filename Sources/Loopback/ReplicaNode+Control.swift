@@ -24,6 +24,27 @@ public struct ReplicaReport: Sendable {
         public var at: Instant
         public var epoch: UInt64
     }
+
+    /// One replica's lives (node processes, in order) as one report: counts and persists added up,
+    /// applied effects and leaderships in order with a restart where each later life began, and the
+    /// last life's state.
+    public static func joining(_ lives: [ReplicaReport]) -> ReplicaReport {
+        precondition(!lives.isEmpty, "no lives to join")
+        var joined = lives[0]
+        for life in lives.dropFirst() {
+            joined.restartsAt.append(joined.applied.count)
+            joined.restartsAt += life.restartsAt.map { $0 + joined.applied.count }
+            joined.applied += life.applied
+            joined.counts.add(life.counts)
+            joined.leadership += life.leadership
+            joined.persistCount += life.persistCount
+            joined.isUp = life.isUp
+            joined.byzantine = life.byzantine
+            joined.store = life.store
+            joined.executedCount = life.executedCount
+        }
+        return joined
+    }
 }
 
 // MARK: - The controller's requests, run on the node's loop

@@ -30,8 +30,14 @@ final class ReplicaNode<R: Replica> {
     var live = false
     /// Bumped on every crash, so work begun before it (a dial, a delayed send) does not leak into the next life.
     var incarnation: UInt32 = 0
-    /// What the replica persisted at its last crash, handed back on restart.
+    /// What the replica persisted at its last crash (or what a node process loaded from its state
+    /// file), handed to the replica when it starts.
     var durable: R.DurableState?
+    /// Makes the replica's durable state durable outside this process (the process shell's state file).
+    /// Called on this loop at most once per tick in which the replica emitted `persist`, before that
+    /// tick's frames are flushed; nil (the in-process shells): `durable` is taken at the crash instead.
+    var persister: ((R.DurableState) -> Void)?
+    var persistPending = false
 
     // MARK: Network
     var listener: Channel?
@@ -141,6 +147,10 @@ final class ReplicaNode<R: Replica> {
                 sendReply(reply, now: now)
             case .persist:
                 persistCount += 1
+                if persister != nil {
+                    persistPending = true
+                    scheduleFlush()
+                }
             case .applied(let position, let request, let executed):
                 if byzantine == nil { applied.append(AppliedRecord(position: position, request: request, executed: executed)) }
             case .becameLeader(let epoch):
@@ -207,15 +217,25 @@ final class ReplicaNode<R: Replica> {
 
     func needsFlush(_ connection: Connection) {
         flushList.append(connection)
+        scheduleFlush()
+    }
+
+    func scheduleFlush() {
         if !flushScheduled {
             flushScheduled = true
             loop.assumeIsolated().execute { [self] in flushAll() }
         }
     }
 
-    /// Runs after the reads of this event-loop tick: one write and flush per connection with pending bytes.
+    /// Runs after the reads of this event-loop tick: the durable state made durable if the tick asked
+    /// for it, then one write and flush per connection with pending bytes (so nothing that depends on
+    /// the state leaves before it).
     func flushAll() {
         flushScheduled = false
+        if persistPending {
+            persistPending = false
+            if up { persister?(replica.durableState) }
+        }
         for connection in flushList { connection.flush() }
         flushList.removeAll(keepingCapacity: true)
     }

@@ -18,8 +18,14 @@ public enum ReportFile {
     static let magic: UInt32 = 0x5252_4243  // "CBRR"
     static let version: UInt8 = 1
 
-    public static func reportPath(directory: String, id: Int) -> String { "\(directory)/report-\(id).bin" }
-    public static func appliedPath(directory: String, id: Int) -> String { "\(directory)/applied-\(id).bin" }
+    /// `incarnation` counts the node processes of one replica: 0 for the first, k for the one the
+    /// parent started after the k-th kill. Each life writes its own files; the parent joins them.
+    public static func reportPath(directory: String, id: Int, incarnation: Int = 0) -> String {
+        incarnation == 0 ? "\(directory)/report-\(id).bin" : "\(directory)/report-\(id).\(incarnation).bin"
+    }
+    public static func appliedPath(directory: String, id: Int, incarnation: Int = 0) -> String {
+        incarnation == 0 ? "\(directory)/applied-\(id).bin" : "\(directory)/applied-\(id).\(incarnation).bin"
+    }
 
     // MARK: Report (everything but the applied effects)
 

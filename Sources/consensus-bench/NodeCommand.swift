@@ -25,8 +25,15 @@ struct NodeCommand: ParsableCommand {
     var bind: String = "127.0.0.1"
     @Flag(name: .customLong("exit-with-parent"), help: "Exit when stdin closes (set by --shell process, so no node outlives its parent).")
     var exitWithParent = false
+    @Option(help: ArgumentHelp("Keep the replica's durable state in this file: rewritten on every persist, and loaded at start when it exists (the replica restarts from it).",
+                               valueName: "file"))
+    var state: String?
+    @Option(help: ArgumentHelp("Which life of this replica the process is (set by --shell process when it restarts a node; names its report files).",
+                               visibility: .hidden))
+    var incarnation: Int = 0
 
     func run() throws {
-        try serveNode(try NodeLaunch.load(id: id, clusterFile: cluster, bindHost: bind, exitWithParent: exitWithParent))
+        try serveNode(try NodeLaunch.load(id: id, clusterFile: cluster, bindHost: bind, exitWithParent: exitWithParent, stateFile: state,
+                                          incarnation: incarnation))
     }
 }

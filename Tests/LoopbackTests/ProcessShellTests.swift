@@ -1,7 +1,10 @@
 import ConsensusCore
 import Foundation
 import Harness
+import Loopback
+import Raft
 import Testing
+import Workload
 
 /// `--shell process`: one `consensus-bench node` process per replica. These tests need the
 /// consensus-bench executable of this build with its `node` command.
@@ -103,6 +106,81 @@ struct ProcessShellTests {
             alive = alive.filter { isRunning($0) }
         }
         #expect(alive.isEmpty, "node processes still running 2 s after their parent was killed: \(alive)")
+    }
+
+    @Test("a follower process killed with SIGKILL and restarted from its state file loses no committed operation",
+          .enabled(if: available, skipReason), .timeLimit(.minutes(1)))
+    func followerRestartFromStateFile() throws {
+        var spec = Self.spec(duration: .milliseconds(1500))
+        spec.quietPeriod = .milliseconds(600)
+        spec.faultSchedule = [try FaultParsing.crash("2@600ms"), try FaultParsing.restart("2@1000ms")]
+        let result = try run(spec)
+        #expect(result.faultLog.contains { $0.contains("crash 2: process") && $0.contains("killed") }, "\(result.faultLog)")
+        // The restarted node found a state file that its first life wrote.
+        #expect(result.faultLog.contains { $0.contains("restart 2: process") && $0.contains("state-2.bin") && !$0.contains("(0 bytes)") },
+                "\(result.faultLog)")
+        #expect(!result.faultLog.contains { $0.contains("left no report") }, "\(result.faultLog)")
+        #expect(result.ops > 100, "only \(result.ops) operations completed")
+        // Agreement, validity, at-most-once and, after the quiet period, the restarted replica's store equal to the others'.
+        #expect(result.violations.isEmpty, "\(result.violations)")
+        #expect(result.linearizable == "true", "\(result.linearizabilityDetail ?? "")")
+        #expect(childProcesses(of: getpid()).isEmpty, "node processes left behind: \(childProcesses(of: getpid()))")
+    }
+
+    @Test("a state file damaged while its node was down: the node refuses to start and the parent fails the run, leaving no process",
+          .enabled(if: available, skipReason), .timeLimit(.minutes(1)))
+    func damagedStateFileFailsTheRun() throws {
+        var template = ClusterFile(protocolName: "raft", replicas: [])
+        template.faults = 1
+        template.seed = 3
+        var workload = WorkloadSpec()
+        workload.clients = 4
+        let start = Instant.zero + .milliseconds(200)
+        let window = RunWindow(start: start, end: start + .milliseconds(1200))
+        let options = Loopback.Options()
+        let faults: [(at: Instant, fault: Loopback.Fault)] = [(Instant.zero + .milliseconds(500), .crash(.node(NodeID(1)))),
+                                                              (Instant.zero + .milliseconds(700), .restart(.node(NodeID(1))))]
+        var truncated: String?
+        do {
+            _ = try Loopback.runProcesses(Raft.Replica.self, template: template, cluster: ClusterConfig(replicaCount: 3, faultTolerance: 1),
+                                          settings: Raft.Settings(), workload: workload, window: window, quietPeriod: .milliseconds(200),
+                                          faults: faults, executable: Self.nodeExecutable!, options: options) { statePath in
+                let bytes = (try? Data(contentsOf: URL(fileURLWithPath: statePath))) ?? Data()
+                try? bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: statePath))
+                truncated = statePath
+            }
+            Issue.record("the run went on with a node that could not start")
+        } catch let error as LoopbackError {
+            #expect(error.description.contains("replica 1 exited when restarted"), "\(error.description)")
+            #expect(!error.description.contains("\n"))
+        }
+        #expect(truncated != nil)
+        #expect(childProcesses(of: getpid()).isEmpty, "node processes left behind: \(childProcesses(of: getpid()))")
+    }
+
+    @Test("consensus-bench node with a damaged --state file exits non-zero with one line naming the file",
+          .enabled(if: available, skipReason), .timeLimit(.minutes(1)))
+    func nodeRefusesDamagedStateFile() throws {
+        let directory = NSTemporaryDirectory() + "consensus-bench-damaged-state-\(getpid())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let clusterPath = directory + "/cluster.json"
+        let statePath = directory + "/state-0.bin"
+        try ClusterFile(protocolName: "raft", replicas: (0 ..< 3).map { ClusterFile.Member(id: $0, host: "127.0.0.1", port: 7300 + $0) })
+            .save(to: clusterPath)
+        try Data("CBDS and then nothing useful".utf8).write(to: URL(fileURLWithPath: statePath))
+        let node = Process()
+        let errors = Pipe()
+        node.executableURL = URL(fileURLWithPath: Self.nodeExecutable!)
+        node.arguments = ["node", "--id", "0", "--cluster", clusterPath, "--state", statePath]
+        node.standardOutput = FileHandle.nullDevice
+        node.standardError = errors
+        try node.run()
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        node.waitUntilExit()
+        #expect(node.terminationStatus != 0)
+        let lines = stderr.split(separator: "\n")
+        #expect(lines.count == 1 && lines[0].contains(statePath), "\(stderr)")
     }
 
     /// Starts `consensus-bench run --shell process` and waits until its three node processes run.
