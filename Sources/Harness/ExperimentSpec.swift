@@ -6,7 +6,7 @@ import Workload
 /// The CLI's `run` flags, a sweep's cross product and a YAML sweep file all produce these.
 public struct ExperimentSpec: Sendable, Equatable {
     public var protocolName = "raft"
-    /// `sim` (the deterministic simulator). The TCP shells are not built yet.
+    /// `sim` (the deterministic simulator), `tcp` (real sockets, one process) or `process` (one node process per replica).
     public var shell = "sim"
     /// Replicas; nil: the fewest that tolerate `faults` (2f+1, or 3f+1 for PBFT), or 3 / 4 when both are nil.
     public var nodes: Int?
@@ -41,6 +41,8 @@ public struct ExperimentSpec: Sendable, Equatable {
     public var allowUnsafe = false
     /// Check the history for linearizability (fills the `linearizable` column).
     public var checkLinearizability = true
+    /// The real shells' listening address and threads (tcp, process); the simulator has none.
+    public var transport = TransportLayout()
 
     public init() {}
 }

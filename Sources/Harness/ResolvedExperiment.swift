@@ -14,6 +14,10 @@ public struct ResolvedExperiment: Sendable {
         guard ["sim", "tcp", "process"].contains(spec.shell) else {
             throw ExperimentError("shell '\(spec.shell)' is not available in this build (available: sim, tcp, process)")
         }
+        if let problem = spec.transport.problem { throw ExperimentError(problem) }
+        if spec.shell == "sim" && !spec.transport.isDefault {
+            throw ExperimentError("--bind, --tcp-threads and --tcp-generator-threads apply to --shell tcp and --shell process, not to the simulator")
+        }
         if let n = spec.nodes, n < 1 { throw ExperimentError("--nodes must be at least 1 (got \(n))") }
         if let f = spec.faults, f < 0 { throw ExperimentError("--faults must not be negative (got \(f))") }
         if let n = spec.nodes, n > 1000 { throw ExperimentError("--nodes must be at most 1000 (got \(n))") }

@@ -18,7 +18,7 @@ import Workload
 /// With `--duration` the window's end is known before the run, so every sender counts exactly inside
 /// it. With `--ops` the generator closes the window at the operation that completes the count and tells
 /// each replica's loop; messages a replica sends in the microseconds before that news arrives still count.
-/// Thread layout: `options`, or the environment (see `Loopback.Options.applyEnvironment`).
+/// Thread layout and listening address: the spec's `transport`, else the environment, else `options`.
 public func runOverTCP<R: Replica>(_ type: R.Type, settings: R.Settings, resolved: ResolvedExperiment,
                                    options: Loopback.Options = Loopback.Options()) throws -> RunResult
 where R.DurableState: DurableStateCodable {
@@ -29,7 +29,7 @@ where R.DurableState: DurableStateCodable {
     }
     var options = options
     options.slowDelay = network.slowDelay
-    options.applyEnvironment()
+    try options.apply(spec.transport)
     if spec.shell == "process" { return try runOverProcesses(R.self, settings: settings, resolved: resolved, options: options) }
     let faults = try spec.faultSchedule.map { ($0.at, try loopbackFault($0.fault)) }
 
@@ -147,6 +147,9 @@ public struct NodeLaunch: Sendable {
             throw ExperimentError("--id \(id) is not in \(path) (replicas 0...\(file.replicas.count - 1))")
         }
         guard incarnation >= 0 else { throw ExperimentError("--incarnation must be 0 or more (got \(incarnation))") }
+        if let host = bindHost, let problem = Loopback.bindProblem(host) {
+            throw ExperimentError("--bind '\(host)' \(problem) (examples: 127.0.0.1, 0.0.0.0, ::1)")
+        }
         return NodeLaunch(id: id, file: file, bindHost: bindHost, exitWithParent: exitWithParent, stateFile: stateFile,
                           incarnation: incarnation)
     }
@@ -333,7 +336,7 @@ struct TCPMeasurement {
 }
 
 extension Loopback.Options {
-    /// Thread layout from the environment until the command line has flags for it:
+    /// Thread layout from the environment, under the command line's flags (`TransportLayout`):
     /// `CONSENSUS_BENCH_TCP_THREADS` (event-loop threads of the replicas, default 2),
     /// `CONSENSUS_BENCH_TCP_GENERATOR_THREADS` (0, the default, shares a replica loop; 1 gives the
     /// load generator its own thread) and `CONSENSUS_BENCH_TCP_BIND` (listening address).

@@ -1,6 +1,11 @@
 import ConsensusCore
 import Logging
 import NIOCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The loopback shell: the same pure replicas as the simulator, over real TCP sockets with SwiftNIO.
 ///
@@ -61,6 +66,24 @@ public enum Loopback {
             self.port = port
         }
         public var description: String { "\(host):\(port)" }
+    }
+}
+
+extension Loopback {
+    /// Why a listener could not bind `host` (it does not resolve, or it is not an address of this
+    /// machine), or nil. Asked before any event loop, socket or process is made, so a bad `--bind` is one
+    /// line and nothing to clean up.
+    public static func bindProblem(_ host: String) -> String? {
+        guard !host.isEmpty, let address = try? SocketAddress.makeAddressResolvingHost(host, port: 0) else {
+            return "is not an IP address or a host name this machine resolves"
+        }
+        let fd = socket(address.protocol.rawValue, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }  // the listener will say
+        defer { close(fd) }
+        if address.withSockAddr({ bind(fd, $0, socklen_t($1)) }) != 0 {
+            return "cannot be bound on this machine: \(String(cString: strerror(errno)))"
+        }
+        return nil
     }
 }
 

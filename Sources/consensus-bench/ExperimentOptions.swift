@@ -68,6 +68,14 @@ struct ExperimentOptions: ParsableArguments {
     var allowUnsafe = false
     @Flag(name: .customLong("no-check"), help: "Skip the linearizability check (the column says unchecked).")
     var noCheck = false
+    @Option(help: ArgumentHelp("tcp and process shells: the address every listener binds (default 127.0.0.1, or $CONSENSUS_BENCH_TCP_BIND; 0.0.0.0 or :: for every interface).",
+                               valueName: "address"))
+    var bind: String?
+    @Option(name: .customLong("tcp-threads"), help: "tcp shell: event-loop threads shared by the replicas (default 2, or $CONSENSUS_BENCH_TCP_THREADS).")
+    var tcpThreads: Int?
+    @Option(name: .customLong("tcp-generator-threads"),
+            help: "tcp and process shells: event-loop threads of the load generator; 0 shares a replica's loop (default 0, or $CONSENSUS_BENCH_TCP_GENERATOR_THREADS).")
+    var tcpGeneratorThreads: Int?
 
     /// The spec these flags describe, for one protocol / size / fault count.
     /// `defaultOps`: when neither --duration nor --ops is given, end the window after this many operations
@@ -89,6 +97,7 @@ struct ExperimentOptions: ParsableArguments {
         s.checkpointInterval = checkpointInterval
         s.allowUnsafe = allowUnsafe
         s.checkLinearizability = !noCheck
+        s.transport = TransportLayout(bindHost: bind, threads: tcpThreads, generatorThreads: tcpGeneratorThreads)
         var w = WorkloadSpec()
         w.clients = clients ?? self.clients
         w.ratePerSecond = rate

@@ -15,6 +15,13 @@ struct BadInputTests {
         ("unknown byzantine behaviour", ["run", "--protocol", "pbft", "--byzantine", "1:evil"]),
         ("missing history file", ["check-history", "/nonexistent/history.jsonl"]),
         ("sweep with nodes and faults", ["sweep", "--nodes", "3", "--faults", "1"]),
+        ("tcp shell bound to an address that does not resolve", ["run", "--shell", "tcp", "--bind", "no.such.host.invalid", "--duration", "100ms"]),
+        ("process shell bound to a malformed address", ["run", "--shell", "process", "--bind", "300.1.2.3", "--duration", "100ms"]),
+        ("tcp shell bound to an address of another host", ["run", "--shell", "tcp", "--bind", "192.0.2.1", "--duration", "100ms"]),
+        ("zero tcp threads", ["run", "--shell", "tcp", "--tcp-threads", "0"]),
+        ("negative generator threads", ["run", "--shell", "tcp", "--tcp-generator-threads=-1"]),
+        ("bind with the simulator", ["run", "--bind", "0.0.0.0"]),
+        ("node bound to an address that does not resolve", ["node", "--id", "0", "--cluster", "/nonexistent.json", "--bind", "no.such.host.invalid"]),
     ]
 
     @Test("each bad input gets one line of error", arguments: cases.map(\.0))
