@@ -270,9 +270,9 @@ struct TCPMeasurement {
             messagesSimulated: counts.totalSent)
     }
 
-    /// Agreement, validity and at-most-once over every honest replica's `applied` effects, with the
-    /// rules of the simulator's `SafetyMonitor` (which checks them as they happen; here each replica's
-    /// effects were kept on its own event loop and are merged after the run).
+    /// Agreement, validity and at-most-once over every honest replica's `applied` effects, by the
+    /// simulator's `SafetyMonitor` (which checks them as they happen; here each replica's effects were
+    /// kept on its own event loop or in its node process, and are fed to the monitor after the run).
     func safetyViolations(records: [OperationRecord]) -> [SafetyMonitor.Violation] {
         var monitor = SafetyMonitor(replicaCount: replicas.count)
         var sent: [[Command]] = []
@@ -285,40 +285,15 @@ struct TCPMeasurement {
             let c = q.client.index
             return c < sent.count && q.sequence >= 1 && q.sequence <= UInt64(sent[c].count) && sent[c][Int(q.sequence - 1)] == q.command
         }
-        func describe(_ q: ClientRequest) -> String { "request \(q.client.rawValue).\(q.sequence) \(q.command)" }
-        var appliedAt: [ClientRequest?] = []
         for replica in replicas {
-            var executedUpTo: [UInt64] = []
-            let id = replica.id.rawValue
             var restarts = replica.restartsAt[...]
             for (k, a) in replica.applied.enumerated() {
                 while let r = restarts.first, r <= k {
-                    executedUpTo.removeAll()
+                    monitor.replicaRestarted(replica.id)
                     restarts = restarts.dropFirst()
                 }
-                let p = Int(a.position)
-                if p >= appliedAt.count { appliedAt.append(contentsOf: repeatElement(nil, count: p - appliedAt.count + 1)) }
-                if let first = appliedAt[p] {
-                    if first != a.request {
-                        monitor.report(.agreement, "position \(a.position): replica \(id) applied \(describe(a.request)) where another replica applied \(describe(first))")
-                    }
-                } else {
-                    appliedAt[p] = a.request
-                }
-                if case .noop = a.request.command { continue }
-                if !wasSent(a.request) {
-                    monitor.report(.validity, "replica \(id) applied \(describe(a.request)) at position \(a.position), which no client sent")
-                    continue
-                }
-                if a.executed {
-                    let c = a.request.client.index
-                    if c >= executedUpTo.count { executedUpTo.append(contentsOf: repeatElement(0, count: c - executedUpTo.count + 1)) }
-                    if a.request.sequence <= executedUpTo[c] {
-                        monitor.report(.atMostOnce, "replica \(id) executed \(describe(a.request)) at position \(a.position) after already executing sequence \(executedUpTo[c]) of that client")
-                    } else {
-                        executedUpTo[c] = a.request.sequence
-                    }
-                }
+                monitor.recordApplied(replica: replica.id, position: a.position, request: a.request, executed: a.executed,
+                                      isSent: wasSent(a.request))
             }
         }
         return monitor.violations

@@ -27,8 +27,10 @@ public struct SafetyMonitor: Sendable {
 
     public var isSafe: Bool { violations.isEmpty }
 
-    /// `isSent` answers whether a client sent exactly this request (validity).
-    mutating func recordApplied(replica: NodeID, position: UInt64, request: ClientRequest, executed: Bool, isSent: Bool) {
+    /// One `applied` effect of an honest replica. `isSent` answers whether a client sent exactly this
+    /// request (validity). The simulator calls it as effects happen; the TCP shells after the run, replica
+    /// by replica, with each replica's effects in the order it reported them.
+    public mutating func recordApplied(replica: NodeID, position: UInt64, request: ClientRequest, executed: Bool, isSent: Bool) {
         recordAppliedSlow(replica: replica, position: position, request: request, executed: executed, isSent: isSent)
     }
 
@@ -63,7 +65,7 @@ public struct SafetyMonitor: Sendable {
 
     /// A restarted replica rebuilds its state machine by applying its log again from the start:
     /// executing the same requests again is then not a second execution of theirs.
-    mutating func replicaRestarted(_ replica: NodeID) {
+    public mutating func replicaRestarted(_ replica: NodeID) {
         executedUpTo[replica.index].removeAll(keepingCapacity: true)
     }
 
