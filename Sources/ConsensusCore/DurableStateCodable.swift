@@ -8,8 +8,10 @@
 public protocol DurableStateCodable: Sendable {
     /// Appends the state.
     func encode(into writer: inout WireWriter)
-    /// Reads what `encode` wrote for a replica of `cluster` (PBFT sizes its log from n). Anything else
-    /// (truncated, a bad tag, a count the cluster cannot have) throws; it never traps.
+    /// Reads what `encode` wrote for a replica of a cluster of `cluster.replicaCount` (PBFT sizes its
+    /// log's vote sets from n; node ids are checked against it). A state file records n, not f, so a
+    /// decoder must not rely on `faultTolerance`. Anything else (truncated, a bad tag, a count the
+    /// cluster cannot have) throws; it never traps.
     static func decode(from reader: inout WireReader, cluster: ClusterConfig) throws(WireError) -> Self
 }
 
