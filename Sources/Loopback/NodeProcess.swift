@@ -16,9 +16,10 @@ extension Loopback {
     /// channel closed, exit 0.
     ///
     /// With a `stateFile`, the replica's durable state is written there on every `persist` (see
-    /// `StateFile`), and if the file exists when the node starts, the replica restarts from it: at once,
-    /// without waiting for its peers (a node restarted mid-run). A file that does not decode is an error
-    /// and the node does not start. `incarnation` names this life's report files.
+    /// `StateFile`), and if the file exists when the node starts, the replica restarts from it. A file
+    /// that does not decode is an error and the node does not start. `incarnation` names this life's
+    /// report files. A restarted node (a later incarnation, or one that found a state file) starts at
+    /// once, without waiting for its peers, some of which may be down.
     public static func serveNode<R: Replica>(_ type: R.Type, id: Int, file: ClusterFile, cluster: ClusterConfig, settings: R.Settings,
                                              faults: [(at: Instant, fault: Fault)], options: Options,
                                              stateFile: String? = nil, incarnation: Int = 0,
@@ -32,7 +33,7 @@ extension Loopback {
         let owner = StateFile.Owner(protocolName: R.protocolName, id: NodeID(id), replicaCount: cluster.replicaCount)
         let restored = try stateFile.flatMap { try StateFile.load(R.DurableState.self, path: $0, owner: owner) }
         let layout = Layout(localReplicas: [id], generator: false, endpoints: endpoints, clockBase: file.clockBase, awaitGenerator: false,
-                            awaitPeers: restored == nil)
+                            awaitPeers: restored == nil && incarnation == 0)
 
         let stop = DispatchSemaphore(value: 0)
         var sources: [DispatchSourceSignal] = []
