@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(name: "MultiPaxosTests", dependencies: ["MultiPaxos", "Simulation", "Harness", "ConsensusCore"]),
         .testTarget(name: "PBFTTests", dependencies: ["PBFT", "Simulation", "Harness", "ConsensusCore"]),
         .testTarget(name: "CheckerTests", dependencies: ["Checker", "ConsensusCore"]),
-        .testTarget(name: "LoopbackTests", dependencies: ["Loopback", "Harness", "ConsensusCore", "Raft"]),
+        .testTarget(name: "LoopbackTests", dependencies: ["Loopback", "Harness", "ConsensusCore", "Raft", "Workload", "Simulation"]),
         .testTarget(name: "ReportTests", dependencies: ["Report"]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness"]),
         .testTarget(name: "NegativeControlTests", dependencies: ["Harness", "Simulation", "Raft", "MultiPaxos", "PBFT", "ConsensusCore"]),
