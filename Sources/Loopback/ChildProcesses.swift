@@ -1,5 +1,6 @@
 import ConsensusCore
 import Dispatch
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -47,6 +48,11 @@ public final class ChildProcesses: @unchecked Sendable {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, fds[0], 0)
+        // Nothing else of this process leaks into the child: SwiftNIO opens its sockets without
+        // close-on-exec, and a node holding a copy of another replica's listening socket (or of the load
+        // generator's connections) would keep it open after this process closed it, so that a replica
+        // restarted here could not bind its port again, and a closed connection would not end.
+        closeFrom3(&actions)
         let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for p in argv { free(p) } }
         var pid: pid_t = 0
@@ -60,6 +66,20 @@ public final class ChildProcesses: @unchecked Sendable {
         }
         queue.sync { children.append(Child(pid: pid, stdinWrite: fds[1])) }
         return pid
+    }
+
+    /// Adds "close every descriptor from 3 up" to `actions` (glibc 2.34's
+    /// `posix_spawn_file_actions_addclosefrom_np`, looked up at run time: Swift's Glibc module does not
+    /// declare it). Without it, marks this process's descriptors close-on-exec instead.
+    private func closeFrom3(_ actions: inout posix_spawn_file_actions_t) {
+        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        if let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") {
+            if unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3) == 0 { return }
+        }
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return }
+        for name in names {
+            if let fd = Int32(name), fd >= 3 { _ = fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC) }
+        }
     }
 
     /// Pids of children still running (those that exited are reaped here).

@@ -75,7 +75,10 @@ extension ReplicaNode {
         replica = R(id: id, cluster: cluster, settings: settings, random: random)
         restartsAt.append(applied.count)
         live = true
-        return listen().assumeIsolated().map { [self] _ in
+        let previousPort = port, replicaID = id.rawValue
+        return listen().flatMapErrorThrowing { error in
+            throw LoopbackError("replica \(replicaID) cannot listen on port \(previousPort) again: \(error)")
+        }.assumeIsolated().map { [self] _ in
             logger.info("replica \(id.rawValue) restarted on port \(port)")
             dialPeers()
             startReplica()
