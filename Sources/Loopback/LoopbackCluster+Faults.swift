@@ -81,6 +81,9 @@ final class ControlState<R: Replica> {
     /// Partition group of each replica, and links cut one by one.
     var group: [Int]
     var cut: [Bool]
+    /// Replicas that are Byzantine now: every replica learns it, so equivocators collude as they do in
+    /// the simulator (a fellow faulty replica gets the original message).
+    var faulty: [Bool]
     var lastCrashedLeader: NodeID?
     var faultLog: [String] = []
     var scheduled: [Scheduled<Void>] = []
@@ -96,6 +99,7 @@ final class ControlState<R: Replica> {
         self.loop = loop
         group = Array(repeating: 0, count: cluster.replicaCount)
         cut = Array(repeating: false, count: cluster.replicaCount * cluster.replicaCount)
+        faulty = Array(repeating: false, count: cluster.replicaCount)
     }
 
     // MARK: Window
@@ -181,8 +185,18 @@ final class ControlState<R: Replica> {
             for i in cut.indices { cut[i] = false }
         case .byzantine(let id, let behavior):
             faultLog.append("\(at) \(fault)")
-            guard let box = nodes[id.index], let nodeLoop = nodeLoops[id.index] else { return loop.makeSucceededVoidFuture() }
-            return nodeLoop.submit { box.value.setByzantine(behavior) }.hop(to: loop)
+            faulty[id.index] = behavior != nil
+            let row = faulty
+            var updates: [EventLoopFuture<Void>] = []
+            for i in nodes.indices {
+                guard let box = nodes[i], let nodeLoop = nodeLoops[i] else { continue }
+                let isTarget = i == id.index
+                updates.append(nodeLoop.submit {
+                    if isTarget { box.value.setByzantine(behavior) }
+                    box.value.setFaultyPeers(row)
+                })
+            }
+            return EventLoopFuture.andAllSucceed(updates, on: loop)
         }
         if logged { faultLog.append("\(at) \(fault)") }
         return applyReachability()

@@ -121,6 +121,8 @@ extension ReplicaNode {
 
     func setByzantine(_ behavior: ByzantineBehavior?) { byzantine = behavior }
 
+    func setFaultyPeers(_ faulty: [Bool]) { faultyPeers = faulty }
+
     var report: ReplicaReport { report(appliedFrom: 0) }
 
     /// A snapshot; `appliedFrom` leaves out the applied effects before that index (for incremental reports).

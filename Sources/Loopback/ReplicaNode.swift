@@ -59,6 +59,8 @@ final class ReplicaNode<R: Replica> {
     /// Per destination: false while a partition or cut link separates us (frames are dropped at the send path).
     var reachable: [Bool]
     var byzantine: ByzantineBehavior?
+    /// Which peers are Byzantine too (an equivocator sends them the original: faulty replicas collude).
+    var faultyPeers: [Bool]
 
     // MARK: Observation
     var counts: SendCounts
@@ -88,6 +90,7 @@ final class ReplicaNode<R: Replica> {
         dialling = Array(repeating: false, count: n)
         drivers = Array(repeating: nil, count: self.driverCount)
         reachable = Array(repeating: true, count: n)
+        faultyPeers = Array(repeating: false, count: n)
         counts = SendCounts(kindCount: R.Message.kindNames.count + 2)
         timers = LazyTimers(loop: loop, slots: Self.maximumTimers)
         timers.onDue = { [unowned self] slot in self.timerDue(slot) }
@@ -172,7 +175,7 @@ final class ReplicaNode<R: Replica> {
             case .slow: slow = true
             case .corrupt: message = message.corrupted()
             case .equivocate:
-                if to & 1 == 1, let other = message.equivocated(variant: 1) { message = other }
+                if to & 1 == 1, !faultyPeers[to], let other = message.equivocated(variant: 1) { message = other }
             }
         }
         counts.count(kind: message.kind, bytes: Wire.frameSize(of: message), at: now, window: window)
