@@ -304,7 +304,7 @@ struct TCPMeasurement {
         let live = replicas.filter { $0.isUp && $0.byzantine == nil }
         guard let first = live.first else { return nil }
         for other in live.dropFirst() where other.store != first.store {
-            return "convergence violated: replica \(other.id.rawValue) (\(other.executedCount) commands executed) and replica \(first.id.rawValue) (\(first.executedCount)) hold different KV states after the quiet period"
+            return "convergence violated: replica \(other.id.rawValue) (\(other.executedCount) commands executed) and replica \(first.id.rawValue) (\(first.executedCount)) hold different KV states after the quiet period" + (other.executedCount != first.executedCount ? " (one is still catching up: a longer --quiet-period gives it time)" : "")
         }
         return nil
     }

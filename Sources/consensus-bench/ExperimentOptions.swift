@@ -14,6 +14,8 @@ struct ExperimentOptions: ParsableArguments {
     var ops: Int?
     @Option(help: "Simulated time before the measurement window opens (run: default 500ms; sweep: 200ms).")
     var warmup: String?
+    @Option(name: .customLong("quiet-period"), help: "After the window: no new operations, faults healed, this long for outstanding operations and lagging replicas to finish before the convergence check (simulated time, or wall time on tcp/process).")
+    var quietPeriod: String = "1s"
     @Option(help: "Open-loop arrival rate in operations per second (default: closed loop).")
     var rate: Double?
     @Option(help: "Size of the key space.")
@@ -89,6 +91,7 @@ struct ExperimentOptions: ParsableArguments {
         s.seed = seed ?? self.seed
         s.duration = try interval(duration ?? "2s", flag: "--duration")
         s.warmup = try interval(warmup ?? defaultWarmup, flag: "--warmup")
+        s.quietPeriod = try interval(quietPeriod, flag: "--quiet-period")
         s.ops = ops ?? (duration == nil ? defaultOps : nil)
         s.batch = batch ?? self.batch
         s.pipeline = pipeline

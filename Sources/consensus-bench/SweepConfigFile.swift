@@ -17,7 +17,7 @@ enum SweepConfigFile {
     static let repeatableKeys: Set<String> = ["crash", "restart", "partition", "heal", "byzantine"]
     static let flagKeys: Set<String> = ["allow-unsafe", "no-check", "quiet"]
     static let scalarKeys: Set<String> = [
-        "repeat", "jobs", "out", "shell", "clients", "duration", "ops", "warmup", "rate", "keys", "key-distribution",
+        "repeat", "jobs", "out", "shell", "clients", "duration", "ops", "warmup", "quiet-period", "rate", "keys", "key-distribution",
         "read-ratio", "cas-ratio", "value-size", "timeout", "batch", "pipeline", "paxos-commit", "auth",
         "checkpoint-interval", "seed", "link-latency", "jitter", "bandwidth", "loss", "duplicate", "reorder",
         "cpu-per-message", "bind", "tcp-threads", "tcp-generator-threads",

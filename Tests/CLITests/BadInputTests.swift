@@ -11,6 +11,7 @@ struct BadInputTests {
         ("negative duration", ["run", "--duration=-1s"]),
         ("unknown flag", ["run", "--frobnicate"]),
         ("malformed duration", ["run", "--duration", "soon"]),
+        ("malformed quiet period", ["run", "--quiet-period", "a while"]),
         ("crash of a replica that does not exist", ["run", "--nodes", "3", "--crash", "9@1s"]),
         ("unknown byzantine behaviour", ["run", "--protocol", "pbft", "--byzantine", "1:evil"]),
         ("missing history file", ["check-history", "/nonexistent/history.jsonl"]),
