@@ -43,6 +43,9 @@ struct MulticastTable<Message> {
         free.append(slot)
     }
 
+    /// Multicasts some delivery still refers to.
+    var liveCount: Int { messages.count - free.count }
+
     func message(_ slot: Int32) -> Message { messages[Int(slot)]! }
     func sender(_ slot: Int32) -> Int32 { senders[Int(slot)] }
 }
