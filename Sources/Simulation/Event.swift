@@ -8,8 +8,6 @@ enum EventKind<Message> {
     case deliverRequest(to: Int32, ClientRequest)
     /// A reply reaches its client.
     case deliverReply(ClientReply)
-    /// A replica is free again and its inbox is not empty.
-    case wake(node: Int32)
     /// A replica timer; stale unless `incarnation` and `generation` are still current.
     case timer(node: Int32, TimerID, incarnation: UInt32, generation: UInt32)
     /// A client's request timer or redirect back-off.
@@ -28,8 +26,9 @@ struct QueueEntry: Comparable {
     var time: Int64
     var sequence: UInt64
     var slot: Int32
-    /// −1: `slot` is a payload slot. Otherwise the event delivers the multicast in `slot` of the
-    /// simulator's multicast table to replica `receiver`, and has no payload of its own.
+    /// −1: `slot` is a payload slot. Otherwise the event has no payload of its own: it delivers the
+    /// multicast in `slot` of the simulator's multicast table to replica `receiver`, or, when `slot`
+    /// is −1, wakes replica `receiver`.
     var receiver: Int32 = -1
 
     static func < (a: Self, b: Self) -> Bool {
