@@ -49,10 +49,14 @@ extension Loopback {
     /// writes its own report files; a killed life's last `reportInterval` of counts and applied effects
     /// is lost with it. `faults` holds only `.crash` and `.restart`; `beforeRestart` (for tests) runs
     /// with the state file's path just before a node is started again.
+    ///
+    /// Run time zero is `startupAllowance` after the nodes are spawned: long enough for a debug build's
+    /// processes to start on a loaded 2-core machine (1.5 s was not: a CI run saw nodes come up after
+    /// the window had closed, and no operation completed).
     public static func runProcesses<R: Replica>(_ type: R.Type, template: ClusterFile, cluster: ClusterConfig, settings: R.Settings,
                                                 workload: WorkloadSpec, window: RunWindow, quietPeriod: Interval,
                                                 faults: [(at: Instant, fault: Fault)], executable: String,
-                                                options: Options, startupAllowance: Interval = .seconds(1.5),
+                                                options: Options, startupAllowance: Interval = .seconds(3),
                                                 beforeRestart: ((String) -> Void)? = nil) throws -> ProcessRun {
         let n = cluster.replicaCount
         let host = LoopbackCluster<R>.connectHost(for: options.bindHost)
