@@ -75,21 +75,14 @@ extension Simulator {
         nextSequence &+= 1
     }
 
-    /// The event of a multicast reaching `receiver`: handled now if the replica is idle, else queued
-    /// in its inbox by reference (as `dispatch` does for `.deliver`).
+    /// The event of a multicast reaching `receiver`: it arrives by reference, like any input (a
+    /// crashed receiver drops its reference).
     func deliverMulticast(_ slot: Int32, to receiver: Int32, at time: Int64) {
         eventsProcessed &+= 1
-        let i = Int(receiver)
-        guard up[i] else {
+        guard up[Int(receiver)] else {
             multicasts.release(slot)
             return
         }
-        if busyUntil[i] <= time && inbox[i].isEmpty {
-            let input = PendingInput.peer(from: multicasts.sender(slot), multicasts.message(slot))
-            multicasts.release(slot)
-            handle(node: receiver, input: input, at: time)
-        } else {
-            enqueue(node: receiver, .multicast(slot))
-        }
+        arrive(node: receiver, .multicast(slot), at: time)
     }
 }

@@ -208,21 +208,11 @@ public final class Simulator<R: Replica> {
         eventsProcessed &+= 1
         switch event.kind {
         case .deliver(let to, let from, let message):
-            let i = Int(to)
-            guard up[i] else { return }
-            if busyUntil[i] <= event.time && inbox[i].isEmpty {
-                handle(node: to, input: .peer(from: from, message), at: event.time)
-            } else {
-                enqueue(node: to, .peer(from: from, message))
-            }
+            guard up[Int(to)] else { return }
+            arrive(node: to, .peer(from: from, message), at: event.time)
         case .deliverRequest(let to, let request):
-            let i = Int(to)
-            guard up[i] else { return }
-            if busyUntil[i] <= event.time && inbox[i].isEmpty {
-                handle(node: to, input: .request(request), at: event.time)
-            } else {
-                enqueue(node: to, .request(request))
-            }
+            guard up[Int(to)] else { return }
+            arrive(node: to, .request(request), at: event.time)
         case .deliverReply(let reply):
             clientReceived(reply)
         case .timer(let node, let timer, let inc, let gen):
@@ -249,12 +239,19 @@ public final class Simulator<R: Replica> {
     func wake(node: Int32, at time: Int64) {
         let i = Int(node)
         wakeScheduled[i] = false
-        guard up[i], var input = inbox[i].popFirst() else { return }
-        if case .multicast(let slot) = input {
-            input = .peer(from: multicasts.sender(slot), multicasts.message(slot))
-            multicasts.release(slot)
-        }
+        guard up[i], let input = inbox[i].popFirst() else { return }
         handle(node: node, input: input, at: time)
+    }
+
+    /// An input reaches a live replica: handled at once if the replica is idle, else queued behind
+    /// what its inbox already holds.
+    func arrive(node: Int32, _ input: PendingInput<Message>, at time: Int64) {
+        let i = Int(node)
+        if busyUntil[i] <= time && inbox[i].isEmpty {
+            handle(node: node, input: input, at: time)
+        } else {
+            enqueue(node: node, input)
+        }
     }
 
     /// Schedules `node`'s wake-up as a bare queue entry: no payload to store or copy (a replica that is
@@ -283,8 +280,12 @@ public final class Simulator<R: Replica> {
         case .peer(let from, let message):
             size = Wire.frameSize(of: message)
             replicas[i].receive(message, from: NodeID(Int(from)), now: Instant(nanoseconds: start), outbox: &outbox)
-        case .multicast:
-            preconditionFailure("a multicast is resolved when it leaves the inbox")
+        case .multicast(let slot):
+            let message = multicasts.message(slot)
+            let from = multicasts.sender(slot)
+            multicasts.release(slot)
+            size = Wire.frameSize(of: message)
+            replicas[i].receive(message, from: NodeID(Int(from)), now: Instant(nanoseconds: start), outbox: &outbox)
         case .request(let request):
             size = Wire.frameSize(of: request)
             replicas[i].clientRequest(request, now: Instant(nanoseconds: start), outbox: &outbox)
