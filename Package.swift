@@ -55,7 +55,6 @@ let package = Package(
         .target(name: "Simulation", dependencies: [
             "ConsensusCore", "Workload",
             .product(name: "DequeModule", package: "swift-collections"),
-            .product(name: "HeapModule", package: "swift-collections"),
         ], swiftSettings: optimized),
         .target(name: "Checker", dependencies: ["ConsensusCore"]),
         .target(name: "Loopback", dependencies: [
@@ -80,7 +79,9 @@ let package = Package(
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Workload", "ConsensusCore"]),
         .testTarget(name: "RaftTests", dependencies: ["Raft", "Simulation", "Harness", "ConsensusCore"]),
         .testTarget(name: "MultiPaxosTests", dependencies: ["MultiPaxos", "Simulation", "Harness", "ConsensusCore"]),
-        .testTarget(name: "PBFTTests", dependencies: ["PBFT", "Simulation", "Harness", "ConsensusCore"]),
+        .testTarget(name: "PBFTTests", dependencies: [
+            "PBFT", "Simulation", "Harness", "ConsensusCore", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .testTarget(name: "CheckerTests", dependencies: ["Checker", "ConsensusCore"]),
         .testTarget(name: "LoopbackTests", dependencies: ["Loopback", "Harness", "ConsensusCore", "Raft", "Workload", "Simulation"]),
         .testTarget(name: "ReportTests", dependencies: ["Report"]),

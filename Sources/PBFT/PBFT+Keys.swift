@@ -12,47 +12,6 @@ extension PBFT {
         case signed
     }
 
-    /// HMAC-SHA256 (RFC 2104) with the key already absorbed: the inner and outer SHA-256 states after
-    /// hashing the key pads. Copying them per message skips re-hashing the pads; what is left is two
-    /// compression-function calls for a block of up to 55 bytes. Built on swift-crypto's `SHA256`
-    /// (whose byte-buffer interface needs no Foundation types).
-    struct KeyedHMAC {
-        private let inner: SHA256
-        private let outer: SHA256
-
-        /// `key` is 32 bytes (a SHA-256 digest), shorter than the 64-byte block, so it is zero-padded.
-        init(key: Digest) {
-            var pad: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) =
-                (key.w0.littleEndian, key.w1.littleEndian, key.w2.littleEndian, key.w3.littleEndian, 0, 0, 0, 0)
-            func xor(_ byte: UInt8) {
-                withUnsafeMutableBytes(of: &pad) { for i in 0 ..< 64 { $0[i] ^= byte } }
-            }
-            var i = SHA256()
-            xor(0x36)
-            withUnsafeBytes(of: pad) { i.update(bufferPointer: $0) }
-            var o = SHA256()
-            xor(0x36 ^ 0x5C)
-            withUnsafeBytes(of: pad) { o.update(bufferPointer: $0) }
-            inner = i
-            outer = o
-        }
-
-        /// The full 32-byte code.
-        func code(_ bytes: UnsafeRawBufferPointer) -> Digest {
-            var i = inner
-            i.update(bufferPointer: bytes)
-            var o = outer
-            i.finalize().withUnsafeBytes { o.update(bufferPointer: $0) }
-            return o.finalize().withUnsafeBytes { Digest(loading: $0) }
-        }
-
-        /// The code truncated to 128 bits: what authenticators carry.
-        @inline(__always) func mac(_ bytes: UnsafeRawBufferPointer) -> MAC {
-            let full = code(bytes)
-            return MAC(high: full.w0, low: full.w1)
-        }
-    }
-
     /// Deterministic keys. The paper's replicas exchange session keys with fresh random nonces
     /// (TOCS §4.3.1); a simulation needs none of that secrecy, only keys that differ per pair, so they
     /// are derived from a fixed cluster secret and the pair. Same seed, same run.

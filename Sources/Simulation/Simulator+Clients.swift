@@ -51,7 +51,9 @@ extension Simulator {
     func sendRequest(_ request: ClientRequest, to: Int32) {
         let size = Wire.frameSize(of: request)
         count(kind: stats.requestKind, bytes: size, at: now.nanoseconds)
-        schedule(at: now.nanoseconds + clientDelay(bytes: size), .deliverRequest(to: to, request))
+        queue.insert(QueueEntry(time: now.nanoseconds + clientDelay(bytes: size), sequence: nextSequence, kind: .request,
+                                slot: requests.store(request), receiver: to))
+        nextSequence &+= 1
     }
 
     func sendReply(_ reply: ClientReply, from node: Int32, at time: Int64) {

@@ -43,7 +43,12 @@ extension Simulator {
         durable[i] = replicas[i].durableState
         up[i] = false
         incarnation[i] &+= 1
-        for case .multicast(let slot) in inbox[i] { multicasts.release(slot) }
+        for input in inbox[i] {
+            switch input {
+            case .message(let slot): messages.release(slot)
+            case .request(let slot): _ = requests.take(slot)
+            }
+        }
         inbox[i].removeAll(keepingCapacity: true)
         if currentLeader == id { currentLeader = nil }
     }

@@ -1,6 +1,5 @@
 import ConsensusCore
 import DequeModule
-import HeapModule
 import Workload
 
 /// A single-threaded discrete-event simulator of one cluster and its clients: virtual time in
@@ -16,14 +15,19 @@ public final class Simulator<R: Replica> {
     public let clientContract: ClientContract
 
     // MARK: Time and randomness
-    /// The queue holds small trivially-copyable entries; the events themselves (which carry messages)
-    /// wait in `payloads`, so heap reordering never copies a message.
-    var queue = Heap<QueueEntry>()
-    var payloads: [EventKind<Message>?] = []
-    var freePayloadSlots: [Int32] = []
-    /// Multicasts of honest replicas, stored once however many receivers they have (PBFT at n=100
-    /// would otherwise hold 99 copies of every PREPARE in flight); see Simulator+Multicast.swift.
-    var multicasts = MulticastTable<Message>()
+    /// Everything scheduled but replicas' wake-ups, as small trivially-copyable entries; what they refer
+    /// to waits in `events`, `messages` and `requests`, so reordering the queue never copies a message.
+    var queue = EventQueue()
+    /// Wake-ups of busy replicas (at most one each), apart from the big queue: they are half of a large
+    /// PBFT run's events, and a heap of n entries costs a few cache-resident steps. Entries of both
+    /// queues share one sequence, so taking the earlier of the two minima is the same total order.
+    var wakes = EventQueue()
+    var events = Slab<EventKind>()
+    /// Peer messages in flight, each stored once however many receivers it has (PBFT at n=100 would
+    /// otherwise hold 99 copies of every PREPARE in flight); see Simulator+Messages.swift.
+    var messages = MessageTable<Message>()
+    /// Client requests on their way to a replica or waiting in its inbox.
+    var requests = Slab<ClientRequest>()
     var nextSequence: UInt64 = 0
     public internal(set) var now: Instant = .zero
     var random: DeterministicRandom
@@ -38,7 +42,7 @@ public final class Simulator<R: Replica> {
     /// Inputs waiting while a replica is busy, oldest first. A deque, not an array with a head index:
     /// a replica that never drains (every replica of a large PBFT cluster under load) would otherwise keep
     /// every input it ever handled, and the authenticators they reference, alive.
-    var inbox: [Deque<PendingInput<Message>>]
+    var inbox: [Deque<PendingInput>]
     var wakeScheduled: [Bool]
     /// Per node × timer id: the generation of the live arming.
     var timerGeneration: [UInt32]
@@ -163,22 +167,27 @@ public final class Simulator<R: Replica> {
 
     /// Runs every event up to and including `deadline`, then sets the clock to it.
     public func run(until deadline: Instant) {
-        while !stopRequested, let top = queue.min, top.time <= deadline.nanoseconds {
-            let entry = queue.removeMin()
+        while !stopRequested, let entry = takeNext(until: deadline.nanoseconds) {
             now = Instant(nanoseconds: entry.time)
-            if entry.receiver >= 0 {
-                if entry.slot >= 0 {
-                    deliverMulticast(entry.slot, to: entry.receiver, at: entry.time)
-                } else {
-                    eventsProcessed &+= 1
-                    wake(node: entry.receiver, at: entry.time)
+            eventsProcessed &+= 1
+            switch entry.kind {
+            case .message:
+                guard up[Int(entry.receiver)] else {
+                    messages.release(entry.slot)
+                    continue
                 }
-                continue
+                arrive(node: entry.receiver, .message(entry.slot), at: entry.time)
+            case .request:
+                guard up[Int(entry.receiver)] else {
+                    _ = requests.take(entry.slot)
+                    continue
+                }
+                arrive(node: entry.receiver, .request(entry.slot), at: entry.time)
+            case .wake:
+                wake(node: entry.receiver, at: entry.time)
+            case .event:
+                dispatch(ScheduledEvent(time: entry.time, kind: events.take(entry.slot)))
             }
-            let slot = Int(entry.slot)
-            let kind = payloads[slot].take()!
-            freePayloadSlots.append(entry.slot)
-            dispatch(ScheduledEvent(time: entry.time, kind: kind))
         }
         if !stopRequested, now < deadline { now = deadline }
     }
@@ -191,28 +200,22 @@ public final class Simulator<R: Replica> {
     /// Clears a stop so the run can go on (the harness's quiet period after the window).
     public func resume() { stopRequested = false }
 
-    func schedule(at time: Int64, _ kind: EventKind<Message>) {
-        let slot: Int32
-        if let free = freePayloadSlots.popLast() {
-            slot = free
-            payloads[Int(free)] = kind
-        } else {
-            slot = Int32(payloads.count)
-            payloads.append(kind)
+    /// The earliest entry of the two queues if it is due by `deadline`, removed.
+    func takeNext(until deadline: Int64) -> QueueEntry? {
+        if let wake = wakes.min, queue.min.map({ wake < $0 }) ?? true {
+            return wake.time <= deadline ? wakes.removeMin() : nil
         }
-        queue.insert(QueueEntry(time: time, sequence: nextSequence, slot: slot))
+        guard let top = queue.min, top.time <= deadline else { return nil }
+        return queue.removeMin()
+    }
+
+    func schedule(at time: Int64, _ kind: EventKind) {
+        queue.insert(QueueEntry(time: time, sequence: nextSequence, kind: .event, slot: events.store(kind)))
         nextSequence &+= 1
     }
 
-    func dispatch(_ event: ScheduledEvent<Message>) {
-        eventsProcessed &+= 1
+    func dispatch(_ event: ScheduledEvent) {
         switch event.kind {
-        case .deliver(let to, let from, let message):
-            guard up[Int(to)] else { return }
-            arrive(node: to, .peer(from: from, message), at: event.time)
-        case .deliverRequest(let to, let request):
-            guard up[Int(to)] else { return }
-            arrive(node: to, .request(request), at: event.time)
         case .deliverReply(let reply):
             clientReceived(reply)
         case .timer(let node, let timer, let inc, let gen):
@@ -245,7 +248,7 @@ public final class Simulator<R: Replica> {
 
     /// An input reaches a live replica: handled at once if the replica is idle, else queued behind
     /// what its inbox already holds.
-    func arrive(node: Int32, _ input: PendingInput<Message>, at time: Int64) {
+    func arrive(node: Int32, _ input: PendingInput, at time: Int64) {
         let i = Int(node)
         if busyUntil[i] <= time && inbox[i].isEmpty {
             handle(node: node, input: input, at: time)
@@ -254,14 +257,14 @@ public final class Simulator<R: Replica> {
         }
     }
 
-    /// Schedules `node`'s wake-up as a bare queue entry: no payload to store or copy (a replica that is
-    /// never idle wakes once per input, half of a large PBFT run's events).
+    /// Schedules `node`'s wake-up, a bare entry in the queue of wake-ups (a replica that is never idle
+    /// wakes once per input).
     func scheduleWake(node: Int32, at time: Int64) {
-        queue.insert(QueueEntry(time: time, sequence: nextSequence, slot: -1, receiver: node))
+        wakes.insert(QueueEntry(time: time, sequence: nextSequence, kind: .wake, receiver: node))
         nextSequence &+= 1
     }
 
-    func enqueue(node: Int32, _ input: PendingInput<Message>) {
+    func enqueue(node: Int32, _ input: PendingInput) {
         let i = Int(node)
         inbox[i].append(input)
         if !wakeScheduled[i] {
@@ -271,22 +274,20 @@ public final class Simulator<R: Replica> {
     }
 
     /// Hands one input to the replica at `start`, charges its CPU cost, and carries out its effects.
-    func handle(node: Int32, input: PendingInput<Message>, at start: Int64) {
+    func handle(node: Int32, input: PendingInput, at start: Int64) {
         let i = Int(node)
         let cpu = options.cpu
         outbox.clear()
         let size: Int
         switch input {
-        case .peer(let from, let message):
+        case .message(let slot):
+            let message = messages.message(slot)
+            let from = messages.sender(slot)
+            messages.release(slot)
             size = Wire.frameSize(of: message)
             replicas[i].receive(message, from: NodeID(Int(from)), now: Instant(nanoseconds: start), outbox: &outbox)
-        case .multicast(let slot):
-            let message = multicasts.message(slot)
-            let from = multicasts.sender(slot)
-            multicasts.release(slot)
-            size = Wire.frameSize(of: message)
-            replicas[i].receive(message, from: NodeID(Int(from)), now: Instant(nanoseconds: start), outbox: &outbox)
-        case .request(let request):
+        case .request(let slot):
+            let request = requests.take(slot)
             size = Wire.frameSize(of: request)
             replicas[i].clientRequest(request, now: Instant(nanoseconds: start), outbox: &outbox)
         }
@@ -368,30 +369,6 @@ public final class Simulator<R: Replica> {
             stats.counts[kind] &+= 1
             stats.bytes[kind] &+= bytes
         }
-    }
-
-    /// One peer message leaves `from` for `to`: counted here, then subject to Byzantine tampering,
-    /// partitions, loss, bandwidth, latency, jitter, reordering and duplication.
-    func send(_ original: Message, from: Int32, to: Int32, at clock: inout Int64) {
-        var message = original
-        var departure = clock
-        if let behavior = byzantine[Int(from)] {
-            switch behavior {
-            case .silent: return
-            case .slow: departure += options.network.slowDelay.nanoseconds
-            case .corrupt: message = message.corrupted()
-            case .equivocate:
-                // Faulty replicas collude: the split is between honest receivers (odd ones get the
-                // variant); a fellow faulty replica gets the original and can back either side.
-                if to & 1 == 1, byzantine[Int(to)] == nil, let other = message.equivocated(variant: 1) { message = other }
-            }
-        }
-        let size = Wire.frameSize(of: message)
-        count(kind: message.kind, bytes: size, at: clock)
-        let (arrival, duplicate) = route(size: size, from: from, to: to, departure: departure)
-        guard arrival >= 0 else { return }
-        schedule(at: arrival, .deliver(to: to, from: from, message))
-        if duplicate >= 0 { schedule(at: duplicate, .deliver(to: to, from: from, message)) }
     }
 
     /// The network's fate for a frame of `size` bytes from `from` to `to` leaving at `departure`: when

@@ -1,4 +1,5 @@
 import ConsensusCore
+import Crypto
 @testable import PBFT
 import Testing
 
@@ -16,6 +17,22 @@ struct AuthenticationRuleTests {
                                  0x88, 0x1d, 0xc2, 0x00, 0xc9, 0x83, 0x3d, 0xa7, 0x26, 0xe9, 0x37, 0x6c, 0x2e, 0x32, 0xcf, 0xf7]
         let bytes = withUnsafeBytes(of: (code.w0.littleEndian, code.w1.littleEndian, code.w2.littleEndian, code.w3.littleEndian)) { Array($0) }
         #expect(bytes == expected)
+    }
+
+    @Test("the keyed HMAC agrees with swift-crypto's HMAC<SHA256> for messages of every length up to three blocks")
+    func keyedHMACMatchesSwiftCrypto() {
+        var random = DeterministicRandom(seed: 4231)
+        for length in 0 ... 200 {
+            let key = PBFT.Digest(random.next(), random.next(), random.next(), random.next())
+            let message = (0 ..< length).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+            let ours = message.withUnsafeBytes { PBFT.KeyedHMAC(key: key).code($0) }
+            let keyBytes = withUnsafeBytes(of: (key.w0.littleEndian, key.w1.littleEndian, key.w2.littleEndian,
+                                                key.w3.littleEndian)) { Array($0) }
+            let theirs = Array(HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: keyBytes)))
+            let oursBytes = withUnsafeBytes(of: (ours.w0.littleEndian, ours.w1.littleEndian, ours.w2.littleEndian,
+                                                 ours.w3.littleEndian)) { Array($0) }
+            #expect(oursBytes == theirs, "message of \(length) bytes")
+        }
     }
 
     @Test("a message with a bad MAC is dropped and reported rejected", arguments: [PBFT.Authentication.mac, .signatures])

@@ -3,8 +3,8 @@ import ConsensusCore
 import Testing
 import Workload
 
-@Suite("Multicasts are stored once and freed by their last delivery")
-struct MulticastTests {
+@Suite("Messages in flight are stored once and freed by their last delivery")
+struct MessageTableTests {
     func busyCluster(seed: UInt64 = 7) -> Simulator<ToyReplica> {
         var options = SimulationOptions(seed: seed)
         options.workload.clients = 32
@@ -20,18 +20,19 @@ struct MulticastTests {
         let sim = busyCluster()
         sim.start()
         sim.run(for: .milliseconds(100))
-        #expect(sim.multicasts.liveCount > 0, "a busy cluster has multicasts in flight")
+        #expect(sim.messages.liveCount > 0, "a busy cluster has messages in flight")
         var queuedByReference = 0
         for inbox in sim.inbox {
-            for case .multicast in inbox { queuedByReference += 1 }
+            for case .message in inbox { queuedByReference += 1 }
         }
-        #expect(queuedByReference > 0, "some busy replica holds a multicast by reference")
+        #expect(queuedByReference > 0, "some busy replica holds a message by reference")
         sim.crash(NodeID(3))  // its inbox and the deliveries still heading for it are dropped
         sim.run(for: .milliseconds(50))
         sim.restart(NodeID(3))
         sim.issuing = false
         sim.run(for: .seconds(5))
-        #expect(sim.multicasts.liveCount == 0)
+        #expect(sim.messages.liveCount == 0)
+        #expect(sim.requests.liveCount == 0, "requests queued in the crashed inbox are freed too")
         #expect(sim.inbox.allSatisfy { $0.isEmpty })
     }
 
@@ -53,6 +54,6 @@ struct MulticastTests {
                 #expect(seen == (0 ..< sender.requestsSeen).map { UInt64($0 + 1) })
             }
         }
-        #expect(sim.multicasts.liveCount == 0)
+        #expect(sim.messages.liveCount == 0)
     }
 }

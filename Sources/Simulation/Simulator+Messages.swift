@@ -1,11 +1,11 @@
 import ConsensusCore
 
-/// The multicasts of honest replicas, each stored once with a count of the deliveries (queued events
-/// and inbox entries) that still refer to it. A PBFT PREPARE at n = 100 has 99 receivers: stored per
-/// delivery, the messages in flight filled the cache and the event slab (a third of the run's time
-/// went to copying them); stored once, a delivery is a 24-byte queue entry. Byzantine senders, whose
-/// messages may differ per receiver, keep the per-delivery path.
-struct MulticastTable<Message> {
+/// The messages in flight between replicas, each stored once with a count of the deliveries (queued
+/// events and inbox entries) that still refer to it. A PBFT PREPARE at n = 100 has 99 receivers:
+/// stored per delivery, the messages in flight filled the cache and the event slab (a third of the
+/// run's time went to copying them); stored once, a delivery is a 24-byte queue entry. A message a
+/// Byzantine sender tampers with per receiver is stored once per receiver.
+struct MessageTable<Message> {
     private var messages: [Message?] = []
     private var senders: [Int32] = []
     private var references: [Int32] = []
@@ -43,7 +43,7 @@ struct MulticastTable<Message> {
         free.append(slot)
     }
 
-    /// Multicasts some delivery still refers to.
+    /// Messages some delivery still refers to.
     var liveCount: Int { messages.count - free.count }
 
     func message(_ slot: Int32) -> Message { messages[Int(slot)]! }
@@ -51,13 +51,38 @@ struct MulticastTable<Message> {
 }
 
 extension Simulator {
+    /// One peer message leaves `from` for `to`: counted here, then subject to Byzantine tampering,
+    /// partitions, loss, bandwidth, latency, jitter, reordering and duplication.
+    func send(_ original: Message, from: Int32, to: Int32, at clock: inout Int64) {
+        var message = original
+        var departure = clock
+        if let behavior = byzantine[Int(from)] {
+            switch behavior {
+            case .silent: return
+            case .slow: departure += options.network.slowDelay.nanoseconds
+            case .corrupt: message = message.corrupted()
+            case .equivocate:
+                // Faulty replicas collude: the split is between honest receivers (odd ones get the
+                // variant); a fellow faulty replica gets the original and can back either side.
+                if to & 1 == 1, byzantine[Int(to)] == nil, let other = message.equivocated(variant: 1) { message = other }
+            }
+        }
+        let size = Wire.frameSize(of: message)
+        count(kind: message.kind, bytes: size, at: clock)
+        let (arrival, duplicate) = route(size: size, from: from, to: to, departure: departure)
+        guard arrival >= 0 else { return }
+        let slot = messages.store(message, from: from)
+        scheduleDelivery(of: slot, to: to, at: arrival)
+        if duplicate >= 0 { scheduleDelivery(of: slot, to: to, at: duplicate) }
+    }
+
     /// An honest replica's broadcast: counted and routed per receiver exactly as `send` does (same
     /// order of PRNG draws and of scheduling), but the message is stored once.
     func multicast(_ message: Message, from node: Int32, at clock: inout Int64) {
         let perSend = options.cpu.perSend.nanoseconds
         let size = Wire.frameSize(of: message)
         let kind = message.kind
-        let slot = multicasts.store(message, from: node)
+        let slot = messages.store(message, from: node)
         for j in 0 ..< Int32(cluster.replicaCount) where j != node {
             clock += perSend
             count(kind: kind, bytes: size, at: clock)
@@ -66,23 +91,12 @@ extension Simulator {
             scheduleDelivery(of: slot, to: j, at: arrival)
             if duplicate >= 0 { scheduleDelivery(of: slot, to: j, at: duplicate) }
         }
-        multicasts.dropIfUnreferenced(slot)
+        messages.dropIfUnreferenced(slot)
     }
 
     func scheduleDelivery(of slot: Int32, to receiver: Int32, at time: Int64) {
-        multicasts.retain(slot)
-        queue.insert(QueueEntry(time: time, sequence: nextSequence, slot: slot, receiver: receiver))
+        messages.retain(slot)
+        queue.insert(QueueEntry(time: time, sequence: nextSequence, kind: .message, slot: slot, receiver: receiver))
         nextSequence &+= 1
-    }
-
-    /// The event of a multicast reaching `receiver`: it arrives by reference, like any input (a
-    /// crashed receiver drops its reference).
-    func deliverMulticast(_ slot: Int32, to receiver: Int32, at time: Int64) {
-        eventsProcessed &+= 1
-        guard up[Int(receiver)] else {
-            multicasts.release(slot)
-            return
-        }
-        arrive(node: receiver, .multicast(slot), at: time)
     }
 }

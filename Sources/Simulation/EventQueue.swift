@@ -1,0 +1,54 @@
+/// The simulator's priority queue: a 4-ary min-heap of queue entries. swift-collections' `Heap` is a
+/// min-max heap, which pays for its max end on every removal (it compares grandchildren as well as
+/// children); the simulator only ever takes the minimum. Four children to a node halve the heap's
+/// depth and sit side by side in memory, so a removal touches half as many cache lines. At PBFT n = 100
+/// the queue took a third of the run as a min-max heap (see the README's speed section).
+struct EventQueue {
+    private var entries: [QueueEntry] = []
+
+    var count: Int { entries.count }
+    var isEmpty: Bool { entries.isEmpty }
+    /// The earliest entry.
+    var min: QueueEntry? { entries.first }
+
+    mutating func insert(_ entry: QueueEntry) {
+        entries.append(entry)
+        entries.withUnsafeMutableBufferPointer { heap in
+            var hole = heap.count - 1
+            while hole > 0 {
+                let parent = (hole - 1) >> 2
+                guard entry < heap[parent] else { break }
+                heap[hole] = heap[parent]
+                hole = parent
+            }
+            heap[hole] = entry
+        }
+    }
+
+    /// Removes and returns the earliest entry; the queue must not be empty.
+    mutating func removeMin() -> QueueEntry {
+        let last = entries.removeLast()
+        guard !entries.isEmpty else { return last }
+        return entries.withUnsafeMutableBufferPointer { heap in
+            let top = heap[0]
+            let count = heap.count
+            var hole = 0
+            while true {
+                let first = hole << 2 + 1
+                guard first < count else { break }
+                var child = first
+                let end = Swift.min(first + 4, count)
+                var next = first + 1
+                while next < end {
+                    if heap[next] < heap[child] { child = next }
+                    next += 1
+                }
+                guard heap[child] < last else { break }
+                heap[hole] = heap[child]
+                hole = child
+            }
+            heap[hole] = last
+            return top
+        }
+    }
+}
