@@ -22,7 +22,7 @@ let optimized: [SwiftSetting] = [
 
 let package = Package(
     name: "consensus-bench",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],  // UInt128 (the event queue's keys)
     products: [
         .executable(name: "consensus-bench", targets: ["consensus-bench"]),
         .library(name: "ConsensusCore", targets: ["ConsensusCore"]),

@@ -49,9 +49,11 @@ struct QueueEntry {
 
     var kind: Kind { Kind(rawValue: order & 0xFF)! }
 
-    @inline(__always) static func < (a: Self, b: Self) -> Bool {
-        a.time != b.time ? a.time < b.time : a.order < b.order
-    }
+    /// (time, sequence) as one 128-bit number: times are never negative, so comparing keys is comparing
+    /// entries, in one compare-with-borrow instead of two data-dependent branches.
+    @inline(__always) var key: UInt128 { UInt128(UInt64(bitPattern: time)) << 64 | UInt128(order) }
+
+    @inline(__always) static func < (a: Self, b: Self) -> Bool { a.key < b.key }
 }
 
 /// An event taken off the queue.

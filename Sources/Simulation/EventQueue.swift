@@ -15,9 +15,10 @@ struct EventQueue {
         entries.append(entry)
         entries.withUnsafeMutableBufferPointer { heap in
             var hole = heap.count - 1
+            let key = entry.key
             while hole > 0 {
                 let parent = (hole - 1) >> 2
-                guard entry < heap[parent] else { break }
+                guard key < heap[parent].key else { break }
                 heap[hole] = heap[parent]
                 hole = parent
             }
@@ -25,7 +26,9 @@ struct EventQueue {
         }
     }
 
-    /// Removes and returns the earliest entry; the queue must not be empty.
+    /// Removes and returns the earliest entry; the queue must not be empty. The hole left at the root
+    /// goes down the path of smaller children to a leaf, and the last entry moves up from there (Floyd's
+    /// variant): the last entry belongs near the bottom, so this saves a comparison per level.
     mutating func removeMin() -> QueueEntry {
         let last = entries.removeLast()
         guard !entries.isEmpty else { return last }
@@ -37,15 +40,27 @@ struct EventQueue {
                 let first = hole << 2 + 1
                 guard first < count else { break }
                 var child = first
-                let end = Swift.min(first + 4, count)
-                var next = first + 1
-                while next < end {
-                    if heap[next] < heap[child] { child = next }
-                    next += 1
+                if first + 3 < count {
+                    // All four children: pick the smallest without branching on the comparisons.
+                    let a = heap[first].key < heap[first + 1].key ? first : first + 1
+                    let b = heap[first + 2].key < heap[first + 3].key ? first + 2 : first + 3
+                    child = heap[a].key < heap[b].key ? a : b
+                } else {
+                    var next = first + 1
+                    while next < count {
+                        if heap[next].key < heap[child].key { child = next }
+                        next += 1
+                    }
                 }
-                guard heap[child] < last else { break }
                 heap[hole] = heap[child]
                 hole = child
+            }
+            let key = last.key
+            while hole > 0 {
+                let parent = (hole - 1) >> 2
+                guard key < heap[parent].key else { break }
+                heap[hole] = heap[parent]
+                hole = parent
             }
             heap[hole] = last
             return top

@@ -17,7 +17,7 @@ public final class Simulator<R: Replica> {
     // MARK: Time and randomness
     /// Everything scheduled but replicas' wake-ups, as small trivially-copyable entries; what they refer
     /// to waits in `events`, `messages` and `requests`, so reordering the queue never copies a message.
-    var queue = EventQueue()
+    var queue = CalendarQueue()
     /// Wake-ups of busy replicas (at most one each), apart from the big queue: they are half of a large
     /// PBFT run's events, and a heap of n entries costs a few cache-resident steps. Entries of both
     /// queues share one sequence, so taking the earlier of the two minima is the same total order.
@@ -202,10 +202,10 @@ public final class Simulator<R: Replica> {
 
     /// The earliest entry of the two queues if it is due by `deadline`, removed.
     func takeNext(until deadline: Int64) -> QueueEntry? {
-        if let wake = wakes.min, queue.min.map({ wake < $0 }) ?? true {
+        if let wake = wakes.min, queue.min().map({ wake < $0 }) ?? true {
             return wake.time <= deadline ? wakes.removeMin() : nil
         }
-        guard let top = queue.min, top.time <= deadline else { return nil }
+        guard let top = queue.min(), top.time <= deadline else { return nil }
         return queue.removeMin()
     }
 

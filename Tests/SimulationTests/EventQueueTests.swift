@@ -2,37 +2,51 @@ import ConsensusCore
 @testable import Simulation
 import Testing
 
-@Suite("The event queue")
+/// Both queues must give exactly the order of a sorted list: by time, ties in the order scheduled.
+@Suite("The event queues")
 struct EventQueueTests {
-    @Test("entries come out by time, ties in the order they were scheduled, however inserts and removals interleave")
-    func totalOrder() {
-        var random = DeterministicRandom(seed: 11)
-        var queue = EventQueue()
-        var reference: [(time: Int64, sequence: UInt64)] = []
-        var taken: [(time: Int64, sequence: UInt64)] = []
-        var sequence: UInt64 = 0
+    /// Interleaves inserts (times from `now` on, drawn by `ahead`) and removals; returns what came out
+    /// and what a sort says should have.
+    func drain(seed: UInt64, ahead: (inout DeterministicRandom) -> Int64,
+               insert: (QueueEntry) -> Void, min: () -> QueueEntry?, removeMin: () -> QueueEntry)
+        -> (taken: [UInt64], expected: [UInt64]) {
+        var random = DeterministicRandom(seed: seed)
+        var scheduled: [(time: Int64, sequence: UInt64)] = []
+        var taken: [UInt64] = []
         var now: Int64 = 0
-        for _ in 0 ..< 20_000 {
-            if random.below(3) < 2 {
-                // Few distinct times, so many ties.
-                let time = now + Int64(random.below(8))
-                queue.insert(QueueEntry(time: time, sequence: sequence, kind: .event, slot: Int32(truncatingIfNeeded: sequence)))
-                reference.append((time, sequence))
-                sequence += 1
-            } else if let top = queue.min {
-                let entry = queue.removeMin()
-                #expect(entry.time == top.time && entry.slot == top.slot)
+        for sequence in 0 ..< UInt64(30_000) {
+            let time = now + ahead(&random)
+            insert(QueueEntry(time: time, sequence: sequence, kind: .event, slot: Int32(sequence)))
+            scheduled.append((time, sequence))
+            while random.below(3) == 0, let top = min() {
+                let entry = removeMin()
+                #expect(entry.time >= now && entry.slot == top.slot)
                 now = entry.time
-                taken.append((entry.time, UInt64(UInt32(bitPattern: entry.slot))))
+                taken.append(UInt64(entry.slot))
             }
         }
-        while !queue.isEmpty {
-            let entry = queue.removeMin()
-            taken.append((entry.time, UInt64(UInt32(bitPattern: entry.slot))))
-        }
-        reference.sort { $0.time != $1.time ? $0.time < $1.time : $0.sequence < $1.sequence }
-        #expect(taken.count == reference.count)
-        #expect(taken.map(\.time) == reference.map(\.time))
-        #expect(taken.map(\.sequence) == reference.map(\.sequence))
+        while min() != nil { taken.append(UInt64(removeMin().slot)) }
+        scheduled.sort { $0.time != $1.time ? $0.time < $1.time : $0.sequence < $1.sequence }
+        return (taken, scheduled.map(\.sequence))
+    }
+
+    @Test("the 4-ary heap gives entries by time, ties in the order they were scheduled")
+    func heapOrder() {
+        var queue = EventQueue()
+        let (taken, expected) = drain(seed: 11, ahead: { Int64($0.below(8)) },  // few distinct times: many ties
+                                      insert: { queue.insert($0) }, min: { queue.min }, removeMin: { queue.removeMin() })
+        #expect(taken == expected)
+    }
+
+    @Test("the calendar queue gives the same order, whether entries fall in the current bucket, a later one or beyond the horizon",
+          arguments: [Int64(8), 300_000, 5_000_000, 200_000_000])
+    func calendarOrder(spread: Int64) {
+        var queue = CalendarQueue()
+        let (taken, expected) = drain(seed: UInt64(spread), ahead: { random in
+            // Mostly within `spread`, some ties, now and then far beyond (a timer).
+            random.below(10) == 0 ? Int64(random.below(Int(spread) * 50 + 1)) : Int64(random.below(Int(spread) + 1))
+        }, insert: { queue.insert($0) }, min: { queue.min() }, removeMin: { queue.removeMin() })
+        #expect(taken == expected)
+        #expect(queue.isEmpty)
     }
 }
