@@ -26,13 +26,24 @@ struct EventQueue {
         }
     }
 
-    /// Removes and returns the earliest entry; the queue must not be empty. The hole left at the root
-    /// goes down the path of smaller children to a leaf, and the last entry moves up from there (Floyd's
-    /// variant): the last entry belongs near the bottom, so this saves a comparison per level.
+    /// Removes and returns the earliest entry; the queue must not be empty.
     mutating func removeMin() -> QueueEntry {
         let last = entries.removeLast()
         guard !entries.isEmpty else { return last }
-        return entries.withUnsafeMutableBufferPointer { heap in
+        return fillRoot(with: last)
+    }
+
+    /// Removes the earliest entry and inserts `entry`, in one pass: what a replica's wake-up does when
+    /// the replica has more to handle (the queue must not be empty).
+    mutating func replaceMin(with entry: QueueEntry) {
+        _ = fillRoot(with: entry)
+    }
+
+    /// Returns the root and puts `last` where it belongs in its place. The hole left at the root goes
+    /// down the path of smaller children to a leaf, and `last` moves up from there (Floyd's variant):
+    /// the entry to place usually belongs near the bottom, so this saves a comparison per level.
+    private mutating func fillRoot(with last: QueueEntry) -> QueueEntry {
+        entries.withUnsafeMutableBufferPointer { heap in
             let top = heap[0]
             let count = heap.count
             var hole = 0

@@ -8,19 +8,22 @@ import ConsensusCore
 struct MessageTable<Message> {
     private var messages: [Message?] = []
     private var senders: [Int32] = []
+    private var frameSizes: [Int32] = []
     private var references: [Int32] = []
     private var free: [Int32] = []
 
-    /// Stores `message` with no references yet.
-    mutating func store(_ message: Message, from sender: Int32) -> Int32 {
+    /// Stores `message`, whose frame is `frameSize` bytes, with no references yet.
+    mutating func store(_ message: Message, from sender: Int32, frameSize: Int) -> Int32 {
         if let slot = free.popLast() {
             messages[Int(slot)] = message
             senders[Int(slot)] = sender
+            frameSizes[Int(slot)] = Int32(frameSize)
             references[Int(slot)] = 0
             return slot
         }
         messages.append(message)
         senders.append(sender)
+        frameSizes.append(Int32(frameSize))
         references.append(0)
         return Int32(messages.count - 1)
     }
@@ -48,6 +51,8 @@ struct MessageTable<Message> {
 
     func message(_ slot: Int32) -> Message { messages[Int(slot)]! }
     func sender(_ slot: Int32) -> Int32 { senders[Int(slot)] }
+    /// Counted once when the message was sent, not again by each receiver.
+    func frameSize(_ slot: Int32) -> Int { Int(frameSizes[Int(slot)]) }
 }
 
 extension Simulator {
@@ -71,7 +76,7 @@ extension Simulator {
         count(kind: message.kind, bytes: size, at: clock)
         let (arrival, duplicate) = route(size: size, from: from, to: to, departure: departure)
         guard arrival >= 0 else { return }
-        let slot = messages.store(message, from: from)
+        let slot = messages.store(message, from: from, frameSize: size)
         scheduleDelivery(of: slot, to: to, at: arrival)
         if duplicate >= 0 { scheduleDelivery(of: slot, to: to, at: duplicate) }
     }
@@ -82,7 +87,7 @@ extension Simulator {
         let perSend = options.cpu.perSend.nanoseconds
         let size = Wire.frameSize(of: message)
         let kind = message.kind
-        let slot = messages.store(message, from: node)
+        let slot = messages.store(message, from: node, frameSize: size)
         for j in 0 ..< Int32(cluster.replicaCount) where j != node {
             clock += perSend
             count(kind: kind, bytes: size, at: clock)

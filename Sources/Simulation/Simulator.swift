@@ -22,6 +22,9 @@ public final class Simulator<R: Replica> {
     /// PBFT run's events, and a heap of n entries costs a few cache-resident steps. Entries of both
     /// queues share one sequence, so taking the earlier of the two minima is the same total order.
     var wakes = EventQueue()
+    /// The wake-up being handled is still the root of `wakes`: the replica's next wake-up, if it
+    /// schedules one, takes its place in one pass instead of a removal and an insertion.
+    var wakeAtRoot = false
     var events = Slab<EventKind>()
     /// Peer messages in flight, each stored once however many receivers it has (PBFT at n=100 would
     /// otherwise hold 99 copies of every PREPARE in flight); see Simulator+Messages.swift.
@@ -184,7 +187,12 @@ public final class Simulator<R: Replica> {
                 }
                 arrive(node: entry.receiver, .request(entry.slot), at: entry.time)
             case .wake:
+                wakeAtRoot = true
                 wake(node: entry.receiver, at: entry.time)
+                if wakeAtRoot {
+                    wakeAtRoot = false
+                    _ = wakes.removeMin()
+                }
             case .event:
                 dispatch(ScheduledEvent(time: entry.time, kind: events.take(entry.slot)))
             }
@@ -200,10 +208,11 @@ public final class Simulator<R: Replica> {
     /// Clears a stop so the run can go on (the harness's quiet period after the window).
     public func resume() { stopRequested = false }
 
-    /// The earliest entry of the two queues if it is due by `deadline`, removed.
+    /// The earliest entry of the two queues if it is due by `deadline`: removed from the main queue; a
+    /// wake-up stays at the root of `wakes` until it has been handled (see `wakeAtRoot`).
     func takeNext(until deadline: Int64) -> QueueEntry? {
         if let wake = wakes.min, queue.min().map({ wake < $0 }) ?? true {
-            return wake.time <= deadline ? wakes.removeMin() : nil
+            return wake.time <= deadline ? wake : nil
         }
         guard let top = queue.min(), top.time <= deadline else { return nil }
         return queue.removeMin()
@@ -260,8 +269,14 @@ public final class Simulator<R: Replica> {
     /// Schedules `node`'s wake-up, a bare entry in the queue of wake-ups (a replica that is never idle
     /// wakes once per input).
     func scheduleWake(node: Int32, at time: Int64) {
-        wakes.insert(QueueEntry(time: time, sequence: nextSequence, kind: .wake, receiver: node))
+        let entry = QueueEntry(time: time, sequence: nextSequence, kind: .wake, receiver: node)
         nextSequence &+= 1
+        if wakeAtRoot {
+            wakeAtRoot = false
+            wakes.replaceMin(with: entry)
+        } else {
+            wakes.insert(entry)
+        }
     }
 
     func enqueue(node: Int32, _ input: PendingInput) {
@@ -283,8 +298,8 @@ public final class Simulator<R: Replica> {
         case .message(let slot):
             let message = messages.message(slot)
             let from = messages.sender(slot)
+            size = messages.frameSize(slot)
             messages.release(slot)
-            size = Wire.frameSize(of: message)
             replicas[i].receive(message, from: NodeID(Int(from)), now: Instant(nanoseconds: start), outbox: &outbox)
         case .request(let slot):
             let request = requests.take(slot)
