@@ -69,7 +69,7 @@ let package = Package(
         ], swiftSettings: optimized),
         .target(name: "Report"),
         .executableTarget(name: "consensus-bench", dependencies: [
-            "Harness", "Report", "Checker",
+            "Harness", "Report", "Checker", "PBFT", "Simulation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),

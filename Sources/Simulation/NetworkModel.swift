@@ -21,7 +21,7 @@ public struct NetworkModel: Sendable, Equatable {
 
 /// The CPU cost model: a replica handles one input at a time, and handling costs time, so a busy
 /// replica queues its inbox and that shows in latency and throughput. Crypto costs default to what
-/// swift-crypto measured on this machine (see the README's calibration section).
+/// `consensus-bench calibrate` measured on this project's machine (see the README's calibration section).
 public struct CPUModel: Sendable, Equatable {
     /// Handling one incoming message or client request.
     public var perMessage: Interval = .microseconds(2)
@@ -29,10 +29,12 @@ public struct CPUModel: Sendable, Equatable {
     public var perSend: Interval = .nanoseconds(500)
     /// Per byte received or sent, in picoseconds (500 ps = 2 GB/s of (de)serialisation).
     public var perBytePicoseconds: Int64 = 500
-    public var perMAC: Interval = .nanoseconds(700)
-    public var perSignature: Interval = .microseconds(25)
-    public var perSignatureVerify: Interval = .microseconds(60)
-    public var perDigest: Interval = .nanoseconds(400)
+    /// The crypto costs: `consensus-bench calibrate` on the project's machine (release build), the MAC as
+    /// the replicas compute it (HMAC-SHA256 with the key's pads absorbed).
+    public var perMAC: Interval = .nanoseconds(100)
+    public var perSignature: Interval = .microseconds(14)
+    public var perSignatureVerify: Interval = .microseconds(66)
+    public var perDigest: Interval = .nanoseconds(220)
     /// One fsync of durable state.
     public var perPersist: Interval = .zero
 

@@ -56,6 +56,14 @@ struct ExperimentOptions: ParsableArguments {
     var reorder: Double = 0
     @Option(name: .customLong("cpu-per-message"), help: "Simulated CPU time to handle one message, e.g. 2us.")
     var cpuPerMessage: String = "2us"
+    @Option(name: .customLong("cpu-per-mac"), help: "Simulated CPU time per MAC made or checked (default \(CPUModel().perMAC); `calibrate` measures it).")
+    var cpuPerMAC: String?
+    @Option(name: .customLong("cpu-per-signature"), help: "Simulated CPU time per signature made (default \(CPUModel().perSignature)).")
+    var cpuPerSignature: String?
+    @Option(name: .customLong("cpu-per-signature-check"), help: "Simulated CPU time per signature checked (default \(CPUModel().perSignatureVerify)).")
+    var cpuPerSignatureCheck: String?
+    @Option(name: .customLong("cpu-per-digest"), help: "Simulated CPU time per request-batch digest (default \(CPUModel().perDigest)).")
+    var cpuPerDigest: String?
     @Option(parsing: .singleValue, help: "Crash a replica: leader@2s or 3@2s (repeatable).")
     var crash: [String] = []
     @Option(parsing: .singleValue, help: "Restart a crashed replica from its persisted state: 3@4s or leader@4s (repeatable).")
@@ -127,6 +135,12 @@ struct ExperimentOptions: ParsableArguments {
         net.reorderProbability = reorder
         s.network = net
         s.cpu.perMessage = try interval(cpuPerMessage, flag: "--cpu-per-message")
+        if let cpuPerMAC { s.cpu.perMAC = try interval(cpuPerMAC, flag: "--cpu-per-mac") }
+        if let cpuPerSignature { s.cpu.perSignature = try interval(cpuPerSignature, flag: "--cpu-per-signature") }
+        if let cpuPerSignatureCheck {
+            s.cpu.perSignatureVerify = try interval(cpuPerSignatureCheck, flag: "--cpu-per-signature-check")
+        }
+        if let cpuPerDigest { s.cpu.perDigest = try interval(cpuPerDigest, flag: "--cpu-per-digest") }
         var faults: [ScheduledFault] = []
         faults += try crash.map(FaultParsing.crash)
         faults += try restart.map(FaultParsing.restart)

@@ -85,7 +85,7 @@ struct NegativeControlTests {
     static let pinnedSeeds: [String: UInt64] = [
         "raft granting votes without the election restriction": 2,
         "multipaxos acceptor forgetting its promise on restart": 232,
-        "pbft committing with 2f commits": 25,
+        "pbft committing with 2f commits": 153,
         "pbft with f+1 equivocating replicas (allow-unsafe)": 1,
     ]
 
