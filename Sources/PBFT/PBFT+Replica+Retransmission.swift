@@ -9,6 +9,15 @@ import ConsensusCore
 // votes it lost. In a steady state something always executes, so none of this sends anything.
 // A replica that is changing view sends its VIEW-CHANGE again, on the same timer, until it enters the
 // new view; the primary of a view answers a VIEW-CHANGE for a view it already installed with its NEW-VIEW.
+//
+// A replica that stays stalled through `stalledRoundsBeforeJoining` retransmissions while it holds a
+// valid VIEW-CHANGE for a later view joins that view change, though fewer than the f+1 the paper asks
+// for (§4.5.2) sent one. The f+1 rule keeps faulty replicas from dragging a working view into view
+// changes; a stalled view is not working. Without this, when more than f replicas were faulty for a
+// while (a crash on top of f Byzantine ones), an honest replica could be left alone in a view change
+// while the others, in the old view, could no longer gather a quorum and had nothing to time out on:
+// they had executed what their clients retried, or were the primary. A view change, which is always
+// safe, lets them agree again.
 
 extension PBFT.Replica {
     /// Something is in flight: make sure the stall timer runs.
@@ -35,6 +44,10 @@ extension PBFT.Replica {
         guard lastExecuted == retransmitMark else {
             retransmitBackoff = 0
             noteInFlight(outbox: &outbox)
+            return
+        }
+        if retransmitBackoff >= Self.stalledRoundsBeforeJoining, let later = laterViewAskedFor {
+            startViewChange(to: later, outbox: &outbox)
             return
         }
         let last = min(highestAccepted, lastExecuted + 32, highWaterMark)
@@ -73,5 +86,18 @@ extension PBFT.Replica {
         var m = PBFT.Commit(view: view, sequence: slots[i].sequence, digest: slots[i].digest, replica: id, authenticator: .none)
         m.authenticator = keys.authenticate(m.block, .multicast, work: &work)
         return m
+    }
+
+    /// Retransmission rounds without an execution before a stalled replica joins a view change that
+    /// fewer than f+1 others asked for (with the 50 ms default, 50 + 100 + 200 ms of being stalled).
+    static var stalledRoundsBeforeJoining: Int { 3 }
+
+    /// The smallest later view another replica sent a valid VIEW-CHANGE for, if any.
+    var laterViewAskedFor: UInt64? {
+        var smallest: UInt64?
+        for (j, vc) in viewChanges.enumerated() where j != id.index {
+            if let vc, vc.newView > view { smallest = min(smallest ?? .max, vc.newView) }
+        }
+        return smallest
     }
 }

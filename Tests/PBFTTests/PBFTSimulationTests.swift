@@ -1,4 +1,5 @@
 import ConsensusCore
+import Harness
 import Simulation
 import Testing
 @testable import PBFT
@@ -131,6 +132,20 @@ struct PBFTSimulationTests {
         sim.run(until: ms(4500))
         Self.expectConverged(sim, seed: seed)
         #expect(sim.safety.violations.isEmpty, "seed \(seed): \(sim.safety.violations)")
+    }
+
+    /// The fault search's seed 966 (n = 4, f = 1): a replica turns `corrupt`, and later the primary
+    /// crashes, so two replicas are faulty for a while. One honest backup gives up on view 0 alone; the
+    /// two others stay in view 0, where no quorum is left once it will not vote, and have nothing to
+    /// time out on (the primary, and a backup that executed what the clients retry). Once the primary is
+    /// back, the stalled replicas join the lone view change and the cluster recovers. With the rule off
+    /// (a joining threshold of 1000 rounds) the seed ends with 4 operations outstanding. Under the
+    /// earlier crypto cost model seed 1273 failed the same way.
+    @Test("a replica left alone in a view change is joined by the stalled replicas, and operations complete")
+    func stalledReplicasJoinALoneViewChange() throws {
+        let seed: UInt64 = 966
+        let outcome = try ProtocolRegistry.entry(named: "pbft").checkSeed(seed, nil)
+        #expect(outcome.failure == nil, "seed \(seed): \(outcome.failure ?? "")")
     }
 
     @Test("a replica that fell behind while cut off catches up once healed, even with no new requests")
