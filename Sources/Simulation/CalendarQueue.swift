@@ -7,6 +7,12 @@
 /// their bucket, into a heap of a few dozen entries that stays in the cache. A single heap of every
 /// pending delivery (tens of thousands at PBFT n = 100) missed the cache at each of its levels and
 /// took a fifth of the run. The order is exactly the heap's: by time, then by sequence.
+///
+/// The calendar moves on when the simulator looks at the next entry, which may be well before it takes
+/// it (a replica's wake-up comes first); what is scheduled meanwhile for that bucket or an earlier one
+/// goes into `near` too. Sorting each bucket instead of keeping `near` a heap, and moving on only as far
+/// as the earliest wake-up allows, were both measured and gained nothing. The 1024 bucket arrays are
+/// allocated once per simulator: about 3000 mallocs a run, none per event.
 struct CalendarQueue {
     static let bucketShift = 10
     static let bucketCount = 1024
