@@ -13,17 +13,7 @@ struct EventQueue {
 
     mutating func insert(_ entry: QueueEntry) {
         entries.append(entry)
-        entries.withUnsafeMutableBufferPointer { heap in
-            var hole = heap.count - 1
-            let key = entry.key
-            while hole > 0 {
-                let parent = (hole - 1) >> 2
-                guard key < heap[parent].key else { break }
-                heap[hole] = heap[parent]
-                hole = parent
-            }
-            heap[hole] = entry
-        }
+        entries.withUnsafeMutableBufferPointer { Self.place(entry, from: $0.count - 1, in: $0) }
     }
 
     /// Removes and returns the earliest entry; the queue must not be empty.
@@ -66,15 +56,22 @@ struct EventQueue {
                 heap[hole] = heap[child]
                 hole = child
             }
-            let key = last.key
-            while hole > 0 {
-                let parent = (hole - 1) >> 2
-                guard key < heap[parent].key else { break }
-                heap[hole] = heap[parent]
-                hole = parent
-            }
-            heap[hole] = last
+            Self.place(last, from: hole, in: heap)
             return top
         }
+    }
+
+    /// Puts `entry` in the hole at `hole`, or above it: parents later than `entry` move down into the hole.
+    @inline(__always)
+    private static func place(_ entry: QueueEntry, from hole: Int, in heap: UnsafeMutableBufferPointer<QueueEntry>) {
+        var hole = hole
+        let key = entry.key
+        while hole > 0 {
+            let parent = (hole - 1) >> 2
+            guard key < heap[parent].key else { break }
+            heap[hole] = heap[parent]
+            hole = parent
+        }
+        heap[hole] = entry
     }
 }

@@ -51,9 +51,7 @@ extension Simulator {
     func sendRequest(_ request: ClientRequest, to: Int32) {
         let size = Wire.frameSize(of: request)
         count(kind: stats.requestKind, bytes: size, at: now.nanoseconds)
-        queue.insert(QueueEntry(time: now.nanoseconds + clientDelay(bytes: size), sequence: nextSequence, kind: .request,
-                                slot: requests.store(request), receiver: to))
-        nextSequence &+= 1
+        queue.insert(entry(.request, at: now.nanoseconds + clientDelay(bytes: size), slot: requests.store(request), receiver: to))
     }
 
     func sendReply(_ reply: ClientReply, from node: Int32, at time: Int64) {

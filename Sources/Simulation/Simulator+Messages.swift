@@ -101,7 +101,6 @@ extension Simulator {
 
     func scheduleDelivery(of slot: Int32, to receiver: Int32, at time: Int64) {
         messages.retain(slot)
-        queue.insert(QueueEntry(time: time, sequence: nextSequence, kind: .message, slot: slot, receiver: receiver))
-        nextSequence &+= 1
+        queue.insert(entry(.message, at: time, slot: slot, receiver: receiver))
     }
 }

@@ -218,9 +218,15 @@ public final class Simulator<R: Replica> {
         return queue.removeMin()
     }
 
+    /// A queue entry that takes the next sequence number: every entry of either queue is made here, so
+    /// ties at one instant go in the order things were scheduled.
+    func entry(_ kind: QueueEntry.Kind, at time: Int64, slot: Int32 = -1, receiver: Int32 = -1) -> QueueEntry {
+        defer { nextSequence &+= 1 }
+        return QueueEntry(time: time, sequence: nextSequence, kind: kind, slot: slot, receiver: receiver)
+    }
+
     func schedule(at time: Int64, _ kind: EventKind) {
-        queue.insert(QueueEntry(time: time, sequence: nextSequence, kind: .event, slot: events.store(kind)))
-        nextSequence &+= 1
+        queue.insert(entry(.event, at: time, slot: events.store(kind)))
     }
 
     func dispatch(_ event: ScheduledEvent) {
@@ -269,13 +275,12 @@ public final class Simulator<R: Replica> {
     /// Schedules `node`'s wake-up, a bare entry in the queue of wake-ups (a replica that is never idle
     /// wakes once per input).
     func scheduleWake(node: Int32, at time: Int64) {
-        let entry = QueueEntry(time: time, sequence: nextSequence, kind: .wake, receiver: node)
-        nextSequence &+= 1
+        let wake = entry(.wake, at: time, receiver: node)
         if wakeAtRoot {
             wakeAtRoot = false
-            wakes.replaceMin(with: entry)
+            wakes.replaceMin(with: wake)
         } else {
-            wakes.insert(entry)
+            wakes.insert(wake)
         }
     }
 
