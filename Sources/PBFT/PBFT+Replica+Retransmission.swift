@@ -46,7 +46,7 @@ extension PBFT.Replica {
             noteInFlight(outbox: &outbox)
             return
         }
-        if retransmitBackoff >= Self.stalledRoundsBeforeJoining, let later = laterViewAskedFor {
+        if retransmitBackoff >= Self.stalledRoundsBeforeJoining, let later = laterViewChanges.smallest {
             startViewChange(to: later, outbox: &outbox)
             return
         }
@@ -91,13 +91,4 @@ extension PBFT.Replica {
     /// Retransmission rounds without an execution before a stalled replica joins a view change that
     /// fewer than f+1 others asked for (with the 50 ms default, 50 + 100 + 200 ms of being stalled).
     static var stalledRoundsBeforeJoining: Int { 3 }
-
-    /// The smallest later view another replica sent a valid VIEW-CHANGE for, if any.
-    var laterViewAskedFor: UInt64? {
-        var smallest: UInt64?
-        for (j, vc) in viewChanges.enumerated() where j != id.index {
-            if let vc, vc.newView > view { smallest = min(smallest ?? .max, vc.newView) }
-        }
-        return smallest
-    }
 }

@@ -64,19 +64,26 @@ extension PBFT.Replica {
         }
         viewChanges[sender.index] = m
         // §4.5.2: f+1 replicas asked for views above ours; at least one is honest, so join the smallest.
-        var above = 0
-        var smallest = UInt64.max
-        for (j, vc) in viewChanges.enumerated() where j != id.index {
-            if let vc, vc.newView > view {
-                above += 1
-                smallest = min(smallest, vc.newView)
-            }
-        }
-        if above >= f + 1 {
+        let later = laterViewChanges
+        if later.count >= f + 1, let smallest = later.smallest {
             startViewChange(to: smallest, outbox: &outbox)
         } else {
             checkViewChangeQuorum(outbox: &outbox)
         }
+    }
+
+    /// The other replicas' valid VIEW-CHANGEs for views above this replica's: how many, and the
+    /// smallest view they ask for.
+    var laterViewChanges: (count: Int, smallest: UInt64?) {
+        var count = 0
+        var smallest: UInt64?
+        for (j, vc) in viewChanges.enumerated() where j != id.index {
+            if let vc, vc.newView > view {
+                count += 1
+                smallest = min(smallest ?? .max, vc.newView)
+            }
+        }
+        return (count, smallest)
     }
 
     /// With 2f+1 VIEW-CHANGE messages for the view being changed to, the view-change timer starts
