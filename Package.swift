@@ -6,9 +6,10 @@
 //
 //   consensus-bench (CLI)
 //   Report                      CSV, SVG plots, complexity fit
-//   Harness                     experiment spec -> cluster + workload + faults -> result
-//   Simulation   Checker        the discrete-event shell · linearizability and invariants
-//   Workload                    pure clients, key distributions, history records
+//   Harness                     experiment spec -> a shell's run -> one RunResult
+//   Simulation   Loopback       the shells: virtual time and links · real TCP (in-process or node processes)
+//   ShellKit                    what every shell does alike: client driver, faults, tampering, counting, window
+//   Checker      Workload       safety monitor, linearizability · pure client sessions, key choice, history records
 //   Raft  MultiPaxos  PBFT      pure replicas
 //   ConsensusCore               ids, time, replica contract, outbox, KV machine, wire codec
 import PackageDescription
@@ -33,6 +34,7 @@ let package = Package(
         .library(name: "PBFT", targets: ["PBFT"]),
         .library(name: "Simulation", targets: ["Simulation"]),
         .library(name: "Checker", targets: ["Checker"]),
+        .library(name: "ShellKit", targets: ["ShellKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -52,41 +54,42 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: optimized),
         .target(name: "Workload", dependencies: ["ConsensusCore"], swiftSettings: optimized),
+        .target(name: "ShellKit", dependencies: ["ConsensusCore", "Workload", "Checker"], swiftSettings: optimized),
         .target(name: "Simulation", dependencies: [
-            "ConsensusCore", "Workload",
+            "ConsensusCore", "Workload", "Checker", "ShellKit",
             .product(name: "DequeModule", package: "swift-collections"),
         ], swiftSettings: optimized),
-        .target(name: "Checker", dependencies: ["ConsensusCore"]),
+        .target(name: "Checker", dependencies: ["ConsensusCore"], swiftSettings: optimized),
         .target(name: "Loopback", dependencies: [
-            "ConsensusCore", "Workload",
+            "ConsensusCore", "Workload", "Checker", "ShellKit",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: optimized),
         .target(name: "Harness", dependencies: [
-            "ConsensusCore", "Raft", "MultiPaxos", "PBFT", "Workload", "Simulation", "Checker", "Loopback",
+            "ConsensusCore", "Raft", "MultiPaxos", "PBFT", "Workload", "Checker", "ShellKit", "Simulation", "Loopback",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], swiftSettings: optimized),
         .target(name: "Report"),
         .executableTarget(name: "consensus-bench", dependencies: [
-            "Harness", "Report", "Checker", "PBFT", "Simulation",
+            "Harness", "Report", "Checker", "PBFT", "ShellKit", "Simulation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
         ]),
 
         .testTarget(name: "ConsensusCoreTests", dependencies: ["ConsensusCore"]),
-        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Workload", "ConsensusCore"]),
-        .testTarget(name: "RaftTests", dependencies: ["Raft", "Simulation", "Harness", "ConsensusCore"]),
-        .testTarget(name: "MultiPaxosTests", dependencies: ["MultiPaxos", "Simulation", "Harness", "ConsensusCore"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "ShellKit", "Checker", "Workload", "ConsensusCore"]),
+        .testTarget(name: "RaftTests", dependencies: ["Raft", "Simulation", "ShellKit", "Checker", "Harness", "ConsensusCore"]),
+        .testTarget(name: "MultiPaxosTests", dependencies: ["MultiPaxos", "Simulation", "ShellKit", "Checker", "Harness", "ConsensusCore"]),
         .testTarget(name: "PBFTTests", dependencies: [
-            "PBFT", "Simulation", "Harness", "ConsensusCore", .product(name: "Crypto", package: "swift-crypto"),
+            "PBFT", "Simulation", "ShellKit", "Checker", "Harness", "ConsensusCore", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "CheckerTests", dependencies: ["Checker", "ConsensusCore"]),
-        .testTarget(name: "LoopbackTests", dependencies: ["Loopback", "Harness", "ConsensusCore", "Raft", "Workload", "Simulation"]),
+        .testTarget(name: "LoopbackTests", dependencies: ["Loopback", "Harness", "ConsensusCore", "Raft", "Workload", "ShellKit", "Checker"]),
         .testTarget(name: "ReportTests", dependencies: ["Report"]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness"]),
-        .testTarget(name: "NegativeControlTests", dependencies: ["Harness", "Simulation", "Raft", "MultiPaxos", "PBFT", "ConsensusCore"]),
+        .testTarget(name: "NegativeControlTests", dependencies: ["Harness", "Simulation", "ShellKit", "Checker", "Raft", "MultiPaxos", "PBFT", "ConsensusCore"]),
         .testTarget(name: "CLITests", dependencies: ["Report"]),
     ]
 )

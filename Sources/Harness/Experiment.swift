@@ -1,4 +1,5 @@
 import ConsensusCore
+import ShellKit
 import Simulation
 import Workload
 
@@ -44,50 +45,25 @@ public enum Experiment {
         sim.run(for: period)
     }
 
+    /// What the simulator observed, in the kit's terms (the window's bounds as they were when it closed).
     static func measure<R: Replica>(_ sim: Simulator<R>, spec: ExperimentSpec, windowStart: Instant, windowEnd: Instant) -> RunResult {
-        let measurement = Measurement(records: sim.records, windowStart: windowStart, windowEnd: windowEnd)
-        let ops = sim.completedInWindow
-        let seconds = (windowEnd - windowStart).seconds
-        let stats = sim.stats
         var violations = sim.safety.violations.map(\.description)
         if let divergence = convergenceProblem(sim) { violations.append(divergence) }
-        let lin = HistoryCheck.verdict(for: sim.records, enabled: spec.checkLinearizability)
-        return RunResult(
-            spec: spec,
-            ops: ops,
-            windowSeconds: seconds,
-            throughputOpsPerSecond: seconds > 0 ? Double(ops) / seconds : 0,
-            latency: measurement.summary,
-            latencyDistribution: measurement.distribution,
-            messageKinds: stats.kindNames,
-            messageCounts: stats.counts,
-            messageBytes: stats.bytes,
-            rejectedCounts: stats.rejected,
-            messagesPerOp: ops > 0 ? Double(stats.totalMessages) / Double(ops) : 0,
-            bytesPerOp: ops > 0 ? Double(stats.totalBytes) / Double(ops) : 0,
-            leaderChanges: sim.leaderChangesInWindow,
-            longestStallMillis: Double(measurement.longestStall) / 1e6,
-            timeseries: measurement.timeseries,
-            linearizable: lin.column,
-            linearizabilityDetail: lin.detail,
-            violations: violations,
-            history: sim.records,
-            faultLog: sim.injectedFaults.map { "\($0.at) \($0.description)" },
-            eventsProcessed: sim.eventsProcessed,
-            messagesSimulated: stats.totalSent)
+        let observed = RunObservation(
+            kindNames: sim.messageKindNames, counts: sim.stats, records: sim.records,
+            window: RunWindow(start: windowStart, end: windowEnd), completedInWindow: sim.completedInWindow,
+            leaderChanges: sim.leaderChangesInWindow, violations: violations,
+            faultLog: sim.injectedFaults.map { "\($0.at) \($0.description)" }, eventsProcessed: sim.eventsProcessed)
+        return RunResult(spec: spec, observed: observed)
     }
 
-    /// Convergence: once quiet, every live honest replica holds the same KV state.
+    /// Convergence (the kit's rule): once quiet, every live honest replica holds the same KV state.
     static func convergenceProblem<R: Replica>(_ sim: Simulator<R>) -> String? {
-        let live = sim.liveHonestReplicas
-        guard let first = live.first else { return nil }
-        let reference = sim.replica(first).stateMachine
-        for id in live.dropFirst() {
-            let other = sim.replica(id).stateMachine
-            if other.store != reference.store {
-                return "convergence violated: replica \(id.rawValue) (\(other.executedCount) commands executed) and replica \(first.rawValue) (\(reference.executedCount)) hold different KV states after the quiet period"
-            }
-        }
-        return nil
+        Convergence.problem((0 ..< sim.cluster.replicaCount).map { i in
+            let id = NodeID(i)
+            let machine = sim.replica(id).stateMachine
+            return FinalReplicaState(id: id, isLiveAndHonest: sim.isUp(id) && sim.behavior(of: id) == nil,
+                                     store: machine.store, executedCount: machine.executedCount)
+        })
     }
 }

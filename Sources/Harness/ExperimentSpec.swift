@@ -1,4 +1,5 @@
 import ConsensusCore
+import ShellKit
 import Simulation
 import Workload
 

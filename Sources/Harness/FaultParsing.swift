@@ -1,4 +1,5 @@
 import ConsensusCore
+import ShellKit
 import Simulation
 
 /// Parses the fault flags users write: `--crash leader@2s`, `--crash 3@2s`, `--restart 3@4s`,

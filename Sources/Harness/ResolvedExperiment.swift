@@ -1,4 +1,5 @@
 import ConsensusCore
+import ShellKit
 import Simulation
 
 /// A spec with every default filled in and every rule checked: the cluster shape is decided and legal.

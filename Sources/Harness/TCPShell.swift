@@ -4,8 +4,9 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Checker
 import Loopback
-import Simulation
+import ShellKit
 import Workload
 
 /// Runs one experiment point over real TCP on this machine (`--shell tcp`): every replica in this
@@ -31,7 +32,7 @@ where R.DurableState: DurableStateCodable {
     options.slowDelay = network.slowDelay
     try options.apply(spec.transport)
     if spec.shell == "process" { return try runOverProcesses(R.self, settings: settings, resolved: resolved, options: options) }
-    let faults = try spec.faultSchedule.map { ($0.at, try loopbackFault($0.fault)) }
+    let faults = try realNetworkFaults(spec.faultSchedule)
 
     let cluster = try LoopbackCluster<R>(cluster: resolved.cluster, settings: settings, workload: spec.workload,
                                          seed: spec.seed, options: options)
@@ -82,12 +83,12 @@ func runOverProcesses<R: Replica>(_ type: R.Type, settings: R.Settings, resolved
     template.slowDelayNanos = spec.network.slowDelay.nanoseconds
     var nodeFaults = ClusterFile.NodeFaults()
     // Crashes and restarts are the parent's: it kills a node process and starts it again from its state file.
-    var parentFaults: [(at: Instant, fault: Loopback.Fault)] = []
+    var parentFaults: [(at: Instant, fault: Fault)] = []
     for scheduled in spec.faultSchedule {
         let at = "@\(scheduled.at.nanoseconds)ns"
         switch scheduled.fault {
         case .crash, .restart:
-            parentFaults.append((scheduled.at, try loopbackFault(scheduled.fault)))
+            parentFaults.append((scheduled.at, scheduled.fault))
         case .partition(let groups):
             nodeFaults.partition.append(groups.map { $0.map { "\($0.rawValue)" }.joined(separator: ",") }.joined(separator: "|") + at)
         case .heal:
@@ -179,11 +180,10 @@ public func serveNode(_ launch: NodeLaunch) throws {
 
 func serveNode<R: Replica>(_ type: R.Type, settings: R.Settings, resolved: ResolvedExperiment, launch: NodeLaunch) throws
 where R.DurableState: DurableStateCodable {
-    var faults: [(at: Instant, fault: Loopback.Fault)] = []
     let flags = launch.file.nodeFaults ?? ClusterFile.NodeFaults()
     var scheduled = try flags.partition.map(FaultParsing.partition) + flags.heal.map(FaultParsing.heal)
     scheduled += try flags.byzantine.map(FaultParsing.byzantine)
-    for s in scheduled { faults.append((s.at, try loopbackFault(s.fault))) }
+    let faults = try realNetworkFaults(scheduled)
     var options = Loopback.Options()
     options.bindHost = launch.bindHost ?? "127.0.0.1"
     if launch.exitWithParent {
@@ -201,24 +201,12 @@ where R.DurableState: DurableStateCodable {
 
 func environment(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
 
-/// The simulator's fault vocabulary on real sockets. Loss and latency bursts belong to the simulated
-/// network and have no tcp counterpart.
-func loopbackFault(_ fault: Fault) throws -> Loopback.Fault {
-    func target(_ t: Fault.Target) -> Loopback.Fault.Target {
-        switch t {
-        case .node(let n): return .node(n)
-        case .leader: return .leader
-        }
-    }
-    switch fault {
-    case .crash(let t): return .crash(target(t))
-    case .restart(let t): return .restart(target(t))
-    case .partition(let groups): return .partition(groups)
-    case .cutLink(let a, let b): return .cutLink(a, b)
-    case .heal: return .heal
-    case .byzantine(let n, let b): return .byzantine(n, b)
-    case .loss, .extraLatency:
-        throw ExperimentError("fault '\(fault)' models a simulated network; the tcp shell runs on real sockets (use --shell sim)")
+/// The schedule as a real-socket shell runs it: every fault but those that model the simulated network
+/// (loss, latency bursts), which are refused before anything starts.
+func realNetworkFaults(_ schedule: [ScheduledFault]) throws -> [(at: Instant, fault: Fault)] {
+    try schedule.map { scheduled in
+        if let problem = scheduled.fault.realNetworkProblem { throw ExperimentError(problem) }
+        return (scheduled.at, scheduled.fault)
     }
 }
 
@@ -234,40 +222,17 @@ struct TCPMeasurement {
     func result(spec: ExperimentSpec, faultLog: [String]) -> RunResult {
         var counts = generator.counts
         for r in replicas { counts.add(r.counts) }
-        let records = generator.records
-        let measurement = Measurement(records: records, windowStart: window.start, windowEnd: window.end)
-        let ops = generator.completedInWindow
-        let seconds = (window.end - window.start).seconds
-        let totalMessages = counts.counts.reduce(0, +)
-        let totalBytes = counts.bytes.reduce(0, +)
         var leaderChanges = 0
         for r in replicas { for l in r.leadership where window.contains(l.at) { leaderChanges += 1 } }
-        var violations = safetyViolations(records: records).map(\.description)
-        if let divergence = convergenceProblem() { violations.append(divergence) }
-        let lin = HistoryCheck.verdict(for: records, enabled: spec.checkLinearizability)
-        return RunResult(
-            spec: spec,
-            ops: ops,
-            windowSeconds: seconds,
-            throughputOpsPerSecond: seconds > 0 ? Double(ops) / seconds : 0,
-            latency: measurement.summary,
-            latencyDistribution: measurement.distribution,
-            messageKinds: kindNames,
-            messageCounts: counts.counts,
-            messageBytes: counts.bytes,
-            rejectedCounts: counts.rejected,
-            messagesPerOp: ops > 0 ? Double(totalMessages) / Double(ops) : 0,
-            bytesPerOp: ops > 0 ? Double(totalBytes) / Double(ops) : 0,
-            leaderChanges: leaderChanges,
-            longestStallMillis: Double(measurement.longestStall) / 1e6,
-            timeseries: measurement.timeseries,
-            linearizable: lin.column,
-            linearizabilityDetail: lin.detail,
-            violations: violations,
-            history: records,
-            faultLog: faultLog,
-            eventsProcessed: 0,
-            messagesSimulated: counts.totalSent)
+        var violations = safetyViolations(records: generator.records).map(\.description)
+        let finalStates = replicas.map {
+            FinalReplicaState(id: $0.id, isLiveAndHonest: $0.isUp && $0.byzantine == nil, store: $0.store, executedCount: $0.executedCount)
+        }
+        if let divergence = Convergence.problem(finalStates) { violations.append(divergence) }
+        let observed = RunObservation(kindNames: kindNames, counts: counts, records: generator.records, window: window,
+                                      completedInWindow: generator.completedInWindow, leaderChanges: leaderChanges,
+                                      violations: violations, faultLog: faultLog, eventsProcessed: 0)
+        return RunResult(spec: spec, observed: observed)
     }
 
     /// Agreement, validity and at-most-once over every honest replica's `applied` effects, by the
@@ -275,16 +240,8 @@ struct TCPMeasurement {
     /// kept on its own event loop or in its node process, and are fed to the monitor after the run).
     func safetyViolations(records: [OperationRecord]) -> [SafetyMonitor.Violation] {
         var monitor = SafetyMonitor(replicaCount: replicas.count)
-        var sent: [[Command]] = []
-        for r in records {
-            let c = r.client.index
-            if c >= sent.count { sent.append(contentsOf: repeatElement([], count: c - sent.count + 1)) }
-            if Int(r.sequence) == sent[c].count + 1 { sent[c].append(r.command) }
-        }
-        func wasSent(_ q: ClientRequest) -> Bool {
-            let c = q.client.index
-            return c < sent.count && q.sequence >= 1 && q.sequence <= UInt64(sent[c].count) && sent[c][Int(q.sequence - 1)] == q.command
-        }
+        var sent = SentRequests()
+        for r in records { sent.record(client: r.client, sequence: r.sequence, command: r.command) }
         for replica in replicas {
             var restarts = replica.restartsAt[...]
             for (k, a) in replica.applied.enumerated() {
@@ -293,20 +250,10 @@ struct TCPMeasurement {
                     restarts = restarts.dropFirst()
                 }
                 monitor.recordApplied(replica: replica.id, position: a.position, request: a.request, executed: a.executed,
-                                      isSent: wasSent(a.request))
+                                      isSent: sent.contains(a.request))
             }
         }
         return monitor.violations
-    }
-
-    /// Convergence: once quiet, every live honest replica holds the same KV state.
-    func convergenceProblem() -> String? {
-        let live = replicas.filter { $0.isUp && $0.byzantine == nil }
-        guard let first = live.first else { return nil }
-        for other in live.dropFirst() where other.store != first.store {
-            return "convergence violated: replica \(other.id.rawValue) (\(other.executedCount) commands executed) and replica \(first.id.rawValue) (\(first.executedCount)) hold different KV states after the quiet period" + (other.executedCount != first.executedCount ? " (one is still catching up: a longer --quiet-period gives it time)" : "")
-        }
-        return nil
     }
 }
 

@@ -2,16 +2,12 @@ import ConsensusCore
 import Logging
 import NIOCore
 import NIOPosix
+import ShellKit
 import Workload
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
-/// The load generator: the workload's pure `ClientSession`s, the same as in the simulator, driven over
-/// TCP with real timers on one event loop. It holds one connection to every replica (client sessions
-/// share it; a request frame's sender field carries this generator's id) and records every operation
+/// The load generator: the kit's `ClientDriver` (the same client code as the simulator's) over TCP,
+/// with real timers on one event loop. It holds one connection to every replica (client sessions share
+/// it; a request frame's sender field carries this generator's id); the driver records every operation
 /// for the latency figures and the linearizability check.
 final class LoadGenerator {
     typealias Connection = FramedConnection
@@ -19,38 +15,24 @@ final class LoadGenerator {
     let driverID: Int32
     let replicaCount: Int
     let workload: WorkloadSpec
-    let contract: ClientContract
     let options: Loopback.Options
     let loop: EventLoop
     let logger: Logger
 
     var clock = RunClock(base: 0)
-    var window = RunWindow(start: .zero, end: Instant(nanoseconds: .max))
     var endpoints: [Loopback.Endpoint] = []
     var connections: [Connection?]
     var dialling: [Bool]
     var live = false
 
     // MARK: Clients
-    var clients: [ClientSession] = []
-    var operations: OperationSource
+    let driver: ClientDriver
     var arrivals: DeterministicRandom
-    /// Every operation any client started, in start order.
-    var records: [OperationRecord] = []
     /// Per client slot: the request timer or the redirect back-off; the last slot: the next open-loop arrival.
     let timers: LazyTimers
-    var timerIsBackoff: [Bool]
-    /// Once false, clients finish what they have outstanding and start nothing new.
-    var issuing = false
-    var freeClients: [Int32] = []
-    var backlog: [Instant] = []
-    var backlogHead = 0
-    var nextArrival = Instant.zero
 
     // MARK: Measurement
-    var counts: SendCounts
-    var completedInWindow = 0
-    var stopAfterCompletions: Int?
+    var counts: MessageCounts
     /// Called once, on this loop, when `stopAfterCompletions` is reached, with the window's new end.
     var onWindowClosed: ((Instant) -> Void)?
 
@@ -62,48 +44,55 @@ final class LoadGenerator {
         self.driverID = driverID
         self.replicaCount = replicaCount
         self.workload = workload
-        self.contract = contract
         self.options = options
         self.loop = loop
         var logger = options.logger
         logger[metadataKey: "generator"] = "\(driverID)"
         self.logger = logger
-        operations = OperationSource(spec: workload, random: random)
+        driver = ClientDriver(workload: workload, contract: contract, replicaCount: replicaCount, random: random)
+        driver.issuing = false
         self.arrivals = arrivals
         connections = Array(repeating: nil, count: replicaCount)
         dialling = Array(repeating: false, count: replicaCount)
-        counts = SendCounts(kindCount: kindCount)
+        counts = MessageCounts(kindCount: kindCount)
         timers = LazyTimers(loop: loop, slots: workload.clients + 1)
-        timerIsBackoff = Array(repeating: false, count: workload.clients)
         timers.onDue = { [unowned self] slot in self.timerDue(slot) }
     }
 
-    var requestKind: Int { counts.counts.count - 2 }
     var arrivalSlot: Int { workload.clients }
     var connectedCount: Int { connections.reduce(0) { $0 + ($1 == nil ? 0 : 1) } }
+
+    // MARK: The driver's state, as the cluster's controller reads and sets it
+
+    var window: RunWindow {
+        get { driver.window }
+        set { driver.window = newValue }
+    }
+    var issuing: Bool {
+        get { driver.issuing }
+        set { driver.issuing = newValue }
+    }
+    var stopAfterCompletions: Int? {
+        get { driver.stopAfterCompletions }
+        set { driver.stopAfterCompletions = newValue }
+    }
 
     // MARK: - Starting and stopping
 
     /// Starts every closed-loop client now, or the open-loop arrivals.
     func begin() {
-        issuing = true
-        clients.reserveCapacity(workload.clients)
-        for c in 0 ..< workload.clients {
-            clients.append(ClientSession(id: ClientID(c), contract: contract, replicaCount: replicaCount))
-        }
-        let now = clock.now()
-        if workload.ratePerSecond == nil {
-            for c in 0 ..< workload.clients { beginOperation(client: Int32(c), scheduled: now) }
+        driver.issuing = true
+        driver.makeSessions(openLoopStart: clock.now())
+        if driver.isOpenLoop {
+            driver.arrivalsDue(via: self)
         } else {
-            freeClients = (0 ..< Int32(workload.clients)).reversed()
-            nextArrival = now
-            arrivalsDue()
+            for c in 0 ..< Int32(driver.clientCount) { driver.startClient(c, via: self) }
         }
     }
 
     /// Stops the generator for good; the future completes when its connections have closed.
     func stop() -> EventLoopFuture<Void> {
-        issuing = false
+        driver.issuing = false
         live = false
         timers.cancelAll()
         var closing: [EventLoopFuture<Void>] = []
@@ -116,121 +105,12 @@ final class LoadGenerator {
         return EventLoopFuture.andAllComplete(closing, on: loop)
     }
 
-    // MARK: - Operations
-
-    func beginOperation(client: Int32, scheduled: Instant) {
-        let c = Int(client)
-        let command = operations.next(client: clients[c].id, sequence: clients[c].nextSequence)
-        let (request, action) = clients[c].begin(command)
-        clients[c].recordIndex = records.count
-        records.append(OperationRecord(client: request.client, sequence: request.sequence, command: command,
-                                       scheduled: scheduled, invoked: clock.now(), completed: nil, result: nil,
-                                       status: .unknown, retries: 0))
-        perform(action, client: client)
-    }
-
-    /// Carries out what a client session asked for (as the simulator's `perform`).
-    func perform(_ action: ClientSession.Action, client: Int32) {
-        let c = Int(client)
-        switch action {
-        case .none:
-            return
-        case .send(let to):
-            guard let request = clients[c].outstanding else { return }
-            sendRequest(request, to: to.index)
-            armClientTimer(c, after: workload.requestTimeout, isBackoff: false)
-        case .sendToAll:
-            guard let request = clients[c].outstanding else { return }
-            for j in 0 ..< replicaCount { sendRequest(request, to: j) }
-            armClientTimer(c, after: workload.requestTimeout, isBackoff: false)
-        case .retryLater(let after):
-            armClientTimer(c, after: after, isBackoff: true)
-        case .completed(let result):
-            complete(client: client, result: result)
-        }
-    }
-
-    func armClientTimer(_ c: Int, after: Interval, isBackoff: Bool) {
-        timerIsBackoff[c] = isBackoff
-        timers.arm(c, at: clock.uptime(clock.now() + after))
-    }
-
-    /// A request leaves: counted (kind `request`, frame bytes), then written if the replica is connected.
-    func sendRequest(_ request: ClientRequest, to j: Int) {
-        counts.count(kind: requestKind, bytes: Wire.frameSize(of: request), at: clock.now(), window: window)
-        connections[j]?.write(channel: .clientRequest, sender: driverID) { request.encode(into: &$0) }
-    }
-
-    func clientReceived(_ reply: ClientReply) {
-        let c = reply.client.index
-        guard c < clients.count else { return }
-        let action = clients[c].receive(reply)
-        if case .completed = action {
-            perform(action, client: Int32(c))
-        } else if action != .none {
-            records[clients[c].recordIndex].retries += 1
-            perform(action, client: Int32(c))
-        }
-    }
-
     func timerDue(_ slot: Int) {
         if slot == arrivalSlot {
-            arrivalsDue()
-            return
-        }
-        guard slot < clients.count, clients[slot].outstanding != nil else { return }
-        records[clients[slot].recordIndex].retries += 1
-        perform(timerIsBackoff[slot] ? clients[slot].retryDue() : clients[slot].timedOut(), client: Int32(slot))
-    }
-
-    func complete(client: Int32, result: CommandResult) {
-        let c = Int(client)
-        timers.cancel(c)
-        let now = clock.now()
-        let index = clients[c].recordIndex
-        records[index].completed = now
-        records[index].result = result
-        if case .swapped(false, _) = result { records[index].status = .fail } else { records[index].status = .ok }
-        if window.contains(now) {
-            completedInWindow += 1
-            if let limit = stopAfterCompletions, completedInWindow >= limit {
-                window.end = Instant(nanoseconds: now.nanoseconds + 1)
-                issuing = false
-                onWindowClosed?(window.end)
-                onWindowClosed = nil
-            }
-        }
-        guard issuing else { return }
-        if workload.ratePerSecond == nil {
-            beginOperation(client: client, scheduled: now)
-        } else if backlogHead < backlog.count {
-            let scheduled = backlog[backlogHead]
-            backlogHead += 1
-            beginOperation(client: client, scheduled: scheduled)
+            driver.arrivalsDue(via: self)
         } else {
-            freeClients.append(client)
+            driver.clientTimerDue(client: Int32(slot), generation: nil, via: self)
         }
-    }
-
-    /// Open loop: Poisson arrivals at the target rate. Every arrival that is due starts now (or waits in
-    /// the backlog for a free session); its latency counts from its scheduled time either way.
-    func arrivalsDue() {
-        guard issuing, let rate = workload.ratePerSecond, rate > 0 else { return }
-        let now = clock.now()
-        while nextArrival <= now {
-            if let client = freeClients.popLast() {
-                beginOperation(client: client, scheduled: nextArrival)
-            } else {
-                if backlogHead > 4096 && backlogHead * 2 > backlog.count {
-                    backlog.removeFirst(backlogHead)
-                    backlogHead = 0
-                }
-                backlog.append(nextArrival)
-            }
-            let u = max(arrivals.unit(), 1e-12)
-            nextArrival = nextArrival + Interval(nanoseconds: max(1, Int64((-log(u) / rate * 1e9).rounded())))
-        }
-        timers.arm(arrivalSlot, at: clock.uptime(nextArrival))
     }
 
     // MARK: - Connections
@@ -299,7 +179,7 @@ final class LoadGenerator {
         let reply: ClientReply
         do { reply = try ClientReply.decode(from: &frame.body) } catch { throw ConnectionError(error) }
         if frame.body.remaining != 0 { throw ConnectionError(WireError.trailingBytes(frame.body.remaining)) }
-        clientReceived(reply)
+        driver.received(reply, via: self)
     }
 
     func needsFlush(_ connection: Connection) {
@@ -312,5 +192,34 @@ final class LoadGenerator {
                 flushList.removeAll(keepingCapacity: true)
             }
         }
+    }
+}
+
+// MARK: - The client driver's transport: frames on real sockets, timers on this loop
+
+extension LoadGenerator: ClientTransport {
+    var now: Instant { clock.now() }
+
+    /// A request leaves: counted (kind `request`, frame bytes), then written if the replica is connected.
+    func sendRequest(_ request: ClientRequest, to replica: Int32) {
+        counts.count(kind: counts.requestKind, bytes: Wire.frameSize(of: request), at: clock.now(), window: driver.window)
+        connections[Int(replica)]?.write(channel: .clientRequest, sender: driverID) { request.encode(into: &$0) }
+    }
+
+    /// Re-arming replaces the earlier arming (`LazyTimers`), so generations are not needed here.
+    func armClientTimer(_ client: Int32, after: Interval, generation: UInt32) {
+        timers.arm(Int(client), at: clock.uptime(clock.now() + after))
+    }
+
+    func cancelClientTimer(_ client: Int32) { timers.cancel(Int(client)) }
+
+    /// Open-loop gaps come from a generator of their own (the replicas' and the workload's are the simulator's).
+    func arrivalDraw() -> Double { arrivals.unit() }
+
+    func scheduleArrival(at: Instant) { timers.arm(arrivalSlot, at: clock.uptime(at)) }
+
+    func windowClosed(at end: Instant) {
+        onWindowClosed?(end)
+        onWindowClosed = nil
     }
 }

@@ -1,55 +1,17 @@
 import ConsensusCore
 import NIOCore
-
-extension Loopback {
-    /// A fault on real sockets. Crash and restart stop and start a replica's channels, timers and state;
-    /// partitions and cut links drop frames at the send path (after counting, as the simulator does);
-    /// Byzantine behaviours tamper at the send path.
-    public enum Fault: Sendable, Equatable, CustomStringConvertible {
-        public enum Target: Sendable, Equatable, CustomStringConvertible {
-            case node(NodeID)
-            /// The current leader (for a restart: the replica last crashed as leader).
-            case leader
-            public var description: String {
-                switch self {
-                case .node(let n): return "\(n.rawValue)"
-                case .leader: return "leader"
-                }
-            }
-        }
-
-        case crash(Target)
-        case restart(Target)
-        /// Groups that can talk among themselves only; replicas in no group are isolated.
-        case partition([[NodeID]])
-        case cutLink(NodeID, NodeID)
-        /// Heals every partition and cut link.
-        case heal
-        case byzantine(NodeID, ByzantineBehavior?)
-
-        public var description: String {
-            switch self {
-            case .crash(let t): return "crash \(t)"
-            case .restart(let t): return "restart \(t)"
-            case .partition(let groups): return "partition " + groups.map { $0.map { "\($0.rawValue)" }.joined(separator: ",") }.joined(separator: "|")
-            case .cutLink(let a, let b): return "cut \(a.rawValue)-\(b.rawValue)"
-            case .heal: return "heal"
-            case .byzantine(let n, let b): return "byzantine \(n.rawValue):\(b?.rawValue ?? "honest")"
-            }
-        }
-    }
-}
+import ShellKit
 
 extension LoopbackCluster {
     /// Injects `fault` now and waits until it took effect (a restarted replica is listening again).
     /// `logged: false` keeps it out of the fault log (the harness's own heal before the quiet period).
-    public func inject(_ fault: Loopback.Fault, logged: Bool = true) throws {
+    public func inject(_ fault: Fault, logged: Bool = true) throws {
         let control = self.control
         try generatorLoop.flatSubmit { control.value.inject(fault, logged: logged) }.wait()
     }
 
     /// Injects `fault` at run time `at` (from the start of the run).
-    public func schedule(_ fault: Loopback.Fault, at: Instant) throws {
+    public func schedule(_ fault: Fault, at: Instant) throws {
         let control = self.control
         try generatorLoop.submit { control.value.schedule(fault, at: at) }.wait()
     }
@@ -78,9 +40,8 @@ final class ControlState<R: Replica> {
     var clock = RunClock(base: 0)
     var endpoints: [Loopback.Endpoint] = []
     var random: DeterministicRandom
-    /// Partition group of each replica, and links cut one by one.
-    var group: [Int]
-    var cut: [Bool]
+    /// Partitions and cut links in force (each replica is told its row).
+    var reachability: Reachability
     /// Replicas that are Byzantine now: every replica learns it, so equivocators collude as they do in
     /// the simulator (a fellow faulty replica gets the original message).
     var faulty: [Bool]
@@ -97,8 +58,7 @@ final class ControlState<R: Replica> {
         self.nodeLoops = nodeLoops
         self.random = random
         self.loop = loop
-        group = Array(repeating: 0, count: cluster.replicaCount)
-        cut = Array(repeating: false, count: cluster.replicaCount * cluster.replicaCount)
+        reachability = Reachability(replicaCount: cluster.replicaCount)
         faulty = Array(repeating: false, count: cluster.replicaCount)
     }
 
@@ -126,7 +86,7 @@ final class ControlState<R: Replica> {
 
     // MARK: Faults
 
-    func schedule(_ fault: Loopback.Fault, at: Instant) {
+    func schedule(_ fault: Fault, at: Instant) {
         let task = loop.assumeIsolated().scheduleTask(deadline: clock.deadline(at)) { [self] in
             inject(fault).assumeIsolated().whenFailure { [self] error in faultLog.append("\(clock.now()) \(fault) failed: \(error)") }
         }
@@ -139,7 +99,7 @@ final class ControlState<R: Replica> {
     }
 
     /// Carries out `fault`; the future completes on the control loop once it took effect everywhere.
-    func inject(_ fault: Loopback.Fault, logged: Bool = true) -> EventLoopFuture<Void> {
+    func inject(_ fault: Fault, logged: Bool = true) -> EventLoopFuture<Void> {
         let at = clock.now()
         switch fault {
         case .crash(let target):
@@ -172,20 +132,18 @@ final class ControlState<R: Replica> {
                 return nodeLoop.flatSubmit { box.value.restart(random: r) }
             }.nonisolated()
         case .partition(let groups):
-            for i in group.indices { group[i] = -1 - i }
-            for (g, members) in groups.enumerated() {
-                for m in members where m.index < group.count { group[m.index] = g }
-            }
+            reachability.partition(groups)
         case .cutLink(let a, let b):
-            let n = cluster.replicaCount
-            cut[a.index * n + b.index] = true
-            cut[b.index * n + a.index] = true
+            reachability.cutLink(a, b)
         case .heal:
-            for i in group.indices { group[i] = 0 }
-            for i in cut.indices { cut[i] = false }
+            reachability.heal()
+        case .loss, .extraLatency:
+            // The harness refuses these before a real-socket run starts (`Fault.realNetworkProblem`).
+            faultLog.append("\(at) \(fault): not available on real sockets")
+            return loop.makeSucceededVoidFuture()
         case .byzantine(let id, let behavior):
             faultLog.append("\(at) \(fault)")
-            faulty[id.index] = behavior != nil
+            faulty[id.index] = true
             let row = faulty
             var updates: [EventLoopFuture<Void>] = []
             for i in nodes.indices {
@@ -207,13 +165,13 @@ final class ControlState<R: Replica> {
         let n = cluster.replicaCount
         let updates = (0 ..< n).compactMap { i -> EventLoopFuture<Void>? in
             guard let box = nodes[i], let nodeLoop = nodeLoops[i] else { return nil }
-            let row = (0 ..< n).map { j in group[i] == group[j] && !cut[i * n + j] }
+            let row = reachability.row(of: i)
             return nodeLoop.submit { box.value.setReachable(row) }
         }
         return EventLoopFuture.andAllSucceed(updates, on: loop)
     }
 
-    private func resolve(_ target: Loopback.Fault.Target, forRestart: Bool) -> EventLoopFuture<NodeID?> {
+    private func resolve(_ target: Fault.Target, forRestart: Bool) -> EventLoopFuture<NodeID?> {
         switch target {
         case .node(let n): return loop.makeSucceededFuture(n)
         case .leader: return forRestart ? loop.makeSucceededFuture(lastCrashedLeader) : currentLeader()

@@ -1,4 +1,6 @@
+import Checker
 import ConsensusCore
+import ShellKit
 import Dispatch
 import Logging
 import NIOCore
@@ -305,8 +307,8 @@ public final class LoopbackCluster<R: Replica>: Sendable {
         let generator = self.generator
         return try generatorLoop.submit {
             let g = generator.value
-            return GeneratorReport(records: g.records, counts: g.counts, completedInWindow: g.completedInWindow, window: g.window,
-                                   outstanding: g.clients.reduce(0) { $0 + ($1.outstanding == nil ? 0 : 1) })
+            return GeneratorReport(records: g.driver.records, counts: g.counts, completedInWindow: g.driver.completedInWindow,
+                                   window: g.driver.window, outstanding: g.driver.outstandingOperations)
         }.wait()
     }
 
@@ -344,7 +346,7 @@ public final class LoopbackCluster<R: Replica>: Sendable {
 /// What the load generator observed: every operation, the request counts, the window.
 public struct GeneratorReport: Sendable {
     public var records: [OperationRecord]
-    public var counts: SendCounts
+    public var counts: MessageCounts
     public var completedInWindow: Int
     public var window: RunWindow
     public var outstanding: Int

@@ -1,11 +1,13 @@
+import Checker
 import ConsensusCore
+import ShellKit
 import NIOCore
 
 /// What one replica's shell observed, read once at the end of a run (or by a test).
 public struct ReplicaReport: Sendable {
     public var id: NodeID
     /// Messages and bytes this replica sent inside the window (its protocol kinds and `reply`).
-    public var counts: SendCounts
+    public var counts: MessageCounts
     /// Every `applied` effect while honest, in the order the replica reported them.
     public var applied: [AppliedRecord]
     /// Where in `applied` each restart began: a restarted replica rebuilds its state machine by applying

@@ -1,6 +1,8 @@
 import ConsensusCore
 import Logging
 import NIOCore
+import ShellKit
+import Checker
 
 /// One replica on its event loop: the shell around a pure `Replica`. Everything here runs on `loop`:
 /// frames from its connections, its timers, and the controller's requests (which arrive as tasks).
@@ -22,7 +24,7 @@ final class ReplicaNode<R: Replica> {
     var replica: R
     var outbox = Outbox<R.Message>()
     var clock = RunClock(base: 0)
-    var window = RunWindow(start: .zero, end: Instant(nanoseconds: .max))
+    var window = RunWindow.open(from: .zero)
     /// True while the replica runs (false before start, while crashed, after stop).
     var up = false
     /// True while the node takes part in the network: listening, dialling, accepting frames (from before
@@ -63,7 +65,7 @@ final class ReplicaNode<R: Replica> {
     var faultyPeers: [Bool]
 
     // MARK: Observation
-    var counts: SendCounts
+    var counts: MessageCounts
     var applied: [AppliedRecord] = []
     var restartsAt: [Int] = []
     var leadership: [(at: Instant, epoch: UInt64)] = []
@@ -91,13 +93,11 @@ final class ReplicaNode<R: Replica> {
         drivers = Array(repeating: nil, count: self.driverCount)
         reachable = Array(repeating: true, count: n)
         faultyPeers = Array(repeating: false, count: n)
-        counts = SendCounts(kindCount: R.Message.kindNames.count + 2)
+        counts = MessageCounts(kindCount: R.Message.kindNames.count + 2)
         timers = LazyTimers(loop: loop, slots: Self.maximumTimers)
         timers.onDue = { [unowned self] slot in self.timerDue(slot) }
     }
 
-    var requestKind: Int { R.Message.kindNames.count }
-    var replyKind: Int { R.Message.kindNames.count + 1 }
 
     // MARK: - Inputs
 
@@ -159,24 +159,20 @@ final class ReplicaNode<R: Replica> {
             case .becameLeader(let epoch):
                 leadership.append((now, epoch))
             case .rejected(let kind):
-                counts.rejected[kind] += 1
+                counts.reject(kind: kind)
             }
         }
     }
 
-    /// One peer message leaves for `to`: Byzantine tampering, then counted, then dropped if a partition
-    /// separates us, else written (the order the simulator's `send` uses).
+    /// One peer message leaves for `to`: Byzantine tampering (the kit's, as in the simulator), then
+    /// counted, then dropped if a partition separates us, else written.
     func send(_ original: R.Message, to: Int, now: Instant) {
         var message = original
         var slow = false
         if let behavior = byzantine {
-            switch behavior {
-            case .silent: return
-            case .slow: slow = true
-            case .corrupt: message = message.corrupted()
-            case .equivocate:
-                if to & 1 == 1, !faultyPeers[to], let other = message.equivocated(variant: 1) { message = other }
-            }
+            guard let tampered = behavior.tamper(original, to: Int32(to), receiverIsFaulty: faultyPeers[to]) else { return }
+            message = tampered.message
+            slow = tampered.delayed
         }
         counts.count(kind: message.kind, bytes: Wire.frameSize(of: message), at: now, window: window)
         guard reachable[to] else { return }
@@ -190,10 +186,10 @@ final class ReplicaNode<R: Replica> {
     }
 
     func sendReply(_ reply: ClientReply, now: Instant) {
-        if byzantine == .silent { return }
-        counts.count(kind: replyKind, bytes: Wire.frameSize(of: reply), at: now, window: window)
+        if byzantine?.dropsReplies == true { return }
+        counts.count(kind: counts.replyKind, bytes: Wire.frameSize(of: reply), at: now, window: window)
         let driver = reply.client.index % driverCount
-        if byzantine == .slow {
+        if byzantine?.delaysReplies == true {
             scratchWriter.clear()
             Wire.writeFrame(channel: .clientReply, sender: id.rawValue, into: &scratchWriter) { reply.encode(into: &$0) }
             later(frame: scratchWriter.bytes, to: .driver(driver))

@@ -1,4 +1,6 @@
+import Checker
 import ConsensusCore
+import ShellKit
 #if canImport(Glibc)
 import Glibc
 private let systemRead = Glibc.read
@@ -74,7 +76,7 @@ public enum ReportFile {
         let byzantine = b == 0 ? nil : ByzantineBehavior.allCases[b - 1]
         let persistCount = Int(try r.read(UInt64.self))
         let kinds = try r.readCount(minimumElementSize: 24)
-        var counts = SendCounts(kindCount: kinds)
+        var counts = MessageCounts(kindCount: kinds)
         for k in 0 ..< kinds {
             counts.counts[k] = Int(try r.read(UInt64.self))
             counts.bytes[k] = Int(try r.read(UInt64.self))

@@ -8,7 +8,7 @@ enum EventKind {
     /// A replica timer; stale unless `incarnation` and `generation` are still current.
     case timer(node: Int32, TimerID, incarnation: UInt32, generation: UInt32)
     /// A client's request timer or redirect back-off.
-    case clientTimer(client: Int32, generation: UInt32, isBackoff: Bool)
+    case clientTimer(client: Int32, generation: UInt32)
     /// A client starts its first operation.
     case clientStart(client: Int32)
     /// The next open-loop arrival is due.

@@ -1,4 +1,5 @@
 import ConsensusCore
+import ShellKit
 import Workload
 
 /// Everything that defines a simulated run besides the protocol and its settings. Same options, same

@@ -1,4 +1,5 @@
 import ConsensusCore
+import ShellKit
 
 // MARK: - Fault injection
 
@@ -67,28 +68,13 @@ extension Simulator {
     }
 
     /// Splits the replicas into groups; each replica not named is isolated on its own.
-    public func partition(_ groups: [[NodeID]]) {
-        for i in group.indices { group[i] = -1 - i }
-        for (g, members) in groups.enumerated() {
-            for m in members where m.index < group.count { group[m.index] = g }
-        }
-    }
+    public func partition(_ groups: [[NodeID]]) { reachability.partition(groups) }
 
     /// Cuts the link between two replicas in both directions.
-    public func cutLink(_ a: NodeID, _ b: NodeID) {
-        let n = cluster.replicaCount
-        if linkCut.isEmpty { linkCut = Array(repeating: false, count: n * n) }
-        linkCut[a.index * n + b.index] = true
-        linkCut[b.index * n + a.index] = true
-        anyLinkCut = true
-    }
+    public func cutLink(_ a: NodeID, _ b: NodeID) { reachability.cutLink(a, b) }
 
     /// Heals every partition and cut link.
-    public func heal() {
-        for i in group.indices { group[i] = 0 }
-        if anyLinkCut { for i in linkCut.indices { linkCut[i] = false } }
-        anyLinkCut = false
-    }
+    public func heal() { reachability.heal() }
 
     /// Makes a replica Byzantine from now on (nil: honest again).
     public func setByzantine(_ id: NodeID, _ behavior: ByzantineBehavior?) { byzantine[id.index] = behavior }

@@ -1,4 +1,5 @@
 import ConsensusCore
+import ShellKit
 
 /// The messages in flight between replicas, each stored once with a count of the deliveries (queued
 /// events and inbox entries) that still refer to it. A PBFT PREPARE at n = 100 has 99 receivers:
@@ -56,21 +57,16 @@ struct MessageTable<Message> {
 }
 
 extension Simulator {
-    /// One peer message leaves `from` for `to`: counted here, then subject to Byzantine tampering,
-    /// partitions, loss, bandwidth, latency, jitter, reordering and duplication.
+    /// One peer message leaves `from` for `to`: a Byzantine sender's tampering first (the kit's
+    /// `ByzantineBehavior.tamper`), then counted as it leaves, then subject to partitions, loss,
+    /// bandwidth, latency, jitter, reordering and duplication.
     func send(_ original: Message, from: Int32, to: Int32, at clock: inout Int64) {
         var message = original
         var departure = clock
         if let behavior = byzantine[Int(from)] {
-            switch behavior {
-            case .silent: return
-            case .slow: departure += options.network.slowDelay.nanoseconds
-            case .corrupt: message = message.corrupted()
-            case .equivocate:
-                // Faulty replicas collude: the split is between honest receivers (odd ones get the
-                // variant); a fellow faulty replica gets the original and can back either side.
-                if to & 1 == 1, byzantine[Int(to)] == nil, let other = message.equivocated(variant: 1) { message = other }
-            }
+            guard let tampered = behavior.tamper(original, to: to, receiverIsFaulty: byzantine[Int(to)] != nil) else { return }
+            message = tampered.message
+            if tampered.delayed { departure += options.network.slowDelay.nanoseconds }
         }
         let size = Wire.frameSize(of: message)
         count(kind: message.kind, bytes: size, at: clock)

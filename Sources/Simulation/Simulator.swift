@@ -1,11 +1,15 @@
+import Checker
 import ConsensusCore
 import DequeModule
+import ShellKit
 import Workload
 
 /// A single-threaded discrete-event simulator of one cluster and its clients: virtual time in
 /// nanoseconds, one seeded PRNG from which every random choice derives, and an event queue ordered by
 /// (time, sequence). It is the shell: it does all IO for the pure replicas, counts every message as it
-/// leaves a node, injects faults and checks safety as replicas apply commands.
+/// leaves a node, injects faults and checks safety as replicas apply commands. What every shell does
+/// the same way (client driving, Byzantine tampering, reachability, counting) comes from ShellKit; this
+/// type adds how virtual time passes and how the simulated network carries bytes.
 public final class Simulator<R: Replica> {
     public typealias Message = R.Message
 
@@ -55,10 +59,8 @@ public final class Simulator<R: Replica> {
     public internal(set) var persistCount = 0
 
     // MARK: Network
-    /// Partition group of each replica; messages cross only within a group.
-    var group: [Int]
-    var linkCut: [Bool]
-    var anyLinkCut = false
+    /// Partitions and cut links in force.
+    var reachability: Reachability
     /// When each directed link finishes transmitting what it already carries (bandwidth queueing).
     var linkFreeAt: [Int64]
     /// When the last in-order message on each directed link arrives: links are FIFO, as TCP is, so
@@ -70,29 +72,15 @@ public final class Simulator<R: Replica> {
     var picosPerByteOnLink: Int64
 
     // MARK: Clients
-    public internal(set) var clients: [ClientSession] = []
-    var operations: OperationSource
-    /// Every operation any client started, in start order.
-    public internal(set) var records: [OperationRecord] = []
-    /// Per client: the commands it sent, by sequence − 1 (validity checks against this).
-    var sentCommands: [[Command]] = []
-    var freeClients: [Int32] = []
-    var backlog: [Instant] = []
-    var backlogHead = 0
-    /// Once false, clients finish what they have outstanding and start nothing new.
-    public var issuing = true
-    /// Replies to requests that `submit` sent on a test's behalf.
-    public internal(set) var externalReplies: [ClientReply] = []
+    /// The workload's sessions, the history and the window's completions (see Simulator+Clients.swift).
+    public let clientDriver: ClientDriver
 
     // MARK: Measurement
-    public internal(set) var stats: MessageStats
-    /// Messages and completions count from here ...
-    public var windowStart: Instant = .zero
-    /// ... up to here (exclusive).
-    public var windowEnd = Instant(nanoseconds: .max)
-    public internal(set) var completedInWindow = 0
-    /// Stop the run (and close the window) when this many operations completed inside the window.
-    public var stopAfterCompletions: Int?
+    /// Messages and bytes by kind inside the window (`messageKindNames`), and every message sent.
+    public internal(set) var stats: MessageCounts
+    public let messageKindNames: [String]
+    /// Messages count inside it; the client driver keeps its own copy for completions, set with it.
+    var window = RunWindow.open(from: .zero)
     var stopRequested = false
 
     // MARK: Observation
@@ -118,7 +106,7 @@ public final class Simulator<R: Replica> {
             built.append(R(id: NodeID(i), cluster: cluster, settings: settings, random: random.derive()))
         }
         replicas = built
-        operations = OperationSource(spec: options.workload, random: random.derive())
+        clientDriver = ClientDriver(workload: options.workload, contract: clientContract, replicaCount: n, random: random.derive())
         self.random = random
         up = Array(repeating: true, count: n)
         incarnation = Array(repeating: 0, count: n)
@@ -127,15 +115,15 @@ public final class Simulator<R: Replica> {
         wakeScheduled = Array(repeating: false, count: n)
         timerGeneration = Array(repeating: 0, count: n * Self.maximumTimers)
         durable = Array(repeating: nil, count: n)
-        group = Array(repeating: 0, count: n)
-        linkCut = []
+        reachability = Reachability(replicaCount: n)
         linkFreeAt = Array(repeating: 0, count: n * n)
         linkLastArrival = Array(repeating: 0, count: n * n)
         lossProbability = options.network.lossProbability
         byzantine = Array(repeating: nil, count: n)
         picosPerByteOnLink = options.network.bandwidthBytesPerSecond > 0
             ? Int64((1e12 / options.network.bandwidthBytesPerSecond).rounded()) : 0
-        stats = MessageStats(protocolKinds: Message.kindNames)
+        messageKindNames = MessageCounts.kindNames(protocolKinds: Message.kindNames)
+        stats = MessageCounts(kindCount: messageKindNames.count)
         safety = SafetyMonitor(replicaCount: n)
     }
 
@@ -151,19 +139,10 @@ public final class Simulator<R: Replica> {
         for (index, f) in options.faults.enumerated() {
             schedule(at: f.at.nanoseconds, .fault(index))
         }
-        let spec = options.workload
-        clients.reserveCapacity(spec.clients)
-        for c in 0 ..< spec.clients {
-            clients.append(ClientSession(id: ClientID(c), contract: clientContract, replicaCount: cluster.replicaCount))
-            sentCommands.append([])
-            if spec.ratePerSecond == nil {
-                schedule(at: options.clientStart.nanoseconds, .clientStart(client: Int32(c)))
-            } else {
-                freeClients.append(Int32(c))
-            }
-        }
-        if spec.ratePerSecond != nil, spec.clients > 0 {
-            freeClients.reverse()
+        clientDriver.makeSessions(openLoopStart: options.clientStart)
+        if !clientDriver.isOpenLoop {
+            for c in 0 ..< Int32(clientDriver.clientCount) { schedule(at: options.clientStart.nanoseconds, .clientStart(client: c)) }
+        } else if clientDriver.clientCount > 0 {
             schedule(at: options.clientStart.nanoseconds, .arrival)
         }
     }
@@ -232,7 +211,7 @@ public final class Simulator<R: Replica> {
     func dispatch(_ event: ScheduledEvent) {
         switch event.kind {
         case .deliverReply(let reply):
-            clientReceived(reply)
+            clientDriver.received(reply, via: self)
         case .timer(let node, let timer, let inc, let gen):
             let i = Int(node)
             guard up[i], incarnation[i] == inc,
@@ -242,12 +221,12 @@ public final class Simulator<R: Replica> {
             replicas[i].timerFired(timer, now: Instant(nanoseconds: start), outbox: &outbox)
             busyUntil[i] = start
             carryOut(node: node, at: start)
-        case .clientTimer(let client, let gen, let isBackoff):
-            clientTimerFired(client: client, generation: gen, isBackoff: isBackoff)
+        case .clientTimer(let client, let generation):
+            clientDriver.clientTimerDue(client: client, generation: generation, via: self)
         case .clientStart(let client):
-            if issuing { beginOperation(client: client, scheduled: now) }
+            clientDriver.startClient(client, via: self)
         case .arrival:
-            openLoopArrival()
+            clientDriver.arrivalsDue(via: self)
         case .fault(let index):
             inject(options.faults[index].fault)
         }
@@ -354,7 +333,8 @@ public final class Simulator<R: Replica> {
                 clock += cpu.perPersist.nanoseconds
             case .applied(let position, let request, let executed):
                 if byzantine[i] == nil {
-                    safety.recordApplied(replica: NodeID(i), position: position, request: request, executed: executed, isSent: wasSent(request))
+                    safety.recordApplied(replica: NodeID(i), position: position, request: request, executed: executed,
+                                         isSent: clientDriver.sent.contains(request))
                 }
             case .becameLeader(let epoch):
                 leadership.append((Instant(nanoseconds: clock), NodeID(i), epoch))
@@ -362,33 +342,16 @@ public final class Simulator<R: Replica> {
                     currentLeaderEpoch = epoch
                     currentLeader = NodeID(i)
                 }
-                if clock >= windowStart.nanoseconds && clock < windowEnd.nanoseconds { leaderChangesInWindow += 1 }
+                if window.contains(Instant(nanoseconds: clock)) { leaderChangesInWindow += 1 }
             case .rejected(let kind):
-                stats.rejected[kind] += 1
+                stats.reject(kind: kind)
             }
         }
         busyUntil[i] = max(busyUntil[i], clock)
     }
 
-    func wasSent(_ request: ClientRequest) -> Bool {
-        let c = request.client.index
-        guard c < sentCommands.count, request.sequence >= 1, request.sequence <= UInt64(sentCommands[c].count) else {
-            return externalRequests.contains(request)
-        }
-        return sentCommands[c][Int(request.sequence - 1)] == request.command
-    }
-
-    /// Requests a test submitted directly (validity accepts them).
-    var externalRequests: Set<ClientRequest> = []
-
-    func inWindow(_ t: Int64) -> Bool { t >= windowStart.nanoseconds && t < windowEnd.nanoseconds }
-
-    func count(kind: Int, bytes: Int, at t: Int64) {
-        stats.totalSent &+= 1
-        if inWindow(t) {
-            stats.counts[kind] &+= 1
-            stats.bytes[kind] &+= bytes
-        }
+    @inline(__always) func count(kind: Int, bytes: Int, at t: Int64) {
+        stats.count(kind: kind, bytes: bytes, at: Instant(nanoseconds: t), window: window)
     }
 
     /// The network's fate for a frame of `size` bytes from `from` to `to` leaving at `departure`: when
@@ -423,13 +386,14 @@ public final class Simulator<R: Replica> {
         return d
     }
 
-    func linkOpen(_ a: Int, _ b: Int) -> Bool {
-        if group[a] != group[b] { return false }
-        if anyLinkCut && linkCut[a * cluster.replicaCount + b] { return false }
-        return true
-    }
+    @inline(__always) func linkOpen(_ a: Int, _ b: Int) -> Bool { reachability.isOpen(a, b) }
 
     // MARK: - Inspection
+
+    /// Messages of the kind named `kind` (a protocol kind, `request` or `reply`) sent inside the window.
+    public func messageCount(of kind: String) -> Int {
+        messageKindNames.firstIndex(of: kind).map { stats.counts[$0] } ?? 0
+    }
 
     public func replica(_ id: NodeID) -> R { replicas[id.index] }
     public func isUp(_ id: NodeID) -> Bool { up[id.index] }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ConsensusCore
 import Harness
+import ShellKit
 import Simulation
 import Workload
 

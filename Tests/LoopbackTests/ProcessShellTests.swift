@@ -1,4 +1,6 @@
+import Checker
 import ConsensusCore
+import ShellKit
 import Foundation
 import Harness
 import Loopback
@@ -138,7 +140,7 @@ struct ProcessShellTests {
         let start = Instant.zero + .milliseconds(200)
         let window = RunWindow(start: start, end: start + .milliseconds(1200))
         let options = Loopback.Options()
-        let faults: [(at: Instant, fault: Loopback.Fault)] = [(Instant.zero + .milliseconds(500), .crash(.node(NodeID(1)))),
+        let faults: [(at: Instant, fault: Fault)] = [(Instant.zero + .milliseconds(500), .crash(.node(NodeID(1)))),
                                                               (Instant.zero + .milliseconds(700), .restart(.node(NodeID(1))))]
         var truncated: String?
         do {

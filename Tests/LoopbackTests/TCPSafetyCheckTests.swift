@@ -1,7 +1,8 @@
+import Checker
 import ConsensusCore
+import ShellKit
 @testable import Harness
 @testable import Loopback
-import Simulation
 import Testing
 import Workload
 
@@ -21,11 +22,11 @@ struct TCPSafetyCheckTests {
                             completed: .zero, result: .value(nil), status: .ok, retries: 0)
         }
         let replicas = applied.indices.map { i in
-            ReplicaReport(id: NodeID(i), counts: SendCounts(kindCount: 2), applied: applied[i],
+            ReplicaReport(id: NodeID(i), counts: MessageCounts(kindCount: 2), applied: applied[i],
                           restartsAt: i < restartsAt.count ? restartsAt[i] : [], leadership: [], persistCount: 0, isUp: true,
                           byzantine: nil, store: [:], executedCount: 0)
         }
-        let generator = GeneratorReport(records: records, counts: SendCounts(kindCount: 2), completedInWindow: 3,
+        let generator = GeneratorReport(records: records, counts: MessageCounts(kindCount: 2), completedInWindow: 3,
                                         window: RunWindow(start: .zero, end: Instant(nanoseconds: 1)), outstanding: 0)
         return TCPMeasurement(kindNames: ["a", "b"], replicas: replicas, generator: generator, window: generator.window)
             .safetyViolations(records: records)

@@ -1,4 +1,6 @@
+import Checker
 import ConsensusCore
+import ShellKit
 import Harness
 import Simulation
 import Testing

@@ -1,4 +1,6 @@
+import Checker
 import ConsensusCore
+import ShellKit
 import Harness
 import Simulation
 import Testing
@@ -246,7 +248,7 @@ struct PBFTSimulationTests {
     // MARK: Message cost
 
     /// Messages per completed operation in a measurement window of the steady state.
-    static func messagesPerOp(n: Int, auth: PBFT.Authentication = .none, clients: Int = 4, seed: UInt64 = 5) -> (Double, MessageStats, Int) {
+    static func messagesPerOp(n: Int, auth: PBFT.Authentication = .none, clients: Int = 4, seed: UInt64 = 5) -> (Double, Simulator<PBFT.Replica>, Int) {
         var options = SimulationOptions(seed: seed)
         options.workload.clients = clients
         let sim = Simulator<PBFT.Replica>(cluster: cluster(n), settings: settings(auth: auth), options: options)
@@ -255,22 +257,22 @@ struct PBFTSimulationTests {
         sim.start()
         sim.run(until: ms(250))
         let ops = sim.completedInWindow
-        return (Double(sim.stats.totalMessages) / Double(max(ops, 1)), sim.stats, ops)
+        return (Double(sim.stats.totalMessages) / Double(max(ops, 1)), sim, ops)
     }
 
     @Test("messages_per_op is 2n² − n + 1 within 2% in steady state without batching (--auth none)", arguments: [4, 7, 10, 13, 16])
     func messagesPerOp(n: Int) {
-        let (perOp, stats, ops) = Self.messagesPerOp(n: n)
+        let (perOp, sim, ops) = Self.messagesPerOp(n: n)
         let expected = Double(2 * n * n - n + 1)
         #expect(ops > 100, "n=\(n): \(ops) operations in the window")
         #expect(abs(perOp - expected) / expected < 0.02, "n=\(n): \(perOp) messages per op, expected \(expected)")
         // Per kind: (n−1) pre-prepares, (n−1)² prepares, n(n−1) commits, n replies per operation.
-        let perKind = { (kind: String) in Double(stats.count(of: kind)) / Double(ops) }
+        let perKind = { (kind: String) in Double(sim.messageCount(of: kind)) / Double(ops) }
         #expect(abs(perKind("PrePrepare") - Double(n - 1)) / Double(n - 1) < 0.02, "n=\(n)")
         #expect(abs(perKind("Prepare") - Double((n - 1) * (n - 1))) / Double((n - 1) * (n - 1)) < 0.02, "n=\(n)")
         #expect(abs(perKind("Commit") - Double(n * (n - 1))) / Double(n * (n - 1)) < 0.02, "n=\(n)")
         #expect(abs(perKind("reply") - Double(n)) / Double(n) < 0.02, "n=\(n)")
-        #expect(stats.count(of: "ViewChange") == 0 && stats.count(of: "ForwardedRequest") == 0 && stats.count(of: "Fetch") == 0)
+        #expect(sim.messageCount(of: "ViewChange") == 0 && sim.messageCount(of: "ForwardedRequest") == 0 && sim.messageCount(of: "Fetch") == 0)
     }
 
     @Test("MAC authenticators add n MACs of 16 bytes to each multicast's size, not to the message count")
@@ -278,7 +280,7 @@ struct PBFTSimulationTests {
         let (none, statsNone, opsNone) = Self.messagesPerOp(n: 4, auth: .none)
         let (mac, statsMac, opsMac) = Self.messagesPerOp(n: 4, auth: .mac)
         #expect(abs(none - mac) / none < 0.02)
-        let prepareBytes = { (s: MessageStats) in Double(s.bytes[PBFT.Message.Kind.prepare]) / Double(s.counts[PBFT.Message.Kind.prepare]) }
+        let prepareBytes = { (sim: Simulator<PBFT.Replica>) in let s = sim.stats; return Double(s.bytes[PBFT.Message.Kind.prepare]) / Double(s.counts[PBFT.Message.Kind.prepare]) }
         #expect(prepareBytes(statsMac) - prepareBytes(statsNone) == Double(4 + 4 * 16))
         #expect(opsNone > 0 && opsMac > 0)
     }

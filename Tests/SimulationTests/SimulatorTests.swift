@@ -1,4 +1,6 @@
+import Checker
 import ConsensusCore
+import ShellKit
 import Simulation
 import Testing
 import Workload
@@ -24,9 +26,9 @@ struct SimulatorTests {
         sim.start()
         sim.submit(request(1), to: NodeID(0))
         sim.run(for: .milliseconds(10))
-        #expect(sim.stats.count(of: "request") == 1)
-        #expect(sim.stats.count(of: "Note") == 4)
-        #expect(sim.stats.count(of: "reply") == 1)
+        #expect(sim.messageCount(of: "request") == 1)
+        #expect(sim.messageCount(of: "Note") == 4)
+        #expect(sim.messageCount(of: "reply") == 1)
         #expect(sim.stats.bytes[0] == 4 * (Wire.frameHeaderSize + 8))
         #expect(sim.externalReplies.count == 1)
     }

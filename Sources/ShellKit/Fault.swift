@@ -1,6 +1,9 @@
 import ConsensusCore
 
-/// A fault the simulator injects at a scheduled instant.
+/// A fault a shell injects at a scheduled instant: one vocabulary for the simulator and the tcp and
+/// process shells. A new fault is added here, then carried out by each shell (`Simulator+Faults`,
+/// Loopback's `ControlState.inject`); crash-and-restart targets, partitions and Byzantine tampering
+/// are resolved by the kit's `Reachability` and `ByzantineBehavior.tamper` in both.
 public enum Fault: Sendable, Equatable, CustomStringConvertible {
     /// Which replica a crash or restart names.
     public enum Target: Sendable, Equatable, CustomStringConvertible {
@@ -29,6 +32,16 @@ public enum Fault: Sendable, Equatable, CustomStringConvertible {
     case loss(Double)
     /// Adds extra one-way latency on every link (a latency burst); `.zero` ends it.
     case extraLatency(Interval)
+
+    /// Why this fault cannot run on real sockets (it models the simulated network), or nil.
+    public var realNetworkProblem: String? {
+        switch self {
+        case .loss, .extraLatency:
+            return "fault '\(self)' models a simulated network; the tcp shell runs on real sockets (use --shell sim)"
+        default:
+            return nil
+        }
+    }
 
     public var description: String {
         switch self {

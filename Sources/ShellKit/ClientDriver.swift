@@ -1,0 +1,196 @@
+import Checker
+import ConsensusCore
+import Foundation
+import Workload
+
+/// The workload's clients, driven the same way by every shell: each `ClientSession` (a pure state
+/// machine) is fed replies and timeouts, and what it asks for is carried out through the shell's
+/// `ClientTransport`. The driver keeps the history (one record per operation), the sent-request table
+/// the validity check reads, the open-loop schedule and backlog, and the window's completion count.
+///
+/// Closed loop: a client starts its next operation when the last one completes. Open loop: Poisson
+/// arrivals at `ratePerSecond`; an arrival with no free session waits in the backlog, and its latency
+/// counts from its scheduled time either way (coordinated omission is accounted).
+///
+/// A class, and the transport an argument of each call, so a shell can be the transport of its own
+/// driver without an ownership cycle, and transport calls may read the driver.
+public final class ClientDriver {
+    public let workload: WorkloadSpec
+    public let replicaCount: Int
+    public let contract: ClientContract
+    public private(set) var sessions: [ClientSession] = []
+    var operations: OperationSource
+    /// Every operation any client started, in start order.
+    public private(set) var records: [OperationRecord] = []
+    /// What clients sent, for the validity check.
+    public private(set) var sent = SentRequests()
+    /// Per client: whether its armed timer is a redirect back-off (else the request timer).
+    var timerIsBackoff: [Bool] = []
+    /// Once false, clients finish what they have outstanding and start nothing new.
+    public var issuing = true
+    var freeClients: [Int32] = []
+    var backlog: [Instant] = []
+    var backlogHead = 0
+    var nextArrival = Instant.zero
+
+    /// Completions count from the window's start until it closes.
+    public var window = RunWindow.open(from: .zero)
+    public private(set) var completedInWindow = 0
+    /// Close the window (and stop issuing) when this many operations completed inside it.
+    public var stopAfterCompletions: Int?
+    /// Replies addressed to no session of the workload (a test's own requests).
+    public private(set) var externalReplies: [ClientReply] = []
+
+    public init(workload: WorkloadSpec, contract: ClientContract, replicaCount: Int, random: DeterministicRandom) {
+        self.workload = workload
+        self.contract = contract
+        self.replicaCount = replicaCount
+        operations = OperationSource(spec: workload, random: random)
+    }
+
+    /// Makes the workload's sessions. Open loop: every session starts free, and the first arrival is
+    /// due at `openLoopStart`.
+    public func makeSessions(openLoopStart: Instant) {
+        sessions.reserveCapacity(workload.clients)
+        for c in 0 ..< workload.clients {
+            sessions.append(ClientSession(id: ClientID(c), contract: contract, replicaCount: replicaCount))
+        }
+        timerIsBackoff = Array(repeating: false, count: workload.clients)
+        if isOpenLoop {
+            freeClients = (0 ..< Int32(workload.clients)).reversed()
+            nextArrival = openLoopStart
+        }
+    }
+
+    public var isOpenLoop: Bool { workload.ratePerSecond != nil }
+    public var clientCount: Int { sessions.count }
+
+    /// Operations still outstanding.
+    public var outstandingOperations: Int { sessions.reduce(0) { $0 + ($1.outstanding == nil ? 0 : 1) } }
+
+    // MARK: - Operations
+
+    /// A closed-loop client's first operation (if the run still issues).
+    public func startClient<T: ClientTransport>(_ client: Int32, via transport: T) {
+        if issuing { beginOperation(client: client, scheduled: transport.now, via: transport) }
+    }
+
+    func beginOperation<T: ClientTransport>(client: Int32, scheduled: Instant, via transport: T) {
+        let c = Int(client)
+        let command = operations.next(client: sessions[c].id, sequence: sessions[c].nextSequence)
+        let (request, action) = sessions[c].begin(command)
+        sent.record(client: request.client, sequence: request.sequence, command: command)
+        sessions[c].recordIndex = records.count
+        records.append(OperationRecord(client: request.client, sequence: request.sequence, command: command,
+                                       scheduled: scheduled, invoked: transport.now, completed: nil, result: nil,
+                                       status: .unknown, retries: 0))
+        perform(action, client: client, via: transport)
+    }
+
+    /// Carries out what a client session asked for.
+    func perform<T: ClientTransport>(_ action: ClientSession.Action, client: Int32, via transport: T) {
+        let c = Int(client)
+        switch action {
+        case .none:
+            return
+        case .send(let to):
+            guard let request = sessions[c].outstanding else { return }
+            transport.sendRequest(request, to: to.rawValue)
+            armTimer(client, after: workload.requestTimeout, isBackoff: false, via: transport)
+        case .sendToAll:
+            guard let request = sessions[c].outstanding else { return }
+            for j in 0 ..< Int32(replicaCount) { transport.sendRequest(request, to: j) }
+            armTimer(client, after: workload.requestTimeout, isBackoff: false, via: transport)
+        case .retryLater(let after):
+            armTimer(client, after: after, isBackoff: true, via: transport)
+        case .completed(let result):
+            complete(client: client, result: result, via: transport)
+        }
+    }
+
+    func armTimer<T: ClientTransport>(_ client: Int32, after: Interval, isBackoff: Bool, via transport: T) {
+        let c = Int(client)
+        sessions[c].timerGeneration &+= 1
+        timerIsBackoff[c] = isBackoff
+        transport.armClientTimer(client, after: after, generation: sessions[c].timerGeneration)
+    }
+
+    /// A reply reached its client.
+    public func received<T: ClientTransport>(_ reply: ClientReply, via transport: T) {
+        let c = reply.client.index
+        guard c < sessions.count else {
+            externalReplies.append(reply)
+            return
+        }
+        let action = sessions[c].receive(reply)
+        if case .completed = action {
+            perform(action, client: Int32(c), via: transport)
+        } else if action != .none {
+            records[sessions[c].recordIndex].retries += 1
+            perform(action, client: Int32(c), via: transport)
+        }
+    }
+
+    /// A client's timer fired; `generation` is the one its arming carried (nil: the shell cancels
+    /// stale armings itself).
+    public func clientTimerDue<T: ClientTransport>(client: Int32, generation: UInt32?, via transport: T) {
+        let c = Int(client)
+        guard c < sessions.count, generation.map({ $0 == sessions[c].timerGeneration }) ?? true,
+              sessions[c].outstanding != nil else { return }
+        records[sessions[c].recordIndex].retries += 1
+        perform(timerIsBackoff[c] ? sessions[c].retryDue() : sessions[c].timedOut(), client: client, via: transport)
+    }
+
+    func complete<T: ClientTransport>(client: Int32, result: CommandResult, via transport: T) {
+        let c = Int(client)
+        sessions[c].timerGeneration &+= 1
+        transport.cancelClientTimer(client)
+        let now = transport.now
+        let index = sessions[c].recordIndex
+        records[index].completed = now
+        records[index].result = result
+        if case .swapped(false, _) = result { records[index].status = .fail } else { records[index].status = .ok }
+        if window.contains(now) {
+            completedInWindow += 1
+            if let limit = stopAfterCompletions, completedInWindow >= limit {
+                window.end = Instant(nanoseconds: now.nanoseconds + 1)
+                issuing = false
+                transport.windowClosed(at: window.end)
+            }
+        }
+        guard issuing else { return }
+        if !isOpenLoop {
+            beginOperation(client: client, scheduled: now, via: transport)
+        } else if backlogHead < backlog.count {
+            let scheduled = backlog[backlogHead]
+            backlogHead += 1
+            beginOperation(client: client, scheduled: scheduled, via: transport)
+        } else {
+            freeClients.append(client)
+        }
+    }
+
+    /// Open loop: every arrival due by now starts (or waits in the backlog for a free session), then
+    /// the next one is scheduled. Gaps are exponential at the target rate.
+    public func arrivalsDue<T: ClientTransport>(via transport: T) {
+        guard issuing, let rate = workload.ratePerSecond, rate > 0 else { return }
+        let now = transport.now
+        while nextArrival <= now {
+            if let client = freeClients.popLast() {
+                beginOperation(client: client, scheduled: nextArrival, via: transport)
+            } else {
+                if backlogHead > 4096 && backlogHead * 2 > backlog.count {
+                    backlog.removeFirst(backlogHead)
+                    backlogHead = 0
+                }
+                backlog.append(nextArrival)
+            }
+            let u = max(transport.arrivalDraw(), 1e-12)
+            nextArrival = nextArrival + Interval(nanoseconds: max(1, Int64((-log(u) / rate * 1e9).rounded())))
+        }
+        transport.scheduleArrival(at: nextArrival)
+    }
+
+    /// A request a test sends on its own behalf (validity accepts it; its replies are kept apart).
+    public func recordExternal(_ request: ClientRequest) { sent.recordExternal(request) }
+}

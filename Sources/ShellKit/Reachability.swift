@@ -1,0 +1,50 @@
+import ConsensusCore
+
+/// Who can reach whom under the partition and the cut links in force: partition groups (a message
+/// crosses only within a group; a replica named in no group is alone) and single links cut in both
+/// directions. Both shells keep one and drop a frame at the send path, after counting it.
+public struct Reachability: Sendable, Equatable {
+    /// Partition group of each replica.
+    public private(set) var group: [Int]
+    @usableFromInline var cut: [Bool] = []
+    @usableFromInline var anyCut = false
+
+    public init(replicaCount: Int) { group = Array(repeating: 0, count: replicaCount) }
+
+    public var replicaCount: Int { group.count }
+
+    /// Splits the replicas into `groups`; each replica not named is isolated on its own.
+    public mutating func partition(_ groups: [[NodeID]]) {
+        for i in group.indices { group[i] = -1 - i }
+        for (g, members) in groups.enumerated() {
+            for m in members where m.index < group.count { group[m.index] = g }
+        }
+    }
+
+    /// Cuts the link between two replicas in both directions.
+    public mutating func cutLink(_ a: NodeID, _ b: NodeID) {
+        let n = group.count
+        if cut.isEmpty { cut = Array(repeating: false, count: n * n) }
+        cut[a.index * n + b.index] = true
+        cut[b.index * n + a.index] = true
+        anyCut = true
+    }
+
+    /// Heals every partition and cut link.
+    public mutating func heal() {
+        for i in group.indices { group[i] = 0 }
+        if anyCut { for i in cut.indices { cut[i] = false } }
+        anyCut = false
+    }
+
+    /// True when a frame from `a` reaches `b`.
+    @inlinable @inline(__always)
+    public func isOpen(_ a: Int, _ b: Int) -> Bool {
+        if group[a] != group[b] { return false }
+        if anyCut && cut[a * group.count + b] { return false }
+        return true
+    }
+
+    /// What `replica` can reach, by destination (the tcp shell hands each replica its row).
+    public func row(of replica: Int) -> [Bool] { (0 ..< group.count).map { isOpen(replica, $0) } }
+}
