@@ -36,8 +36,7 @@ final class LoadGenerator {
     /// Called once, on this loop, when `stopAfterCompletions` is reached, with the window's new end.
     var onWindowClosed: ((Instant) -> Void)?
 
-    var flushList: [Connection] = []
-    var flushScheduled = false
+    let flushes: FlushBatch
 
     init(driverID: Int32, replicaCount: Int, workload: WorkloadSpec, contract: ClientContract, kindCount: Int,
          random: DeterministicRandom, arrivals: DeterministicRandom, options: Loopback.Options, loop: EventLoop) {
@@ -55,6 +54,7 @@ final class LoadGenerator {
         connections = Array(repeating: nil, count: replicaCount)
         dialling = Array(repeating: false, count: replicaCount)
         counts = MessageCounts(kindCount: kindCount)
+        flushes = FlushBatch(loop: loop)
         timers = LazyTimers(loop: loop, slots: workload.clients + 1)
         timers.onDue = { [unowned self] slot in self.timerDue(slot) }
     }
@@ -101,7 +101,7 @@ final class LoadGenerator {
             connections[j]?.close()
             connections[j] = nil
         }
-        flushList.removeAll()
+        flushes.removeAll()
         return EventLoopFuture.andAllComplete(closing, on: loop)
     }
 
@@ -123,17 +123,7 @@ final class LoadGenerator {
     func dial(_ j: Int) {
         guard live, j < endpoints.count, connections[j] == nil, !dialling[j] else { return }
         dialling[j] = true
-        let box = NIOLoopBound(self, eventLoop: loop)
-        let endpoint = endpoints[j]
-        ClientBootstrap(group: loop)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .connectTimeout(.milliseconds(500))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(box.value.makeConnection(role: .replica(NodeID(j))))
-                }
-            }
-            .connect(host: endpoint.host, port: endpoint.port)
+        Loopback.dial(endpoints[j], on: loop) { [self] in makeConnection(role: .replica(NodeID(j))) }
             .assumeIsolated()
             .whenComplete { [self] result in
                 dialling[j] = false
@@ -182,17 +172,7 @@ final class LoadGenerator {
         driver.received(reply, via: self)
     }
 
-    func needsFlush(_ connection: Connection) {
-        flushList.append(connection)
-        if !flushScheduled {
-            flushScheduled = true
-            loop.assumeIsolated().execute { [self] in
-                flushScheduled = false
-                for c in flushList { c.flush() }
-                flushList.removeAll(keepingCapacity: true)
-            }
-        }
-    }
+    func needsFlush(_ connection: Connection) { flushes.needsFlush(connection) }
 }
 
 // MARK: - The client driver's transport: frames on real sockets, timers on this loop

@@ -42,17 +42,7 @@ extension ReplicaNode {
         guard live, j < peerEndpoints.count, peersOut[j] == nil, !dialling[j] else { return }
         dialling[j] = true
         let life = incarnation
-        let box = NIOLoopBound(self, eventLoop: loop)
-        let endpoint = peerEndpoints[j]
-        ClientBootstrap(group: loop)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .connectTimeout(.milliseconds(500))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(box.value.makeConnection(role: .peerTo(NodeID(j))))
-                }
-            }
-            .connect(host: endpoint.host, port: endpoint.port)
+        Loopback.dial(peerEndpoints[j], on: loop) { [self] in makeConnection(role: .peerTo(NodeID(j))) }
             .assumeIsolated()
             .whenComplete { [self] result in
                 guard incarnation == life else {

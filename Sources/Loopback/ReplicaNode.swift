@@ -136,32 +136,44 @@ final class ReplicaNode<R: Replica> {
 
     /// Carries out the outbox of the step that ran at `now`, in order.
     func carryOut(now: Instant) {
-        for effect in outbox.effects {
-            switch effect {
-            case .send(let message, let to):
-                send(message, to: to.index, now: now)
-            case .broadcast(let message):
-                for j in 0 ..< cluster.replicaCount where j != id.index { send(message, to: j, now: now) }
-            case .setTimer(let timer, let after):
-                timers.arm(Int(timer.rawValue), at: clock.uptime(now + after))
-            case .cancelTimer(let timer):
-                timers.cancel(Int(timer.rawValue))
-            case .reply(let reply):
-                sendReply(reply, now: now)
-            case .persist:
-                persistCount += 1
-                if persister != nil {
-                    persistPending = true
-                    scheduleFlush()
-                }
-            case .applied(let position, let request, let executed):
-                if byzantine == nil { applied.append(AppliedRecord(position: position, request: request, executed: executed)) }
-            case .becameLeader(let epoch):
-                leadership.append((now, epoch))
-            case .rejected(let kind):
-                counts.reject(kind: kind)
+        var step = Step(node: self, now: now)
+        outbox.carryOut(into: &step)
+    }
+
+    /// One step's effects as a node on real sockets performs them, all at the step's instant.
+    struct Step: EffectPerformer {
+        unowned(unsafe) let node: ReplicaNode
+        let now: Instant
+
+        func send(_ message: R.Message, to peer: NodeID) { node.send(message, to: peer.index, now: now) }
+
+        func broadcast(_ message: R.Message) {
+            for j in 0 ..< node.cluster.replicaCount where j != node.id.index { node.send(message, to: j, now: now) }
+        }
+
+        func setTimer(_ timer: TimerID, after: Interval) { node.timers.arm(Int(timer.rawValue), at: node.clock.uptime(now + after)) }
+
+        func cancelTimer(_ timer: TimerID) { node.timers.cancel(Int(timer.rawValue)) }
+
+        func reply(_ reply: ClientReply) { node.sendReply(reply, now: now) }
+
+        /// Made durable once per tick, before the tick's frames are flushed (`flushAll`).
+        func persist() {
+            node.persistCount += 1
+            if node.persister != nil {
+                node.persistPending = true
+                node.scheduleFlush()
             }
         }
+
+        /// Kept for the safety checks after the run (honest replicas only).
+        func applied(position: UInt64, request: ClientRequest, executed: Bool) {
+            if node.byzantine == nil { node.applied.append(AppliedRecord(position: position, request: request, executed: executed)) }
+        }
+
+        func becameLeader(epoch: UInt64) { node.leadership.append((now, epoch)) }
+
+        func rejected(messageKind: Int) { node.counts.reject(kind: messageKind) }
     }
 
     /// One peer message leaves for `to`: Byzantine tampering (the kit's, as in the simulator), then

@@ -72,8 +72,7 @@ final class ProbeSide {
     var received = 0
     var started: NIODeadline = .now()
     var done: EventLoopPromise<Double>?
-    var flushList: [FramedConnection] = []
-    var flushScheduled = false
+    let flushes: FlushBatch
     /// The body every frame carries (encoded once: the probe measures moving frames, not encoding them).
     let body: [UInt8]
 
@@ -81,6 +80,7 @@ final class ProbeSide {
         self.loop = loop
         self.bodyBytes = bodyBytes
         self.echo = echo
+        flushes = FlushBatch(loop: loop)
         body = [UInt8](repeating: 0xAB, count: bodyBytes)
     }
 
@@ -95,17 +95,7 @@ final class ProbeSide {
                 for _ in 0 ..< min(inFlight, target) { send(on: connection) }
             },
             closed: { _ in },
-            needsFlush: { [self] connection in
-                flushList.append(connection)
-                if !flushScheduled {
-                    flushScheduled = true
-                    loop.assumeIsolated().execute { [self] in
-                        flushScheduled = false
-                        for c in flushList { c.flush() }
-                        flushList.removeAll(keepingCapacity: true)
-                    }
-                }
-            }))
+            needsFlush: { [self] connection in flushes.needsFlush(connection) }))
     }
 
     func send(on connection: FramedConnection) {

@@ -299,57 +299,6 @@ public final class Simulator<R: Replica> {
         }
     }
 
-    /// Carries out the outbox of `node`, whose step finished at `time`. Sends depart one after another
-    /// as the node serialises them.
-    func carryOut(node: Int32, at time: Int64) {
-        let i = Int(node)
-        let cpu = options.cpu
-        var clock = time + cpu.cost(of: outbox.cryptoWork)
-        for effect in outbox.effects {
-            switch effect {
-            case .send(let message, let to):
-                clock += cpu.perSend.nanoseconds
-                send(message, from: node, to: to.rawValue, at: &clock)
-            case .broadcast(let message):
-                if byzantine[i] == nil {
-                    multicast(message, from: node, at: &clock)
-                } else {
-                    for j in 0 ..< Int32(cluster.replicaCount) where j != node {
-                        clock += cpu.perSend.nanoseconds
-                        send(message, from: node, to: j, at: &clock)
-                    }
-                }
-            case .setTimer(let timer, let after):
-                let slot = i * Self.maximumTimers + Int(timer.rawValue)
-                timerGeneration[slot] &+= 1
-                schedule(at: clock + after.nanoseconds, .timer(node: node, timer, incarnation: incarnation[i], generation: timerGeneration[slot]))
-            case .cancelTimer(let timer):
-                timerGeneration[i * Self.maximumTimers + Int(timer.rawValue)] &+= 1
-            case .reply(let reply):
-                clock += cpu.perSend.nanoseconds
-                sendReply(reply, from: node, at: clock)
-            case .persist:
-                persistCount += 1
-                clock += cpu.perPersist.nanoseconds
-            case .applied(let position, let request, let executed):
-                if byzantine[i] == nil {
-                    safety.recordApplied(replica: NodeID(i), position: position, request: request, executed: executed,
-                                         isSent: clientDriver.sent.contains(request))
-                }
-            case .becameLeader(let epoch):
-                leadership.append((Instant(nanoseconds: clock), NodeID(i), epoch))
-                if epoch >= currentLeaderEpoch || currentLeader == nil {
-                    currentLeaderEpoch = epoch
-                    currentLeader = NodeID(i)
-                }
-                if window.contains(Instant(nanoseconds: clock)) { leaderChangesInWindow += 1 }
-            case .rejected(let kind):
-                stats.reject(kind: kind)
-            }
-        }
-        busyUntil[i] = max(busyUntil[i], clock)
-    }
-
     @inline(__always) func count(kind: Int, bytes: Int, at t: Int64) {
         stats.count(kind: kind, bytes: bytes, at: Instant(nanoseconds: t), window: window)
     }
