@@ -71,9 +71,12 @@ let package = Package(
         .executableTarget(name: "consensus-bench", dependencies: [
             "Harness", "Report", "Checker", "PBFT", "Simulation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
-        ]),
+        ], plugins: ["BuildStampPlugin"]),
+        // Writes BuildStamp.swift at build time: the git commit and dirty flag the CLI was built from.
+        .plugin(name: "BuildStampPlugin", capability: .buildTool()),
 
         .testTarget(name: "ConsensusCoreTests", dependencies: ["ConsensusCore"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Workload", "ConsensusCore"]),
@@ -87,6 +90,6 @@ let package = Package(
         .testTarget(name: "ReportTests", dependencies: ["Report"]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness"]),
         .testTarget(name: "NegativeControlTests", dependencies: ["Harness", "Simulation", "Raft", "MultiPaxos", "PBFT", "ConsensusCore"]),
-        .testTarget(name: "CLITests", dependencies: ["Report"]),
+        .testTarget(name: "CLITests", dependencies: ["Report", .product(name: "Crypto", package: "swift-crypto")]),
     ]
 )
