@@ -69,7 +69,7 @@ let package = Package(
         ], swiftSettings: optimized),
         .target(name: "Report"),
         .executableTarget(name: "consensus-bench", dependencies: [
-            "Harness", "Report", "Checker", "PBFT", "Simulation",
+            "ConsensusCore", "Workload", "Harness", "Report", "Checker", "PBFT", "Simulation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
@@ -86,7 +86,10 @@ let package = Package(
             "PBFT", "Simulation", "Harness", "ConsensusCore", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "CheckerTests", dependencies: ["Checker", "ConsensusCore"]),
-        .testTarget(name: "LoopbackTests", dependencies: ["Loopback", "Harness", "ConsensusCore", "Raft", "Workload", "Simulation"]),
+        .testTarget(name: "LoopbackTests", dependencies: [
+            "Loopback", "Harness", "ConsensusCore", "Raft", "Workload", "Simulation",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "ReportTests", dependencies: ["Report"]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness"]),
         .testTarget(name: "NegativeControlTests", dependencies: ["Harness", "Simulation", "Raft", "MultiPaxos", "PBFT", "ConsensusCore"]),
