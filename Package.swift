@@ -72,11 +72,14 @@ let package = Package(
         ], swiftSettings: optimized),
         .target(name: "Report"),
         .executableTarget(name: "consensus-bench", dependencies: [
-            "Harness", "Report", "Checker", "PBFT", "ShellKit", "Simulation",
+            "ConsensusCore", "Workload", "Harness", "Report", "Checker", "PBFT", "ShellKit", "Simulation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
-        ]),
+        ], plugins: ["BuildStampPlugin"]),
+        // Writes BuildStamp.swift at build time: the git commit and dirty flag the CLI was built from.
+        .plugin(name: "BuildStampPlugin", capability: .buildTool()),
 
         .testTarget(name: "ConsensusCoreTests", dependencies: ["ConsensusCore"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "ShellKit", "Checker", "Workload", "ConsensusCore"]),
@@ -86,10 +89,13 @@ let package = Package(
             "PBFT", "Simulation", "ShellKit", "Checker", "Harness", "ConsensusCore", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "CheckerTests", dependencies: ["Checker", "ConsensusCore"]),
-        .testTarget(name: "LoopbackTests", dependencies: ["Loopback", "Harness", "ConsensusCore", "Raft", "Workload", "ShellKit", "Checker"]),
+        .testTarget(name: "LoopbackTests", dependencies: [
+            "Loopback", "Harness", "ConsensusCore", "Raft", "Workload", "ShellKit", "Checker",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "ReportTests", dependencies: ["Report"]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness"]),
         .testTarget(name: "NegativeControlTests", dependencies: ["Harness", "Simulation", "ShellKit", "Checker", "Raft", "MultiPaxos", "PBFT", "ConsensusCore"]),
-        .testTarget(name: "CLITests", dependencies: ["Report"]),
+        .testTarget(name: "CLITests", dependencies: ["Report", .product(name: "Crypto", package: "swift-crypto")]),
     ]
 )

@@ -5,7 +5,7 @@
 //   cd Benchmarks && swift package benchmark --no-progress
 //
 // Targets live in Benchmarks/<Name>/ (the plugin runs executables whose folder is named Benchmarks).
-// See README.md for baselines, thresholds and the figures measured on this machine.
+// See README.md for baselines, the malloc gate (Thresholds/) and what the committed thresholds say.
 import PackageDescription
 
 let benchmarkDependencies: [Target.Dependency] = [

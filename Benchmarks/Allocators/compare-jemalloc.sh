@@ -1,11 +1,19 @@
 #!/bin/bash
 # glibc malloc versus jemalloc (LD_PRELOAD) on the same consensus-bench runs, alternating allocators
 # and which one goes first. Needs: apt-get install -y libjemalloc-dev, python3.
-#   B=/path/to/consensus-bench ROUNDS=10 Benchmarks/Allocators/compare-jemalloc.sh
-# Writes one TSV line per run to $OUT (workload allocator round wall_s user_s sys_s maxrss_kb msgs_per_s),
-# then prints medians, spreads and paired changes (summarize.py).
+#   ROUNDS=10 Benchmarks/Allocators/compare-jemalloc.sh
+# runs the package's own release build (`swift build -c release` first); B=/path/to/consensus-bench
+# runs another binary. Writes one TSV line per run to $OUT (workload allocator round wall_s user_s sys_s
+# maxrss_kb msgs_per_s), then prints medians, spreads and paired changes (summarize.py).
 set -u
-B=${B:-/work/rel/.build/release/consensus-bench}
+if [ -z "${B:-}" ]; then
+  root=$(cd "$(dirname "$0")/../.." && pwd)
+  B="$(cd "$root" && swift build -c release --show-bin-path)/consensus-bench" || exit 1
+fi
+if [ ! -x "$B" ]; then
+  echo "no consensus-bench at $B: run 'swift build -c release' in the repository root, or set B" >&2
+  exit 1
+fi
 JE=${JE:-/usr/lib/x86_64-linux-gnu/libjemalloc.so.2}
 ROUNDS=${ROUNDS:-10}
 OUT=${OUT:-/tmp/jemalloc-comparison.tsv}

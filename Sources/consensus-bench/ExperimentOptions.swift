@@ -9,11 +9,11 @@ import Workload
 struct ExperimentOptions: ParsableArguments {
     @Option(help: "Clients sending operations (closed loop: one outstanding each; open loop: the session pool).")
     var clients: Int = 16
-    @Option(help: "Simulated length of the measurement window, e.g. 2s, 500ms (run: default 2s; sweep: default --ops 2000).")
+    @Option(help: "Length of the measurement window, e.g. 2s, 500ms (simulated time, or wall time on tcp/process; run: default 2s; sweep: default --ops \(SweepPlan.defaultOps)).")
     var duration: String?
     @Option(help: "End the window after this many completed operations instead of after --duration.")
     var ops: Int?
-    @Option(help: "Simulated time before the measurement window opens (run: default 500ms; sweep: 200ms).")
+    @Option(help: "Time before the measurement window opens (simulated, or wall time on tcp/process; run: default 500ms; sweep: \(SweepPlan.defaultWarmup)).")
     var warmup: String?
     @Option(name: .customLong("quiet-period"), help: "After the window: no new operations, faults healed, this long for outstanding operations and lagging replicas to finish before the convergence check (simulated time, or wall time on tcp/process).")
     var quietPeriod: String = "1s"

@@ -1,9 +1,14 @@
+import Crypto
 import Foundation
 import Harness
 
 /// manifest.json: everything that differs between two runs of the same simulated experiment
-/// (command line, commit, toolchain, host, times, simulator speed), so the CSV files can stay
+/// (command line, binary, toolchain, host, times, simulator speed), so the CSV files can stay
 /// byte-identical.
+///
+/// What identifies the binary holds wherever it runs: the SHA-256 of the executable file, and the
+/// commit and dirty flag it was built from (`BuildStamp`, generated at build time by
+/// Plugins/BuildStampPlugin; "unknown" when it was built without git).
 struct Manifest {
     var started = Date()
     var points: [[String: Any]] = []
@@ -30,7 +35,10 @@ struct Manifest {
         var object: [String: Any] = [
             "tool": "consensus-bench",
             "command_line": CommandLine.arguments,
-            "git_commit": Self.gitCommit(),
+            "git_commit": BuildStamp.gitCommit,
+            "git_dirty": BuildStamp.gitDirty == "unknown" ? "unknown" : BuildStamp.gitDirty == "true",
+            "binary_path": Self.executablePath,
+            "binary_sha256": Self.executableSHA256,
             "toolchain": Self.toolchain,
             "build": Self.buildConfiguration,
             "host": [
@@ -66,17 +74,35 @@ struct Manifest {
         #endif
     }
 
-    static func gitCommit() -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["git", "rev-parse", "HEAD"]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        do { try p.run() } catch { return "unknown" }
-        p.waitUntilExit()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        return p.terminationStatus == 0 && !text.isEmpty ? text : "unknown"
+    /// The running executable: /proc/self/exe on Linux (the file itself, whatever path or link
+    /// started it), the main bundle's executable elsewhere.
+    static var executablePath: String {
+        #if os(Linux)
+        return (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? "/proc/self/exe"
+        #else
+        return Bundle.main.executablePath ?? CommandLine.arguments[0]
+        #endif
     }
+
+    /// Hex SHA-256 of the running executable, hashed once per process (a manifest is rewritten after
+    /// every sweep point), or "unknown" if it cannot be read.
+    static let executableSHA256: String = {
+        #if os(Linux)
+        let path = "/proc/self/exe"  // still the running file if the one at its path was replaced
+        #else
+        let path = executablePath
+        #endif
+        guard let file = FileHandle(forReadingAtPath: path) else { return "unknown" }
+        defer { try? file.close() }
+        var hash = SHA256()
+        do {
+            while let chunk = try file.read(upToCount: 1 << 20), !chunk.isEmpty { hash.update(data: chunk) }
+        } catch {
+            return "unknown"
+        }
+        return hash.finalize().map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }()
 }

@@ -15,6 +15,11 @@ final class ResultFiles {
         "violations", "rejected_messages",
     ]
 
+    /// Columns that describe the simulator's network model: empty in a row of a real shell (tcp,
+    /// process), which has no simulated link. The model's other knobs (jitter, bandwidth, loss, CPU
+    /// costs) are not columns; a run's command line in manifest.json records them.
+    static let simulatorOnlyColumns: Set<String> = ["link_latency_us"]
+
     let directory: String
     private let runs: FileHandle
     private let messages: FileHandle
@@ -79,7 +84,7 @@ final class ResultFiles {
         let s = r.spec
         let w = s.workload
         let faults = s.faultSchedule.map { "\($0.fault)@\($0.at)" }.joined(separator: ";")
-        return [
+        var row: [String] = [
             String(point), s.protocolName, s.shell, String(s.nodes ?? 0), String(s.faults ?? 0), String(w.clients), String(s.seed),
             String(r.ops), formatDecimal(r.windowSeconds, places: 6),
             formatDecimal(r.throughputOpsPerSecond, places: 1),
@@ -95,5 +100,9 @@ final class ResultFiles {
             formatDecimal(Double(s.network.latency.nanoseconds) / 1000, places: 1), faults,
             formatDecimal(r.longestStallMillis, places: 3), String(r.violations.count), String(r.rejectedCounts.reduce(0, +)),
         ]
+        if s.shell != "sim" {
+            for (index, column) in runColumns.enumerated() where simulatorOnlyColumns.contains(column) { row[index] = "" }
+        }
+        return row
     }
 }

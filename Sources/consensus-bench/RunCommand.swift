@@ -7,7 +7,7 @@ import Logging
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run one cluster under load in the simulator and write its CSV files.")
+        abstract: "Run one cluster under load in a shell (simulator, TCP in one process, or one process per replica) and write its CSV files.")
 
     @Option(name: .customLong("protocol"), help: "raft, multipaxos or pbft.")
     var protocolName: String = "raft"

@@ -5,15 +5,16 @@ import Logging
 import Report
 
 /// `consensus-bench sweep`: the cross product of protocols × sizes × clients × batch sizes × repeats,
-/// run in parallel in the simulator, written point by point, then fitted and plotted.
+/// run in parallel in the simulator (one at a time in the tcp and process shells), written point by point,
+/// then fitted and plotted.
 struct SweepCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sweep",
         abstract: "Sweep protocols × cluster sizes and write CSV, fits and SVG plots.",
         discussion: """
         With no arguments it runs the reference sweep: Raft, Multi-Paxos and PBFT at f = 1…10 \
-        (n = 2f+1, and 3f+1 for PBFT), 1500 operations per point after a 200 ms warm-up, seed 1, in the
-        simulator.
+        (n = 2f+1, and 3f+1 for PBFT), \(SweepPlan.defaultOps) operations per point after a \(SweepPlan.defaultWarmup) \
+        warm-up, seed 1, in the simulator.
         """)
 
     @Option(help: "Comma-separated protocols.")
@@ -28,9 +29,9 @@ struct SweepCommand: ParsableCommand {
     var batchList: String?
     @Option(help: "Run each point R times with seeds seed, seed+1, …")
     var `repeat`: Int = 1
-    @Option(help: "Shell: sim (the deterministic simulator) or tcp (real sockets on 127.0.0.1; points run one at a time).")
+    @Option(help: "Shell: sim (the deterministic simulator), tcp (real sockets, one process) or process (one process per replica; needs --duration). tcp and process points run one at a time.")
     var shell: String = "sim"
-    @Option(help: "Points run in parallel (default: the number of cores; always 1 with --shell tcp).")
+    @Option(help: "Points run in parallel (default: the number of cores; always 1 with --shell tcp or process).")
     var jobs: Int?
     @Option(help: "Output folder (default: results/<UTC date-time>).")
     var out: String?

@@ -4,6 +4,11 @@ import Harness
 /// The points of a sweep: protocols × sizes (replica counts, or fault counts that give each protocol
 /// its own n) × clients × batch sizes × repeats (seeds seed, seed+1, …), in that nesting order.
 struct SweepPlan {
+    /// When neither --duration nor --ops is given, a point's window ends after this many operations.
+    static let defaultOps = 1500
+    /// A point's warm-up when --warmup is not given (a run's is 500ms).
+    static let defaultWarmup = "200ms"
+
     var protocols: [String]
     var nodes: [Int]?
     var faults: [Int]?
@@ -27,7 +32,7 @@ struct SweepPlan {
                     for b in batches ?? [options.batch] {
                         for r in 0 ..< repeats {
                             var spec = try options.spec(protocolName: name, nodes: n, faults: f, clients: c, batch: b,
-                                                        seed: options.seed &+ UInt64(r), defaultOps: 1500, defaultWarmup: "200ms")
+                                                        seed: options.seed &+ UInt64(r), defaultOps: Self.defaultOps, defaultWarmup: Self.defaultWarmup)
                             spec.shell = shell
                             specs.append(spec)
                         }

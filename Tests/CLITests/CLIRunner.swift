@@ -25,15 +25,16 @@ struct CLIRunner {
     }
 
     @discardableResult
-    static func run(_ arguments: [String]) throws -> Outcome {
-        let process = try start(arguments)
+    static func run(_ arguments: [String], workingDirectory: String? = nil) throws -> Outcome {
+        let process = try start(arguments, workingDirectory: workingDirectory)
         return finish(process)
     }
 
-    static func start(_ arguments: [String]) throws -> (Process, Pipe, Pipe) {
+    static func start(_ arguments: [String], workingDirectory: String? = nil) throws -> (Process, Pipe, Pipe) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = arguments
+        if let workingDirectory { p.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err

@@ -44,4 +44,25 @@ struct RunOutputTests {
         let check = try CLIRunner.run(["check-history", dir + "/history.jsonl"])
         #expect(check.status == 0, "\(check.stdout) \(check.stderr)")
     }
+
+    @Test("runs.csv leaves the simulator's link latency empty for a real shell, which has no simulated link",
+          arguments: ["tcp", "process"])
+    func simulatorOnlyColumnsEmptyOnRealShells(shell: String) throws {
+        let dir = CLIRunner.temporaryDirectory("real-shell-columns-\(shell)")
+        let outcome = try CLIRunner.run(["run", "--shell", shell, "--nodes", "3", "--clients", "4", "--duration", "300ms",
+                                         "--warmup", "200ms", "--quiet-period", "300ms", "--no-check", "--out", dir])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let runs = try CSVTable.load(path: dir + "/runs.csv")
+        #expect(runs.value(row: 0, column: "shell") == shell)
+        #expect(runs.value(row: 0, column: "link_latency_us") == "")
+    }
+
+    @Test("runs.csv of a simulated run reports its link latency")
+    func simulatedRunReportsLinkLatency() throws {
+        let dir = CLIRunner.temporaryDirectory("sim-link-latency")
+        let outcome = try CLIRunner.run(["run", "--nodes", "3", "--ops", "50", "--link-latency", "150us", "--no-check", "--out", dir])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let runs = try CSVTable.load(path: dir + "/runs.csv")
+        #expect(runs.value(row: 0, column: "link_latency_us") == "150.0")
+    }
 }

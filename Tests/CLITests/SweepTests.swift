@@ -23,6 +23,30 @@ struct SweepTests {
         #expect(outcome.stdout.contains("messages/op ≈"))
     }
 
+    @Test("sweep --help states the default number of operations a point runs, and a sweep without --ops runs that many")
+    func helpStatesTheDefaultOps() throws {
+        let help = try CLIRunner.run(["sweep", "--help"])
+        #expect(help.status == 0, "\(help.stderr)")
+        // ArgumentParser wraps help text: read it as one line.
+        let text = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        let match = try #require(text.firstMatch(of: /default --ops (\d+)/), "no 'default --ops N' in sweep --help")
+        let stated = try #require(Int(match.1))
+        #expect(text.contains("\(stated) operations per point"), "the discussion and the --duration help disagree")
+        let dir = CLIRunner.temporaryDirectory("sweep-default-ops")
+        let outcome = try CLIRunner.run(["sweep", "--protocols", "raft", "--faults", "1", "--no-check", "--out", dir, "--quiet"])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let runs = try CSVTable.load(path: dir + "/runs.csv")
+        #expect(runs.column("ops") == [String(stated)])
+    }
+
+    @Test("run --help names all three shells in its overview")
+    func runHelpNamesEveryShell() throws {
+        let help = try CLIRunner.run(["run", "--help"])
+        let text = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        let overview = try #require(text.firstMatch(of: /OVERVIEW: (.*?) USAGE:/)).1
+        #expect(overview.contains("simulator") && overview.contains("TCP") && overview.contains("process per replica"), "\(overview)")
+    }
+
     @Test("SIGINT mid-sweep leaves a valid runs.csv holding every finished point")
     func interruptedSweep() throws {
         let dir = CLIRunner.temporaryDirectory("sweep-sigint")

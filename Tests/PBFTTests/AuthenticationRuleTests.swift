@@ -6,33 +6,48 @@ import Testing
 /// Authentication (TOCS §3.2): MAC authenticators, signatures, and what the Byzantine hooks do to them.
 @Suite("PBFT authentication")
 struct AuthenticationRuleTests {
-    @Test("HMAC-SHA256 matches RFC 4231 test case 1")
+    @Test("HMAC-SHA256 matches RFC 4231 test case 1, in every implementation this build compiles")
     func hmacTestVector() {
         // Key: 20 bytes of 0x0b (the zero padding to 32 bytes is what HMAC's own padding adds anyway).
         let keyWord: UInt64 = 0x0B0B_0B0B_0B0B_0B0B
         let key = PBFT.Digest(keyWord, keyWord, 0x0000_0000_0B0B_0B0B, 0)
-        let hmac = PBFT.KeyedHMAC(key: key)
-        let code = Array("Hi There".utf8).withUnsafeBytes { hmac.code($0) }
         let expected: [UInt8] = [0xb0, 0x34, 0x4c, 0x61, 0xd8, 0xdb, 0x38, 0x53, 0x5c, 0xa8, 0xaf, 0xce, 0xaf, 0x0b, 0xf1, 0x2b,
                                  0x88, 0x1d, 0xc2, 0x00, 0xc9, 0x83, 0x3d, 0xa7, 0x26, 0xe9, 0x37, 0x6c, 0x2e, 0x32, 0xcf, 0xf7]
-        let bytes = withUnsafeBytes(of: (code.w0.littleEndian, code.w1.littleEndian, code.w2.littleEndian, code.w3.littleEndian)) { Array($0) }
-        #expect(bytes == expected)
+        for implementation in PBFT.compiledHMACs {
+            let code = Array("Hi There".utf8).withUnsafeBytes { implementation.init(key: key).code($0) }
+            #expect(bytes(of: code) == expected, "\(implementation)")
+        }
     }
 
-    @Test("the keyed HMAC agrees with swift-crypto's HMAC<SHA256> for messages of every length up to three blocks")
+    @Test("every HMAC implementation agrees with swift-crypto's HMAC<SHA256> for messages of every length up to three blocks")
     func keyedHMACMatchesSwiftCrypto() {
-        var random = DeterministicRandom(seed: 4231)
-        for length in 0 ... 200 {
-            let key = PBFT.Digest(random.next(), random.next(), random.next(), random.next())
-            let message = (0 ..< length).map { _ in UInt8(truncatingIfNeeded: random.next()) }
-            let ours = message.withUnsafeBytes { PBFT.KeyedHMAC(key: key).code($0) }
-            let keyBytes = withUnsafeBytes(of: (key.w0.littleEndian, key.w1.littleEndian, key.w2.littleEndian,
-                                                key.w3.littleEndian)) { Array($0) }
-            let theirs = Array(HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: keyBytes)))
-            let oursBytes = withUnsafeBytes(of: (ours.w0.littleEndian, ours.w1.littleEndian, ours.w2.littleEndian,
-                                                 ours.w3.littleEndian)) { Array($0) }
-            #expect(oursBytes == theirs, "message of \(length) bytes")
+        #expect(!PBFT.compiledHMACs.isEmpty)
+        for implementation in PBFT.compiledHMACs {
+            var random = DeterministicRandom(seed: 4231)
+            for length in 0 ... 200 {
+                let key = PBFT.Digest(random.next(), random.next(), random.next(), random.next())
+                let message = (0 ..< length).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+                let ours = message.withUnsafeBytes { implementation.init(key: key).code($0) }
+                let theirs = Array(HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: bytes(of: key))))
+                #expect(bytes(of: ours) == theirs, "\(implementation), message of \(length) bytes")
+            }
         }
+    }
+
+    @Test("on Linux the replicas' MACs run on BoringSSL's compression function, and the portable HMAC is compiled too")
+    func replicasUseTheCompressionFunctionOnLinux() {
+        #if os(Linux)
+        // Were swift-crypto to stop exposing CCryptoBoringSSL, the replicas would fall back to the portable
+        // HMAC: the same codes, but allocating ones and slower. Fail here rather than in the speed figures.
+        #expect(PBFT.compiledHMACs.count == 2)
+        #expect(PBFT.KeyedHMAC.self == PBFT.compiledHMACs[0])
+        #endif
+        #expect(PBFT.compiledHMACs.contains { $0 == PBFT.PortableHMAC.self })
+    }
+
+    /// A digest's 32 bytes in wire order.
+    private func bytes(of digest: PBFT.Digest) -> [UInt8] {
+        withUnsafeBytes(of: (digest.w0.littleEndian, digest.w1.littleEndian, digest.w2.littleEndian, digest.w3.littleEndian)) { Array($0) }
     }
 
     @Test("a message with a bad MAC is dropped and reported rejected", arguments: [PBFT.Authentication.mac, .signatures])
