@@ -11,6 +11,9 @@
 //   Workload                    pure clients, key distributions, history records
 //   Raft  MultiPaxos  PBFT      pure replicas
 //   ConsensusCore               ids, time, replica contract, outbox, KV machine, wire codec
+//
+// Beside them, for tests and Benchmarks/ only: LockstepTesting (a cluster stepped in lock step and the
+// scenario scripts that drive it; depends on ConsensusCore alone).
 import PackageDescription
 
 /// The simulator is generic over the replica type; cross-module optimisation lets the harness
@@ -33,6 +36,8 @@ let package = Package(
         .library(name: "PBFT", targets: ["PBFT"]),
         .library(name: "Simulation", targets: ["Simulation"]),
         .library(name: "Checker", targets: ["Checker"]),
+        // Test support, for Benchmarks/ too: the lock-step cluster its replica-step suites record from.
+        .library(name: "LockstepTesting", targets: ["LockstepTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -68,6 +73,7 @@ let package = Package(
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], swiftSettings: optimized),
         .target(name: "Report"),
+        .target(name: "LockstepTesting", dependencies: ["ConsensusCore"], swiftSettings: optimized),
         .executableTarget(name: "consensus-bench", dependencies: [
             "Harness", "Report", "Checker", "PBFT", "Simulation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -77,16 +83,18 @@ let package = Package(
 
         .testTarget(name: "ConsensusCoreTests", dependencies: ["ConsensusCore"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Workload", "ConsensusCore"]),
-        .testTarget(name: "RaftTests", dependencies: ["Raft", "Simulation", "Harness", "ConsensusCore"]),
+        .testTarget(name: "RaftTests", dependencies: ["Raft", "Simulation", "Harness", "ConsensusCore", "LockstepTesting"],
+                    exclude: ["testdata"]),
         .testTarget(name: "MultiPaxosTests", dependencies: ["MultiPaxos", "Simulation", "Harness", "ConsensusCore"]),
         .testTarget(name: "PBFTTests", dependencies: [
-            "PBFT", "Simulation", "Harness", "ConsensusCore", .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+            "PBFT", "Simulation", "Harness", "ConsensusCore", "LockstepTesting", .product(name: "Crypto", package: "swift-crypto"),
+        ], exclude: ["testdata"]),
         .testTarget(name: "CheckerTests", dependencies: ["Checker", "ConsensusCore"]),
         .testTarget(name: "LoopbackTests", dependencies: ["Loopback", "Harness", "ConsensusCore", "Raft", "Workload", "Simulation"]),
         .testTarget(name: "ReportTests", dependencies: ["Report"]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness"]),
         .testTarget(name: "NegativeControlTests", dependencies: ["Harness", "Simulation", "Raft", "MultiPaxos", "PBFT", "ConsensusCore"]),
         .testTarget(name: "CLITests", dependencies: ["Report"]),
+        .testTarget(name: "LockstepTestingTests", dependencies: ["LockstepTesting", "ConsensusCore"]),
     ]
 )

@@ -1,0 +1,47 @@
+import ConsensusCore
+import LockstepTesting
+@testable import PBFT
+
+/// PBFT's words in the scenario scripts of `testdata/`: cluster options, timer names and the status line.
+///
+///   cluster n=4 auth=mac checkpoint=4 batch=4 pipeline=1
+///   tick 2 request                  a backup's request timer expires (§4.4)
+///   status  →  `1 primary view=1 active executed=2 h=0 log=[1:committed 2:committed]`
+var pbftDialect: ScenarioDialect<PBFT.Replica> { ScenarioDialect(
+    epochName: "view",
+    timers: [("request", PBFT.Timers.request), ("viewchange", PBFT.Timers.viewChange), ("fetch", PBFT.Timers.fetch),
+             ("retransmit", PBFT.Timers.retransmit), ("probe", PBFT.Timers.probe)],
+    makeReplicas: { n, options in
+        var s = PBFT.Settings()
+        for (key, value) in options {
+            switch key {
+            case "auth":
+                guard let auth = PBFT.Authentication(rawValue: value) else { throw ScenarioError("auth is mac, sig or none (got `\(value)`)") }
+                s.auth = auth
+            case "checkpoint": s.checkpointInterval = try count(key, value)
+            case "batch": s.maxBatch = try count(key, value)
+            case "pipeline": s.pipelineDepth = try count(key, value)
+            default: throw ScenarioError("pbft has no option `\(key)`")
+            }
+        }
+        let config = cluster(n)
+        let fixed = s
+        return { id in PBFT.Replica(id: id, cluster: config, settings: fixed, random: DeterministicRandom(seed: 7 &+ UInt64(id.index))) }
+    },
+    status: { r in
+        var log: [String] = []
+        var n = r.lowWaterMark + 1
+        while n <= r.highWaterMark {
+            if r.isCommitted(n) { log.append("\(n):committed") }
+            else if r.isPrepared(n) { log.append("\(n):prepared") }
+            else if r.acceptedDigest(n) != nil { log.append("\(n):pre-prepared") }
+            n += 1
+        }
+        return "\(r.isPrimary ? "primary" : "backup") view=\(r.view) \(r.isViewActive ? "active" : "changing") "
+            + "executed=\(r.lastExecuted) h=\(r.lowWaterMark) log=[\(log.joined(separator: " "))]"
+    }) }
+
+private func count(_ key: String, _ value: String) throws -> Int {
+    guard let v = Int(value), v >= 1 else { throw ScenarioError("\(key) needs a positive number (got `\(value)`)") }
+    return v
+}
