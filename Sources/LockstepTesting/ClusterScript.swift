@@ -8,6 +8,7 @@
 //   deliver [0→2] [Kind] [max=N]   deliver queued messages (matching ones), oldest first, including
 //                                  the ones they cause, until none is left
 //   drop [0→2] [Kind]              lose the queued messages that match
+//   duplicate [0→2] [Kind]         queue a second copy of the matching ones, behind everything else
 //   cut 0→2 · isolate 2 · heal     lose every message on a link / to and from a replica; undo all cuts
 //   crash 2 · restart 2            stop a replica (it keeps only its disk); start it again from its disk
 //   tick 2 election                fire an armed timer, the clock moved to its deadline
@@ -95,6 +96,13 @@ public final class ClusterScript<R: Replica> where R.Message: CustomStringConver
             c.drop(where: filter)
             for e in lost { print("dropped " + render(e)) }
             if lost.isEmpty { print("nothing to drop") }
+        case "duplicate":
+            let (filter, _) = try self.filter(args)
+            let c = try requireCluster()
+            let copies = c.pending.filter(filter)
+            c.duplicate(where: filter)
+            for e in copies { print("duplicated " + render(e)) }
+            if copies.isEmpty { print("nothing to duplicate") }
         case "cut":
             guard let word = args.first, let ends = try link(word), let from = ends.0, let to = ends.1 else {
                 throw ScenarioError("cut needs one link, like `0→2`")

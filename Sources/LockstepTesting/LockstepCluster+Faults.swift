@@ -14,6 +14,15 @@ extension LockstepCluster {
         return lost
     }
 
+    /// Queues a second copy of every queued input that `matches`, behind everything else (the network
+    /// duplicated and delayed it). Returns how many.
+    @discardableResult
+    public func duplicate(where matches: (Envelope<R.Message>) -> Bool) -> Int {
+        let copies = queue[head...].filter(matches)
+        queue.append(contentsOf: copies)
+        return copies.count
+    }
+
     /// From now on, every message sent from `from` to `to` is lost (queued ones too).
     public func cut(from: Int, to: Int) {
         cutLinks.insert(Link(from: from, to: to))

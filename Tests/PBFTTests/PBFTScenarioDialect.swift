@@ -24,9 +24,7 @@ var pbftDialect: ScenarioDialect<PBFT.Replica> { ScenarioDialect(
             default: throw ScenarioError("pbft has no option `\(key)`")
             }
         }
-        let config = cluster(n)
-        let fixed = s
-        return { id in PBFT.Replica(id: id, cluster: config, settings: fixed, random: DeterministicRandom(seed: 7 &+ UInt64(id.index))) }
+        return replicaMaker(n: n, settings: s)
     },
     status: { r in
         var log: [String] = []
