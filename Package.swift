@@ -85,7 +85,8 @@ let package = Package(
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Workload", "ConsensusCore"]),
         .testTarget(name: "RaftTests", dependencies: ["Raft", "Simulation", "Harness", "ConsensusCore", "LockstepTesting"],
                     exclude: ["testdata"]),
-        .testTarget(name: "MultiPaxosTests", dependencies: ["MultiPaxos", "Simulation", "Harness", "ConsensusCore"]),
+        .testTarget(name: "MultiPaxosTests", dependencies: ["MultiPaxos", "Simulation", "Harness", "ConsensusCore", "LockstepTesting"],
+                    exclude: ["testdata"]),
         .testTarget(name: "PBFTTests", dependencies: [
             "PBFT", "Simulation", "Harness", "ConsensusCore", "LockstepTesting", .product(name: "Crypto", package: "swift-crypto"),
         ], exclude: ["testdata"]),

@@ -66,7 +66,9 @@ public enum ScriptRunner {
     /// report then counts as passed). A script that cannot be read or parsed throws.
     public static func run(file path: String, rewrite: Bool = rewriting, execute: (String) -> [String]) throws -> ScriptReport {
         let text = try String(contentsOfFile: path, encoding: .utf8)
-        let script = try Script(name: path, text: text)
+        // Named relative to the working directory (the package root under `swift test`), as editors link it.
+        let here = FileManager.default.currentDirectoryPath + "/"
+        let script = try Script(name: path.hasPrefix(here) ? String(path.dropFirst(here.count)) : path, text: text)
         var report = run(script, execute: execute)
         if rewrite {
             let updated = script.text(withOutputs: report.outputs)

@@ -12,6 +12,6 @@ struct PBFTScenarioTests {
     func scenario(_ file: String) throws {
         let script = ClusterScript(pbftDialect)
         let report = try ScriptRunner.run(file: Self.directory + "/" + file, execute: script.execute)
-        #expect(report.passed, "\(report)")
+        if !report.passed { Issue.record("\(report)") }
     }
 }
