@@ -90,19 +90,13 @@ public final class ClusterScript<R: Replica> where R.Message: CustomStringConver
         case "propose": try propose(args)
         case "deliver": try deliver(args)
         case "drop":
-            let (filter, _) = try self.filter(args)
-            let c = try requireCluster()
-            let lost = c.pending.filter(filter)
+            let c = try requireCluster(), filter = try self.filter(args)
+            list(c.pending.filter(filter), as: "dropped", else: "nothing to drop")
             c.drop(where: filter)
-            for e in lost { print("dropped " + render(e)) }
-            if lost.isEmpty { print("nothing to drop") }
         case "duplicate":
-            let (filter, _) = try self.filter(args)
-            let c = try requireCluster()
-            let copies = c.pending.filter(filter)
+            let c = try requireCluster(), filter = try self.filter(args)
+            list(c.pending.filter(filter), as: "duplicated", else: "nothing to duplicate")
             c.duplicate(where: filter)
-            for e in copies { print("duplicated " + render(e)) }
-            if copies.isEmpty { print("nothing to duplicate") }
         case "cut":
             guard let word = args.first, let ends = try link(word), let from = ends.0, let to = ends.1 else {
                 throw ScenarioError("cut needs one link, like `0→2`")
@@ -154,15 +148,8 @@ public final class ClusterScript<R: Replica> where R.Message: CustomStringConver
     }
 
     private func makeCluster(_ args: [String]) throws {
-        var options: [String: String] = [:]
-        for a in args {
-            let kv = a.split(separator: "=", maxSplits: 1).map(String.init)
-            guard kv.count == 2 else { throw ScenarioError("`\(a)` is not option=value") }
-            options[kv[0]] = kv[1]
-        }
-        guard let n = options.removeValue(forKey: "n").flatMap({ Int($0) }), n >= 1 else {
-            throw ScenarioError("cluster needs n=<replicas>")
-        }
+        var options = try ScenarioOptions(args)
+        guard let n = try options.number("n", minimum: 1) else { throw ScenarioError("cluster needs n=<replicas>") }
         let make = try dialect.makeReplicas(n, options)
         let c = LockstepCluster(count: n, make: make)
         c.observer = { [unowned self] step in self.printStep(step) }
@@ -209,12 +196,12 @@ public final class ClusterScript<R: Replica> where R.Message: CustomStringConver
             limit = v
             rest.remove(at: k)
         }
-        let (filter, _) = try self.filter(rest)
+        let filter = try self.filter(rest)
         if try requireCluster().deliverAll(limit: limit, where: filter) == 0 { print("nothing to deliver") }
     }
 
     /// `[from→to] [Kind]` as a filter over queued inputs.
-    private func filter(_ args: [String]) throws -> ((Envelope<R.Message>) -> Bool, String) {
+    private func filter(_ args: [String]) throws -> (Envelope<R.Message>) -> Bool {
         var from: Int?, to: Int?, kind: String?
         for a in args {
             if let ends = try link(a) {
@@ -224,14 +211,13 @@ public final class ClusterScript<R: Replica> where R.Message: CustomStringConver
                 kind = a
             }
         }
-        let f: (Envelope<R.Message>) -> Bool = { e in
+        return { e in
             if let to, e.to != to { return false }
             guard let m = e.message, let sender = e.sender else { return from == nil && kind == nil }
             if let from, sender != from { return false }
             if let kind, !"\(m)".hasPrefix(kind + " ") && "\(m)" != kind { return false }
             return true
         }
-        return (f, args.joined(separator: " "))
     }
 
     /// `0→2`, `0->2`, `*→2`: (from, to), nil for `*`. Nil when `word` is not a link.
@@ -245,6 +231,11 @@ public final class ClusterScript<R: Replica> where R.Message: CustomStringConver
     }
 
     // MARK: Printing
+
+    private func list(_ envelopes: [Envelope<R.Message>], as verb: String, else none: String) {
+        for e in envelopes { print("\(verb) " + render(e)) }
+        if envelopes.isEmpty { print(none) }
+    }
 
     func render(_ e: Envelope<R.Message>) -> String {
         switch e.input {

@@ -78,10 +78,6 @@ public final class LockstepCluster<R: Replica> {
     public struct Link: Hashable, Sendable {
         public var from: Int
         public var to: Int
-        public init(from: Int, to: Int) {
-            self.from = from
-            self.to = to
-        }
     }
 
     /// Builds `count` replicas with `make(id)` and starts them (fresh) at time zero. `keepsDisks`: copy

@@ -15,9 +15,9 @@ public struct ScenarioDialect<R: Replica> where R.Message: CustomStringConvertib
     public var epochName: String
     /// The timers `tick` can name, by name (`election`, `heartbeat`, `request`…).
     public var timers: [(name: String, id: TimerID)]
-    /// Builds replica `id` of an `n`-replica cluster from the `cluster` command's options; throws on an
-    /// option it does not know.
-    public var makeReplicas: (_ n: Int, _ options: [String: String]) throws -> (NodeID) -> R
+    /// Builds replica `id` of an `n`-replica cluster from the `cluster` command's other options; throws
+    /// on an option it does not know (`requireAllRead`).
+    public var makeReplicas: (_ n: Int, _ options: ScenarioOptions) throws -> (NodeID) -> R
     /// One replica's state in a line: role, term or view, commit and log (`status` prints one per replica).
     public var status: (R) -> String
     /// Verbs of this protocol: given the script and the command's arguments, they drive the cluster
@@ -25,7 +25,7 @@ public struct ScenarioDialect<R: Replica> where R.Message: CustomStringConvertib
     public var verbs: [String: (ClusterScript<R>, [String]) throws -> Void]
 
     public init(epochName: String, timers: [(name: String, id: TimerID)],
-                makeReplicas: @escaping (_ n: Int, _ options: [String: String]) throws -> (NodeID) -> R,
+                makeReplicas: @escaping (_ n: Int, _ options: ScenarioOptions) throws -> (NodeID) -> R,
                 status: @escaping (R) -> String, verbs: [String: (ClusterScript<R>, [String]) throws -> Void] = [:]) {
         self.epochName = epochName
         self.timers = timers

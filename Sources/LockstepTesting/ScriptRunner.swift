@@ -84,3 +84,16 @@ public enum ScriptRunner {
         return names.filter { $0.hasSuffix(".txt") }.sorted()
     }
 }
+
+extension ScriptRunner {
+    /// The folder `testdata` beside the test file at `filePath` (pass `#filePath`), and its scripts.
+    public static func testdata(beside filePath: String) -> (directory: String, scripts: [String]) {
+        let directory = URL(fileURLWithPath: filePath).deletingLastPathComponent().appendingPathComponent("testdata").path
+        return (directory, scripts(in: directory))
+    }
+
+    /// Runs script `file` of `directory` on a fresh cluster script in `dialect` (rewriting it in rewrite mode).
+    public static func run<R>(_ file: String, in directory: String, dialect: ScenarioDialect<R>) throws -> ScriptReport {
+        try run(file: directory + "/" + file, execute: ClusterScript(dialect).execute)
+    }
+}

@@ -14,25 +14,18 @@ var multiPaxosDialect: ScenarioDialect<MultiPaxos.Replica> { ScenarioDialect(
     timers: [("heartbeat", MultiPaxos.Replica.heartbeatTimer), ("election", MultiPaxos.Replica.electionTimer),
              ("batch", MultiPaxos.Replica.batchTimer)],
     makeReplicas: { n, options in
-        var settings = MultiPaxos.Settings(initialProposers: [])
-        var seed: UInt64 = 42
-        for (key, value) in options {
-            switch key {
-            case "proposers":
-                settings.initialProposers = value == "none" ? [] : try value.split(separator: ",").map { NodeID(try number(key, String($0))) }
-            case "commit":
-                guard let mode = ["piggyback": MultiPaxos.Settings.CommitMode.piggyback, "explicit": .explicit][value] else {
-                    throw ScenarioError("commit is piggyback or explicit (got `\(value)`)")
-                }
-                settings.commitMode = mode
-            case "checkquorum":
-                guard value == "on" || value == "off" else { throw ScenarioError("checkquorum is on or off (got `\(value)`)") }
-                settings.checkQuorum = value == "on"
-            case "batch": settings.maxBatch = try number(key, value)
-            case "seed": seed = UInt64(try number(key, value))
-            default: throw ScenarioError("multipaxos has no option `\(key)`")
+        var options = options, settings = MultiPaxos.Settings(initialProposers: [])
+        if let ids = try options.numbers("proposers") { settings.initialProposers = ids.map { NodeID($0) } }
+        if let name = options.text("commit") {
+            guard let mode = ["piggyback": MultiPaxos.Settings.CommitMode.piggyback, "explicit": .explicit][name] else {
+                throw ScenarioError("commit is piggyback or explicit (got `\(name)`)")
             }
+            settings.commitMode = mode
         }
+        if let on = try options.flag("checkquorum") { settings.checkQuorum = on }
+        if let k = try options.number("batch", minimum: 1) { settings.maxBatch = k }
+        let seed = UInt64(try options.number("seed") ?? 42)
+        try options.requireAllRead(by: "multipaxos")
         let cluster = ClusterConfig(replicaCount: n, faultTolerance: (n - 1) / 2)
         let fixed = settings
         return { id in MultiPaxos.Replica(id: id, cluster: cluster, settings: fixed, random: DeterministicRandom(seed: seed &+ UInt64(id.index))) }
@@ -54,8 +47,3 @@ var multiPaxosDialect: ScenarioDialect<MultiPaxos.Replica> { ScenarioDialect(
             }
         },
     ]) }
-
-private func number(_ key: String, _ value: String) throws -> Int {
-    guard let v = Int(value), v >= 0 else { throw ScenarioError("\(key) needs a number (got `\(value)`)") }
-    return v
-}

@@ -12,18 +12,15 @@ var pbftDialect: ScenarioDialect<PBFT.Replica> { ScenarioDialect(
     timers: [("request", PBFT.Timers.request), ("viewchange", PBFT.Timers.viewChange), ("fetch", PBFT.Timers.fetch),
              ("retransmit", PBFT.Timers.retransmit), ("probe", PBFT.Timers.probe)],
     makeReplicas: { n, options in
-        var s = PBFT.Settings()
-        for (key, value) in options {
-            switch key {
-            case "auth":
-                guard let auth = PBFT.Authentication(rawValue: value) else { throw ScenarioError("auth is mac, sig or none (got `\(value)`)") }
-                s.auth = auth
-            case "checkpoint": s.checkpointInterval = try count(key, value)
-            case "batch": s.maxBatch = try count(key, value)
-            case "pipeline": s.pipelineDepth = try count(key, value)
-            default: throw ScenarioError("pbft has no option `\(key)`")
-            }
+        var options = options, s = PBFT.Settings()
+        if let name = options.text("auth") {
+            guard let auth = PBFT.Authentication(rawValue: name) else { throw ScenarioError("auth is mac, sig or none (got `\(name)`)") }
+            s.auth = auth
         }
+        if let k = try options.number("checkpoint", minimum: 1) { s.checkpointInterval = k }
+        if let k = try options.number("batch", minimum: 1) { s.maxBatch = k }
+        if let k = try options.number("pipeline", minimum: 1) { s.pipelineDepth = k }
+        try options.requireAllRead(by: "pbft")
         return replicaMaker(n: n, settings: s)
     },
     status: { r in
@@ -38,8 +35,3 @@ var pbftDialect: ScenarioDialect<PBFT.Replica> { ScenarioDialect(
         return "\(r.isPrimary ? "primary" : "backup") view=\(r.view) \(r.isViewActive ? "active" : "changing") "
             + "executed=\(r.lastExecuted) h=\(r.lowWaterMark) log=[\(log.joined(separator: " "))]"
     }) }
-
-private func count(_ key: String, _ value: String) throws -> Int {
-    guard let v = Int(value), v >= 1 else { throw ScenarioError("\(key) needs a positive number (got `\(value)`)") }
-    return v
-}

@@ -1,4 +1,3 @@
-import Foundation
 import LockstepTesting
 import Testing
 
@@ -6,12 +5,11 @@ import Testing
 /// the output it must print. `CONSENSUS_BENCH_REWRITE=1 swift test --filter Scenario` rewrites them.
 @Suite("PBFT scenarios (testdata)")
 struct PBFTScenarioTests {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("testdata").path
+    static let testdata = ScriptRunner.testdata(beside: #filePath)
 
-    @Test("each scenario prints what it expects", arguments: ScriptRunner.scripts(in: directory))
+    @Test("each scenario prints what it expects", arguments: testdata.scripts)
     func scenario(_ file: String) throws {
-        let script = ClusterScript(pbftDialect)
-        let report = try ScriptRunner.run(file: Self.directory + "/" + file, execute: script.execute)
+        let report = try ScriptRunner.run(file, in: Self.testdata.directory, dialect: pbftDialect)
         if !report.passed { Issue.record("\(report)") }
     }
 }

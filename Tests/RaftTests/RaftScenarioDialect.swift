@@ -14,18 +14,13 @@ var raftDialect: ScenarioDialect<Raft.Replica> { ScenarioDialect(
     timers: [("election", Raft.Timers.election), ("heartbeat", Raft.Timers.heartbeat),
              ("checkquorum", Raft.Timers.checkQuorum), ("batch", Raft.Timers.batch)],
     makeReplicas: { n, options in
-        var settings = Raft.Settings()
-        var seed: UInt64 = 42
-        for (key, value) in options {
-            switch key {
-            case "prevote": settings.preVote = try onOff(key, value)
-            case "checkquorum": settings.checkQuorum = try onOff(key, value)
-            case "batch": settings.maxBatch = try number(key, value)
-            case "inflight": settings.maxInflight = try number(key, value)
-            case "seed": seed = UInt64(try number(key, value))
-            default: throw ScenarioError("raft has no option `\(key)`")
-            }
-        }
+        var options = options, settings = Raft.Settings()
+        if let on = try options.flag("prevote") { settings.preVote = on }
+        if let on = try options.flag("checkquorum") { settings.checkQuorum = on }
+        if let k = try options.number("batch", minimum: 1) { settings.maxBatch = k }
+        if let k = try options.number("inflight", minimum: 1) { settings.maxInflight = k }
+        let seed = UInt64(try options.number("seed") ?? 42)
+        try options.requireAllRead(by: "raft")
         let cluster = ClusterConfig(replicaCount: n, faultTolerance: (n - 1) / 2)
         let fixed = settings
         return { id in Raft.Replica(id: id, cluster: cluster, settings: fixed, random: DeterministicRandom(seed: seed &+ UInt64(id.index))) }
@@ -48,37 +43,17 @@ var raftDialect: ScenarioDialect<Raft.Replica> { ScenarioDialect(
         },
         "disk": { script, args in
             let i = try script.replica(args.first)
-            var state = Raft.DurableState()
-            for a in args.dropFirst() {
-                let kv = a.split(separator: "=", maxSplits: 1).map(String.init)
-                guard kv.count == 2 else { throw ScenarioError("`\(a)` is not option=value") }
-                switch kv[0] {
-                case "term": state.currentTerm = UInt64(try number("term", kv[1]))
-                case "vote": state.votedFor = NodeID(try number("vote", kv[1]))
-                case "log":
-                    let terms = try kv[1].split(separator: ",").map { UInt64(try number("log", String($0))) }
-                    state.log = Raft.Log(terms.enumerated().map { k, t in
-                        Raft.Entry(term: t, request: ClientRequest(client: ClientID(9), sequence: UInt64(k + 1),
-                                                                    command: .put(Key(UInt64(k + 1)), Value(tag: UInt64(k + 1), size: 16))))
-                    })
-                default: throw ScenarioError("disk has no field `\(kv[0])` (term, vote, log)")
-                }
-            }
+            var fields = try ScenarioOptions(args.dropFirst()), state = Raft.DurableState()
+            state.currentTerm = UInt64(try fields.number("term") ?? 0)
+            state.votedFor = try fields.number("vote").map { NodeID($0) }
+            let terms = try fields.numbers("log") ?? []
+            state.log = Raft.Log(terms.enumerated().map { k, t in
+                Raft.Entry(term: UInt64(t), request: ClientRequest(client: ClientID(9), sequence: UInt64(k + 1),
+                                                                   command: .put(Key(UInt64(k + 1)), Value(tag: UInt64(k + 1), size: 16))))
+            })
+            try fields.requireAllRead(by: "disk")
             let cluster = try script.requireCluster()
             guard cluster.crashed[i] else { throw ScenarioError("\(i) is running: crash it before changing its disk") }
             cluster.writeDisk(i, state)
         },
     ]) }
-
-func onOff(_ key: String, _ value: String) throws -> Bool {
-    switch value {
-    case "on", "true": return true
-    case "off", "false": return false
-    default: throw ScenarioError("\(key) is on or off (got `\(value)`)")
-    }
-}
-
-func number(_ key: String, _ value: String) throws -> Int {
-    guard let v = Int(value), v >= 0 else { throw ScenarioError("\(key) needs a number (got `\(value)`)") }
-    return v
-}
