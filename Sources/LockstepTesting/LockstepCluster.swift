@@ -1,4 +1,5 @@
-// A whole cluster of one protocol on a lossless FIFO network, stepped one delivery at a time. Time
+// A whole cluster of one protocol on a FIFO network that loses nothing unless the driver says so
+// (drop, cut, crash: LockstepCluster+Faults.swift), stepped one delivery at a time. Time
 // moves only when the driver says so (one microsecond per delivery, or to a timer's deadline), so a
 // run is the same on every machine: the shape of swift-nio's `EmbeddedEventLoop`, for replicas.
 //
