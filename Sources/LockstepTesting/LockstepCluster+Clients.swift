@@ -9,18 +9,11 @@ extension LockstepCluster {
     /// A benchmark's cluster: `observed` replica's inputs are recorded, clients (once started) talk to
     /// `clientTarget`, no disks are kept and a rejected message is fatal.
     public convenience init(count: Int, observed: Int, clientTarget: Int, make: @escaping (NodeID) -> R,
-                            command: @escaping (ClientID, UInt64) -> Command = LockstepCluster.defaultCommand) {
+                            command: @escaping (ClientID, UInt64) -> Command = halfPutsHalfGets) {
         precondition(clientTarget >= 0 && clientTarget < count, "client target \(clientTarget) must be a replica of \(count)")
         self.init(count: count, observed: observed, keepsDisks: false, haltsOnRejection: true, make: make)
         self.clientTarget = clientTarget
         self.command = command
-    }
-
-    /// Half puts, half gets, over 64 keys: every client touches every key over time.
-    public static func defaultCommand(_ client: ClientID, _ sequence: UInt64) -> Command {
-        let key = Key((UInt64(client.rawValue) &* 7 &+ sequence) % 64)
-        if sequence % 2 == 1 { return .put(key, Value(tag: UInt64(client.rawValue) << 32 | sequence, size: 16)) }
-        return .get(key)
     }
 
     /// Starts `count` closed-loop clients (ids 1 ... count), one request outstanding each.
@@ -62,4 +55,12 @@ extension LockstepCluster {
         let id = ClientID(c)
         request(ClientRequest(client: id, sequence: outstanding[c], command: command(id, outstanding[c])), to: clientTarget)
     }
+}
+
+/// The closed-loop clients' default commands: half puts, half gets, over 64 keys, so every client
+/// touches every key over time. (A free function: a default that names the generic type would capture it.)
+public func halfPutsHalfGets(_ client: ClientID, _ sequence: UInt64) -> Command {
+    let key = Key((UInt64(client.rawValue) &* 7 &+ sequence) % 64)
+    if sequence % 2 == 1 { return .put(key, Value(tag: UInt64(client.rawValue) << 32 | sequence, size: 16)) }
+    return .get(key)
 }

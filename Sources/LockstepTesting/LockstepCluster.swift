@@ -68,7 +68,7 @@ public final class LockstepCluster<R: Replica> {
     var clientCount = 0
     /// The sequence number of each client's outstanding request (0: none yet).
     var outstanding: [UInt64] = []
-    var command: (ClientID, UInt64) -> Command = LockstepCluster.defaultCommand
+    var command: (ClientID, UInt64) -> Command = halfPutsHalfGets
     /// Client requests completed (answered by `clientTarget`), since the start.
     public internal(set) var completedRequests = 0
 
