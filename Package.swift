@@ -12,6 +12,9 @@
 //   Checker      Workload       safety monitor, linearizability · pure client sessions, key choice, history records
 //   Raft  MultiPaxos  PBFT      pure replicas
 //   ConsensusCore               ids, time, replica contract, outbox, KV machine, wire codec
+//
+// Beside them, for tests and Benchmarks/ only: LockstepTesting (a cluster stepped in lock step and the
+// scenario scripts that drive it; depends on ConsensusCore alone).
 import PackageDescription
 
 /// The simulator is generic over the replica type; cross-module optimisation lets the harness
@@ -35,6 +38,8 @@ let package = Package(
         .library(name: "Simulation", targets: ["Simulation"]),
         .library(name: "Checker", targets: ["Checker"]),
         .library(name: "ShellKit", targets: ["ShellKit"]),
+        // Test support, for Benchmarks/ too: the lock-step cluster its replica-step suites record from.
+        .library(name: "LockstepTesting", targets: ["LockstepTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -71,6 +76,7 @@ let package = Package(
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], swiftSettings: optimized),
         .target(name: "Report"),
+        .target(name: "LockstepTesting", dependencies: ["ConsensusCore"], swiftSettings: optimized),
         .executableTarget(name: "consensus-bench", dependencies: [
             "ConsensusCore", "Workload", "Harness", "Report", "Checker", "PBFT", "ShellKit", "Simulation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -83,11 +89,14 @@ let package = Package(
 
         .testTarget(name: "ConsensusCoreTests", dependencies: ["ConsensusCore"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "ShellKit", "Checker", "Workload", "ConsensusCore"]),
-        .testTarget(name: "RaftTests", dependencies: ["Raft", "Simulation", "ShellKit", "Checker", "Harness", "ConsensusCore"]),
-        .testTarget(name: "MultiPaxosTests", dependencies: ["MultiPaxos", "Simulation", "ShellKit", "Checker", "Harness", "ConsensusCore"]),
+        .testTarget(name: "RaftTests", dependencies: ["Raft", "Simulation", "ShellKit", "Checker", "Harness", "ConsensusCore", "LockstepTesting"],
+                    exclude: ["testdata"]),
+        .testTarget(name: "MultiPaxosTests", dependencies: ["MultiPaxos", "Simulation", "ShellKit", "Checker", "Harness", "ConsensusCore", "LockstepTesting"],
+                    exclude: ["testdata"]),
         .testTarget(name: "PBFTTests", dependencies: [
-            "PBFT", "Simulation", "ShellKit", "Checker", "Harness", "ConsensusCore", .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+            "PBFT", "Simulation", "ShellKit", "Checker", "Harness", "ConsensusCore", "LockstepTesting",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ], exclude: ["testdata"]),
         .testTarget(name: "CheckerTests", dependencies: ["Checker", "ConsensusCore"]),
         .testTarget(name: "LoopbackTests", dependencies: [
             "Loopback", "Harness", "ConsensusCore", "Raft", "Workload", "ShellKit", "Checker",
@@ -97,5 +106,6 @@ let package = Package(
         .testTarget(name: "HarnessTests", dependencies: ["Harness"]),
         .testTarget(name: "NegativeControlTests", dependencies: ["Harness", "Simulation", "ShellKit", "Checker", "Raft", "MultiPaxos", "PBFT", "ConsensusCore"]),
         .testTarget(name: "CLITests", dependencies: ["Report", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "LockstepTestingTests", dependencies: ["LockstepTesting", "ConsensusCore"]),
     ]
 )

@@ -22,6 +22,7 @@ func stepSuite(_ name: String, protocolModule: String) -> Target {
             .product(name: "Benchmark", package: "benchmark"),
             .product(name: "ConsensusCore", package: "consensus-bench"),
             .product(name: protocolModule, package: "consensus-bench"),
+            .product(name: "LockstepTesting", package: "consensus-bench"),
             "StepDriver",
         ],
         path: name,
@@ -61,13 +62,14 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
 
-        // Not a suite: a cluster stepped in lock step that records one replica's inputs, and the
-        // benchmark that replays them into a twin of that replica (shared by the three step suites).
+        // Not a suite: the benchmark that replays the inputs one replica handled in the main package's
+        // lock-step cluster (LockstepTesting) into a twin of that replica (shared by the three step suites).
         .target(
             name: "StepDriver",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "ConsensusCore", package: "consensus-bench"),
+                .product(name: "LockstepTesting", package: "consensus-bench"),
             ],
             path: "StepDriver"
         ),

@@ -12,6 +12,7 @@
 import Benchmark
 import ConsensusCore
 import MultiPaxos
+import LockstepTesting
 import StepDriver
 
 func multiPaxosReplicaMaker(_ settings: MultiPaxos.Settings) -> (NodeID) -> MultiPaxos.Replica {

@@ -16,6 +16,7 @@
 import Benchmark
 import ConsensusCore
 import PBFT
+import LockstepTesting
 import StepDriver
 
 func pbftReplicaMaker(_ auth: PBFT.Authentication) -> (NodeID) -> PBFT.Replica {

@@ -12,6 +12,7 @@
 import Benchmark
 import ConsensusCore
 import Raft
+import LockstepTesting
 import StepDriver
 
 /// The cluster of both scenarios: five replicas, seeded per id; replica 0 is the bootstrap leader.

@@ -1,5 +1,6 @@
-// The replica-step benchmark shared by the Raft, Multi-Paxos and PBFT suites: a `LockstepCluster`
-// produces the observed replica's inputs, batch by batch, outside the measurement; a twin of that
+// The replica-step benchmark shared by the Raft, Multi-Paxos and PBFT suites: a `LockstepCluster` (the
+// main package's LockstepTesting, which the tests' scenario scripts drive too) produces the observed
+// replica's inputs, batch by batch, outside the measurement; a twin of that
 // replica (same id, settings and seed) handles each batch inside it, through the `Replica` contract
 // with one reused outbox, exactly as a shell would.
 //
@@ -10,6 +11,7 @@
 
 import Benchmark
 import ConsensusCore
+import LockstepTesting
 
 /// What one replica-step benchmark runs.
 public struct ReplicaStepScenario<R: Replica> {

@@ -2,7 +2,8 @@ import ConsensusCore
 @testable import PBFT
 import Testing
 
-/// The normal-case rules of OSDI'99 §4.2, one per test, on replicas driven directly.
+/// The normal-case rules of OSDI'99 §4.2, one per test, on replicas driven directly with forged
+/// messages. The whole normal case, batching and relayed requests are scenarios in testdata/.
 @Suite("PBFT normal case (§4.2)")
 struct AgreementRuleTests {
     @Test("a backup rejects a second pre-prepare with another digest for the same (v, n)")
@@ -127,56 +128,5 @@ struct AgreementRuleTests {
         #expect(inOrder.flatMap(\.applied).map(\.request) == first + second)
         #expect(backup.lastExecuted == 2)
         #expect(backup.stateMachine.store[Key(1)]?.tag == 1)  // the second put (client 2, sequence 1) wrote last
-    }
-
-    @Test("the primary orders a client request and every replica executes it and replies")
-    func normalCaseEndToEnd() {
-        let c = ManualCluster(n: 4)
-        c.request(put(sequence: 1))
-        c.run()
-        for i in 0 ..< 4 { #expect(c.applied[i].map(\.request) == [put(sequence: 1)]) }
-        #expect(c.replies.count == 4)
-        #expect(Set(c.replies.map(\.replica)).count == 4)
-        // Messages: (n−1) pre-prepares, (n−1)² prepares, n(n−1) commits.
-        #expect(c.messageCounts[PBFT.Message.Kind.prePrepare] == 3)
-        #expect(c.messageCounts[PBFT.Message.Kind.prepare] == 9)
-        #expect(c.messageCounts[PBFT.Message.Kind.commit] == 12)
-    }
-
-    @Test("batches order up to maxBatch requests under one sequence number")
-    func batching() {
-        var s = settings(maxBatch: 4)
-        s.pipelineDepth = 1
-        let c = ManualCluster(n: 4, settings: s)
-        for k in 1 ... 5 { c.request(put(client: k, sequence: 1, key: UInt64(k))) }
-        c.run()
-        // The first request went alone (nothing in flight); the next four waited and formed one batch.
-        for i in 0 ..< 4 {
-            #expect(c.applied[i].count == 5)
-            #expect(c.applied[i].map(\.position) == [1, 5, 6, 7, 8])
-        }
-        #expect(c.messageCounts[PBFT.Message.Kind.prePrepare] == 6)
-    }
-
-    @Test("a backup that receives a request directly relays it to the primary and starts its timer")
-    func backupRelaysRequest() {
-        let backup = makeReplica(id: 2)
-        let out = backup.request(put(sequence: 1))
-        #expect(out.sent.count == 1)
-        #expect(out.sent.first?.1 == NodeID(0))
-        if case .forwardedRequest(let m)? = out.sent.first?.0 { #expect(m.request == put(sequence: 1)) } else { Issue.record("no relay") }
-        #expect(out.effects.contains { if case .setTimer(PBFT.Timers.request, _) = $0 { return true } else { return false } })
-        #expect(out.replies.first?.outcome == .redirect(hint: NodeID(0)))
-    }
-
-    @Test("a replica re-sends its cached reply to a retried request it already executed")
-    func retryAnsweredFromCache() {
-        let c = ManualCluster(n: 4)
-        c.request(put(sequence: 1))
-        c.run()
-        let again = c.replicas[3].request(put(sequence: 1))
-        #expect(again.replies.count == 1)
-        #expect(again.sent.isEmpty)
-        #expect(again.replies.first?.outcome == .executed(.value(nil)))
     }
 }

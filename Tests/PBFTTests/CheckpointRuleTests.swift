@@ -1,39 +1,11 @@
 import ConsensusCore
+import LockstepTesting
 @testable import PBFT
 import Testing
 
-/// Garbage collection (§4.3).
+/// Garbage collection (§4.3). A stable checkpoint discarding the log is a scenario: testdata/checkpoint.txt.
 @Suite("PBFT checkpoints (§4.3)")
 struct CheckpointRuleTests {
-    @Test("a stable checkpoint discards the log below it")
-    func stableCheckpointDiscardsLog() {
-        let c = ManualCluster(n: 4, settings: settings(checkpointInterval: 4))
-        for k in 1 ... 6 { c.request(put(client: k, sequence: 1, key: UInt64(k))) }
-        // Hold CHECKPOINT messages back until the log has filled.
-        var held: [(NodeID, NodeID, PBFT.Message)] = []
-        c.drop = { from, to, m in
-            if case .checkpoint = m { held.append((from, to, m)); return true }
-            return false
-        }
-        c.run()
-        let r = c.replicas[2]
-        #expect(r.lastExecuted == 6)
-        #expect(r.lowWaterMark == 0)
-        #expect(r.logSize == 6)
-        c.drop = { _, _, _ in false }
-        for (from, to, m) in held { c.queue.append((from, to, m)) }
-        c.run()
-        #expect(r.lowWaterMark == 4)
-        #expect(r.logSize == 2)   // sequence numbers 5 and 6 only
-        #expect(r.checkpointMessagesHeld == 0)
-        for k in 1 ... 4 { #expect(!r.isPrepared(UInt64(k)) && !r.isCommitted(UInt64(k))) }
-        #expect(r.isCommitted(5) && r.isCommitted(6))
-        // The stable checkpoint and its state are what survives a crash.
-        #expect(r.durableState.checkpointSequence == 4)
-        #expect(r.durableState.checkpointProof.count >= 3)
-        #expect(r.durableState.checkpointDigest != r.stateMachine.digest)
-    }
-
     @Test("a checkpoint needs 2f+1 matching CHECKPOINT messages to become stable")
     func stabilityNeedsQuorum() {
         let r = makeReplica(id: 1, settings: settings(checkpointInterval: 4))
@@ -60,12 +32,12 @@ struct CheckpointRuleTests {
 
     @Test("the log stays bounded and the water marks advance over many operations")
     func logBoundedOverManyOperations() {
-        let c = ManualCluster(n: 4, settings: settings(checkpointInterval: 16))
+        let c = lockstepCluster(settings: settings(checkpointInterval: 16))
         for k in 1 ... 2000 {
-            c.request(put(client: k % 7, sequence: UInt64(k / 7 + 1), key: UInt64(k % 13)))
-            if k % 50 == 0 { c.run() }
+            c.order(put(client: k % 7, sequence: UInt64(k / 7 + 1), key: UInt64(k % 13)))
+            if k % 50 == 0 { c.deliverAll() }
         }
-        c.run()
+        c.deliverAll()
         for r in c.replicas {
             #expect(r.lastExecuted == 2000)
             #expect(r.lowWaterMark == 2000)

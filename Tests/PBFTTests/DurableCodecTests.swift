@@ -1,4 +1,5 @@
 import ConsensusCore
+import LockstepTesting
 @testable import PBFT
 import Testing
 
@@ -23,9 +24,9 @@ struct DurableCodecTests {
     /// Replica 2 of four after six requests with checkpoints every 4: a stable checkpoint at 4 with its
     /// proof and state, prepared certificates at 5 and 6, six archived batches.
     static func checkpointedState() -> (PBFT.DurableState, PBFT.Replica) {
-        let c = ManualCluster(n: 4, settings: settings(checkpointInterval: 4))
-        for k in 1 ... 6 { c.request(put(client: k, sequence: 1, key: UInt64(k))) }
-        c.run()
+        let c = lockstepCluster(settings: settings(checkpointInterval: 4))
+        for k in 1 ... 6 { c.order(put(client: k, sequence: 1, key: UInt64(k))) }
+        c.deliverAll()
         return (c.replicas[2].durableState, c.replicas[2])
     }
 

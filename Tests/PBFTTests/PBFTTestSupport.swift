@@ -1,8 +1,10 @@
 import ConsensusCore
+import LockstepTesting
 @testable import PBFT
 
 /// Helpers that drive PBFT replicas directly: build them, hand them inputs with a fresh outbox, read
-/// back what they asked for, and forge properly authenticated messages from any replica.
+/// back what they asked for, forge properly authenticated messages from any replica, and build a
+/// lock-step cluster of them.
 typealias Outbox = ConsensusCore.Outbox<PBFT.Message>
 
 func cluster(_ n: Int, f: Int? = nil) -> ClusterConfig {
@@ -110,9 +112,6 @@ extension ConsensusCore.Outbox where Message == PBFT.Message {
     var broadcasts: [PBFT.Message] {
         effects.compactMap { if case .broadcast(let m) = $0 { return m } else { return nil } }
     }
-    var sent: [(PBFT.Message, NodeID)] {
-        effects.compactMap { if case .send(let m, let to) = $0 { return (m, to) } else { return nil } }
-    }
     var prepares: [PBFT.Prepare] { broadcasts.compactMap { if case .prepare(let m) = $0 { return m } else { return nil } } }
     var commits: [PBFT.Commit] { broadcasts.compactMap { if case .commit(let m) = $0 { return m } else { return nil } } }
     var viewChanges: [PBFT.ViewChange] { broadcasts.compactMap { if case .viewChange(let m) = $0 { return m } else { return nil } } }
@@ -123,70 +122,22 @@ extension ConsensusCore.Outbox where Message == PBFT.Message {
     var replies: [ClientReply] { effects.compactMap { if case .reply(let r) = $0 { return r } else { return nil } } }
 }
 
-/// A whole cluster driven by hand, without time: every message sent is queued and delivered in FIFO
-/// order by `run()`, unless `drop` says otherwise. Timers are fired only when a test fires them.
-final class ManualCluster {
-    let n: Int
-    var replicas: [PBFT.Replica]
-    var queue: [(from: NodeID, to: NodeID, message: PBFT.Message)] = []
-    var head = 0
-    var applied: [[(position: UInt64, request: ClientRequest)]]
-    var replies: [ClientReply] = []
-    var rejected: [(replica: Int, kind: Int)] = []
-    var messageCounts: [Int] = Array(repeating: 0, count: PBFT.Message.kindNames.count)
-    /// Messages matching this are lost.
-    var drop: (NodeID, NodeID, PBFT.Message) -> Bool = { _, _, _ in false }
-    /// Replicas that are down (receive nothing, send nothing).
-    var down: Set<Int> = []
+/// Builds replica `id` of an n-replica cluster with the seed every PBFT test uses (7 + id), unstarted:
+/// the lock-step cluster starts it.
+func replicaMaker(n: Int = 4, settings s: PBFT.Settings = settings()) -> (NodeID) -> PBFT.Replica {
+    let config = cluster(n)
+    return { id in PBFT.Replica(id: id, cluster: config, settings: s, random: DeterministicRandom(seed: 7 &+ UInt64(id.index))) }
+}
 
-    init(n: Int, settings s: PBFT.Settings = settings()) {
-        self.n = n
-        replicas = (0 ..< n).map { makeReplica(id: $0, n: n, settings: s) }
-        applied = Array(repeating: [], count: n)
-    }
+/// A whole cluster in lock step, without time: every message sent is queued and delivered in FIFO order
+/// by `deliverAll()`, unless `isLost` says otherwise. Timers fire only when a test fires them.
+func lockstepCluster(n: Int = 4, settings s: PBFT.Settings = settings()) -> LockstepCluster<PBFT.Replica> {
+    LockstepCluster(count: n, make: replicaMaker(n: n, settings: s))
+}
 
-    func carryOut(_ outbox: Outbox, at node: Int) {
-        for effect in outbox.effects {
-            switch effect {
-            case .send(let m, let to): enqueue(m, from: node, to: to.index)
-            case .broadcast(let m): for j in 0 ..< n where j != node { enqueue(m, from: node, to: j) }
-            case .applied(let p, let r, _): applied[node].append((p, r))
-            case .reply(let r): replies.append(r)
-            case .rejected(let k): rejected.append((node, k))
-            default: break
-            }
-        }
-    }
-
-    func enqueue(_ m: PBFT.Message, from: Int, to: Int) {
-        guard !down.contains(from) else { return }
-        messageCounts[m.kind] += 1
-        if drop(NodeID(from), NodeID(to), m) { return }
-        queue.append((NodeID(from), NodeID(to), m))
-    }
-
-    func request(_ r: ClientRequest, to node: Int = 0) {
-        guard !down.contains(node) else { return }
-        carryOut(replicas[node].request(r), at: node)
-    }
-
-    func fire(_ timer: TimerID, at node: Int) {
-        carryOut(replicas[node].fire(timer), at: node)
-    }
-
-    /// Delivers queued messages until none are left (or `limit` deliveries).
-    func run(limit: Int = 1_000_000) {
-        var steps = 0
-        while head < queue.count, steps < limit {
-            let (from, to, m) = queue[head]
-            head += 1
-            steps += 1
-            guard !down.contains(to.index) else { continue }
-            carryOut(replicas[to.index].deliver(m, from: from.index), at: to.index)
-        }
-        if head == queue.count {
-            queue.removeAll()
-            head = 0
-        }
+extension LockstepCluster where R == PBFT.Replica {
+    /// A client's request, handed to replica `node` at once.
+    func order(_ request: ClientRequest, at node: Int = 0) {
+        handNow(.clientRequest(request), to: node)
     }
 }

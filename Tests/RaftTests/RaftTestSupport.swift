@@ -24,11 +24,6 @@ func logWithTerms(_ terms: [UInt64]) -> Raft.Log {
     })
 }
 
-func entry(term: UInt64, client: Int = 7, sequence: UInt64, key: UInt64 = 0) -> Raft.Entry {
-    Raft.Entry(term: term, request: ClientRequest(client: ClientID(client), sequence: sequence,
-                                                   command: .put(Key(key), Value(tag: sequence, size: 16))))
-}
-
 func ms(_ v: Int64) -> Instant { Instant(nanoseconds: v * 1_000_000) }
 
 extension Raft.Replica {
@@ -82,29 +77,16 @@ extension ConsensusCore.Outbox where Message == Raft.Message {
     var sent: [(message: Raft.Message, to: NodeID)] {
         effects.compactMap { if case .send(let m, let to) = $0 { return (m, to) } else { return nil } }
     }
-    var broadcasts: [Raft.Message] {
-        effects.compactMap { if case .broadcast(let m) = $0 { return m } else { return nil } }
-    }
-    var replies: [ClientReply] {
-        effects.compactMap { if case .reply(let r) = $0 { return r } else { return nil } }
-    }
     var applied: [(position: UInt64, request: ClientRequest, executed: Bool)] {
         effects.compactMap { if case .applied(let p, let r, let e) = $0 { return (p, r, e) } else { return nil } }
     }
     var persisted: Bool { effects.contains { if case .persist = $0 { return true } else { return false } } }
-    var becameLeader: [UInt64] { effects.compactMap { if case .becameLeader(let e) = $0 { return e } else { return nil } } }
 
     var appendEntries: [(message: Raft.AppendEntries, to: NodeID)] {
         sent.compactMap { if case .appendEntries(let m) = $0.message { return (m, $0.to) } else { return nil } }
     }
     var appendEntriesResponses: [(message: Raft.AppendEntriesResponse, to: NodeID)] {
         sent.compactMap { if case .appendEntriesResponse(let m) = $0.message { return (m, $0.to) } else { return nil } }
-    }
-    var voteResponses: [(message: Raft.VoteResponse, to: NodeID)] {
-        sent.compactMap { if case .requestVoteResponse(let m) = $0.message { return (m, $0.to) } else { return nil } }
-    }
-    var preVoteResponses: [(message: Raft.VoteResponse, to: NodeID)] {
-        sent.compactMap { if case .preVoteResponse(let m) = $0.message { return (m, $0.to) } else { return nil } }
     }
     /// The index of the first `persist` effect, and of the first message sent (to check their order).
     var firstPersistIndex: Int? { effects.firstIndex { if case .persist = $0 { return true } else { return false } } }
