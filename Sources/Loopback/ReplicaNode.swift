@@ -145,20 +145,20 @@ final class ReplicaNode<R: Replica> {
         unowned(unsafe) let node: ReplicaNode
         let now: Instant
 
-        func send(_ message: R.Message, to peer: NodeID) { node.send(message, to: peer.index, now: now) }
+        @inline(__always) func send(_ message: R.Message, to peer: NodeID) { node.send(message, to: peer.index, now: now) }
 
-        func broadcast(_ message: R.Message) {
+        @inline(__always) func broadcast(_ message: R.Message) {
             for j in 0 ..< node.cluster.replicaCount where j != node.id.index { node.send(message, to: j, now: now) }
         }
 
-        func setTimer(_ timer: TimerID, after: Interval) { node.timers.arm(Int(timer.rawValue), at: node.clock.uptime(now + after)) }
+        @inline(__always) func setTimer(_ timer: TimerID, after: Interval) { node.timers.arm(Int(timer.rawValue), at: node.clock.uptime(now + after)) }
 
-        func cancelTimer(_ timer: TimerID) { node.timers.cancel(Int(timer.rawValue)) }
+        @inline(__always) func cancelTimer(_ timer: TimerID) { node.timers.cancel(Int(timer.rawValue)) }
 
-        func reply(_ reply: ClientReply) { node.sendReply(reply, now: now) }
+        @inline(__always) func reply(_ reply: ClientReply) { node.sendReply(reply, now: now) }
 
         /// Made durable once per tick, before the tick's frames are flushed (`flushAll`).
-        func persist() {
+        @inline(__always) func persist() {
             node.persistCount += 1
             if node.persister != nil {
                 node.persistPending = true
@@ -167,13 +167,13 @@ final class ReplicaNode<R: Replica> {
         }
 
         /// Kept for the safety checks after the run (honest replicas only).
-        func applied(position: UInt64, request: ClientRequest, executed: Bool) {
+        @inline(__always) func applied(position: UInt64, request: ClientRequest, executed: Bool) {
             if node.byzantine == nil { node.applied.append(AppliedRecord(position: position, request: request, executed: executed)) }
         }
 
-        func becameLeader(epoch: UInt64) { node.leadership.append((now, epoch)) }
+        @inline(__always) func becameLeader(epoch: UInt64) { node.leadership.append((now, epoch)) }
 
-        func rejected(messageKind: Int) { node.counts.reject(kind: messageKind) }
+        @inline(__always) func rejected(messageKind: Int) { node.counts.reject(kind: messageKind) }
     }
 
     /// One peer message leaves for `to`: Byzantine tampering (the kit's, as in the simulator), then

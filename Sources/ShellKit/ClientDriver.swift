@@ -191,6 +191,10 @@ public final class ClientDriver {
         transport.scheduleArrival(at: nextArrival)
     }
 
+    /// True when a client of this run sent exactly `request` (the validity check); read in place, so
+    /// a shell's check per applied command copies nothing.
+    public func wasSent(_ request: ClientRequest) -> Bool { sent.contains(request) }
+
     /// A request a test sends on its own behalf (validity accepts it; its replies are kept apart).
     public func recordExternal(_ request: ClientRequest) { sent.recordExternal(request) }
 }

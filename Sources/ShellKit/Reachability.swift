@@ -5,7 +5,7 @@ import ConsensusCore
 /// directions. Both shells keep one and drop a frame at the send path, after counting it.
 public struct Reachability: Sendable, Equatable {
     /// Partition group of each replica.
-    public private(set) var group: [Int]
+    @usableFromInline var group: [Int]
     @usableFromInline var cut: [Bool] = []
     @usableFromInline var anyCut = false
 
