@@ -65,6 +65,9 @@ public final class LockstepCluster<R: Replica> {
         recorded.reserveCapacity(4096)
         for i in replicas.indices {
             replicas[i].start(durable: nil, now: now, outbox: &outbox)
+            #if DEBUG
+            replicas[i].checkInvariants()
+            #endif
             route(from: i)
         }
     }
@@ -131,6 +134,9 @@ public final class LockstepCluster<R: Replica> {
         now = now + step
         if to == observed { recorded.append(TimedInput(input: input, now: now)) }
         Self.hand(input, to: replicas[to], now: now, outbox: &outbox)
+        #if DEBUG
+        replicas[to].checkInvariants()
+        #endif
         route(from: to)
         return true
     }

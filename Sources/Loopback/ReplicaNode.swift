@@ -70,7 +70,7 @@ final class ReplicaNode<R: Replica> {
     var persistCount = 0
     var scratchWriter = WireWriter(capacity: 512)
 
-    static var maximumTimers: Int { 32 }
+    static var maximumTimers: Int { TimerID.limit }
 
     init(id: NodeID, cluster: ClusterConfig, settings: R.Settings, random: DeterministicRandom, driverCount: Int,
          options: Loopback.Options, loop: EventLoop) {
