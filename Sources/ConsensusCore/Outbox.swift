@@ -15,7 +15,7 @@ public struct Outbox<Message> {
         case persist
         /// Observation for the safety checks, not a message: the replica applied `request` at
         /// `position` of its log (index, slot, sequence number). `executed` is false when the session
-        /// table recognised a duplicate and did not execute it again.
+        /// table recognised a duplicate and did not execute it again; a no-op reports true.
         case applied(position: UInt64, request: ClientRequest, executed: Bool)
         /// Observation: this replica became leader / primary of `epoch` (term, ballot round, view).
         case becameLeader(epoch: UInt64)
