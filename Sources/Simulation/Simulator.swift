@@ -324,6 +324,9 @@ public final class Simulator<R: Replica> {
     /// as the node serialises them.
     func carryOut(node: Int32, at time: Int64) {
         let i = Int(node)
+        #if DEBUG
+        replicas[i].checkInvariants()  // every step ends here
+        #endif
         let cpu = options.cpu
         var clock = time + cpu.cost(of: outbox.cryptoWork)
         for effect in outbox.effects {
