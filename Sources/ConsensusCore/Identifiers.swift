@@ -18,9 +18,13 @@ public struct ClientID: Hashable, Comparable, Sendable, CustomStringConvertible 
 
 /// A named timer of one replica. Each protocol numbers its own timers (election, heartbeat, view change…).
 /// Setting a timer that is already set re-arms it: a replica has at most one pending firing per id.
+/// Ids run `0 ..< TimerID.limit`: shells keep one slot per replica and id.
 public struct TimerID: Hashable, Sendable {
     public var rawValue: UInt16
     @inlinable public init(_ rawValue: UInt16) { self.rawValue = rawValue }
+
+    /// Every timer id is below this; `Outbox.setTimer` and `cancelTimer` assert it.
+    @inlinable public static var limit: Int { 32 }
 }
 
 /// The size of a cluster and how many faults it must tolerate.

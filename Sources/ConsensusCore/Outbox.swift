@@ -15,7 +15,7 @@ public struct Outbox<Message> {
         case persist
         /// Observation for the safety checks, not a message: the replica applied `request` at
         /// `position` of its log (index, slot, sequence number). `executed` is false when the session
-        /// table recognised a duplicate and did not execute it again.
+        /// table recognised a duplicate and did not execute it again; a no-op reports true.
         case applied(position: UInt64, request: ClientRequest, executed: Bool)
         /// Observation: this replica became leader / primary of `epoch` (term, ballot round, view).
         case becameLeader(epoch: UInt64)
@@ -32,8 +32,14 @@ public struct Outbox<Message> {
 
     @inlinable public mutating func send(_ message: Message, to peer: NodeID) { effects.append(.send(message, to: peer)) }
     @inlinable public mutating func broadcast(_ message: Message) { effects.append(.broadcast(message)) }
-    @inlinable public mutating func setTimer(_ timer: TimerID, after: Interval) { effects.append(.setTimer(timer, after: after)) }
-    @inlinable public mutating func cancelTimer(_ timer: TimerID) { effects.append(.cancelTimer(timer)) }
+    @inlinable public mutating func setTimer(_ timer: TimerID, after: Interval) {
+        assert(Int(timer.rawValue) < TimerID.limit, "timer id \(timer.rawValue) not below TimerID.limit \(TimerID.limit)")
+        effects.append(.setTimer(timer, after: after))
+    }
+    @inlinable public mutating func cancelTimer(_ timer: TimerID) {
+        assert(Int(timer.rawValue) < TimerID.limit, "timer id \(timer.rawValue) not below TimerID.limit \(TimerID.limit)")
+        effects.append(.cancelTimer(timer))
+    }
     @inlinable public mutating func reply(_ reply: ClientReply) { effects.append(.reply(reply)) }
     @inlinable public mutating func persist() { effects.append(.persist) }
     @inlinable public mutating func applied(position: UInt64, request: ClientRequest, executed: Bool) {

@@ -11,10 +11,9 @@ public protocol Replica: AnyObject {
 
     /// The protocol's name on the command line and in CSV (`raft`, `multipaxos`, `pbft`).
     static var protocolName: String { get }
-    /// Why this cluster shape cannot run this protocol (e.g. "raft needs n ≥ 2f+1 (n=2, f=1)"), or nil.
-    static func validate(_ cluster: ClusterConfig) -> String?
-    /// The most faults n replicas tolerate: (n−1)/2 for crash-fault protocols, (n−1)/3 for PBFT.
-    static func maximumFaults(replicaCount: Int) -> Int
+    /// How replicas of this protocol may fail: its one n/f rule. `validate`, `maximumFaults` and the
+    /// registry's smallest cluster derive from it (see the extension below).
+    static var faultModel: FaultModel { get }
     /// How clients talk to this protocol.
     static func clientContract(cluster: ClusterConfig, settings: Settings) -> ClientContract
 
@@ -34,6 +33,34 @@ public protocol Replica: AnyObject {
     var durableState: DurableState { get }
     /// The state machine, for convergence checks and tests.
     var stateMachine: KVStateMachine { get }
+
+    /// What must hold inside this replica between any two steps (commit ≤ last index, a view never
+    /// decreasing, …) and does not, as one line with the state that breaks it; nil when all holds.
+    /// Cheap enough to run after every step in a debug build: each check looks at O(1) state or a
+    /// bounded window. It may update what the replica keeps for its own checks (the floor of a value
+    /// that must never decrease), so it belongs after a step, not in the middle of one.
+    func invariantViolation() -> String?
+    /// Traps (a `precondition`) when `invariantViolation()` finds something. Shells call it after every
+    /// step in debug builds.
+    func checkInvariants()
+}
+
+extension Replica {
+    /// Why this cluster shape cannot run this protocol (e.g. "raft needs n ≥ 2f+1 replicas (got n=2,
+    /// f=1)"), or nil: the protocol's fault model applied to `cluster`.
+    public static func validate(_ cluster: ClusterConfig) -> String? {
+        faultModel.problem(with: cluster, protocolName: protocolName)
+    }
+
+    /// The most faults n replicas tolerate: (n−1)/2 for crash-fault protocols, (n−1)/3 for PBFT.
+    public static func maximumFaults(replicaCount: Int) -> Int { faultModel.maximumFaults(replicaCount: replicaCount) }
+
+    /// The fewest replicas that tolerate `faults` faults: 2f+1, or 3f+1 for PBFT.
+    public static func minimumReplicas(tolerating faults: Int) -> Int { faultModel.minimumReplicas(tolerating: faults) }
+
+    public func checkInvariants() {
+        if let violation = invariantViolation() { preconditionFailure(violation) }
+    }
 }
 
 /// How clients of a protocol talk to it: how many matching replies make a result, and what a client

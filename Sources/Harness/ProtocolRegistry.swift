@@ -6,13 +6,13 @@ import Raft
 /// Every protocol the suite can run. Adding a protocol is one new module and one line here.
 public enum ProtocolRegistry {
     public static let all: [ProtocolEntry] = [
-        .of(Raft.Replica.self, minimumReplicas: { 2 * $0 + 1 }) { spec in
+        .of(Raft.Replica.self) { spec in
             Raft.Settings(maxBatch: spec.batch, maxInflight: spec.pipeline)
         },
-        .of(MultiPaxos.Replica.self, minimumReplicas: { 2 * $0 + 1 }) { spec in
+        .of(MultiPaxos.Replica.self) { spec in
             MultiPaxos.Settings(commitMode: spec.paxosCommit == "explicit" ? .explicit : .piggyback, maxBatch: spec.batch, maxInflight: spec.pipeline)
         },
-        .of(PBFT.Replica.self, minimumReplicas: { 3 * $0 + 1 }, byzantineLimit: { $0.faultTolerance }) { spec in
+        .of(PBFT.Replica.self, byzantineLimit: { $0.faultTolerance }) { spec in
             var settings = PBFT.Settings()
             settings.auth = PBFT.Authentication(rawValue: spec.auth) ?? .mac
             settings.checkpointInterval = spec.checkpointInterval
@@ -48,12 +48,14 @@ public struct ProtocolEntry: Sendable {
     public let checkSeed: @Sendable (_ seed: UInt64, _ nodes: Int?) -> FaultSearch.Outcome
 
     /// Builds the entry of replica type `R`, with `settings` mapping the spec's protocol options. Its
-    /// durable state needs a wire form: the process shell keeps it in a state file.
-    public static func of<R: Replica>(_ type: R.Type, minimumReplicas: @escaping @Sendable (Int) -> Int,
+    /// durable state needs a wire form: the process shell keeps it in a state file. The n/f rules all
+    /// come from `R.faultModel`.
+    public static func of<R: Replica>(_ type: R.Type,
                                       byzantineLimit: @escaping @Sendable (ClusterConfig) -> Int = { _ in 0 },
                                       settings: @escaping @Sendable (ExperimentSpec) throws -> R.Settings) -> ProtocolEntry
     where R.DurableState: DurableStateCodable {
-        ProtocolEntry(
+        let minimumReplicas: @Sendable (Int) -> Int = { R.minimumReplicas(tolerating: $0) }
+        return ProtocolEntry(
             name: R.protocolName,
             validate: { R.validate($0) },
             maximumFaults: { R.maximumFaults(replicaCount: $0) },

@@ -192,6 +192,9 @@ public final class LockstepCluster<R: Replica> {
     /// Carries out replica `sender`'s outbox (through the one interpreter, `Outbox.carryOut`): queue its
     /// messages, track its timers and disk, answer clients, count; then show the step to the observer.
     func route(from sender: Int, cause: Step.Cause) {
+        #if DEBUG
+        replicas[sender].checkInvariants()
+        #endif
         var performer = Performer(cluster: self, sender: sender)
         outbox.carryOut(into: &performer)
         observer?(Step(replica: sender, cause: cause, effects: outbox.effects))

@@ -72,7 +72,7 @@ final class ReplicaNode<R: Replica> {
     var persistCount = 0
     var scratchWriter = WireWriter(capacity: 512)
 
-    static var maximumTimers: Int { 32 }
+    static var maximumTimers: Int { TimerID.limit }
 
     init(id: NodeID, cluster: ClusterConfig, settings: R.Settings, random: DeterministicRandom, driverCount: Int,
          options: Loopback.Options, loop: EventLoop) {
@@ -136,6 +136,9 @@ final class ReplicaNode<R: Replica> {
 
     /// Carries out the outbox of the step that ran at `now`, in order.
     func carryOut(now: Instant) {
+        #if DEBUG
+        replica.checkInvariants()
+        #endif
         var step = Step(node: self, now: now)
         outbox.carryOut(into: &step)
     }

@@ -54,7 +54,15 @@ extension MultiPaxos.Replica {
         }
     }
 
+    /// Applies one request at the next position. A no-op (a hole a new leader filled, PMMC §3) only
+    /// takes its position: nothing executes, nobody waits on it, and it is reported as executed, as
+    /// Raft reports its leader's no-op and PBFT its null request.
     private func apply(_ request: ClientRequest, outbox: inout Outbox<Message>) {
+        if case .noop = request.command {
+            outbox.applied(position: nextPosition, request: request, executed: true)
+            nextPosition += 1
+            return
+        }
         let executedBefore = stateMachine.executedCount
         let result = stateMachine.apply(request)
         outbox.applied(position: nextPosition, request: request, executed: stateMachine.executedCount != executedBefore)

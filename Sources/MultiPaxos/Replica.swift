@@ -28,15 +28,8 @@ extension MultiPaxos {
 
         public static let protocolName = "multipaxos"
 
-        public static func validate(_ cluster: ClusterConfig) -> String? {
-            let n = cluster.replicaCount, f = cluster.faultTolerance
-            if n < 1 { return "multipaxos needs at least one replica (got n=\(n))" }
-            if f < 0 { return "multipaxos needs f ≥ 0 (got f=\(f))" }
-            if n < 2 * f + 1 { return "multipaxos needs n ≥ 2f+1 replicas (got n=\(n), f=\(f))" }
-            return nil
-        }
-
-        public static func maximumFaults(replicaCount: Int) -> Int { max(0, (replicaCount - 1) / 2) }
+        /// Crash faults: n ≥ 2f+1 (`validate` and `maximumFaults` derive from it).
+        public static var faultModel: FaultModel { .crash }
 
         /// One reply from the leader; on a timeout a client tries the next replica (which redirects it).
         public static func clientContract(cluster: ClusterConfig, settings: Settings) -> ClientContract {
@@ -103,6 +96,8 @@ extension MultiPaxos {
         var stallMark: UInt64 = 0
         /// A partial batch is waiting for `Settings.batchDelay`.
         var batchTimerArmed = false
+        /// What `invariantViolation()` remembers between calls (Replica+Invariants.swift).
+        var invariantRecord = InvariantRecord()
 
         // MARK: - Failure detector
 

@@ -143,6 +143,11 @@ extension PBFT {
         /// Fetch replies being tallied: per sequence number, who sent which digest (and batch).
         var fetchVotes: [UInt64: [(replica: NodeID, digest: Digest, requests: [ClientRequest])]] = [:]
 
+        // MARK: Invariants
+
+        /// What `invariantViolation()` remembers between calls (PBFT+Invariants.swift).
+        var invariantRecord = InvariantRecord()
+
         public init(id: NodeID, cluster: ClusterConfig, settings: Settings, random: DeterministicRandom) {
             precondition(Self.validate(cluster) == nil, Self.validate(cluster) ?? "")
             precondition(settings.validationError == nil, settings.validationError ?? "")
@@ -173,15 +178,8 @@ extension PBFT {
 
         public static var protocolName: String { "pbft" }
 
-        public static func validate(_ cluster: ClusterConfig) -> String? {
-            let n = cluster.replicaCount, f = cluster.faultTolerance
-            if n < 1 { return "pbft needs at least one replica (got n=\(n))" }
-            if f < 0 { return "pbft cannot tolerate a negative number of faults (got f=\(f))" }
-            if n < 3 * f + 1 { return "pbft needs n ≥ 3f+1 replicas (got n=\(n), f=\(f))" }
-            return nil
-        }
-
-        public static func maximumFaults(replicaCount: Int) -> Int { max(0, (replicaCount - 1) / 3) }
+        /// Byzantine faults: n ≥ 3f+1 (§3; `validate` and `maximumFaults` derive from it).
+        public static var faultModel: FaultModel { .byzantine }
 
         /// f+1 matching replies make a result; a client that times out multicasts its request to every
         /// replica (§4.1). Clients start at the primary of view 0.

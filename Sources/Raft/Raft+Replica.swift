@@ -62,6 +62,8 @@ extension Raft {
         /// and the leader knows whom to answer once the entry is applied (§8).
         var pending: [RequestKey: PendingRequest] = [:]
         var batchTimerArmed = false
+        /// What `invariantViolation()` remembers between calls (Raft+Invariants.swift).
+        var invariantRecord = InvariantRecord()
 
         struct RequestKey: Hashable {
             var client: ClientID
@@ -97,15 +99,8 @@ extension Raft {
 
         public static var protocolName: String { "raft" }
 
-        public static func validate(_ cluster: ClusterConfig) -> String? {
-            let n = cluster.replicaCount, f = cluster.faultTolerance
-            if n < 1 { return "raft needs at least one replica (got n=\(n))" }
-            if f < 0 { return "raft cannot tolerate a negative number of faults (got f=\(f))" }
-            if n < 2 * f + 1 { return "raft needs n ≥ 2f+1 replicas (got n=\(n), f=\(f))" }
-            return nil
-        }
-
-        public static func maximumFaults(replicaCount: Int) -> Int { max(0, (replicaCount - 1) / 2) }
+        /// Crash faults: n ≥ 2f+1 (`validate` and `maximumFaults` derive from it).
+        public static var faultModel: FaultModel { .crash }
 
         /// One reply from the leader; on a timeout try the next replica (§8). A fresh cluster's first
         /// leader is `bootstrapLeader` when set.

@@ -6,8 +6,12 @@ import ShellKit
 
 extension Simulator {
     /// Carries out the outbox of `node`, whose step finished at `time`: the step's crypto work is
-    /// charged first, then sends depart one after another as the node serialises them.
+    /// charged first, then sends depart one after another as the node serialises them. Debug builds
+    /// (every test, and the fault search in CI) first assert the replica's invariants.
     func carryOut(node: Int32, at time: Int64) {
+        #if DEBUG
+        replicas[Int(node)].checkInvariants()  // every step ends here (start, timer, message, request, restart)
+        #endif
         var step = SimulatedStep(simulator: self, node: node, clock: time + options.cpu.cost(of: outbox.cryptoWork))
         outbox.carryOut(into: &step)
         busyUntil[Int(node)] = max(busyUntil[Int(node)], step.clock)

@@ -53,7 +53,7 @@ public final class Simulator<R: Replica> {
     var wakeScheduled: [Bool]
     /// Per node × timer id: the generation of the live arming.
     var timerGeneration: [UInt32]
-    static var maximumTimers: Int { 32 }
+    static var maximumTimers: Int { TimerID.limit }
     var durable: [R.DurableState?]
     var outbox = Outbox<Message>()
     public internal(set) var persistCount = 0

@@ -18,7 +18,7 @@ struct FaultSearchTests {
     func seededFaults(variant: Int) {
         let (name, settings) = Self.variants[variant]
         for seed in UInt64(1) ... 8 {
-            let plan = FaultSearch.plan(seed: seed, nodes: nil, minimumReplicas: { 2 * $0 + 1 },
+            let plan = FaultSearch.plan(seed: seed, nodes: nil, minimumReplicas: { MultiPaxos.Replica.minimumReplicas(tolerating: $0) },
                                         maximumFaults: { MultiPaxos.Replica.maximumFaults(replicaCount: $0) },
                                         byzantineLimit: { _ in 0 })
             let outcome = FaultSearch.run(MultiPaxos.Replica.self, settings: settings, plan: plan)

@@ -15,6 +15,7 @@ func makeReplica(id: Int = 0, n: Int = 3, settings: MultiPaxos.Settings = MultiP
                                      random: DeterministicRandom(seed: seed &+ UInt64(id)))
     var outbox = Outbox()
     replica.start(durable: durable, now: now, outbox: &outbox)
+    replica.checkInvariants()
     return replica
 }
 
@@ -31,6 +32,7 @@ extension MultiPaxos.Replica {
     func deliver(_ message: MultiPaxos.Message, from: Int, at now: Instant = ms(1000)) -> Outbox {
         var outbox = Outbox()
         receive(message, from: NodeID(from), now: now, outbox: &outbox)
+        checkInvariants()
         return outbox
     }
 
@@ -38,6 +40,7 @@ extension MultiPaxos.Replica {
     func fire(_ timer: TimerID, at now: Instant) -> Outbox {
         var outbox = Outbox()
         timerFired(timer, now: now, outbox: &outbox)
+        checkInvariants()
         return outbox
     }
 
@@ -45,6 +48,7 @@ extension MultiPaxos.Replica {
     func request(_ request: ClientRequest, at now: Instant = ms(1000)) -> Outbox {
         var outbox = Outbox()
         clientRequest(request, now: now, outbox: &outbox)
+        checkInvariants()
         return outbox
     }
 

@@ -58,6 +58,33 @@ struct ProposerRuleTests {
         #expect(bySlot[3] == .one(c))
     }
 
+    @Test("a chosen no-op takes its position and executes nothing, reported as executed like Raft's no-op and PBFT's null request")
+    func chosenNoopOnlyAdvancesTheApplyPoint() {
+        let a = put(client: 1, sequence: 1, key: 1)
+        let c = put(client: 3, sequence: 1, key: 3)
+        let leader = candidate()
+        leader.deliver(.promise(ballot: leader.ballot, chosenUpTo: 0, accepted: [
+            MultiPaxos.PromiseEntry(slot: 0, ballot: ballot(2, 1), chosen: false, value: .one(a)),
+        ]), from: 1)
+        leader.deliver(.promise(ballot: leader.ballot, chosenUpTo: 0, accepted: [
+            MultiPaxos.PromiseEntry(slot: 3, ballot: ballot(3, 2), chosen: false, value: .one(c)),
+        ]), from: 2)
+        #expect(leader.isLeader)
+        var effects: [Outbox.Effect] = []
+        for slot in UInt64(0) ... 3 {
+            for voter in [1, 2] { effects += leader.deliver(.accepted(ballot: leader.ballot, slot: slot), from: voter).effects }
+        }
+        let applied = effects.compactMap { effect -> (UInt64, ClientRequest, Bool)? in
+            if case .applied(let p, let r, let e) = effect { return (p, r, e) } else { return nil }
+        }
+        #expect(applied.map(\.0) == [0, 1, 2, 3])
+        #expect(applied.map(\.1) == [a, MultiPaxos.noopRequest, MultiPaxos.noopRequest, c])
+        #expect(applied.map(\.2) == [true, true, true, true], "a no-op is reported executed, as in Raft and PBFT")
+        #expect(leader.firstUnchosenSlot == 4)
+        #expect(leader.stateMachine.executedCount == 2, "the two no-ops execute nothing")
+        #expect(!effects.contains { if case .reply = $0 { return true } else { return false } }, "nobody waits on a no-op")
+    }
+
     @Test("a new leader takes a slot a promise reports chosen as final")
     func takesReportedChosenSlot() {
         let a = put(client: 1, sequence: 1, key: 1)

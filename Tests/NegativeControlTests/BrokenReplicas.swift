@@ -16,8 +16,7 @@ final class RaftWithoutElectionRestriction: Replica {
     let inner: Raft.Replica
 
     static var protocolName: String { "raft-broken-vote" }
-    static func validate(_ cluster: ClusterConfig) -> String? { Raft.Replica.validate(cluster) }
-    static func maximumFaults(replicaCount: Int) -> Int { Raft.Replica.maximumFaults(replicaCount: replicaCount) }
+    static var faultModel: FaultModel { Raft.Replica.faultModel }
     static func clientContract(cluster: ClusterConfig, settings: Settings) -> ClientContract {
         Raft.Replica.clientContract(cluster: cluster, settings: settings)
     }
@@ -56,6 +55,9 @@ final class RaftWithoutElectionRestriction: Replica {
     func clientRequest(_ request: ClientRequest, now: Instant, outbox: inout Outbox<Message>) { inner.clientRequest(request, now: now, outbox: &outbox) }
     var durableState: DurableState { inner.durableState }
     var stateMachine: KVStateMachine { inner.stateMachine }
+    /// Not the inner replica's: this variant is built to break what they assert, and the fault search,
+    /// not a trap, is what must catch it.
+    func invariantViolation() -> String? { nil }
 }
 
 /// A Multi-Paxos acceptor that forgets its promise when it restarts (Paxos Made Simple §3 requires it
@@ -67,8 +69,7 @@ final class PaxosForgetfulAcceptor: Replica {
     let inner: MultiPaxos.Replica
 
     static var protocolName: String { "multipaxos-forgetful" }
-    static func validate(_ cluster: ClusterConfig) -> String? { MultiPaxos.Replica.validate(cluster) }
-    static func maximumFaults(replicaCount: Int) -> Int { MultiPaxos.Replica.maximumFaults(replicaCount: replicaCount) }
+    static var faultModel: FaultModel { MultiPaxos.Replica.faultModel }
     static func clientContract(cluster: ClusterConfig, settings: Settings) -> ClientContract {
         MultiPaxos.Replica.clientContract(cluster: cluster, settings: settings)
     }
@@ -86,6 +87,9 @@ final class PaxosForgetfulAcceptor: Replica {
     func clientRequest(_ request: ClientRequest, now: Instant, outbox: inout Outbox<Message>) { inner.clientRequest(request, now: now, outbox: &outbox) }
     var durableState: DurableState { inner.durableState }
     var stateMachine: KVStateMachine { inner.stateMachine }
+    /// Not the inner replica's: this variant is built to break what they assert, and the fault search,
+    /// not a trap, is what must catch it.
+    func invariantViolation() -> String? { nil }
 }
 
 /// PBFT that commits with 2f matching COMMITs instead of 2f+1 (§4.2): every commit it receives counts
@@ -100,8 +104,7 @@ final class PBFTCommitWithTwoF: Replica {
     let n: Int
 
     static var protocolName: String { "pbft-2f-commit" }
-    static func validate(_ cluster: ClusterConfig) -> String? { PBFT.Replica.validate(cluster) }
-    static func maximumFaults(replicaCount: Int) -> Int { PBFT.Replica.maximumFaults(replicaCount: replicaCount) }
+    static var faultModel: FaultModel { PBFT.Replica.faultModel }
     static func clientContract(cluster: ClusterConfig, settings: Settings) -> ClientContract {
         PBFT.Replica.clientContract(cluster: cluster, settings: settings)
     }
@@ -127,4 +130,7 @@ final class PBFTCommitWithTwoF: Replica {
     func clientRequest(_ request: ClientRequest, now: Instant, outbox: inout Outbox<Message>) { inner.clientRequest(request, now: now, outbox: &outbox) }
     var durableState: DurableState { inner.durableState }
     var stateMachine: KVStateMachine { inner.stateMachine }
+    /// Not the inner replica's: this variant is built to break what they assert, and the fault search,
+    /// not a trap, is what must catch it.
+    func invariantViolation() -> String? { nil }
 }

@@ -16,7 +16,8 @@ import Testing
 @Suite("Negative controls: broken protocols are caught")
 struct NegativeControlTests {
     static func crashFaultPlan(_ seed: UInt64) -> FaultSearch.Plan {
-        FaultSearch.plan(seed: seed, nodes: nil, minimumReplicas: { 2 * $0 + 1 }, maximumFaults: { ($0 - 1) / 2 },
+        FaultSearch.plan(seed: seed, nodes: nil, minimumReplicas: { Raft.Replica.minimumReplicas(tolerating: $0) },
+                         maximumFaults: { Raft.Replica.maximumFaults(replicaCount: $0) },
                          byzantineLimit: { _ in 0 })
     }
 
@@ -38,7 +39,8 @@ struct NegativeControlTests {
     }
 
     static func pbftPlan(_ seed: UInt64, equivocators: Int = 0) -> FaultSearch.Plan {
-        var plan = FaultSearch.plan(seed: seed, nodes: nil, minimumReplicas: { 3 * $0 + 1 }, maximumFaults: { ($0 - 1) / 3 },
+        var plan = FaultSearch.plan(seed: seed, nodes: nil, minimumReplicas: { PBFT.Replica.minimumReplicas(tolerating: $0) },
+                                    maximumFaults: { PBFT.Replica.maximumFaults(replicaCount: $0) },
                                     byzantineLimit: { _ in 0 })
         let byzantine = (0 ..< equivocators).map { ScheduledFault(at: .zero, .byzantine(NodeID($0), .equivocate)) }
         plan.options.faults = byzantine + plan.options.faults

@@ -23,6 +23,7 @@ func makeReplica(id: Int, n: Int = 4, settings: PBFT.Settings = settings(), dura
     let replica = PBFT.Replica(id: NodeID(id), cluster: cluster(n), settings: settings, random: DeterministicRandom(seed: 7 &+ UInt64(id)))
     var outbox = Outbox()
     replica.start(durable: durable, now: .zero, outbox: &outbox)
+    replica.checkInvariants()
     return replica
 }
 
@@ -90,6 +91,7 @@ extension PBFT.Replica {
     func deliver(_ message: PBFT.Message, from: Int) -> Outbox {
         var outbox = Outbox()
         receive(message, from: NodeID(from), now: .zero, outbox: &outbox)
+        checkInvariants()
         return outbox
     }
 
@@ -97,6 +99,7 @@ extension PBFT.Replica {
     func fire(_ timer: TimerID) -> Outbox {
         var outbox = Outbox()
         timerFired(timer, now: .zero, outbox: &outbox)
+        checkInvariants()
         return outbox
     }
 
@@ -104,6 +107,7 @@ extension PBFT.Replica {
     func request(_ request: ClientRequest) -> Outbox {
         var outbox = Outbox()
         clientRequest(request, now: .zero, outbox: &outbox)
+        checkInvariants()
         return outbox
     }
 }

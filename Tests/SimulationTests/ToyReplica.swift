@@ -16,8 +16,7 @@ final class ToyReplica: Replica {
     struct Durable { var requestsSeen: Int }
 
     static var protocolName: String { "toy" }
-    static func validate(_ cluster: ClusterConfig) -> String? { nil }
-    static func maximumFaults(replicaCount: Int) -> Int { 0 }
+    static var faultModel: FaultModel { .crash }
     static func clientContract(cluster: ClusterConfig, settings: Settings) -> ClientContract {
         ClientContract(matchingRepliesNeeded: 1, retryToAll: false)
     }
@@ -61,4 +60,8 @@ final class ToyReplica: Replica {
 
     var durableState: Durable { Durable(requestsSeen: requestsSeen) }
     var stateMachine: KVStateMachine { kv }
+    /// Every request it saw, it applied.
+    func invariantViolation() -> String? {
+        kv.executedCount <= requestsSeen ? nil : "toy \(id): executed \(kv.executedCount) of \(requestsSeen) requests seen"
+    }
 }
