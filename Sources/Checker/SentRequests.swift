@@ -5,14 +5,15 @@ import ConsensusCore
 /// checker reading a history after the run rebuilds the same table from its records.
 public struct SentRequests: Sendable {
     /// Per client: the command of sequence k at index k − 1.
-    private var commands: [[Command]] = []
+    @usableFromInline var commands: [[Command]] = []
     /// Requests sent from outside the workload's sessions (a test's own), accepted as sent.
-    private var external: Set<ClientRequest> = []
+    @usableFromInline var external: Set<ClientRequest> = []
 
     public init() {}
 
     /// Client `client` began sequence `sequence` with `command`. Sequences begin at 1 and come in order;
     /// a repeated or skipped sequence is ignored (a retry re-sends the same request).
+    @inlinable
     public mutating func record(client: ClientID, sequence: UInt64, command: Command) {
         let c = client.index
         if c >= commands.count { commands.append(contentsOf: repeatElement([], count: c - commands.count + 1)) }
@@ -23,6 +24,7 @@ public struct SentRequests: Sendable {
     public mutating func recordExternal(_ request: ClientRequest) { external.insert(request) }
 
     /// True when a client sent exactly `request` (same client, sequence and command).
+    @inlinable
     public func contains(_ request: ClientRequest) -> Bool {
         let c = request.client.index
         guard c < commands.count, request.sequence >= 1, request.sequence <= UInt64(commands[c].count) else {

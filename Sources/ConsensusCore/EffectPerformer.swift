@@ -1,7 +1,7 @@
 /// What a shell does with each kind of effect a replica's step put in its outbox. `Outbox.carryOut`
-/// is the one interpreter of an outbox: it walks the effects in order and hands each to the shell's
-/// performer. The simulator, the loopback node and the lock-step test cluster implement only the
-/// methods; none of them restates the walk, so a new effect is added in one switch.
+/// is the interpreter of an outbox: it walks the effects in order and hands each to the shell's
+/// performer. The loopback node and the lock-step test cluster implement only the methods. The
+/// simulator keeps its own exhaustive switch for speed (see `Simulator.carryOut`).
 public protocol EffectPerformer {
     associatedtype Message
     /// Send to one peer.

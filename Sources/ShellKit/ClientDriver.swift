@@ -23,7 +23,7 @@ public final class ClientDriver {
     /// Every operation any client started, in start order.
     public private(set) var records: [OperationRecord] = []
     /// What clients sent, for the validity check.
-    public private(set) var sent = SentRequests()
+    public internal(set) var sent = SentRequests()
     /// Per client: whether its armed timer is a redirect back-off (else the request timer).
     var timerIsBackoff: [Bool] = []
     /// Once false, clients finish what they have outstanding and start nothing new.
@@ -193,7 +193,7 @@ public final class ClientDriver {
 
     /// True when a client of this run sent exactly `request` (the validity check); read in place, so
     /// a shell's check per applied command copies nothing.
-    public func wasSent(_ request: ClientRequest) -> Bool { sent.contains(request) }
+    @inlinable public func wasSent(_ request: ClientRequest) -> Bool { sent.contains(request) }
 
     /// A request a test sends on its own behalf (validity accepts it; its replies are kept apart).
     public func recordExternal(_ request: ClientRequest) { sent.recordExternal(request) }

@@ -8,80 +8,66 @@ extension Simulator {
     /// Carries out the outbox of `node`, whose step finished at `time`: the step's crypto work is
     /// charged first, then sends depart one after another as the node serialises them. Debug builds
     /// (every test, and the fault search in CI) first assert the replica's invariants.
+    ///
+    /// The one place the effects are walked outside `Outbox.carryOut`, on purpose: through an
+    /// `EffectPerformer` the specialised run lost 7 % (Raft n=5, 64 clients, best of 5: 1.59 M against
+    /// 1.71 M simulated messages per second with this switch), because the performer's calls into the
+    /// simulator are not inlined across the module boundary where the harness specialises the run.
+    /// A new kind of effect therefore needs a case here as well as in `Outbox.carryOut` (the compiler
+    /// asks for both: both switches are exhaustive).
     func carryOut(node: Int32, at time: Int64) {
+        let i = Int(node)
         #if DEBUG
-        replicas[Int(node)].checkInvariants()  // every step ends here (start, timer, message, request, restart)
+        replicas[i].checkInvariants()  // every step ends here (start, timer, message, request, restart)
         #endif
-        var step = SimulatedStep(simulator: self, node: node, clock: time + options.cpu.cost(of: outbox.cryptoWork))
-        outbox.carryOut(into: &step)
-        busyUntil[Int(node)] = max(busyUntil[Int(node)], step.clock)
-    }
-}
-
-/// One replica's step as the simulator performs it: `clock` is when the node's CPU is free for the
-/// next effect (each send costs `perSend`, each persist `perPersist`).
-public struct SimulatedStep<R: Replica>: EffectPerformer {
-    unowned(unsafe) let simulator: Simulator<R>
-    let node: Int32
-    var clock: Int64
-
-    var index: Int { Int(node) }
-
-    @inline(__always) public mutating func send(_ message: R.Message, to peer: NodeID) {
-        clock += simulator.options.cpu.perSend.nanoseconds
-        simulator.send(message, from: node, to: peer.rawValue, at: &clock)
-    }
-
-    /// An honest replica's broadcast is stored once for all receivers; a Byzantine one's is tampered
-    /// per receiver.
-    @inline(__always) public mutating func broadcast(_ message: R.Message) {
-        if simulator.byzantine[index] == nil {
-            simulator.multicast(message, from: node, at: &clock)
-        } else {
-            for j in 0 ..< Int32(simulator.cluster.replicaCount) where j != node {
-                clock += simulator.options.cpu.perSend.nanoseconds
-                simulator.send(message, from: node, to: j, at: &clock)
+        let cpu = options.cpu
+        var clock = time + cpu.cost(of: outbox.cryptoWork)
+        for effect in outbox.effects {
+            switch effect {
+            case .send(let message, let to):
+                clock += cpu.perSend.nanoseconds
+                send(message, from: node, to: to.rawValue, at: &clock)
+            case .broadcast(let message):
+                // An honest replica's broadcast is stored once for all receivers; a Byzantine one's is
+                // tampered per receiver.
+                if byzantine[i] == nil {
+                    multicast(message, from: node, at: &clock)
+                } else {
+                    for j in 0 ..< Int32(cluster.replicaCount) where j != node {
+                        clock += cpu.perSend.nanoseconds
+                        send(message, from: node, to: j, at: &clock)
+                    }
+                }
+            case .setTimer(let timer, let after):
+                let slot = i * Self.maximumTimers + Int(timer.rawValue)
+                timerGeneration[slot] &+= 1
+                schedule(at: clock + after.nanoseconds, .timer(node: node, timer, incarnation: incarnation[i], generation: timerGeneration[slot]))
+            case .cancelTimer(let timer):
+                timerGeneration[i * Self.maximumTimers + Int(timer.rawValue)] &+= 1
+            case .reply(let reply):
+                clock += cpu.perSend.nanoseconds
+                sendReply(reply, from: node, at: clock)
+            case .persist:
+                persistCount += 1
+                clock += cpu.perPersist.nanoseconds
+            case .applied(let position, let request, let executed):
+                // Checked at once by the safety monitor (honest replicas only).
+                if byzantine[i] == nil {
+                    safety.recordApplied(replica: NodeID(i), position: position, request: request, executed: executed,
+                                         isSent: clientDriver.wasSent(request))
+                }
+            case .becameLeader(let epoch):
+                // The current leader is the one with the highest epoch (ties: the later one).
+                leadership.append((Instant(nanoseconds: clock), NodeID(i), epoch))
+                if epoch >= currentLeaderEpoch || currentLeader == nil {
+                    currentLeaderEpoch = epoch
+                    currentLeader = NodeID(i)
+                }
+                if window.contains(Instant(nanoseconds: clock)) { leaderChangesInWindow += 1 }
+            case .rejected(let kind):
+                stats.reject(kind: kind)
             }
         }
+        busyUntil[i] = max(busyUntil[i], clock)
     }
-
-    @inline(__always) public mutating func setTimer(_ timer: TimerID, after: Interval) {
-        let slot = index * Simulator<R>.maximumTimers + Int(timer.rawValue)
-        simulator.timerGeneration[slot] &+= 1
-        simulator.schedule(at: clock + after.nanoseconds, .timer(node: node, timer, incarnation: simulator.incarnation[index],
-                                                                 generation: simulator.timerGeneration[slot]))
-    }
-
-    @inline(__always) public mutating func cancelTimer(_ timer: TimerID) {
-        simulator.timerGeneration[index * Simulator<R>.maximumTimers + Int(timer.rawValue)] &+= 1
-    }
-
-    @inline(__always) public mutating func reply(_ reply: ClientReply) {
-        clock += simulator.options.cpu.perSend.nanoseconds
-        simulator.sendReply(reply, from: node, at: clock)
-    }
-
-    @inline(__always) public mutating func persist() {
-        simulator.persistCount += 1
-        clock += simulator.options.cpu.perPersist.nanoseconds
-    }
-
-    /// Checked at once by the safety monitor (honest replicas only).
-    @inline(__always) public mutating func applied(position: UInt64, request: ClientRequest, executed: Bool) {
-        guard simulator.byzantine[index] == nil else { return }
-        simulator.safety.recordApplied(replica: NodeID(index), position: position, request: request, executed: executed,
-                                       isSent: simulator.clientDriver.wasSent(request))
-    }
-
-    /// The current leader is the one with the highest epoch (ties: the later one).
-    @inline(__always) public mutating func becameLeader(epoch: UInt64) {
-        simulator.leadership.append((Instant(nanoseconds: clock), NodeID(index), epoch))
-        if epoch >= simulator.currentLeaderEpoch || simulator.currentLeader == nil {
-            simulator.currentLeaderEpoch = epoch
-            simulator.currentLeader = NodeID(index)
-        }
-        if simulator.window.contains(Instant(nanoseconds: clock)) { simulator.leaderChangesInWindow += 1 }
-    }
-
-    @inline(__always) public mutating func rejected(messageKind: Int) { simulator.stats.reject(kind: messageKind) }
 }
