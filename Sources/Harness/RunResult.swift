@@ -1,8 +1,10 @@
 import ConsensusCore
 import Workload
 
-/// Everything one experiment point measured. Deterministic for a simulated run: two runs with the same
-/// spec and seed produce equal results (wall-clock figures live in `RunPerformance`, outside).
+/// Everything one experiment point measured, built in one place from any shell's `RunObservation`
+/// (RunResult+Observation.swift). Deterministic for a simulated run: two runs with the same spec and
+/// seed produce equal results. Wall-clock figures (the suite's own speed) are not here: the CLI times
+/// the run and writes them to manifest.json (`Manifest.add(point:result:wallSeconds:)`).
 public struct RunResult: Sendable {
     /// The resolved spec (nodes and faults filled in).
     public var spec: ExperimentSpec
