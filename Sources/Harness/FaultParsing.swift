@@ -1,6 +1,5 @@
 import ConsensusCore
 import ShellKit
-import Simulation
 
 /// Parses the fault flags users write: `--crash leader@2s`, `--crash 3@2s`, `--restart 3@4s`,
 /// `--partition 0,1|2,3,4@2s`, `--heal 4s`, `--byzantine 2:silent` or `2:equivocate@1s`.

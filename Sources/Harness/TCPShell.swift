@@ -112,7 +112,7 @@ func runOverProcesses<R: Replica>(_ type: R.Type, settings: R.Settings, resolved
     } catch let error as LoopbackError {
         throw ExperimentError(error.description)
     }
-    return TCPMeasurement(kindNames: R.Message.kindNames + ["request", "reply"], replicas: run.replicas, generator: run.generator, window: window)
+    return TCPMeasurement(kindNames: MessageCounts.kindNames(protocolKinds: R.Message.kindNames), replicas: run.replicas, generator: run.generator, window: window)
         .result(spec: spec, faultLog: run.faultLog)
 }
 
@@ -210,8 +210,8 @@ func realNetworkFaults(_ schedule: [ScheduledFault]) throws -> [(at: Instant, fa
     }
 }
 
-/// Turns what the replicas' shells and the load generator observed into a `RunResult`, with the
-/// simulator's definitions: messages and bytes by kind inside the window, operations completed inside it,
+/// Turns what the replicas' shells and the load generator observed into the kit's `RunObservation`
+/// (and so into a `RunResult` built as every shell's is): messages and bytes by kind inside the window, operations completed inside it,
 /// leader changes inside it, and the safety checks over the whole run.
 struct TCPMeasurement {
     var kindNames: [String]
@@ -235,8 +235,8 @@ struct TCPMeasurement {
         return RunResult(spec: spec, observed: observed)
     }
 
-    /// Agreement, validity and at-most-once over every honest replica's `applied` effects, by the
-    /// simulator's `SafetyMonitor` (which checks them as they happen; here each replica's effects were
+    /// Agreement, validity and at-most-once over every honest replica's `applied` effects, by Checker's
+    /// `SafetyMonitor` (which the simulator feeds as effects happen; here each replica's effects were
     /// kept on its own event loop or in its node process, and are fed to the monitor after the run).
     func safetyViolations(records: [OperationRecord]) -> [SafetyMonitor.Violation] {
         var monitor = SafetyMonitor(replicaCount: replicas.count)

@@ -82,11 +82,12 @@ final class LoadGenerator {
     /// Starts every closed-loop client now, or the open-loop arrivals.
     func begin() {
         driver.issuing = true
-        driver.makeSessions(openLoopStart: clock.now())
+        let now = clock.now()
+        driver.makeSessions(openLoopStart: now)
         if driver.isOpenLoop {
             driver.arrivalsDue(via: self)
         } else {
-            for c in 0 ..< Int32(driver.clientCount) { driver.startClient(c, via: self) }
+            for c in 0 ..< Int32(driver.clientCount) { driver.startClient(c, scheduled: now, via: self) }
         }
     }
 
@@ -193,7 +194,8 @@ extension LoadGenerator: ClientTransport {
 
     func cancelClientTimer(_ client: Int32) { timers.cancel(Int(client)) }
 
-    /// Open-loop gaps come from a generator of their own (the replicas' and the workload's are the simulator's).
+    /// Open-loop gaps come from a generator of its own, derived from the seed after the replicas' and
+    /// the workload's (the simulator draws them from its one generator, in event order).
     func arrivalDraw() -> Double { arrivals.unit() }
 
     func scheduleArrival(at: Instant) { timers.arm(arrivalSlot, at: clock.uptime(at)) }

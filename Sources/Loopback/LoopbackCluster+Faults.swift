@@ -139,8 +139,7 @@ final class ControlState<R: Replica> {
             reachability.heal()
         case .loss, .extraLatency:
             // The harness refuses these before a real-socket run starts (`Fault.realNetworkProblem`).
-            faultLog.append("\(at) \(fault): not available on real sockets")
-            return loop.makeSucceededVoidFuture()
+            return loop.makeFailedFuture(LoopbackError(fault.realNetworkProblem ?? "fault '\(fault)' is not available on real sockets"))
         case .byzantine(let id, let behavior):
             faultLog.append("\(at) \(fault)")
             faulty[id.index] = true

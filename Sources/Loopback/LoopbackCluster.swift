@@ -91,7 +91,7 @@ public final class LoopbackCluster<R: Replica>: Sendable {
         self.settings = settings
         self.workload = workload
         self.options = options
-        kindNames = R.Message.kindNames + ["request", "reply"]
+        kindNames = MessageCounts.kindNames(protocolKinds: R.Message.kindNames)
         let threads = max(1, options.threads)
         group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let loops = Array(group.makeIterator())

@@ -26,7 +26,8 @@ public final class ClientDriver {
     public internal(set) var sent = SentRequests()
     /// Per client: whether its armed timer is a redirect back-off (else the request timer).
     var timerIsBackoff: [Bool] = []
-    /// Once false, clients finish what they have outstanding and start nothing new.
+    /// Once false, clients finish what they have outstanding and start nothing new. True from the
+    /// start in the simulator; the load generator holds it false until its connections are up.
     public var issuing = true
     var freeClients: [Int32] = []
     var backlog: [Instant] = []
@@ -38,8 +39,10 @@ public final class ClientDriver {
     public private(set) var completedInWindow = 0
     /// Close the window (and stop issuing) when this many operations completed inside it.
     public var stopAfterCompletions: Int?
-    /// Replies addressed to no session of the workload (a test's own requests).
+    /// Replies addressed to no session of the workload (a test's own requests, sent with
+    /// `recordExternal`); dropped when no such request was ever sent.
     public private(set) var externalReplies: [ClientReply] = []
+    var sentExternal = false
 
     public init(workload: WorkloadSpec, contract: ClientContract, replicaCount: Int, random: DeterministicRandom) {
         self.workload = workload
@@ -51,6 +54,7 @@ public final class ClientDriver {
     /// Makes the workload's sessions. Open loop: every session starts free, and the first arrival is
     /// due at `openLoopStart`.
     public func makeSessions(openLoopStart: Instant) {
+        precondition(sessions.isEmpty, "the workload's sessions are made once per run")
         sessions.reserveCapacity(workload.clients)
         for c in 0 ..< workload.clients {
             sessions.append(ClientSession(id: ClientID(c), contract: contract, replicaCount: replicaCount))
@@ -70,9 +74,10 @@ public final class ClientDriver {
 
     // MARK: - Operations
 
-    /// A closed-loop client's first operation (if the run still issues).
-    public func startClient<T: ClientTransport>(_ client: Int32, via transport: T) {
-        if issuing { beginOperation(client: client, scheduled: transport.now, via: transport) }
+    /// A closed-loop client's first operation (if the run still issues), due at `scheduled` (default:
+    /// now; a shell that starts every client at once passes one instant to all of them).
+    public func startClient<T: ClientTransport>(_ client: Int32, scheduled: Instant? = nil, via transport: T) {
+        if issuing { beginOperation(client: client, scheduled: scheduled ?? transport.now, via: transport) }
     }
 
     func beginOperation<T: ClientTransport>(client: Int32, scheduled: Instant, via transport: T) {
@@ -119,7 +124,7 @@ public final class ClientDriver {
     public func received<T: ClientTransport>(_ reply: ClientReply, via transport: T) {
         let c = reply.client.index
         guard c < sessions.count else {
-            externalReplies.append(reply)
+            if sentExternal { externalReplies.append(reply) }
             return
         }
         let action = sessions[c].receive(reply)
@@ -196,5 +201,8 @@ public final class ClientDriver {
     @inlinable public func wasSent(_ request: ClientRequest) -> Bool { sent.contains(request) }
 
     /// A request a test sends on its own behalf (validity accepts it; its replies are kept apart).
-    public func recordExternal(_ request: ClientRequest) { sent.recordExternal(request) }
+    public func recordExternal(_ request: ClientRequest) {
+        sentExternal = true
+        sent.recordExternal(request)
+    }
 }

@@ -9,8 +9,9 @@ public protocol ClientTransport: AnyObject {
     var now: Instant { get }
     /// `request` leaves for `replica`: count it as the shell counts every message, then carry it.
     func sendRequest(_ request: ClientRequest, to replica: Int32)
-    /// Fire `clientTimerDue(client:generation:)` after `after`, replacing any earlier arming for this
-    /// client; a shell that cannot cancel may fire stale armings, which the generation tells apart.
+    /// Fire `clientTimerDue(client:generation:)` after `after`. A shell may replace the client's earlier
+    /// arming (the load generator's timers re-arm in place and pass generation nil) or let it fire
+    /// stale (the simulator's events), passing the arming's generation so the driver ignores it.
     func armClientTimer(_ client: Int32, after: Interval, generation: UInt32)
     /// The client's pending timer will not be needed (its operation completed).
     func cancelClientTimer(_ client: Int32)

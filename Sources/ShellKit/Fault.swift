@@ -2,8 +2,9 @@ import ConsensusCore
 
 /// A fault a shell injects at a scheduled instant: one vocabulary for the simulator and the tcp and
 /// process shells. A new fault is added here, then carried out by each shell (`Simulator+Faults`,
-/// Loopback's `ControlState.inject`); crash-and-restart targets, partitions and Byzantine tampering
-/// are resolved by the kit's `Reachability` and `ByzantineBehavior.tamper` in both.
+/// Loopback's `ControlState.inject`); partitions and cut links are kept by the kit's `Reachability`
+/// and Byzantine behaviour is carried out by `ByzantineBehavior.tamper`, in both. A replica made
+/// Byzantine stays Byzantine for the rest of the run.
 public enum Fault: Sendable, Equatable, CustomStringConvertible {
     /// Which replica a crash or restart names.
     public enum Target: Sendable, Equatable, CustomStringConvertible {

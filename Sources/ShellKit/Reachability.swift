@@ -2,7 +2,8 @@ import ConsensusCore
 
 /// Who can reach whom under the partition and the cut links in force: partition groups (a message
 /// crosses only within a group; a replica named in no group is alone) and single links cut in both
-/// directions. Both shells keep one and drop a frame at the send path, after counting it.
+/// directions. The simulator keeps one; the tcp shells' controller keeps one and hands each replica its
+/// row. Either way a frame is dropped at the send path, after it was counted.
 public struct Reachability: Sendable, Equatable {
     /// Partition group of each replica.
     @usableFromInline var group: [Int]

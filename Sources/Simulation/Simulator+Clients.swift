@@ -30,7 +30,7 @@ extension Simulator: ClientTransport {
     public func scheduleArrival(at: Instant) { schedule(at: at.nanoseconds, .arrival) }
 
     public func windowClosed(at end: Instant) {
-        window.end = end
+        windowEnd = end  // both copies: the simulator's (message counts) and the driver's (completions)
         stopRequested = true
     }
 

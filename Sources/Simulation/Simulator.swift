@@ -73,7 +73,7 @@ public final class Simulator<R: Replica> {
 
     // MARK: Clients
     /// The workload's sessions, the history and the window's completions (see Simulator+Clients.swift).
-    public let clientDriver: ClientDriver
+    let clientDriver: ClientDriver
 
     // MARK: Measurement
     /// Messages and bytes by kind inside the window (`messageKindNames`), and every message sent.
