@@ -38,10 +38,9 @@ struct ProposerRuleTests {
         #expect(leader.accepted(at: 0)?.ballot == leader.ballot)
     }
 
-    @Test("a new leader fills the holes phase 1 finds with no-ops")
-    func fillsHolesWithNoops() {
-        let a = put(client: 1, sequence: 1, key: 1)
-        let c = put(client: 3, sequence: 1, key: 3)
+    /// A candidate whose phase 1 finds `a` accepted at slot 0 (from replica 1) and `c` at slot 3 (from
+    /// replica 2), so slots 1 and 2 are holes; returns the leader and the second promise's outbox.
+    func leaderWithHoles(_ a: ClientRequest, _ c: ClientRequest) -> (MultiPaxos.Replica, Outbox) {
         let leader = candidate()
         leader.deliver(.promise(ballot: leader.ballot, chosenUpTo: 0, accepted: [
             MultiPaxos.PromiseEntry(slot: 0, ballot: ballot(2, 1), chosen: false, value: .one(a)),
@@ -49,6 +48,14 @@ struct ProposerRuleTests {
         let out = leader.deliver(.promise(ballot: leader.ballot, chosenUpTo: 0, accepted: [
             MultiPaxos.PromiseEntry(slot: 3, ballot: ballot(3, 2), chosen: false, value: .one(c)),
         ]), from: 2)
+        return (leader, out)
+    }
+
+    @Test("a new leader fills the holes phase 1 finds with no-ops")
+    func fillsHolesWithNoops() {
+        let a = put(client: 1, sequence: 1, key: 1)
+        let c = put(client: 3, sequence: 1, key: 3)
+        let (leader, out) = leaderWithHoles(a, c)
         #expect(leader.isLeader)
         let bySlot = Dictionary(uniqueKeysWithValues: out.accepts.map { ($0.slot, $0.value) })
         #expect(bySlot.count == 4)
@@ -62,13 +69,7 @@ struct ProposerRuleTests {
     func chosenNoopOnlyAdvancesTheApplyPoint() {
         let a = put(client: 1, sequence: 1, key: 1)
         let c = put(client: 3, sequence: 1, key: 3)
-        let leader = candidate()
-        leader.deliver(.promise(ballot: leader.ballot, chosenUpTo: 0, accepted: [
-            MultiPaxos.PromiseEntry(slot: 0, ballot: ballot(2, 1), chosen: false, value: .one(a)),
-        ]), from: 1)
-        leader.deliver(.promise(ballot: leader.ballot, chosenUpTo: 0, accepted: [
-            MultiPaxos.PromiseEntry(slot: 3, ballot: ballot(3, 2), chosen: false, value: .one(c)),
-        ]), from: 2)
+        let (leader, _) = leaderWithHoles(a, c)
         #expect(leader.isLeader)
         var effects: [Outbox.Effect] = []
         for slot in UInt64(0) ... 3 {
