@@ -57,3 +57,15 @@ extension Replica {
         }
     }
 }
+
+extension Replica {
+    /// One input handed to this replica alone, its invariants asserted after the step (as every shell
+    /// does in debug builds): what the rule tests drive a single replica with.
+    @discardableResult
+    public func step(_ input: ReplicaInput<Message>, now: Instant) -> Outbox<Message> {
+        var outbox = Outbox<Message>()
+        handle(input, now: now, outbox: &outbox)
+        checkInvariants()
+        return outbox
+    }
+}

@@ -1,4 +1,5 @@
 import ConsensusCore
+import LockstepTesting
 @testable import MultiPaxos
 
 /// Helpers that drive one Multi-Paxos replica directly: build it, hand it inputs with a fresh outbox,
@@ -29,28 +30,13 @@ func ms(_ v: Int64) -> Instant { Instant(nanoseconds: v * 1_000_000) }
 
 extension MultiPaxos.Replica {
     @discardableResult
-    func deliver(_ message: MultiPaxos.Message, from: Int, at now: Instant = ms(1000)) -> Outbox {
-        var outbox = Outbox()
-        receive(message, from: NodeID(from), now: now, outbox: &outbox)
-        checkInvariants()
-        return outbox
-    }
+    func deliver(_ message: MultiPaxos.Message, from: Int, at now: Instant = ms(1000)) -> Outbox { step(.message(message, from: NodeID(from)), now: now) }
 
     @discardableResult
-    func fire(_ timer: TimerID, at now: Instant) -> Outbox {
-        var outbox = Outbox()
-        timerFired(timer, now: now, outbox: &outbox)
-        checkInvariants()
-        return outbox
-    }
+    func fire(_ timer: TimerID, at now: Instant) -> Outbox { step(.timer(timer), now: now) }
 
     @discardableResult
-    func request(_ request: ClientRequest, at now: Instant = ms(1000)) -> Outbox {
-        var outbox = Outbox()
-        clientRequest(request, now: now, outbox: &outbox)
-        checkInvariants()
-        return outbox
-    }
+    func request(_ request: ClientRequest, at now: Instant = ms(1000)) -> Outbox { step(.clientRequest(request), now: now) }
 
     /// Suspects the (absent) leader at `now` and campaigns; returns what it sent.
     @discardableResult

@@ -88,28 +88,13 @@ struct Forger {
 
 extension PBFT.Replica {
     @discardableResult
-    func deliver(_ message: PBFT.Message, from: Int) -> Outbox {
-        var outbox = Outbox()
-        receive(message, from: NodeID(from), now: .zero, outbox: &outbox)
-        checkInvariants()
-        return outbox
-    }
+    func deliver(_ message: PBFT.Message, from: Int) -> Outbox { step(.message(message, from: NodeID(from)), now: .zero) }
 
     @discardableResult
-    func fire(_ timer: TimerID) -> Outbox {
-        var outbox = Outbox()
-        timerFired(timer, now: .zero, outbox: &outbox)
-        checkInvariants()
-        return outbox
-    }
+    func fire(_ timer: TimerID) -> Outbox { step(.timer(timer), now: .zero) }
 
     @discardableResult
-    func request(_ request: ClientRequest) -> Outbox {
-        var outbox = Outbox()
-        clientRequest(request, now: .zero, outbox: &outbox)
-        checkInvariants()
-        return outbox
-    }
+    func request(_ request: ClientRequest) -> Outbox { step(.clientRequest(request), now: .zero) }
 }
 
 extension ConsensusCore.Outbox where Message == PBFT.Message {

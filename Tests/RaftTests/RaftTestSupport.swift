@@ -1,4 +1,5 @@
 import ConsensusCore
+import LockstepTesting
 @testable import Raft
 
 /// Helpers that drive one Raft replica directly: build it, hand it inputs with a fresh outbox, and read
@@ -29,28 +30,13 @@ func ms(_ v: Int64) -> Instant { Instant(nanoseconds: v * 1_000_000) }
 
 extension Raft.Replica {
     @discardableResult
-    func deliver(_ message: Raft.Message, from: Int, at now: Instant = ms(1000)) -> Outbox {
-        var outbox = Outbox()
-        receive(message, from: NodeID(from), now: now, outbox: &outbox)
-        checkInvariants()
-        return outbox
-    }
+    func deliver(_ message: Raft.Message, from: Int, at now: Instant = ms(1000)) -> Outbox { step(.message(message, from: NodeID(from)), now: now) }
 
     @discardableResult
-    func fire(_ timer: TimerID, at now: Instant) -> Outbox {
-        var outbox = Outbox()
-        timerFired(timer, now: now, outbox: &outbox)
-        checkInvariants()
-        return outbox
-    }
+    func fire(_ timer: TimerID, at now: Instant) -> Outbox { step(.timer(timer), now: now) }
 
     @discardableResult
-    func request(_ request: ClientRequest, at now: Instant = ms(1000)) -> Outbox {
-        var outbox = Outbox()
-        clientRequest(request, now: now, outbox: &outbox)
-        checkInvariants()
-        return outbox
-    }
+    func request(_ request: ClientRequest, at now: Instant = ms(1000)) -> Outbox { step(.clientRequest(request), now: now) }
 
     /// Campaigns (PreVote, then RequestVote) and collects grants from `voters`, ending as leader.
     /// Returns everything the replica did on the way.
