@@ -211,8 +211,8 @@ func realNetworkFaults(_ schedule: [ScheduledFault]) throws -> [(at: Instant, fa
 }
 
 /// Turns what the replicas' shells and the load generator observed into the kit's `RunObservation`
-/// (and so into a `RunResult` built as every shell's is): messages and bytes by kind inside the window, operations completed inside it,
-/// leader changes inside it, and the safety checks over the whole run.
+/// (and so into a `RunResult` built as every shell's is): messages and bytes by kind inside the window,
+/// operations completed inside it, leader changes inside it, and the safety checks over the whole run.
 struct TCPMeasurement {
     var kindNames: [String]
     var replicas: [ReplicaReport]

@@ -1,6 +1,8 @@
 // The `key=value` words of a script command (`cluster n=3 prevote=off`, Raft's `disk 2 term=3`), read
 // by type. Each read consumes its key, so a word nobody read (a typo) is an error, not a silent default.
 
+import ConsensusCore
+
 public struct ScenarioOptions {
     private var values: [String: String] = [:]
 
@@ -48,5 +50,16 @@ public struct ScenarioOptions {
     /// Throws if a key was given that nobody read: `what` does not know it.
     public func requireAllRead(by what: String) throws {
         if let key = values.keys.sorted().first { throw ScenarioError("\(what) has no option `\(key)`") }
+    }
+
+    /// The last read of a `cluster` command: `seed=` (default 42), then every option must have been
+    /// read (`R.protocolName` knows no other), then replicas of `R` with `settings` for a cluster of
+    /// `n` tolerating as many faults as the protocol's own n/f rule allows, each with its own generator
+    /// derived from the seed and its id.
+    public mutating func seededReplicas<R: Replica>(_ type: R.Type, n: Int, settings: R.Settings) throws -> (NodeID) -> R {
+        let seed = UInt64(try number("seed") ?? 42)
+        try requireAllRead(by: R.protocolName)
+        let cluster = ClusterConfig(replicaCount: n, faultTolerance: R.maximumFaults(replicaCount: n))
+        return { id in R(id: id, cluster: cluster, settings: settings, random: DeterministicRandom(seed: seed &+ UInt64(id.index))) }
     }
 }

@@ -174,7 +174,7 @@ extension Loopback {
                    let decoded = try? ReportFile.decode(bytes) {
                     report = decoded
                 } else {
-                    report = ReplicaReport(id: NodeID(i), counts: MessageCounts(kindCount: R.Message.kindNames.count + 2), applied: [],
+                    report = ReplicaReport(id: NodeID(i), counts: MessageCounts(protocolKinds: R.Message.kindNames), applied: [],
                                            restartsAt: [], leadership: [], persistCount: 0, isUp: false, byzantine: nil, store: [:], executedCount: 0)
                     faultLog.append("node \(i)" + (life == 0 ? "" : " (life \(life))") + " left no report")
                 }

@@ -93,7 +93,7 @@ final class ReplicaNode<R: Replica> {
         drivers = Array(repeating: nil, count: self.driverCount)
         reachable = Array(repeating: true, count: n)
         faultyPeers = Array(repeating: false, count: n)
-        counts = MessageCounts(kindCount: R.Message.kindNames.count + 2)
+        counts = MessageCounts(protocolKinds: R.Message.kindNames)
         timers = LazyTimers(loop: loop, slots: Self.maximumTimers)
         timers.onDue = { [unowned self] slot in self.timerDue(slot) }
     }

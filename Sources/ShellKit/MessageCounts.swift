@@ -17,6 +17,9 @@ public struct MessageCounts: Sendable, Equatable {
         rejected = counts
     }
 
+    /// Counts for a protocol's kinds (`protocolKinds`, its message kinds' names) and the two client kinds.
+    public init(protocolKinds: [String]) { self.init(kindCount: Self.kindNames(protocolKinds: protocolKinds).count) }
+
     /// The kinds a protocol's counts hold: its own, then the two client kinds.
     public static func kindNames(protocolKinds: [String]) -> [String] { protocolKinds + ["request", "reply"] }
 

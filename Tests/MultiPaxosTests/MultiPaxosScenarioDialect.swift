@@ -24,11 +24,7 @@ var multiPaxosDialect: ScenarioDialect<MultiPaxos.Replica> { ScenarioDialect(
         }
         if let on = try options.flag("checkquorum") { settings.checkQuorum = on }
         if let k = try options.number("batch", minimum: 1) { settings.maxBatch = k }
-        let seed = UInt64(try options.number("seed") ?? 42)
-        try options.requireAllRead(by: "multipaxos")
-        let cluster = ClusterConfig(replicaCount: n, faultTolerance: (n - 1) / 2)
-        let fixed = settings
-        return { id in MultiPaxos.Replica(id: id, cluster: cluster, settings: fixed, random: DeterministicRandom(seed: seed &+ UInt64(id.index))) }
+        return try options.seededReplicas(MultiPaxos.Replica.self, n: n, settings: settings)
     },
     status: { r in
         let slots = r.log.enumerated().compactMap { slot, s in

@@ -19,11 +19,7 @@ var raftDialect: ScenarioDialect<Raft.Replica> { ScenarioDialect(
         if let on = try options.flag("checkquorum") { settings.checkQuorum = on }
         if let k = try options.number("batch", minimum: 1) { settings.maxBatch = k }
         if let k = try options.number("inflight", minimum: 1) { settings.maxInflight = k }
-        let seed = UInt64(try options.number("seed") ?? 42)
-        try options.requireAllRead(by: "raft")
-        let cluster = ClusterConfig(replicaCount: n, faultTolerance: (n - 1) / 2)
-        let fixed = settings
-        return { id in Raft.Replica(id: id, cluster: cluster, settings: fixed, random: DeterministicRandom(seed: seed &+ UInt64(id.index))) }
+        return try options.seededReplicas(Raft.Replica.self, n: n, settings: settings)
     },
     status: { r in
         let log = (1 ... max(1, r.lastIndex)).compactMap { i in r.entry(at: i).map { "\(i)/\($0.term)" } }
