@@ -5,9 +5,12 @@
 public protocol Replica: AnyObject {
     associatedtype Message: TamperableMessage
     associatedtype Settings: Sendable
-    /// What the replica persists (what a real one would fsync before answering). The shell keeps the
-    /// latest value across a crash and hands it back on restart; everything else is lost.
+    /// What the replica persists (what a real one would fsync before answering). The shell's disk keeps
+    /// what the replica's persists wrote and hands it back on restart; everything else is lost.
     associatedtype DurableState
+    /// One change to the durable state, as a persist writes it (a term and vote, entries from an index,
+    /// one slot). Its size is the change's, never the log's.
+    associatedtype DurableChange
 
     /// The protocol's name on the command line and in CSV (`raft`, `multipaxos`, `pbft`).
     static var protocolName: String { get }
@@ -29,8 +32,17 @@ public protocol Replica: AnyObject {
     /// A client request arrived (directly, or as a retry).
     func clientRequest(_ request: ClientRequest, now: Instant, outbox: inout Outbox<Message>)
 
-    /// The state that survives a crash. Read by the shell only when it crashes the replica.
+    /// Everything this replica would keep on its disk now. Shells read it to compact a journal right
+    /// after a persist (when it equals what the journal replays to), and tests compare it with the disk.
     var durableState: DurableState { get }
+    /// Moves into `journal` what changed in the durable state since the last call, as records whose
+    /// replay onto what the disk held gives `durableState`. The first call after a fresh start (no
+    /// durable state) writes a snapshot. The shell calls this for each `persist` effect it carries out,
+    /// after the step, so a persist writes the durable state as the step left it; a change made in a step
+    /// that emits no `persist` reaches the disk only with a later persist, and a crash before that loses it.
+    func takeDurableRecords(into journal: inout [DurableRecord<DurableState, DurableChange>])
+    /// Applies one change to the state the records before it built (`replay` calls it).
+    static func apply(_ change: DurableChange, to state: inout DurableState)
     /// The state machine, for convergence checks and tests.
     var stateMachine: KVStateMachine { get }
 

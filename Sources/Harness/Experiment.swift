@@ -33,6 +33,10 @@ public enum Experiment {
         options.cpu = spec.cpu
         options.workload = spec.workload
         options.faults = spec.faultSchedule
+        options.durability = spec.durability
+        // Nothing reads a disk back in a run without crashes: its replicas write (and pay for syncs),
+        // but the records are not kept.
+        options.keepsDisks = spec.faultSchedule.contains { if case .crash = $0.fault { true } else { false } }
         return options
     }
 
@@ -49,11 +53,12 @@ public enum Experiment {
     static func measure<R: Replica>(_ sim: Simulator<R>, spec: ExperimentSpec, windowStart: Instant, windowEnd: Instant) -> RunResult {
         var violations = sim.safety.violations.map(\.description)
         if let divergence = convergenceProblem(sim) { violations.append(divergence) }
-        let observed = RunObservation(
+        var observed = RunObservation(
             kindNames: sim.messageKindNames, counts: sim.stats, records: sim.records,
             window: RunWindow(start: windowStart, end: windowEnd), completedInWindow: sim.completedInWindow,
             leaderChanges: sim.leaderChangesInWindow, violations: violations,
             faultLog: sim.injectedFaults.map { "\($0.at) \($0.description)" }, eventsProcessed: sim.eventsProcessed)
+        (observed.syncs, observed.syncedRecords) = sim.syncFigures
         return RunResult(spec: spec, observed: observed)
     }
 

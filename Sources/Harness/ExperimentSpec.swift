@@ -37,6 +37,8 @@ public struct ExperimentSpec: Sendable, Equatable {
     public var checkpointInterval = 128
     public var network = NetworkModel()
     public var cpu = CPUModel()
+    /// `--sync`, `--crash-kind` and the simulated sync latency, the same in every shell.
+    public var durability = Durability()
     public var faultSchedule: [ScheduledFault] = []
     /// Run a configuration the fault arithmetic forbids, or more Byzantine replicas than f, on purpose.
     public var allowUnsafe = false

@@ -37,11 +37,12 @@ public enum FaultSearch {
     /// Derives the whole run from `seed`. `nodes` fixes the cluster size; otherwise f is 1 or 2.
     /// `byzantineLimit`: how many replicas may turn Byzantine (PBFT: f; crash-fault protocols: 0).
     public static func plan(seed: UInt64, nodes: Int?, minimumReplicas: (Int) -> Int, maximumFaults: (Int) -> Int,
-                            byzantineLimit: (ClusterConfig) -> Int) -> Plan {
+                            byzantineLimit: (ClusterConfig) -> Int, durability: Durability = Durability()) -> Plan {
         var random = DeterministicRandom(seed: seed ^ 0x5EED_F00D_CAFE_D00D)
         let n = nodes ?? minimumReplicas(1 + random.below(2))
         let cluster = ClusterConfig(replicaCount: n, faultTolerance: maximumFaults(n))
         var options = SimulationOptions(seed: seed)
+        options.durability = durability
         var notes: [String] = []
         // Network conditions for the whole safety phase.
         if random.chance(0.5) { options.network.lossProbability = [0.001, 0.01, 0.05][random.below(3)]; notes.append("loss \(options.network.lossProbability)") }
@@ -97,6 +98,7 @@ public enum FaultSearch {
         options.faults = faults
         notes.append(contentsOf: faults.map { "\($0.fault)@\($0.at)" })
         notes.insert("clients \(options.workload.clients) rate \(Int(options.workload.ratePerSecond ?? 0))/s keys \(options.workload.keyCount)", at: 0)
+        if durability != Durability() { notes.insert("sync \(durability.sync), \(durability.crashKind) crashes", at: 1) }
         return Plan(cluster: cluster, options: options, description: notes.joined(separator: ", "))
     }
 
@@ -120,8 +122,13 @@ public enum FaultSearch {
             failure = "liveness: \(sim.outstandingOperations) operation(s) still outstanding \(livenessBound) after every fault healed"
         }
         if failure == nil {
-            sim.run(for: .seconds(1))
-            failure = Experiment.convergenceProblem(sim)
+            // Convergence is a liveness property too: a replica that was down may need a while to catch
+            // up (longer when every write waits for a sync). Wait for it as for the operations.
+            let convergenceDeadline = sim.now + livenessBound
+            repeat {
+                sim.run(for: .milliseconds(100))
+                failure = Experiment.convergenceProblem(sim)
+            } while failure != nil && sim.now < convergenceDeadline
         }
         if failure == nil {
             let verdict = HistoryCheck.verdict(for: sim.records, enabled: true)

@@ -2,6 +2,7 @@ import ConsensusCore
 import MultiPaxos
 import PBFT
 import Raft
+import ShellKit
 
 /// Every protocol the suite can run. Adding a protocol is one new module and one line here.
 public enum ProtocolRegistry {
@@ -45,7 +46,7 @@ public struct ProtocolEntry: Sendable {
     /// Runs one replica of a cluster file in this process (`consensus-bench node`).
     public let node: @Sendable (ResolvedExperiment, NodeLaunch) throws -> Void
     /// Runs one seed of the fault search (`nodes` fixes the cluster size).
-    public let checkSeed: @Sendable (_ seed: UInt64, _ nodes: Int?) -> FaultSearch.Outcome
+    public let checkSeed: @Sendable (_ seed: UInt64, _ nodes: Int?, _ durability: Durability) -> FaultSearch.Outcome
 
     /// Builds the entry of replica type `R`, with `settings` mapping the spec's protocol options. Its
     /// durable state needs a wire form: the process shell keeps it in a state file. The n/f rules all
@@ -53,7 +54,7 @@ public struct ProtocolEntry: Sendable {
     public static func of<R: Replica>(_ type: R.Type,
                                       byzantineLimit: @escaping @Sendable (ClusterConfig) -> Int = { _ in 0 },
                                       settings: @escaping @Sendable (ExperimentSpec) throws -> R.Settings) -> ProtocolEntry
-    where R.DurableState: DurableStateCodable {
+    where R.DurableState: DurableStateCodable, R.DurableChange: DurableStateCodable {
         let minimumReplicas: @Sendable (Int) -> Int = { R.minimumReplicas(tolerating: $0) }
         return ProtocolEntry(
             name: R.protocolName,
@@ -69,12 +70,12 @@ public struct ProtocolEntry: Sendable {
             node: { resolved, launch in
                 try serveNode(R.self, settings: try settings(resolved.spec), resolved: resolved, launch: launch)
             },
-            checkSeed: { seed, nodes in
+            checkSeed: { seed, nodes, durability in
                 var spec = ExperimentSpec()
                 spec.protocolName = R.protocolName
                 let plan = FaultSearch.plan(seed: seed, nodes: nodes, minimumReplicas: minimumReplicas,
                                             maximumFaults: { R.maximumFaults(replicaCount: $0) },
-                                            byzantineLimit: byzantineLimit)
+                                            byzantineLimit: byzantineLimit, durability: durability)
                 // Settings from the defaults; they cannot fail for a default spec.
                 let s = (try? settings(spec))!
                 return FaultSearch.run(R.self, settings: s, plan: plan)

@@ -33,5 +33,7 @@ extension RunResult {
             faultLog: o.faultLog,
             eventsProcessed: o.eventsProcessed,
             messagesSimulated: o.counts.totalSent)
+        syncs = o.syncs
+        recordsPerSync = o.syncs > 0 ? Double(o.syncedRecords) / Double(o.syncs) : 0
     }
 }

@@ -42,6 +42,10 @@ public struct RunResult: Sendable {
     /// Simulator work, for the speed figures in the manifest.
     public var eventsProcessed: Int
     public var messagesSimulated: Int
+    /// Syncs the replicas' disks ran (`--sync fsync`), and journal records per sync on average (group
+    /// commit: one sync covers every record written while the previous one ran). 0 under `--sync none`.
+    public var syncs = 0
+    public var recordsPerSync: Double = 0
 
     public var isSafe: Bool { violations.isEmpty && linearizable != "false" }
 }

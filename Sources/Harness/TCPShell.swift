@@ -22,7 +22,7 @@ import Workload
 /// Thread layout and listening address: the spec's `transport`, else the environment, else `options`.
 public func runOverTCP<R: Replica>(_ type: R.Type, settings: R.Settings, resolved: ResolvedExperiment,
                                    options: Loopback.Options = Loopback.Options()) throws -> RunResult
-where R.DurableState: DurableStateCodable {
+where R.DurableState: DurableStateCodable, R.DurableChange: DurableStateCodable {
     let spec = resolved.spec
     let network = spec.network
     if network.lossProbability > 0 || network.duplicateProbability > 0 || network.reorderProbability > 0 {
@@ -37,6 +37,17 @@ where R.DurableState: DurableStateCodable {
     let cluster = try LoopbackCluster<R>(cluster: resolved.cluster, settings: settings, workload: spec.workload,
                                          seed: spec.seed, options: options)
     defer { cluster.shutdown() }
+    // Every replica journals its persists to a file, as a node process does, so both real shells pay
+    // the same for durability.
+    let journals = try Loopback.temporaryDirectory()
+    defer { Loopback.removeDirectory(journals) }
+    let logger = options.logger
+    for id in 0 ..< resolved.cluster.replicaCount {
+        try cluster.journal(id, path: Journal.path(directory: journals, id: id), sync: spec.durability.sync, validLength: nil) { error in
+            logger.critical("replica \(id) cannot persist: \(error)")
+            exit(1)
+        }
+    }
     let windowStart = Instant.zero + spec.warmup
     var window = RunWindow(start: windowStart, end: spec.ops == nil ? windowStart + spec.duration : Instant(nanoseconds: .max))
     let clock = try cluster.start(window: window, stopAfterCompletions: spec.ops)
@@ -67,7 +78,7 @@ where R.DurableState: DurableStateCodable {
 /// same run shape and `RunResult` as `--shell tcp`; each node counts its own sends and reports them,
 /// with its applied effects, in files the parent reads at the end.
 func runOverProcesses<R: Replica>(_ type: R.Type, settings: R.Settings, resolved: ResolvedExperiment,
-                                  options: Loopback.Options) throws -> RunResult where R.DurableState: DurableStateCodable {
+                                  options: Loopback.Options) throws -> RunResult where R.DurableState: DurableStateCodable, R.DurableChange: DurableStateCodable {
     let spec = resolved.spec
     if spec.ops != nil {
         throw ExperimentError("--ops is not available with --shell process yet (a node cannot learn when the window closes); use --duration")
@@ -81,6 +92,7 @@ func runOverProcesses<R: Replica>(_ type: R.Type, settings: R.Settings, resolved
     template.auth = spec.auth
     template.checkpointInterval = spec.checkpointInterval
     template.slowDelayNanos = spec.network.slowDelay.nanoseconds
+    template.sync = spec.durability.sync == .none ? nil : spec.durability.sync.rawValue
     var nodeFaults = ClusterFile.NodeFaults()
     // Crashes and restarts are the parent's: it kills a node process and starts it again from its state file.
     var parentFaults: [(at: Instant, fault: Fault)] = []
@@ -124,8 +136,8 @@ public struct NodeLaunch: Sendable {
     public var bindHost: String?
     /// Exit when stdin closes (the process shell's parent died).
     public var exitWithParent: Bool
-    /// Where the replica keeps its durable state (written on every persist, loaded at start if it
-    /// exists); nil: nothing is kept.
+    /// The replica's journal (appended on every persist, recovered at start if it exists); nil: its
+    /// persists are kept in memory only.
     public var stateFile: String?
     /// Which life of the replica this process is (0 first; the process shell counts restarts): names its report files.
     public var incarnation: Int
@@ -148,6 +160,9 @@ public struct NodeLaunch: Sendable {
             throw ExperimentError("--id \(id) is not in \(path) (replicas 0...\(file.replicas.count - 1))")
         }
         guard incarnation >= 0 else { throw ExperimentError("--incarnation must be 0 or more (got \(incarnation))") }
+        if let sync = file.sync, SyncPolicy(rawValue: sync) == nil {
+            throw ExperimentError("\(path): sync must be one of \(SyncPolicy.allCases.map(\.rawValue).joined(separator: ", ")) (got '\(sync)')")
+        }
         if let host = bindHost, let problem = Loopback.bindProblem(host) {
             throw ExperimentError("--bind '\(host)' \(problem) (examples: 127.0.0.1, 0.0.0.0, ::1)")
         }
@@ -168,6 +183,7 @@ public struct NodeLaunch: Sendable {
         spec.paxosCommit = file.paxosCommit ?? spec.paxosCommit
         spec.auth = file.auth ?? spec.auth
         spec.checkpointInterval = file.checkpointInterval ?? spec.checkpointInterval
+        spec.durability.sync = file.sync.flatMap(SyncPolicy.init(rawValue:)) ?? .none
         return spec
     }
 }
@@ -179,7 +195,7 @@ public func serveNode(_ launch: NodeLaunch) throws {
 }
 
 func serveNode<R: Replica>(_ type: R.Type, settings: R.Settings, resolved: ResolvedExperiment, launch: NodeLaunch) throws
-where R.DurableState: DurableStateCodable {
+where R.DurableState: DurableStateCodable, R.DurableChange: DurableStateCodable {
     let flags = launch.file.nodeFaults ?? ClusterFile.NodeFaults()
     var scheduled = try flags.partition.map(FaultParsing.partition) + flags.heal.map(FaultParsing.heal)
     scheduled += try flags.byzantine.map(FaultParsing.byzantine)
@@ -193,7 +209,8 @@ where R.DurableState: DurableStateCodable {
     }
     do {
         try Loopback.serveNode(R.self, id: launch.id, file: launch.file, cluster: resolved.cluster, settings: settings,
-                               faults: faults, options: options, stateFile: launch.stateFile, incarnation: launch.incarnation)
+                               faults: faults, options: options, journal: launch.stateFile, sync: resolved.spec.durability.sync,
+                               incarnation: launch.incarnation)
     } catch let error as LoopbackError {
         throw ExperimentError(error.description)
     }
@@ -229,9 +246,11 @@ struct TCPMeasurement {
             FinalReplicaState(id: $0.id, isLiveAndHonest: $0.isUp && $0.byzantine == nil, store: $0.store, executedCount: $0.executedCount)
         }
         if let divergence = Convergence.problem(finalStates) { violations.append(divergence) }
-        let observed = RunObservation(kindNames: kindNames, counts: counts, records: generator.records, window: window,
+        var observed = RunObservation(kindNames: kindNames, counts: counts, records: generator.records, window: window,
                                       completedInWindow: generator.completedInWindow, leaderChanges: leaderChanges,
                                       violations: violations, faultLog: faultLog, eventsProcessed: 0)
+        observed.syncs = replicas.reduce(0) { $0 + $1.syncs }
+        observed.syncedRecords = replicas.reduce(0) { $0 + $1.syncedRecords }
         return RunResult(spec: spec, observed: observed)
     }
 

@@ -53,6 +53,8 @@ public final class LockstepCluster<R: Replica> {
     // Faults and timers (LockstepCluster+Faults.swift, +Timers.swift).
     /// What each replica's last `persist` wrote: what a restart starts from. Kept only when asked for.
     public internal(set) var disks: [R.DurableState?]
+    /// Reused for each persist's records.
+    var journal: [R.JournalRecord] = []
     let keepsDisks: Bool
     public internal(set) var crashed: [Bool]
     /// Links (from, to) on which every message sent is lost.
@@ -81,8 +83,8 @@ public final class LockstepCluster<R: Replica> {
         public var to: Int
     }
 
-    /// Builds `count` replicas with `make(id)` and starts them (fresh) at time zero. `keepsDisks`: copy
-    /// each replica's durable state at every `persist`, so `crash` and `restart` work (scripts); a
+    /// Builds `count` replicas with `make(id)` and starts them (fresh) at time zero. `keepsDisks`: keep
+    /// what each replica's persists write, so `crash` and `restart` work (scripts); a
     /// benchmark leaves it off. `haltsOnRejection`: a rejected message is a fatal error (benchmarks).
     public init(count: Int, observed: Int? = nil, keepsDisks: Bool = true, haltsOnRejection: Bool = false,
                 make: @escaping (NodeID) -> R) {
@@ -202,7 +204,8 @@ public final class LockstepCluster<R: Replica> {
     }
 
     /// One replica's step as the lock-step cluster performs it: messages join the FIFO queue, timers are
-    /// only remembered (a script fires them), a persist copies the durable state to the replica's disk.
+    /// only remembered (a script fires them), a persist writes the replica's journal records to its disk
+    /// (and drains them even when no disk is kept, as every shell does).
     struct Performer: EffectPerformer {
         unowned let cluster: LockstepCluster
         let sender: Int
@@ -222,7 +225,10 @@ public final class LockstepCluster<R: Replica> {
         }
 
         func persist() {
-            if cluster.keepsDisks { cluster.disks[sender] = cluster.replicas[sender].durableState }
+            cluster.journal.removeAll(keepingCapacity: true)
+            cluster.replicas[sender].takeDurableRecords(into: &cluster.journal)
+            guard cluster.keepsDisks else { return }
+            for record in cluster.journal { R.replay(record, onto: &cluster.disks[sender]) }
         }
 
         func applied(position: UInt64, request: ClientRequest, executed: Bool) { cluster.appliedCount[sender] += 1 }

@@ -46,11 +46,13 @@ public struct ClusterFile: Codable, Sendable, Equatable {
     public var slowDelayNanos: Int64?
     /// Where each node writes `report-I.bin` and `applied-I.bin`.
     public var reportDirectory: String?
+    /// `--sync`: none (nil) or fsync.
+    public var sync: String?
 
     enum CodingKeys: String, CodingKey {
         case protocolName = "protocol"
         case faults, seed, batch, pipeline, paxosCommit, auth, checkpointInterval, replicas
-        case clockBase, windowStartNanos, windowEndNanos, nodeFaults, slowDelayNanos, reportDirectory
+        case clockBase, windowStartNanos, windowEndNanos, nodeFaults, slowDelayNanos, reportDirectory, sync
     }
 
     public init(protocolName: String, replicas: [Member]) {

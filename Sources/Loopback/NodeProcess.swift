@@ -17,23 +17,26 @@ extension Loopback {
     /// its report files every `reportInterval` while it runs. SIGTERM or SIGINT: a last report, every
     /// channel closed, exit 0.
     ///
-    /// With a `stateFile`, the replica's durable state is written there on every `persist` (see
-    /// `StateFile`), and if the file exists when the node starts, the replica restarts from it. A file
-    /// that does not decode is an error and the node does not start. `incarnation` names this life's
+    /// With a `journal`, the replica's persists are appended there (see `Journal`), synced as `sync`
+    /// says, and if the file exists when the node starts, the replica restarts from what it replays to.
+    /// A torn last record is dropped with a note; a journal damaged anywhere else, or written by another
+    /// replica or protocol, is an error and the node does not start. `incarnation` names this life's
     /// report files. A restarted node (a later incarnation, or one that found a state file) starts at
     /// once, without waiting for its peers, some of which may be down.
     public static func serveNode<R: Replica>(_ type: R.Type, id: Int, file: ClusterFile, cluster: ClusterConfig, settings: R.Settings,
                                              faults: [(at: Instant, fault: Fault)], options: Options,
-                                             stateFile: String? = nil, incarnation: Int = 0,
+                                             journal: String? = nil, sync: SyncPolicy = .none, incarnation: Int = 0,
                                              reportInterval: Interval = .milliseconds(200)) throws -> Never
-    where R.DurableState: DurableStateCodable {
+    where R.DurableState: DurableStateCodable, R.DurableChange: DurableStateCodable {
         let endpoints = try file.endpoints()
         guard endpoints.indices.contains(id) else { throw LoopbackError("--id \(id) is not in the cluster file (replicas 0...\(endpoints.count - 1))") }
         var options = options
         options.threads = 1
         if let d = file.slowDelayNanos { options.slowDelay = Interval(nanoseconds: d) }
         let owner = StateFile.Owner(protocolName: R.protocolName, id: NodeID(id), replicaCount: cluster.replicaCount)
-        let restored = try stateFile.flatMap { try StateFile.load(R.DurableState.self, path: $0, owner: owner) }
+        let recovered = try journal.flatMap { try Journal.load(R.self, path: $0, owner: owner) }
+        if let note = recovered?.note { options.logger.warning("\(note)") }
+        let restored = recovered?.state
         let layout = Layout(localReplicas: [id], generator: false, endpoints: endpoints, clockBase: file.clockBase, awaitGenerator: false,
                             awaitPeers: restored == nil && incarnation == 0)
 
@@ -53,9 +56,9 @@ extension Loopback {
                                end: Instant(nanoseconds: file.windowEndNanos ?? .max))
         do {
             if let restored { try node.restore(id, from: restored) }
-            if let stateFile {
+            if let journal {
                 let logger = options.logger
-                try node.persist(id, to: StateFile.Writer(path: stateFile, owner: owner)) { error in
+                try node.journal(id, path: journal, sync: sync, validLength: recovered?.validLength) { error in
                     // A replica that cannot make its state durable must not answer as if it had.
                     logger.critical("replica \(id) cannot persist: \(error)")
                     exit(1)
@@ -67,7 +70,7 @@ extension Loopback {
             node.shutdown()
             throw error
         }
-        let restartNote = restored == nil ? "" : ", restarted from \(stateFile!)"
+        let restartNote = restored == nil ? "" : ", restarted from \(journal!) (\(recovered?.records ?? 0) records)"
         options.logger.info("replica \(id) of \(cluster.replicaCount) serving on \(options.bindHost):\(endpoints[id].port)\(restartNote)")
         var reporter = file.reportDirectory.map { NodeReporter(directory: $0, id: id, incarnation: incarnation) }
         // A first report at once: the parent learns that this node is up.

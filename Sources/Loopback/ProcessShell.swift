@@ -45,12 +45,12 @@ extension Loopback {
     /// (SIGTERM) and reads their reports. Node processes are killed and reaped on every way out: success,
     /// a thrown error, SIGINT, and (through their stdin pipe) the parent's own death.
     ///
-    /// Every node that a scheduled restart may bring back (all of them for `.restart(.leader)`) keeps its
-    /// durable state in `state-I.bin` in the run's folder; the restarted node process loads it (and refuses
-    /// to start if it does not decode, which fails the run). Each life of a node
+    /// Every node appends its persists to its journal, `journal-I.wal` in the run's folder (`Journal`);
+    /// a restarted node process recovers from it (and refuses to start if it is damaged, which fails the
+    /// run). Each life of a node
     /// writes its own report files; a killed life's last `reportInterval` of counts and applied effects
     /// is lost with it. `faults` holds only `.crash` and `.restart`; `beforeRestart` (for tests) runs
-    /// with the state file's path just before a node is started again.
+    /// with the journal's path just before a node is started again.
     ///
     /// Run time zero is `startupAllowance` after the nodes are spawned: long enough for a debug build's
     /// processes to start on a loaded 2-core machine (1.5 s was not: a CI run saw nodes come up after
@@ -85,20 +85,9 @@ extension Loopback {
             children.stopHandlingInterrupts()
         }
         var incarnations = Array(repeating: 0, count: n)
-        // Only a node that a restart may bring back keeps a state file: rewriting the whole durable state
-        // on every persisting tick costs time that grows with the log, and a node never restarted would
-        // pay it for nothing (the tcp shell's persists are free too).
-        var restartable = Set<Int>()
-        for (_, fault) in faults {
-            switch fault {
-            case .restart(.node(let id)): restartable.insert(id.index)
-            case .restart(.leader): restartable.formUnion(0 ..< n)
-            default: break
-            }
-        }
         func arguments(_ i: Int) -> [String] {
             ["node", "--id", "\(i)", "--cluster", path, "--bind", options.bindHost, "--exit-with-parent", "--incarnation", "\(incarnations[i])"]
-                + (restartable.contains(i) ? ["--state", StateFile.path(directory: directory, id: i)] : [])
+                + ["--state", Journal.path(directory: directory, id: i)]
         }
         var pids: [pid_t] = []
         for i in 0 ..< n { pids.append(try children.spawn(executable, arguments(i))) }
@@ -145,7 +134,7 @@ extension Loopback {
                     faultLog.append("\(clock.now()) restart \(restartTarget) (nothing to restart)")
                     continue
                 }
-                let statePath = StateFile.path(directory: directory, id: node)
+                let statePath = Journal.path(directory: directory, id: node)
                 beforeRestart?(statePath)
                 let stateSize = (try? FileManager.default.attributesOfItem(atPath: statePath))?[.size] as? Int
                 incarnations[node] += 1
@@ -154,7 +143,7 @@ extension Loopback {
                 try awaitReport(directory: directory, id: node, incarnation: incarnations[node], pid: pids[node], children: children,
                                 limit: startupAllowance + .seconds(5))
                 faultLog.append("\(clock.now()) restart \(restartTarget)" + (restartTarget == .leader ? " (node \(node))" : "")
-                                + ": process \(pids[node]) started from " + (stateSize.map { "\(statePath) (\($0) bytes)" } ?? "nothing (no state file)"))
+                                + ": process \(pids[node]) started from " + (stateSize.map { "\(statePath) (\($0) bytes)" } ?? "nothing (no journal)"))
             default:
                 throw LoopbackError("the process shell's parent injects crashes and restarts only, not '\(fault)'")
             }
@@ -191,13 +180,13 @@ extension Loopback {
     }
 
     /// Waits until life `incarnation` of node `id` wrote its first report (it is up); throws if the
-    /// process exits first (say, its state file did not decode: its own error line is on stderr) or `limit` passes.
+    /// process exits first (say, its journal was damaged: its own error line is on stderr) or `limit` passes.
     static func awaitReport(directory: String, id: Int, incarnation: Int, pid: pid_t, children: ChildProcesses, limit: Interval) throws {
         let path = ReportFile.reportPath(directory: directory, id: id, incarnation: incarnation)
         let deadline = NIODeadline.now() + .nanoseconds(limit.nanoseconds)
         while access(path, F_OK) != 0 {
             if !children.running.contains(pid) {
-                throw LoopbackError("node process of replica \(id) exited when restarted from its state file (its error is above)")
+                throw LoopbackError("node process of replica \(id) exited when restarted from its journal (its error is above)")
             }
             if NIODeadline.now() > deadline { throw LoopbackError("restarted node process of replica \(id) did not come up within \(limit)") }
             usleep(2_000)
@@ -220,7 +209,7 @@ extension Loopback {
     /// Removes `path` and everything under it, quietly.
     public static func removeDirectory(_ path: String) { try? FileManager.default.removeItem(atPath: path) }
 
-    static func temporaryDirectory() throws -> String {
+    public static func temporaryDirectory() throws -> String {
         var template = Array((NSTemporaryDirectory() + "/consensus-bench-XXXXXX").utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
             throw LoopbackError("cannot create a temporary directory: errno \(errno)")

@@ -16,6 +16,9 @@ public struct ReplicaReport: Sendable {
     /// Every `becameLeader` effect: when (run time) and the epoch (term, ballot round, view).
     public var leadership: [Leadership]
     public var persistCount: Int
+    /// Syncs its journal ran (`--sync fsync`), and the records they covered.
+    public var syncs = 0
+    public var syncedRecords = 0
     public var isUp: Bool
     public var byzantine: ByzantineBehavior?
     /// The replica's KV store and how many commands it executed (for the convergence check).
@@ -40,6 +43,8 @@ public struct ReplicaReport: Sendable {
             joined.counts.add(life.counts)
             joined.leadership += life.leadership
             joined.persistCount += life.persistCount
+            joined.syncs += life.syncs
+            joined.syncedRecords += life.syncedRecords
             joined.isUp = life.isUp
             joined.byzantine = life.byzantine
             joined.store = life.store
@@ -61,7 +66,13 @@ extension ReplicaNode {
     /// Peers see their connections drop and keep re-dialling until it is back.
     func crash() {
         guard live else { return }
-        if up { durable = replica.durableState }
+        if up {
+            persistPending = false
+            do { durable = try disk.crash() } catch {
+                logger.critical("replica \(id.rawValue) cannot read its journal back: \(error)")
+                diskFailed?(error)
+            }
+        }
         up = false
         live = false
         incarnation &+= 1
@@ -129,10 +140,12 @@ extension ReplicaNode {
 
     /// A snapshot; `appliedFrom` leaves out the applied effects before that index (for incremental reports).
     func report(appliedFrom: Int) -> ReplicaReport {
-        ReplicaReport(id: id, counts: counts, applied: appliedFrom == 0 ? applied : Array(applied[min(appliedFrom, applied.count)...]),
+        var report = ReplicaReport(id: id, counts: counts, applied: appliedFrom == 0 ? applied : Array(applied[min(appliedFrom, applied.count)...]),
                       restartsAt: restartsAt,
                       leadership: leadership.map { ReplicaReport.Leadership(at: $0.at, epoch: $0.epoch) },
                       persistCount: persistCount, isUp: up, byzantine: byzantine,
                       store: replica.stateMachine.store, executedCount: replica.stateMachine.executedCount)
+        (report.syncs, report.syncedRecords) = disk.figures()
+        return report
     }
 }

@@ -32,14 +32,17 @@ final class ReplicaNode<R: Replica> {
     var live = false
     /// Bumped on every crash, so work begun before it (a dial, a delayed send) does not leak into the next life.
     var incarnation: UInt32 = 0
-    /// What the replica persisted at its last crash (or what a node process loaded from its state
-    /// file), handed to the replica when it starts.
+    /// What the replica's disk held at its last crash (or what a node process recovered from its
+    /// journal), handed to the replica when it starts.
     var durable: R.DurableState?
-    /// Makes the replica's durable state durable outside this process (the process shell's state file).
-    /// Called on this loop at most once per tick in which the replica emitted `persist`, before that
-    /// tick's frames are flushed; nil (the in-process shells): `durable` is taken at the crash instead.
-    var persister: ((R.DurableState) -> Void)?
+    /// Where its persists go: a journal file, or an image in memory (ReplicaDisk.swift). Committed on this
+    /// loop at most once per tick in which the replica emitted `persist`, before that tick's frames leave.
+    var disk = ReplicaDisk<R>.inMemory()
+    /// A commit failed: a replica that cannot make its state durable must not go on answering.
+    var diskFailed: ((Error) -> Void)?
     var persistPending = false
+    /// Reused for each persist's records.
+    var journal: [R.JournalRecord] = []
 
     // MARK: Network
     var listener: Channel?
@@ -163,10 +166,12 @@ final class ReplicaNode<R: Replica> {
         /// Made durable once per tick, before the tick's frames are flushed (`flushAll`).
         @inline(__always) func persist() {
             node.persistCount += 1
-            if node.persister != nil {
-                node.persistPending = true
-                node.scheduleFlush()
-            }
+            node.journal.removeAll(keepingCapacity: true)
+            node.replica.takeDurableRecords(into: &node.journal)
+            guard !node.journal.isEmpty else { return }
+            node.disk.append(node.journal)
+            node.persistPending = true
+            node.scheduleFlush()
         }
 
         /// Kept for the safety checks after the run (honest replicas only).
@@ -248,7 +253,9 @@ final class ReplicaNode<R: Replica> {
         flushScheduled = false
         if persistPending {
             persistPending = false
-            if up { persister?(replica.durableState) }
+            if up {
+                do { try disk.commit { replica.durableState } } catch { diskFailed?(error) }
+            }
         }
         for connection in flushList { connection.flush() }
         flushList.removeAll(keepingCapacity: true)

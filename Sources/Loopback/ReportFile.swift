@@ -18,7 +18,7 @@ private let systemWrite = Darwin.write
 /// codec's little-endian writer.
 public enum ReportFile {
     static let magic: UInt32 = 0x5252_4243  // "CBRR"
-    static let version: UInt8 = 1
+    static let version: UInt8 = 2
 
     /// `incarnation` counts the node processes of one replica: 0 for the first, k for the one the
     /// parent started after the k-th kill. Each life writes its own files; the parent joins them.
@@ -39,6 +39,8 @@ public enum ReportFile {
         w.write(r.isUp)
         w.write(UInt8(r.byzantine.map { ByzantineBehavior.allCases.firstIndex(of: $0)! + 1 } ?? 0))
         w.write(UInt64(r.persistCount))
+        w.write(UInt64(r.syncs))
+        w.write(UInt64(r.syncedRecords))
         w.write(UInt32(r.counts.counts.count))
         for k in r.counts.counts.indices {
             w.write(UInt64(r.counts.counts[k]))
@@ -75,6 +77,8 @@ public enum ReportFile {
         guard b <= ByzantineBehavior.allCases.count else { throw .invalidField("byzantine behaviour \(b)") }
         let byzantine = b == 0 ? nil : ByzantineBehavior.allCases[b - 1]
         let persistCount = Int(try r.read(UInt64.self))
+        let syncs = Int(try r.read(UInt64.self))
+        let syncedRecords = Int(try r.read(UInt64.self))
         let kinds = try r.readCount(minimumElementSize: 24)
         var counts = MessageCounts(kindCount: kinds)
         for k in 0 ..< kinds {
@@ -97,8 +101,11 @@ public enum ReportFile {
             store[key] = Value(tag: tag, size: try r.read())
         }
         if r.remaining != 0 { throw .trailingBytes(r.remaining) }
-        return ReplicaReport(id: id, counts: counts, applied: [], restartsAt: restartsAt, leadership: leadership,
-                             persistCount: persistCount, isUp: isUp, byzantine: byzantine, store: store, executedCount: executedCount)
+        var report = ReplicaReport(id: id, counts: counts, applied: [], restartsAt: restartsAt, leadership: leadership,
+                                   persistCount: persistCount, isUp: isUp, byzantine: byzantine, store: store, executedCount: executedCount)
+        report.syncs = syncs
+        report.syncedRecords = syncedRecords
+        return report
     }
 
     // MARK: Applied effects

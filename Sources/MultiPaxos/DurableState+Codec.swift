@@ -7,35 +7,45 @@ extension MultiPaxos.DurableState: DurableStateCodable {
     public func encode(into w: inout WireWriter) {
         promised.encode(into: &w)
         w.write(UInt32(log.count))
-        for slot in log {
-            slot.ballot.encode(into: &w)
-            w.write(slot.chosen)
-            if let value = slot.value {
-                w.write(true)
-                value.encode(into: &w)
-            } else {
-                w.write(false)
-            }
-        }
+        for slot in log { slot.encode(into: &w) }
     }
 
     public static func decode(from r: inout WireReader, cluster: ClusterConfig) throws(WireError) -> MultiPaxos.DurableState {
-        typealias B = MultiPaxos.Ballot
-        func ballot(_ r: inout WireReader) throws(WireError) -> B {
-            let b = try B.decode(from: &r)
-            guard b.node.index < cluster.replicaCount else { throw .invalidField("ballot \(b) in a cluster of \(cluster.replicaCount)") }
-            return b
-        }
-        let promised = try ballot(&r)
-        let count = try r.readCount(minimumElementSize: B.encodedSize + 2)
+        let promised = try MultiPaxos.Ballot.decode(from: &r, cluster: cluster)
+        let count = try r.readCount(minimumElementSize: MultiPaxos.Ballot.encodedSize + 2)
         var log: [MultiPaxos.LogSlot] = []
         log.reserveCapacity(count)
-        for _ in 0 ..< count {
-            let accepted = try ballot(&r)
-            let chosen = try r.readBool()
-            let value = try r.readBool() ? try MultiPaxos.SlotValue.decode(from: &r) : nil
-            log.append(MultiPaxos.LogSlot(ballot: accepted, value: value, chosen: chosen))
-        }
+        for _ in 0 ..< count { log.append(try MultiPaxos.LogSlot.decode(from: &r, cluster: cluster)) }
         return MultiPaxos.DurableState(promised: promised, log: log)
+    }
+}
+
+extension MultiPaxos.Ballot {
+    /// A ballot whose node belongs to the cluster.
+    static func decode(from r: inout WireReader, cluster: ClusterConfig) throws(WireError) -> MultiPaxos.Ballot {
+        let b = try decode(from: &r)
+        guard b.node.index < cluster.replicaCount else { throw .invalidField("ballot \(b) in a cluster of \(cluster.replicaCount)") }
+        return b
+    }
+}
+
+extension MultiPaxos.LogSlot {
+    /// The accepted ballot · u8 chosen · u8 has value · the value.
+    func encode(into w: inout WireWriter) {
+        ballot.encode(into: &w)
+        w.write(chosen)
+        if let value {
+            w.write(true)
+            value.encode(into: &w)
+        } else {
+            w.write(false)
+        }
+    }
+
+    static func decode(from r: inout WireReader, cluster: ClusterConfig) throws(WireError) -> MultiPaxos.LogSlot {
+        let accepted = try MultiPaxos.Ballot.decode(from: &r, cluster: cluster)
+        let chosen = try r.readBool()
+        let value = try r.readBool() ? try MultiPaxos.SlotValue.decode(from: &r) : nil
+        return MultiPaxos.LogSlot(ballot: accepted, value: value, chosen: chosen)
     }
 }

@@ -60,6 +60,7 @@ extension MultiPaxos.Replica {
         // A slot known chosen keeps its value: any correct proposal for it carries that same value.
         if !durable.log[i].chosen && (durable.log[i].ballot != b || durable.log[i].value == nil) {
             durable.log[i] = MultiPaxos.LogSlot(ballot: b, value: value, chosen: false)
+            disk.slotWritten(i)
             changed = true
         }
         if changed { outbox.persist() }

@@ -16,6 +16,7 @@ extension MultiPaxos.Replica {
             if !durable.log[i].chosen {
                 guard durable.log[i].ballot == b, durable.log[i].value != nil else { break }
                 durable.log[i].chosen = true
+                disk.slotWritten(i)
             }
             slot += 1
         }
@@ -30,6 +31,7 @@ extension MultiPaxos.Replica {
             let i = Int(slot)
             if durable.log[i].ballot == b, durable.log[i].value != nil {
                 durable.log[i].chosen = true
+                disk.slotWritten(i)
                 applyChosenPrefix(outbox: &outbox)
                 return
             }
@@ -129,6 +131,7 @@ extension MultiPaxos.Replica {
             if !durable.log[i].chosen {
                 durable.log[i].value = value
                 durable.log[i].chosen = true
+                disk.slotWritten(i)
                 changed = true
             }
         }

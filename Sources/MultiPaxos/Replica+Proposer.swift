@@ -70,6 +70,7 @@ extension MultiPaxos.Replica {
             guard !durable.log[i].chosen else { return false }
             durable.log[i].value = entry.value
             durable.log[i].chosen = true
+            disk.slotWritten(i)
             return true
         }
         if let known = p1.proposals[entry.slot], known.ballot >= entry.ballot { return false }
@@ -157,6 +158,7 @@ extension MultiPaxos.Replica {
                 continue
             }
             durable.log[i] = MultiPaxos.LogSlot(ballot: ballot, value: value, chosen: false)
+            disk.slotWritten(i)
             if !persisted {
                 outbox.persist()
                 persisted = true
@@ -189,6 +191,7 @@ extension MultiPaxos.Replica {
         let i = Int(slot)
         guard !durable.log[i].chosen, let count = votes.record(slot, voter: voter), count >= majority else { return }
         durable.log[i].chosen = true
+        disk.slotWritten(i)
         if settings.commitMode == .explicit {
             outbox.broadcast(.commit(ballot: ballot, slot: slot))
         }

@@ -62,6 +62,8 @@ extension MultiPaxos {
 
         /// Promised ballot and the log (accepted values, chosen marks): what survives a crash.
         var durable = DurableState()
+        /// What the last persist wrote (Replica+Journal.swift).
+        var disk = DiskMark()
         /// Every slot below this is chosen and applied.
         public internal(set) var firstUnchosenSlot: UInt64 = 0
         /// The position the next applied request gets.
@@ -137,6 +139,8 @@ extension MultiPaxos {
         public func start(durable restored: DurableState?, now: Instant, outbox: inout Outbox<Message>) {
             if let restored {
                 durable = restored
+                disk.isEmpty = false
+                disk.promised = restored.promised
                 rebuildStateMachine(outbox: &outbox)
             }
             highestRoundSeen = max(highestRoundSeen, durable.promised.round)

@@ -15,7 +15,7 @@ import ConsensusCore
 // written; `start` rebuilds the replica's own votes from the flags (`Slot.keepOwnDecisions`).
 
 extension PBFT.DurableState: DurableStateCodable {
-    private enum SlotFlag {
+    enum SlotFlag {
         static let prePrepare: UInt8 = 1
         static let sentPrepare: UInt8 = 2
         static let prepared: UInt8 = 4
@@ -41,18 +41,25 @@ extension PBFT.DurableState: DurableStateCodable {
         w.write(UInt32(log.count))
         for slot in log { Self.encode(slot, into: &w) }
         w.write(UInt32(archive.count))
-        for entry in archive {
-            if let entry {
-                w.write(true)
-                w.write(entry.sequence)
-                PBFT.encodeBatch(entry.requests, into: &w)
-            } else {
-                w.write(false)
-            }
+        for entry in archive { Self.encode(entry, into: &w) }
+    }
+
+    /// u8 present · [u64 sequence · batch]
+    static func encode(_ entry: PBFT.FetchEntry?, into w: inout WireWriter) {
+        if let entry {
+            w.write(true)
+            w.write(entry.sequence)
+            PBFT.encodeBatch(entry.requests, into: &w)
+        } else {
+            w.write(false)
         }
     }
 
-    private static func encode(_ slot: PBFT.Slot, into w: inout WireWriter) {
+    static func decodeArchiveEntry(from r: inout WireReader) throws(WireError) -> PBFT.FetchEntry? {
+        try r.readBool() ? PBFT.FetchEntry(sequence: try r.read(), requests: try PBFT.decodeBatch(from: &r)) : nil
+    }
+
+    static func encode(_ slot: PBFT.Slot, into w: inout WireWriter) {
         w.write(slot.sequence)
         guard slot.sequence != 0 else { return }
         w.write(slot.view)
@@ -97,15 +104,13 @@ extension PBFT.DurableState: DurableStateCodable {
         let entries = try r.readCount(minimumElementSize: 1)
         var archive: [PBFT.FetchEntry?] = []
         archive.reserveCapacity(entries)
-        for _ in 0 ..< entries {
-            archive.append(try r.readBool() ? PBFT.FetchEntry(sequence: try r.read(), requests: try PBFT.decodeBatch(from: &r)) : nil)
-        }
+        for _ in 0 ..< entries { archive.append(try decodeArchiveEntry(from: &r)) }
         return PBFT.DurableState(view: view, isViewActive: isViewActive, installedView: installedView, installedNewView: installedNewView,
                                  checkpointSequence: checkpointSequence, checkpointDigest: checkpointDigest, checkpointProof: proof,
                                  checkpointState: state, log: log, archive: archive)
     }
 
-    private static func decodeSlot(from r: inout WireReader, replicaCount n: Int) throws(WireError) -> PBFT.Slot {
+    static func decodeSlot(from r: inout WireReader, replicaCount n: Int) throws(WireError) -> PBFT.Slot {
         var slot = PBFT.Slot(replicaCount: n)
         slot.sequence = try r.read()
         guard slot.sequence != 0 else { return slot }

@@ -65,7 +65,7 @@ extension PBFT.Replica {
         }
         let prepareNow = primary != id && !slots[i].sentPrepare
         if prepareNow { slots[i].sentPrepare = true }
-        outbox.persist()
+        persist(slot: i, outbox: &outbox)
         if let announce { outbox.broadcast(.prePrepare(announce)) }
         if prepareNow {
             var prepare = PBFT.Prepare(view: view, sequence: slots[i].sequence, digest: digest, replica: id, authenticator: .none)
@@ -126,7 +126,7 @@ extension PBFT.Replica {
         guard slots[i].hasPrePrepare, !slots[i].prepared, slots[i].prepareCount >= 2 * f else { return }
         slots[i].prepared = true
         slots[i].recordCertificate()
-        outbox.persist()
+        persist(slot: i, outbox: &outbox)
         var commit = PBFT.Commit(view: view, sequence: slots[i].sequence, digest: slots[i].digest, replica: id, authenticator: .none)
         commit.authenticator = keys.authenticate(commit.block, .multicast, work: &outbox.cryptoWork)
         outbox.broadcast(.commit(commit))
@@ -181,7 +181,7 @@ extension PBFT.Replica {
     func checkCommitted(slot i: Int, outbox: inout Outbox<Message>) {
         guard slots[i].prepared, !slots[i].committed, slots[i].commitCount >= quorum else { return }
         slots[i].committed = true
-        outbox.persist()
+        persist(slot: i, outbox: &outbox)
         let sequence = slots[i].sequence
         if sequence > highestCommitted { highestCommitted = sequence }
         if sequence == lastExecuted + 1 {
@@ -248,7 +248,9 @@ extension PBFT.Replica {
             }
             if !known.isEmpty { known.remove(RequestKey(request)) }
         }
-        archive[Int(sequence % UInt64(archive.count))] = PBFT.FetchEntry(sequence: sequence, requests: batch)
+        let archived = Int(sequence % UInt64(archive.count))
+        archive[archived] = PBFT.FetchEntry(sequence: sequence, requests: batch)
+        archiveWritten(archived)
         // A batch from the log was persisted when it committed; a fetched one is persisted now.
         if !fromLog { outbox.persist() }
         lastExecuted = sequence

@@ -100,7 +100,7 @@ extension PBFT.Replica {
     func persistCheckpoint(_ sequence: UInt64, digest: UInt64, proof: [PBFT.Vote], state: KVStateMachine,
                            outbox: inout Outbox<Message>) {
         durableCheckpoint = PBFT.DurableCheckpoint(sequence: sequence, digest: digest, proof: proof, state: state)
-        outbox.persist()
+        persistCheckpointRecord(outbox: &outbox)
     }
 }
 

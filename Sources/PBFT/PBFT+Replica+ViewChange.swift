@@ -216,7 +216,7 @@ extension PBFT.Replica {
             viewChangeTimerArmed = false
             outbox.cancelTimer(PBFT.Timers.viewChange)
         }
-        outbox.persist()
+        persistWhole(outbox: &outbox)
         lastAssigned = max(decision.maxSequence, decision.stableSequence, lowWaterMark)
         if decision.stableSequence > lowWaterMark {
             stabilize(decision.stableSequence, digest: decision.stableDigest, proof: decision.stableProof, outbox: &outbox)

@@ -50,6 +50,8 @@ extension PBFT {
         // MARK: Log (§4.2, §4.3)
 
         var slots: [Slot]
+        /// What the last persist wrote (PBFT+Journal.swift).
+        var disk = DiskMark()
         /// h: the sequence number of the last stable checkpoint.
         public internal(set) var lowWaterMark: UInt64 = 0
         var stableDigest: UInt64
@@ -264,6 +266,7 @@ extension PBFT {
                 if isPrimary { outbox.becameLeader(epoch: view) }
                 return
             }
+            diskHolds(durable)
             view = durable.view
             isViewActive = durable.isViewActive
             installedView = durable.installedView

@@ -26,6 +26,8 @@ extension Raft {
         /// The candidate this server voted for in `currentTerm`.
         public internal(set) var votedFor: NodeID?
         public internal(set) var log = Log()
+        /// What the last persist wrote (Raft+Journal.swift).
+        var disk = DiskMark()
 
         // MARK: Volatile state on all servers
 
@@ -124,6 +126,7 @@ extension Raft {
                 currentTerm = durable.currentTerm
                 votedFor = durable.votedFor
                 log = durable.log
+                disk.wrote(term: currentTerm, vote: votedFor, logLength: log.lastIndex)
             }
             role = .follower
             knownLeader = nil

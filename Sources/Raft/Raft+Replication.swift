@@ -197,7 +197,7 @@ extension Raft.Replica {
                 if existing == entry.term { continue }  // already have it (a duplicate or reordered message)
                 precondition(index > commitIndex,
                              "replica \(id): leader \(leader) of term \(currentTerm) conflicts with committed entry \(index) (commit \(commitIndex))")
-                log.truncate(after: index - 1)
+                truncateLog(after: index - 1)
             }
             log.append(entry)
             appended = true

@@ -20,6 +20,9 @@ public struct RunObservation: Sendable {
     public var faultLog: [String]
     /// Simulator events handled (0 for the real shells).
     public var eventsProcessed: Int
+    /// Syncs the replicas' disks ran, and journal records those syncs covered (both 0 without `--sync fsync`).
+    public var syncs = 0
+    public var syncedRecords = 0
 
     public init(kindNames: [String], counts: MessageCounts, records: [OperationRecord], window: RunWindow, completedInWindow: Int,
                 leaderChanges: Int, violations: [String], faultLog: [String], eventsProcessed: Int) {

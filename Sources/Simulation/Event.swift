@@ -15,6 +15,11 @@ enum EventKind {
     case arrival
     /// The scheduled fault at this index of the options' fault list.
     case fault(Int)
+    /// A message held for a sync (`--sync fsync`) leaves now, unless its sender crashed meanwhile
+    /// (`to` −1: to every other replica). It waits in `slot` of the message table.
+    case heldSend(slot: Int32, from: Int32, to: Int32, incarnation: UInt32)
+    /// A reply held for a sync leaves now, unless its replica crashed meanwhile.
+    case heldReply(ClientReply, node: Int32, incarnation: UInt32)
 }
 
 /// An entry of the event queue, ordered by (time, sequence): ties go in the order they were

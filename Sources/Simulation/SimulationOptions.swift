@@ -12,6 +12,12 @@ public struct SimulationOptions: Sendable {
     public var faults: [ScheduledFault] = []
     /// Clients start sending at this instant (replicas start at zero).
     public var clientStart: Instant = .zero
+    /// `--sync`, `--crash-kind` and the simulated sync latency.
+    public var durability = Durability()
+    /// Whether each replica's disk keeps what its persists wrote, for a crash to restore. A run that
+    /// schedules no crash sets it false: its replicas still write their records (and pay for syncs),
+    /// but nothing would ever read them back, so they are not kept (a disk is a second copy of every log).
+    public var keepsDisks = true
 
     public init(seed: UInt64) { self.seed = seed }
 }

@@ -26,8 +26,17 @@ extension Simulator {
             switch effect {
             case .send(let message, let to):
                 clock += cpu.perSend.nanoseconds
+                if sendsHeldUntil[i] > clock {
+                    hold(message, from: node, to: to.rawValue)
+                    continue
+                }
                 send(message, from: node, to: to.rawValue, at: &clock)
             case .broadcast(let message):
+                if sendsHeldUntil[i] > clock {
+                    clock += cpu.perSend.nanoseconds * Int64(cluster.replicaCount - 1)
+                    hold(message, from: node, to: -1)
+                    continue
+                }
                 // An honest replica's broadcast is stored once for all receivers; a Byzantine one's is
                 // tampered per receiver.
                 if byzantine[i] == nil {
@@ -46,10 +55,15 @@ extension Simulator {
                 timerGeneration[i * Self.maximumTimers + Int(timer.rawValue)] &+= 1
             case .reply(let reply):
                 clock += cpu.perSend.nanoseconds
+                if sendsHeldUntil[i] > clock {
+                    schedule(at: sendsHeldUntil[i], .heldReply(reply, node: node, incarnation: incarnation[i]))
+                    continue
+                }
                 sendReply(reply, from: node, at: clock)
             case .persist:
                 persistCount += 1
                 clock += cpu.perPersist.nanoseconds
+                persist(node: i, at: clock)
             case .applied(let position, let request, let executed):
                 // Checked at once by the safety monitor (honest replicas only).
                 if byzantine[i] == nil {

@@ -37,11 +37,13 @@ extension Simulator {
         }
     }
 
-    /// Stops a replica now: its inbox, timers and volatile state are lost; its durable state is kept.
+    /// Stops a replica now: its inbox, timers and volatile state are lost; what its persists wrote is
+    /// kept (all of it after a process crash, what was synced after a power failure).
     public func crash(_ id: NodeID) {
         let i = id.index
         guard up[i] else { return }
-        durable[i] = replicas[i].durableState
+        precondition(options.keepsDisks, "crashed replica \(id) in a run whose options keep no disks")
+        durable[i] = disks[i].crash(options.durability.crashKind, at: now.nanoseconds)
         up[i] = false
         incarnation[i] &+= 1
         for input in inbox[i] {

@@ -54,9 +54,19 @@ public final class Simulator<R: Replica> {
     /// Per node × timer id: the generation of the live arming.
     var timerGeneration: [UInt32]
     static var maximumTimers: Int { TimerID.limit }
-    var durable: [R.DurableState?]
     var outbox = Outbox<Message>()
     public internal(set) var persistCount = 0
+
+    // MARK: Disks (Simulator+Durability.swift)
+    var disks: [SimulatedDisk<R>]
+    var syncTimelines: [SyncTimeline]
+    /// Per node: when the sync of the last record it wrote ends. Under `--sync fsync` nothing it sends
+    /// leaves before that (a message may depend on any write before it).
+    var sendsHeldUntil: [Int64]
+    /// What the crash of each down replica left on its disk, until its restart.
+    var durable: [R.DurableState?]
+    /// Reused for each persist's records.
+    var journal: [R.JournalRecord] = []
 
     // MARK: Network
     /// Partitions and cut links in force.
@@ -115,6 +125,9 @@ public final class Simulator<R: Replica> {
         wakeScheduled = Array(repeating: false, count: n)
         timerGeneration = Array(repeating: 0, count: n * Self.maximumTimers)
         durable = Array(repeating: nil, count: n)
+        disks = Array(repeating: SimulatedDisk(), count: n)
+        syncTimelines = Array(repeating: SyncTimeline(), count: n)
+        sendsHeldUntil = Array(repeating: 0, count: n)
         reachability = Reachability(replicaCount: n)
         linkFreeAt = Array(repeating: 0, count: n * n)
         linkLastArrival = Array(repeating: 0, count: n * n)
@@ -229,6 +242,10 @@ public final class Simulator<R: Replica> {
             clientDriver.arrivalsDue(via: self)
         case .fault(let index):
             inject(options.faults[index].fault)
+        case .heldSend(let slot, let from, let to, let inc):
+            releaseHeld(slot: slot, from: from, to: to, incarnation: inc, at: event.time)
+        case .heldReply(let reply, let node, let inc):
+            if up[Int(node)], incarnation[Int(node)] == inc { sendReply(reply, from: node, at: event.time) }
         }
     }
 

@@ -65,6 +65,14 @@ struct ExperimentOptions: ParsableArguments {
     var cpuPerSignatureCheck: String?
     @Option(name: .customLong("cpu-per-digest"), help: "Simulated CPU time per request-batch digest (default \(CPUModel().perDigest)).")
     var cpuPerDigest: String?
+    @Option(help: "How persists reach the disk: none (written, never synced; etcd's --unsafe-no-fsync) or fsync (fdatasync before the messages that depend on a write leave, with group commit).")
+    var sync: String = "none"
+    @Option(name: .customLong("crash-kind"), help: "What a crash loses: process (the OS keeps every write) or power (writes not yet synced are lost).")
+    var crashKind: String = "process"
+    @Option(name: .customLong("sync-latency"), help: "Simulated time one sync takes under --sync fsync (default \(Durability().syncLatency); `calibrate` measures fdatasync on your disk).")
+    var syncLatency: String?
+    @Option(name: .customLong("cpu-per-persist"), help: "Simulated CPU time to write one persist's journal records (default \(CPUModel().perPersist); `calibrate` measures it).")
+    var cpuPerPersist: String?
     @Option(parsing: .singleValue, help: "Crash a replica: leader@2s or 3@2s (repeatable).")
     var crash: [String] = []
     @Option(parsing: .singleValue, help: "Restart a crashed replica from its persisted state: 3@4s or leader@4s (repeatable).")
@@ -142,6 +150,9 @@ struct ExperimentOptions: ParsableArguments {
             s.cpu.perSignatureVerify = try interval(cpuPerSignatureCheck, flag: "--cpu-per-signature-check")
         }
         if let cpuPerDigest { s.cpu.perDigest = try interval(cpuPerDigest, flag: "--cpu-per-digest") }
+        if let cpuPerPersist { s.cpu.perPersist = try interval(cpuPerPersist, flag: "--cpu-per-persist") }
+        s.durability = try Durability(sync: sync, crashKind: crashKind)
+        if let syncLatency { s.durability.syncLatency = try interval(syncLatency, flag: "--sync-latency") }
         var faults: [ScheduledFault] = []
         faults += try crash.map(FaultParsing.crash)
         faults += try restart.map(FaultParsing.restart)

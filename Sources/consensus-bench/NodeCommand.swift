@@ -25,7 +25,7 @@ struct NodeCommand: ParsableCommand {
     var bind: String = "127.0.0.1"
     @Flag(name: .customLong("exit-with-parent"), help: "Exit when stdin closes (set by --shell process, so no node outlives its parent).")
     var exitWithParent = false
-    @Option(help: ArgumentHelp("Keep the replica's durable state in this file: rewritten on every persist, and loaded at start when it exists (the replica restarts from it).",
+    @Option(help: ArgumentHelp("The replica's write-ahead journal: every persist is appended to it (synced as the cluster file's sync says), and when it exists at start the replica recovers from it.",
                                valueName: "file"))
     var state: String?
     @Option(help: ArgumentHelp("Which life of this replica the process is (set by --shell process when it restarts a node; names its report files).",

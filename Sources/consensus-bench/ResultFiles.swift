@@ -12,7 +12,7 @@ final class ResultFiles {
         "messages_per_op", "bytes_per_op", "leader_changes", "linearizable",
         "batch", "pipeline", "load", "rate_ops_s", "keys", "key_distribution", "read_ratio", "cas_ratio", "value_size",
         "paxos_commit", "auth", "checkpoint_interval", "link_latency_us", "faults_injected", "longest_stall_ms",
-        "violations", "rejected_messages",
+        "violations", "rejected_messages", "sync", "crash_kind", "syncs", "records_per_sync",
     ]
 
     /// Columns that describe the simulator's network model: empty in a row of a real shell (tcp,
@@ -99,6 +99,7 @@ final class ResultFiles {
             s.protocolName == "pbft" ? String(s.checkpointInterval) : "",
             formatDecimal(Double(s.network.latency.nanoseconds) / 1000, places: 1), faults,
             formatDecimal(r.longestStallMillis, places: 3), String(r.violations.count), String(r.rejectedCounts.reduce(0, +)),
+            s.durability.sync.rawValue, s.durability.crashKind.rawValue, String(r.syncs), formatDecimal(r.recordsPerSync, places: 2),
         ]
         if s.shell != "sim" {
             for (index, column) in runColumns.enumerated() where simulatorOnlyColumns.contains(column) { row[index] = "" }

@@ -13,6 +13,7 @@ final class RaftWithoutElectionRestriction: Replica {
     typealias Message = Raft.Message
     typealias Settings = Raft.Settings
     typealias DurableState = Raft.DurableState
+    typealias DurableChange = Raft.DurableChange
     let inner: Raft.Replica
 
     static var protocolName: String { "raft-broken-vote" }
@@ -54,6 +55,8 @@ final class RaftWithoutElectionRestriction: Replica {
     func timerFired(_ timer: TimerID, now: Instant, outbox: inout Outbox<Message>) { inner.timerFired(timer, now: now, outbox: &outbox) }
     func clientRequest(_ request: ClientRequest, now: Instant, outbox: inout Outbox<Message>) { inner.clientRequest(request, now: now, outbox: &outbox) }
     var durableState: DurableState { inner.durableState }
+    func takeDurableRecords(into journal: inout [DurableRecord<DurableState, DurableChange>]) { inner.takeDurableRecords(into: &journal) }
+    static func apply(_ change: DurableChange, to state: inout DurableState) { Raft.Replica.apply(change, to: &state) }
     var stateMachine: KVStateMachine { inner.stateMachine }
     /// Not the inner replica's: this variant is built to break what they assert, and the fault search,
     /// not a trap, is what must catch it.
@@ -66,6 +69,7 @@ final class PaxosForgetfulAcceptor: Replica {
     typealias Message = MultiPaxos.Message
     typealias Settings = MultiPaxos.Settings
     typealias DurableState = MultiPaxos.DurableState
+    typealias DurableChange = MultiPaxos.DurableChange
     let inner: MultiPaxos.Replica
 
     static var protocolName: String { "multipaxos-forgetful" }
@@ -86,6 +90,8 @@ final class PaxosForgetfulAcceptor: Replica {
     func timerFired(_ timer: TimerID, now: Instant, outbox: inout Outbox<Message>) { inner.timerFired(timer, now: now, outbox: &outbox) }
     func clientRequest(_ request: ClientRequest, now: Instant, outbox: inout Outbox<Message>) { inner.clientRequest(request, now: now, outbox: &outbox) }
     var durableState: DurableState { inner.durableState }
+    func takeDurableRecords(into journal: inout [DurableRecord<DurableState, DurableChange>]) { inner.takeDurableRecords(into: &journal) }
+    static func apply(_ change: DurableChange, to state: inout DurableState) { MultiPaxos.Replica.apply(change, to: &state) }
     var stateMachine: KVStateMachine { inner.stateMachine }
     /// Not the inner replica's: this variant is built to break what they assert, and the fault search,
     /// not a trap, is what must catch it.
@@ -99,6 +105,7 @@ final class PBFTCommitWithTwoF: Replica {
     typealias Message = PBFT.Message
     typealias Settings = PBFT.Settings
     typealias DurableState = PBFT.DurableState
+    typealias DurableChange = PBFT.DurableChange
     let inner: PBFT.Replica
     let id: NodeID
     let n: Int
@@ -129,6 +136,8 @@ final class PBFTCommitWithTwoF: Replica {
     func timerFired(_ timer: TimerID, now: Instant, outbox: inout Outbox<Message>) { inner.timerFired(timer, now: now, outbox: &outbox) }
     func clientRequest(_ request: ClientRequest, now: Instant, outbox: inout Outbox<Message>) { inner.clientRequest(request, now: now, outbox: &outbox) }
     var durableState: DurableState { inner.durableState }
+    func takeDurableRecords(into journal: inout [DurableRecord<DurableState, DurableChange>]) { inner.takeDurableRecords(into: &journal) }
+    static func apply(_ change: DurableChange, to state: inout DurableState) { PBFT.Replica.apply(change, to: &state) }
     var stateMachine: KVStateMachine { inner.stateMachine }
     /// Not the inner replica's: this variant is built to break what they assert, and the fault search,
     /// not a trap, is what must catch it.

@@ -12,8 +12,14 @@ final class ToyReplica: Replica {
         func encode(into w: inout WireWriter) { w.write(counter) }
         static func decode(from r: inout WireReader) throws(WireError) -> Message { Message(counter: try r.read()) }
     }
-    struct Settings: Sendable { var tickInterval: Interval? = nil }
+    struct Settings: Sendable {
+        var tickInterval: Interval? = nil
+        /// Requests beyond this many change the durable count without a `persist` (the bug a disk must expose).
+        var persistsFirst: Int = .max
+    }
     struct Durable { var requestsSeen: Int }
+    /// The toy writes its whole durable state at every persist.
+    typealias DurableChange = Never
 
     static var protocolName: String { "toy" }
     static var faultModel: FaultModel { .crash }
@@ -52,13 +58,15 @@ final class ToyReplica: Replica {
 
     func clientRequest(_ request: ClientRequest, now: Instant, outbox: inout Outbox<Message>) {
         requestsSeen += 1
-        outbox.persist()
+        if requestsSeen <= settings.persistsFirst { outbox.persist() }
         let result = kv.apply(request) ?? .none
         outbox.broadcast(Message(counter: UInt64(requestsSeen)))
         outbox.reply(ClientReply(client: request.client, sequence: request.sequence, replica: id, outcome: .executed(result)))
     }
 
     var durableState: Durable { Durable(requestsSeen: requestsSeen) }
+    func takeDurableRecords(into journal: inout [DurableRecord<Durable, Never>]) { journal.append(.snapshot(durableState)) }
+    static func apply(_ change: Never, to state: inout Durable) {}
     var stateMachine: KVStateMachine { kv }
     /// Every request it saw, it applied.
     func invariantViolation() -> String? {

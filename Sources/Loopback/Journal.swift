@@ -1,0 +1,259 @@
+import ConsensusCore
+import ShellKit
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A replica's write-ahead journal in the real shells (tcp and process): what its persists wrote,
+/// appended, so that a node process killed and started again resumes from it. Each persist appends
+/// the change since the last one (`Replica.takeDurableRecords`); the journal's head is a snapshot in
+/// the protocol's durable-state codec, and it is rewritten as one snapshot when it has grown to twice
+/// what the last one took (compaction).
+///
+///     header: u32 magic "CBWJ" · u8 format · u8 codec version · u8 name length · protocol name ·
+///             i32 replica id · u32 replica count
+///     record: u32 body length · u8 kind (1 snapshot, 2 change) · body · u64 FNV-1a of length, kind, body
+///
+/// Recovery replays every record. A last record cut short or failing its checksum is what a process
+/// killed in the middle of a write leaves: it is discarded with a note and the file is truncated
+/// there. Damage anywhere else refuses to start, naming the file and the offset.
+public enum Journal {
+    static let magic: UInt32 = 0x4A57_4243  // "CBWJ"
+    static let formatVersion: UInt8 = 1
+    static let snapshotKind: UInt8 = 1
+    static let changeKind: UInt8 = 2
+    /// Length, kind, checksum.
+    static let recordOverhead = 4 + 1 + 8
+
+    /// Where replica `id`'s journal lives in a run's folder.
+    public static func path(directory: String, id: Int) -> String { "\(directory)/journal-\(id).wal" }
+
+    /// Who writes a journal: the same replica of the same cluster is the only one that reads it back.
+    public typealias Owner = StateFile.Owner
+
+    static func header(owner: Owner, into w: inout WireWriter) {
+        w.write(magic)
+        w.write(formatVersion)
+        w.write(Wire.version)
+        let name = Array(owner.protocolName.utf8.prefix(255))
+        w.write(UInt8(name.count))
+        w.write(bytes: name)
+        w.write(owner.id.rawValue)
+        w.write(UInt32(owner.replicaCount))
+    }
+
+    /// Appends one record: its body is written by `body`.
+    static func record(kind: UInt8, into w: inout WireWriter, body: (inout WireWriter) -> Void) {
+        let start = w.bytes.count
+        w.write(UInt32(0))
+        w.write(kind)
+        body(&w)
+        let length = UInt32(w.bytes.count - start - 5)
+        withUnsafeBytes(of: length.littleEndian) { for k in 0 ..< 4 { w.bytes[start + k] = $0[k] } }
+        w.write(StateFile.checksum(w.bytes[start...]))
+    }
+
+    /// What recovery found.
+    public struct Recovered<State> {
+        /// What the records replay to (nil: an empty journal, or none at all).
+        public var state: State?
+        public var records: Int
+        /// Where the good records end (the file is truncated there before new ones are appended).
+        public var validLength: Int
+        /// Set when a torn last record was discarded.
+        public var note: String?
+    }
+
+    /// Replays the journal in `bytes` (read from `path`), which `owner` must have written. Throws one
+    /// line naming the file and the offset of whatever is wrong.
+    public static func recover<R: Replica>(_ type: R.Type, bytes: [UInt8], path: String, owner: Owner) throws -> Recovered<R.DurableState>
+    where R.DurableState: DurableStateCodable, R.DurableChange: DurableStateCodable {
+        func damaged(_ offset: Int, _ what: String) -> LoopbackError {
+            LoopbackError("journal \(path) is damaged at offset \(offset): \(what)")
+        }
+        var r = WireReader(bytes)
+        do {
+            guard try r.read(UInt32.self) == magic else { throw damaged(0, "not a consensus-bench journal") }
+            let format = try r.readByte()
+            guard format == formatVersion else { throw damaged(4, "journal format \(format) (this build reads \(formatVersion))") }
+            let codec = try r.readByte()
+            guard codec == Wire.version else { throw damaged(5, "codec version \(codec) (this build writes \(Wire.version))") }
+            let nameLength = Int(try r.readByte())
+            let name = String(decoding: try r.readBytes(nameLength), as: UTF8.self)
+            let writer = Owner(protocolName: name, id: NodeID(Int(try r.read(Int32.self))), replicaCount: Int(try r.read(UInt32.self)))
+            guard writer == owner else { throw LoopbackError("journal \(path) was written by \(writer), not \(owner)") }
+        } catch let error as LoopbackError {
+            throw error
+        } catch {
+            throw damaged(r.offset, "its header is cut short")
+        }
+        let cluster = ClusterConfig(replicaCount: owner.replicaCount, faultTolerance: 0)
+        var result = Recovered<R.DurableState>(state: nil, records: 0, validLength: r.offset, note: nil)
+        while r.offset < bytes.count {
+            let offset = r.offset
+            let remaining = bytes.count - offset
+            func torn(_ why: String) -> Recovered<R.DurableState> {
+                var torn = result
+                torn.note = "journal \(path): discarded a torn last record at offset \(offset) (\(why)); the \(result.records) before it are kept"
+                return torn
+            }
+            guard remaining >= recordOverhead else { return torn("\(remaining) bytes, shorter than a record's frame") }
+            let length = Int(bytes[offset]) | Int(bytes[offset + 1]) << 8 | Int(bytes[offset + 2]) << 16 | Int(bytes[offset + 3]) << 24
+            let end = offset + 5 + length + 8
+            guard end <= bytes.count else { return torn("its length says \(length) bytes, \(remaining - recordOverhead) follow") }
+            var tail = WireReader(bytes, offset: end - 8)
+            let stored = (try? tail.read(UInt64.self)) ?? 0
+            guard stored == StateFile.checksum(bytes[offset ..< end - 8]) else {
+                if end == bytes.count { return torn("checksum mismatch") }
+                throw damaged(offset, "record \(result.records + 1) fails its checksum")
+            }
+            let kind = bytes[offset + 4]
+            var body = WireReader(bytes, offset: offset + 5, end: end - 8)
+            do {
+                switch kind {
+                case snapshotKind:
+                    result.state = try R.DurableState.decode(from: &body, cluster: cluster)
+                case changeKind:
+                    guard result.state != nil else { throw damaged(offset, "a change before any snapshot") }
+                    let change = try R.DurableChange.decode(from: &body, cluster: cluster)
+                    R.replay(.change(change), onto: &result.state)
+                default:
+                    throw damaged(offset, "record kind \(kind)")
+                }
+                if body.remaining != 0 { throw damaged(offset, "\(body.remaining) bytes left over in record \(result.records + 1)") }
+            } catch let error as LoopbackError {
+                throw error
+            } catch {
+                throw damaged(offset, "record \(result.records + 1) does not decode: \(error)")
+            }
+            result.records += 1
+            result.validLength = end
+            r.offset = end
+        }
+        return result
+    }
+
+    /// Reads and replays the journal at `path`; nil when there is none (the replica never persisted).
+    public static func load<R: Replica>(_ type: R.Type, path: String, owner: Owner) throws -> Recovered<R.DurableState>?
+    where R.DurableState: DurableStateCodable, R.DurableChange: DurableStateCodable {
+        if access(path, F_OK) != 0 && errno == ENOENT { return nil }
+        let bytes: [UInt8]
+        do { bytes = try ReportFile.read(path) } catch {
+            throw LoopbackError("cannot read journal \(path): \(error)")
+        }
+        return try recover(R.self, bytes: bytes, path: path, owner: owner)
+    }
+}
+
+/// Appends one replica's journal records and makes them durable as `--sync` asks. Used on the
+/// replica's event loop only: the node hands it each persist's records, then commits once per
+/// event-loop tick, before the tick's frames leave.
+///
+/// Group commit: a node handles every input that arrived during a sync in the next tick, so one sync
+/// covers all the records those inputs produced; `syncs` and `syncedRecords` say how well it did.
+public final class JournalWriter<R: Replica>: @unchecked Sendable
+where R.DurableState: DurableStateCodable, R.DurableChange: DurableStateCodable {
+    public let path: String
+    let owner: Journal.Owner
+    let sync: SyncPolicy
+    var fd: Int32
+    var buffer = WireWriter(capacity: 1 << 16)
+    /// Records appended to `buffer` since the last commit.
+    var pending = 0
+    /// Bytes in the file, and what its head snapshot took when it was last compacted.
+    public private(set) var size: Int
+    var compactedSize: Int
+    public private(set) var syncs = 0
+    public private(set) var syncedRecords = 0
+    public private(set) var recordsWritten = 0
+
+    /// Opens the journal at `path` to append after `validLength` bytes (what recovery kept), or
+    /// creates it with its header when `validLength` is nil.
+    public init(path: String, owner: Journal.Owner, sync: SyncPolicy, validLength: Int?) throws {
+        self.path = path
+        self.owner = owner
+        self.sync = sync
+        fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw LoopbackError("cannot open journal \(path): \(String(cString: strerror(errno)))") }
+        if let validLength {
+            guard ftruncate(fd, off_t(validLength)) == 0 else { throw LoopbackError("cannot truncate journal \(path): \(String(cString: strerror(errno)))") }
+            size = validLength
+        } else {
+            guard ftruncate(fd, 0) == 0 else { throw LoopbackError("cannot truncate journal \(path): \(String(cString: strerror(errno)))") }
+            Journal.header(owner: owner, into: &buffer)
+            size = 0
+        }
+        compactedSize = size
+        lseek(fd, off_t(size), SEEK_SET)
+    }
+
+    deinit { close(fd) }
+
+    /// Encodes one persist's records after what is pending.
+    public func append(_ records: [R.JournalRecord]) {
+        for record in records {
+            switch record {
+            case .snapshot(let state): Journal.record(kind: Journal.snapshotKind, into: &buffer) { state.encode(into: &$0) }
+            case .change(let change): Journal.record(kind: Journal.changeKind, into: &buffer) { change.encode(into: &$0) }
+            }
+            pending += 1
+        }
+    }
+
+    /// Writes what is pending and, under `--sync fsync`, fdatasyncs it; then compacts the journal into
+    /// one snapshot of `state()` once it has grown to twice its size after the last compaction.
+    public func commit(state: () -> R.DurableState) throws {
+        guard !buffer.bytes.isEmpty else { return }
+        try writeAll(buffer.bytes, to: fd)
+        size += buffer.bytes.count
+        buffer.clear()
+        recordsWritten += pending
+        if sync == .fsync {
+            guard fdatasync(fd) == 0 else { throw LoopbackError("fdatasync of journal \(path) failed: \(String(cString: strerror(errno)))") }
+            syncs += 1
+            syncedRecords += pending
+        }
+        pending = 0
+        if size > max(1 << 20, 2 * compactedSize) { try compact(state()) }
+    }
+
+    /// Rewrites the journal as its header and one snapshot, through a temporary file and a rename: a kill
+    /// leaves the old journal or the new one.
+    func compact(_ state: R.DurableState) throws {
+        var w = WireWriter(capacity: 1 << 16)
+        Journal.header(owner: owner, into: &w)
+        Journal.record(kind: Journal.snapshotKind, into: &w) { state.encode(into: &$0) }
+        let temporary = path + ".compacting"
+        let out = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard out >= 0 else { throw LoopbackError("cannot write \(temporary): \(String(cString: strerror(errno)))") }
+        do {
+            try writeAll(w.bytes, to: out)
+            if sync == .fsync, fdatasync(out) != 0 { throw LoopbackError("fdatasync of \(temporary) failed") }
+        } catch {
+            close(out)
+            throw error
+        }
+        guard rename(temporary, path) == 0 else {
+            close(out)
+            throw LoopbackError("cannot replace journal \(path): \(String(cString: strerror(errno)))")
+        }
+        close(fd)
+        fd = out
+        size = w.bytes.count
+        compactedSize = size
+    }
+
+    private func writeAll(_ bytes: [UInt8], to descriptor: Int32) throws {
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + written, $0.count - written) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw LoopbackError("cannot write journal \(path): \(String(cString: strerror(errno)))")
+            }
+            written += n
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import ConsensusCore
+
+// What an acceptor's persists write (Paxos Made Simple §3: promises and acceptances in stable storage),
+// as changes: its promised ballot when it rises, and each log slot written since the last persist.
+
+extension MultiPaxos {
+    /// One change to a replica's durable state.
+    public enum DurableChange: Equatable, Sendable {
+        case promised(Ballot)
+        /// Slot `index` now holds `slot` (the log grows with empty slots up to it).
+        case slot(index: UInt64, LogSlot)
+    }
+
+    /// What this replica has written to its disk, so that a persist writes only what changed since.
+    struct DiskMark {
+        /// Nothing written yet: the next persist writes a snapshot.
+        var isEmpty = true
+        var promised = Ballot.zero
+        /// Slots written in memory since the last persist, in order (a repeat of the last one is skipped;
+        /// other repeats are written twice, harmlessly).
+        var dirtySlots: [Int] = []
+
+        init() { dirtySlots.reserveCapacity(16) }
+
+        @inline(__always) mutating func slotWritten(_ i: Int) {
+            if dirtySlots.last != i { dirtySlots.append(i) }
+        }
+    }
+}
+
+extension MultiPaxos.Replica {
+    public typealias DurableChange = MultiPaxos.DurableChange
+
+    public func takeDurableRecords(into journal: inout [JournalRecord]) {
+        defer {
+            disk.isEmpty = false
+            disk.promised = durable.promised
+            disk.dirtySlots.removeAll(keepingCapacity: true)
+        }
+        if disk.isEmpty {
+            journal.append(.snapshot(durable))
+            return
+        }
+        if durable.promised != disk.promised { journal.append(.change(.promised(durable.promised))) }
+        for i in disk.dirtySlots { journal.append(.change(.slot(index: UInt64(i), durable.log[i]))) }
+    }
+
+    public static func apply(_ change: MultiPaxos.DurableChange, to state: inout MultiPaxos.DurableState) {
+        switch change {
+        case .promised(let ballot):
+            state.promised = ballot
+        case .slot(let index, let slot):
+            let i = Int(index)
+            while state.log.count <= i { state.log.append(.empty) }
+            state.log[i] = slot
+        }
+    }
+}
+
+// MARK: - The journal's form: u8 tag · the change (a slot as the state file writes one)
+
+extension MultiPaxos.DurableChange: DurableStateCodable {
+    public func encode(into w: inout WireWriter) {
+        switch self {
+        case .promised(let ballot):
+            w.write(UInt8(1))
+            ballot.encode(into: &w)
+        case .slot(let index, let slot):
+            w.write(UInt8(2))
+            w.write(index)
+            slot.encode(into: &w)
+        }
+    }
+
+    public static func decode(from r: inout WireReader, cluster: ClusterConfig) throws(WireError) -> MultiPaxos.DurableChange {
+        let tag: UInt8 = try r.read()
+        switch tag {
+        case 1:
+            return .promised(try MultiPaxos.Ballot.decode(from: &r, cluster: cluster))
+        case 2:
+            let index: UInt64 = try r.read()
+            guard index < UInt64(Int32.max) else { throw .invalidField("slot \(index)") }
+            return .slot(index: index, try MultiPaxos.LogSlot.decode(from: &r, cluster: cluster))
+        default:
+            throw .invalidField("multipaxos journal change tag \(tag)")
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import ConsensusCore
+import ShellKit
+
+// MARK: - Persists, in virtual time
+
+extension Simulator {
+    /// Carries out one `persist` of node `i` at `clock`: the replica hands over what changed since its
+    /// last persist; under `--sync fsync` the records' sync (group commit) holds back everything the
+    /// node sends until it ends; the disk keeps the records for a crash to restore.
+    func persist(node i: Int, at clock: Int64) {
+        journal.removeAll(keepingCapacity: true)
+        replicas[i].takeDurableRecords(into: &journal)
+        guard !journal.isEmpty else { return }
+        let durability = options.durability
+        let syncedAt: Int64
+        if durability.syncsBeforeSending {
+            syncedAt = syncTimelines[i].sync(writtenAt: clock, latency: durability.syncLatency.nanoseconds)
+            if syncedAt > sendsHeldUntil[i] { sendsHeldUntil[i] = syncedAt }
+        } else {
+            syncedAt = clock + durability.writeback.nanoseconds
+        }
+        guard options.keepsDisks else { return }
+        for record in journal {
+            disks[i].write(record, syncedAt: syncedAt, now: clock, crashKind: durability.crashKind)
+        }
+    }
+
+    /// Keeps a message until the sync its sender waits for ends (`sendsHeldUntil`): a node that crashes
+    /// before then never sends it, as a real replica blocked on fdatasync never does.
+    func hold(_ message: Message, from node: Int32, to receiver: Int32) {
+        let slot = messages.store(message, from: node, frameSize: 0)
+        messages.retain(slot)
+        schedule(at: sendsHeldUntil[Int(node)], .heldSend(slot: slot, from: node, to: receiver, incarnation: incarnation[Int(node)]))
+    }
+
+    /// The sync a held message waited for has ended: it leaves now (tampered, counted and routed as any
+    /// other send), unless its sender crashed meanwhile.
+    func releaseHeld(slot: Int32, from node: Int32, to receiver: Int32, incarnation inc: UInt32, at time: Int64) {
+        let message = messages.message(slot)
+        messages.release(slot)
+        let i = Int(node)
+        guard up[i], incarnation[i] == inc else { return }
+        var clock = time
+        if receiver >= 0 {
+            send(message, from: node, to: receiver, at: &clock)
+        } else if byzantine[i] == nil {
+            multicast(message, from: node, at: &clock)
+        } else {
+            for j in 0 ..< Int32(cluster.replicaCount) where j != node { send(message, from: node, to: j, at: &clock) }
+        }
+    }
+
+    /// Syncs run across all replicas, and the records they covered (both 0 without `--sync fsync`).
+    public var syncFigures: (syncs: Int, records: Int) {
+        (syncTimelines.reduce(0) { $0 + $1.syncs }, syncTimelines.reduce(0) { $0 + $1.records })
+    }
+
+    /// What replica `id`'s disk would give back if it crashed now (tests).
+    public func diskContents(of id: NodeID, crashKind: CrashKind) -> R.DurableState? {
+        var copy = disks[id.index]
+        return copy.crash(crashKind, at: now.nanoseconds)
+    }
+}
