@@ -7,13 +7,13 @@ import Workload
 
 @Suite("The simulator shell")
 struct SimulatorTests {
-    func simulator(n: Int = 3, seed: UInt64 = 1, clients: Int = 0, tick: Interval? = nil,
+    func simulator(n: Int = 3, seed: UInt64 = 1, clients: Int = 0, tick: Interval? = nil, persistsFirst: Int = .max,
                    configure: (inout SimulationOptions) -> Void = { _ in }) -> Simulator<ToyReplica> {
         var options = SimulationOptions(seed: seed)
         options.workload.clients = clients
         configure(&options)
         return Simulator<ToyReplica>(cluster: ClusterConfig(replicaCount: n, faultTolerance: 0),
-                                     settings: .init(tickInterval: tick), options: options)
+                                     settings: .init(tickInterval: tick, persistsFirst: persistsFirst), options: options)
     }
 
     func request(_ s: UInt64) -> ClientRequest {
@@ -60,6 +60,60 @@ struct SimulatorTests {
         sim.restart(NodeID(2))
         #expect(sim.replica(NodeID(2)).startedWith?.requestsSeen == 3)
         #expect(sim.replica(NodeID(2)).kv.executedCount == 0, "the state machine is volatile")
+    }
+
+    @Test("a replica that changes its durable state without persisting comes back from a crash without that change")
+    func unpersistedChangeIsLost() {
+        let sim = simulator(n: 3, persistsFirst: 2)
+        sim.start()
+        for s in 1 ... 3 { sim.submit(request(UInt64(s)), to: NodeID(2)) }
+        sim.run(for: .milliseconds(10))
+        #expect(sim.replica(NodeID(2)).requestsSeen == 3, "in memory it saw all three")
+        sim.crash(NodeID(2))
+        sim.restart(NodeID(2))
+        #expect(sim.replica(NodeID(2)).startedWith?.requestsSeen == 2, "only what its two persists wrote survives")
+    }
+
+    @Test("a power failure loses the writes whose sync had not ended; a process crash keeps them")
+    func powerFailureLosesUnsyncedWrites() {
+        for (kind, expected) in [(CrashKind.process, 3), (CrashKind.power, 2)] {
+            let sim = simulator(n: 3) {
+                $0.durability.sync = .fsync
+                $0.durability.crashKind = kind
+                $0.durability.syncLatency = .milliseconds(5)
+            }
+            sim.start()
+            for s in 1 ... 2 { sim.submit(request(UInt64(s)), to: NodeID(2)) }
+            sim.run(for: .milliseconds(20))  // both synced
+            sim.submit(request(3), to: NodeID(2))
+            sim.run(for: .milliseconds(2))  // written, its sync still running
+            #expect(sim.messageCount(of: "reply") == 2, "the third reply waits for its sync")
+            sim.crash(NodeID(2))
+            sim.run(for: .milliseconds(20))
+            #expect(sim.messageCount(of: "reply") == 2, "a replica that crashed during the sync never sends what waited for it")
+            sim.restart(NodeID(2))
+            #expect(sim.replica(NodeID(2)).startedWith?.requestsSeen == expected, "\(kind) crash")
+        }
+    }
+
+    @Test("under --sync fsync a reply leaves one sync latency later")
+    func syncDelaysDependentSends() {
+        func replyTime(_ sync: SyncPolicy) -> Instant? {
+            let sim = simulator(n: 3) {
+                $0.durability.sync = sync
+                $0.durability.syncLatency = .microseconds(700)
+            }
+            sim.start()
+            sim.submit(request(1), to: NodeID(0))
+            var t = Instant.zero
+            while sim.externalReplies.isEmpty && t < .zero + .milliseconds(10) {
+                sim.run(for: .microseconds(10))
+                t = sim.now
+            }
+            return sim.externalReplies.isEmpty ? nil : sim.now
+        }
+        let plain = try! #require(replyTime(.none)), synced = try! #require(replyTime(.fsync))
+        #expect(synced - plain >= .microseconds(690) && synced - plain <= .microseconds(710), "\(plain) against \(synced)")
     }
 
     @Test("links are FIFO: jitter never reorders one link")
