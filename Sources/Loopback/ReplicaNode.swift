@@ -166,8 +166,8 @@ final class ReplicaNode<R: Replica> {
         /// Made durable once per tick, before the tick's frames are flushed (`flushAll`).
         @inline(__always) func persist() {
             node.persistCount += 1
-            node.journal.removeAll(keepingCapacity: true)
             node.replica.takeDurableRecords(into: &node.journal)
+            defer { node.journal.removeAll(keepingCapacity: true) }  // a held record would make the next write copy
             guard !node.journal.isEmpty else { return }
             node.disk.append(node.journal)
             node.persistPending = true

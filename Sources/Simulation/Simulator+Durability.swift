@@ -8,8 +8,10 @@ extension Simulator {
     /// last persist; under `--sync fsync` the records' sync (group commit) holds back everything the
     /// node sends until it ends; the disk keeps the records for a crash to restore.
     func persist(node i: Int, at clock: Int64) {
-        journal.removeAll(keepingCapacity: true)
         replicas[i].takeDurableRecords(into: &journal)
+        // Emptied after use: a record still held would make the replica's next write to that state copy
+        // it (PBFT's slots), an allocation per persist.
+        defer { journal.removeAll(keepingCapacity: true) }
         guard !journal.isEmpty else { return }
         let durability = options.durability
         let syncedAt: Int64
