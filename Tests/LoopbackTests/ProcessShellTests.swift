@@ -110,7 +110,7 @@ struct ProcessShellTests {
         #expect(alive.isEmpty, "node processes still running 2 s after their parent was killed: \(alive)")
     }
 
-    @Test("a follower process killed with SIGKILL and restarted from its state file loses no committed operation",
+    @Test("a follower process killed with SIGKILL and restarted from its journal loses no committed operation",
           .enabled(if: available, skipReason), .timeLimit(.minutes(1)))
     func followerRestartFromStateFile() throws {
         var spec = Self.spec(duration: .milliseconds(1500))
@@ -118,8 +118,8 @@ struct ProcessShellTests {
         spec.faultSchedule = [try FaultParsing.crash("2@600ms"), try FaultParsing.restart("2@1000ms")]
         let result = try run(spec)
         #expect(result.faultLog.contains { $0.contains("crash 2: process") && $0.contains("killed") }, "\(result.faultLog)")
-        // The restarted node found a state file that its first life wrote.
-        #expect(result.faultLog.contains { $0.contains("restart 2: process") && $0.contains("state-2.bin") && !$0.contains("(0 bytes)") },
+        // The restarted node found the journal its first life wrote.
+        #expect(result.faultLog.contains { $0.contains("restart 2: process") && $0.contains("journal-2.wal") && !$0.contains("(0 bytes)") },
                 "\(result.faultLog)")
         #expect(!result.faultLog.contains { $0.contains("left no report") }, "\(result.faultLog)")
         #expect(result.ops > 100, "only \(result.ops) operations completed")
@@ -129,7 +129,7 @@ struct ProcessShellTests {
         #expect(childProcesses(of: getpid()).isEmpty, "node processes left behind: \(childProcesses(of: getpid()))")
     }
 
-    @Test("a state file damaged while its node was down: the node refuses to start and the parent fails the run, leaving no process",
+    @Test("a journal damaged in the middle while its node was down: the node refuses to start and the parent fails the run, leaving no process",
           .enabled(if: available, skipReason), .timeLimit(.minutes(1)))
     func damagedStateFileFailsTheRun() throws {
         var template = ClusterFile(protocolName: "raft", replicas: [])
@@ -147,8 +147,11 @@ struct ProcessShellTests {
             _ = try Loopback.runProcesses(Raft.Replica.self, template: template, cluster: ClusterConfig(replicaCount: 3, faultTolerance: 1),
                                           settings: Raft.Settings(), workload: workload, window: window, quietPeriod: .milliseconds(200),
                                           faults: faults, executable: Self.nodeExecutable!, options: options) { statePath in
-                let bytes = (try? Data(contentsOf: URL(fileURLWithPath: statePath))) ?? Data()
-                try? bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: statePath))
+                // One byte flipped a third of the way in: a record with more after it fails its checksum
+                // (a cut-short tail would be a torn write, dropped with a note instead).
+                var bytes = (try? Data(contentsOf: URL(fileURLWithPath: statePath))) ?? Data()
+                if bytes.count > 64 { bytes[bytes.count / 3] ^= 0xFF }
+                try? bytes.write(to: URL(fileURLWithPath: statePath))
                 truncated = statePath
             }
             Issue.record("the run went on with a node that could not start")
