@@ -28,4 +28,9 @@ extension Replica {
             apply(change, to: &state!)
         }
     }
+
+    /// Replays `records` in order.
+    public static func replay(_ records: [JournalRecord], onto state: inout DurableState?) {
+        for record in records { replay(record, onto: &state) }
+    }
 }

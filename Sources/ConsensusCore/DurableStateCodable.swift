@@ -1,15 +1,15 @@
-/// A replica's durable state in the wire codec, for a shell that keeps it outside the process: the
-/// process shell writes it to a state file on every `persist` and hands it back to a node process it
-/// restarts after a SIGKILL. The simulator and the in-process TCP shell keep the value itself and never
-/// encode it.
+/// A replica's durable state, or one change to it, in the wire codec: the real shells (tcp and process)
+/// append what each persist wrote to a journal file (a snapshot at its head, then changes) and hand what
+/// it replays to back to a node process they restart after a SIGKILL. The simulator keeps the values
+/// themselves and never encodes them.
 ///
 /// The encoding is the messages' (`WireWriter`, little-endian, lists as a u32 count then the elements).
-/// It carries the state only; the file around it (magic, protocol, replica id, checksum) is the shell's.
+/// It carries the state only; the file around it (magic, protocol, replica id, checksums) is the shell's.
 public protocol DurableStateCodable: Sendable {
     /// Appends the state.
     func encode(into writer: inout WireWriter)
     /// Reads what `encode` wrote for a replica of a cluster of `cluster.replicaCount` (PBFT sizes its
-    /// log's vote sets from n; node ids are checked against it). A state file records n, not f, so a
+    /// log's vote sets from n; node ids are checked against it). A journal records n, not f, so a
     /// decoder must not rely on `faultTolerance`. Anything else (truncated, a bad tag, a count the
     /// cluster cannot have) throws; it never traps.
     static func decode(from reader: inout WireReader, cluster: ClusterConfig) throws(WireError) -> Self

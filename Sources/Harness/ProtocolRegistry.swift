@@ -49,7 +49,7 @@ public struct ProtocolEntry: Sendable {
     public let checkSeed: @Sendable (_ seed: UInt64, _ nodes: Int?, _ durability: Durability) -> FaultSearch.Outcome
 
     /// Builds the entry of replica type `R`, with `settings` mapping the spec's protocol options. Its
-    /// durable state needs a wire form: the process shell keeps it in a state file. The n/f rules all
+    /// durable state and its changes need a wire form: the real shells keep them in a journal. The n/f rules all
     /// come from `R.faultModel`.
     public static func of<R: Replica>(_ type: R.Type,
                                       byzantineLimit: @escaping @Sendable (ClusterConfig) -> Int = { _ in 0 },

@@ -94,7 +94,7 @@ func runOverProcesses<R: Replica>(_ type: R.Type, settings: R.Settings, resolved
     template.slowDelayNanos = spec.network.slowDelay.nanoseconds
     template.sync = spec.durability.sync == .none ? nil : spec.durability.sync.rawValue
     var nodeFaults = ClusterFile.NodeFaults()
-    // Crashes and restarts are the parent's: it kills a node process and starts it again from its state file.
+    // Crashes and restarts are the parent's: it kills a node process and starts it again from its journal.
     var parentFaults: [(at: Instant, fault: Fault)] = []
     for scheduled in spec.faultSchedule {
         let at = "@\(scheduled.at.nanoseconds)ns"
@@ -138,21 +138,21 @@ public struct NodeLaunch: Sendable {
     public var exitWithParent: Bool
     /// The replica's journal (appended on every persist, recovered at start if it exists); nil: its
     /// persists are kept in memory only.
-    public var stateFile: String?
+    public var journal: String?
     /// Which life of the replica this process is (0 first; the process shell counts restarts): names its report files.
     public var incarnation: Int
-    public init(id: Int, file: ClusterFile, bindHost: String? = nil, exitWithParent: Bool = false, stateFile: String? = nil,
+    public init(id: Int, file: ClusterFile, bindHost: String? = nil, exitWithParent: Bool = false, journal: String? = nil,
                 incarnation: Int = 0) {
         self.id = id
         self.file = file
         self.bindHost = bindHost
         self.exitWithParent = exitWithParent
-        self.stateFile = stateFile
+        self.journal = journal
         self.incarnation = incarnation
     }
 
     /// Reads the cluster file at `path` for replica `id`.
-    public static func load(id: Int, clusterFile path: String, bindHost: String?, exitWithParent: Bool, stateFile: String? = nil,
+    public static func load(id: Int, clusterFile path: String, bindHost: String?, exitWithParent: Bool, journal: String? = nil,
                             incarnation: Int = 0) throws -> NodeLaunch {
         let file: ClusterFile
         do { file = try ClusterFile.load(path) } catch let error as LoopbackError { throw ExperimentError(error.description) }
@@ -166,7 +166,7 @@ public struct NodeLaunch: Sendable {
         if let host = bindHost, let problem = Loopback.bindProblem(host) {
             throw ExperimentError("--bind '\(host)' \(problem) (examples: 127.0.0.1, 0.0.0.0, ::1)")
         }
-        return NodeLaunch(id: id, file: file, bindHost: bindHost, exitWithParent: exitWithParent, stateFile: stateFile,
+        return NodeLaunch(id: id, file: file, bindHost: bindHost, exitWithParent: exitWithParent, journal: journal,
                           incarnation: incarnation)
     }
 
@@ -209,7 +209,7 @@ where R.DurableState: DurableStateCodable, R.DurableChange: DurableStateCodable 
     }
     do {
         try Loopback.serveNode(R.self, id: launch.id, file: launch.file, cluster: resolved.cluster, settings: settings,
-                               faults: faults, options: options, journal: launch.stateFile, sync: resolved.spec.durability.sync,
+                               faults: faults, options: options, journal: launch.journal, sync: resolved.spec.durability.sync,
                                incarnation: launch.incarnation)
     } catch let error as LoopbackError {
         throw ExperimentError(error.description)

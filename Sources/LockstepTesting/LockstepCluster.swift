@@ -231,7 +231,7 @@ public final class LockstepCluster<R: Replica> {
             // state copy it (PBFT's slots), an allocation per persist.
             defer { cluster.journal.removeAll(keepingCapacity: true) }
             guard cluster.keepsDisks else { return }
-            for record in cluster.journal { R.replay(record, onto: &cluster.disks[sender]) }
+            R.replay(cluster.journal, onto: &cluster.disks[sender])
         }
 
         func applied(position: UInt64, request: ClientRequest, executed: Bool) { cluster.appliedCount[sender] += 1 }

@@ -14,24 +14,39 @@ import Darwin
 ///
 ///     header: u32 magic "CBWJ" · u8 format · u8 codec version · u8 name length · protocol name ·
 ///             i32 replica id · u32 replica count
-///     record: u32 body length · u8 kind (1 snapshot, 2 change) · body · u64 FNV-1a of length, kind, body
+///     record: u32 body length · u32 its complement · u8 kind (1 snapshot, 2 change) · body ·
+///             u64 FNV-1a of everything before it in the record
 ///
 /// Recovery replays every record. A last record cut short or failing its checksum is what a process
 /// killed in the middle of a write leaves: it is discarded with a note and the file is truncated
-/// there. Damage anywhere else refuses to start, naming the file and the offset.
+/// there. Damage anywhere else refuses to start, naming the file and the offset. The length carries
+/// its own check because a damaged length would otherwise look like a record running past the end of
+/// the file, and hide every record after it as a torn tail.
 public enum Journal {
     static let magic: UInt32 = 0x4A57_4243  // "CBWJ"
-    static let formatVersion: UInt8 = 1
+    static let formatVersion: UInt8 = 2
     static let snapshotKind: UInt8 = 1
     static let changeKind: UInt8 = 2
-    /// Length, kind, checksum.
-    static let recordOverhead = 4 + 1 + 8
+    /// Length, its complement, kind, checksum.
+    static let recordOverhead = 4 + 4 + 1 + 8
+    /// Where a record's body begins.
+    static let bodyOffset = 4 + 4 + 1
 
     /// Where replica `id`'s journal lives in a run's folder.
     public static func path(directory: String, id: Int) -> String { "\(directory)/journal-\(id).wal" }
 
-    /// Who writes a journal: the same replica of the same cluster is the only one that reads it back.
-    public typealias Owner = StateFile.Owner
+    /// Who wrote a journal: a journal is only ever read back by the same replica of the same cluster.
+    public struct Owner: Sendable, Equatable, CustomStringConvertible {
+        public var protocolName: String
+        public var id: NodeID
+        public var replicaCount: Int
+        public init(protocolName: String, id: NodeID, replicaCount: Int) {
+            self.protocolName = protocolName
+            self.id = id
+            self.replicaCount = replicaCount
+        }
+        public var description: String { "replica \(id.rawValue) of a \(protocolName) cluster of \(replicaCount)" }
+    }
 
     static func header(owner: Owner, into w: inout WireWriter) {
         w.write(magic)
@@ -48,11 +63,20 @@ public enum Journal {
     static func record(kind: UInt8, into w: inout WireWriter, body: (inout WireWriter) -> Void) {
         let start = w.bytes.count
         w.write(UInt32(0))
+        w.write(UInt32(0))
         w.write(kind)
         body(&w)
-        let length = UInt32(w.bytes.count - start - 5)
+        let length = UInt32(w.bytes.count - start - bodyOffset)
         withUnsafeBytes(of: length.littleEndian) { for k in 0 ..< 4 { w.bytes[start + k] = $0[k] } }
-        w.write(StateFile.checksum(w.bytes[start...]))
+        withUnsafeBytes(of: (~length).littleEndian) { for k in 0 ..< 4 { w.bytes[start + 4 + k] = $0[k] } }
+        w.write(checksum(w.bytes[start...]))
+    }
+
+    /// 64-bit FNV-1a.
+    static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt64 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        return h
     }
 
     /// What recovery found.
@@ -100,17 +124,21 @@ public enum Journal {
                 return torn
             }
             guard remaining >= recordOverhead else { return torn("\(remaining) bytes, shorter than a record's frame") }
-            let length = Int(bytes[offset]) | Int(bytes[offset + 1]) << 8 | Int(bytes[offset + 2]) << 16 | Int(bytes[offset + 3]) << 24
-            let end = offset + 5 + length + 8
+            var frame = WireReader(bytes, offset: offset)
+            let length = (try? frame.read(UInt32.self)) ?? 0
+            guard (try? frame.read(UInt32.self)) == ~length else {
+                throw damaged(offset, "record \(result.records + 1)'s length field is damaged")
+            }
+            let end = offset + bodyOffset + Int(length) + 8
             guard end <= bytes.count else { return torn("its length says \(length) bytes, \(remaining - recordOverhead) follow") }
             var tail = WireReader(bytes, offset: end - 8)
             let stored = (try? tail.read(UInt64.self)) ?? 0
-            guard stored == StateFile.checksum(bytes[offset ..< end - 8]) else {
+            guard stored == checksum(bytes[offset ..< end - 8]) else {
                 if end == bytes.count { return torn("checksum mismatch") }
                 throw damaged(offset, "record \(result.records + 1) fails its checksum")
             }
-            let kind = bytes[offset + 4]
-            var body = WireReader(bytes, offset: offset + 5, end: end - 8)
+            let kind = bytes[offset + 8]
+            var body = WireReader(bytes, offset: offset + bodyOffset, end: end - 8)
             do {
                 switch kind {
                 case snapshotKind:
@@ -167,7 +195,6 @@ where R.DurableState: DurableStateCodable, R.DurableChange: DurableStateCodable 
     var compactedSize: Int
     public private(set) var syncs = 0
     public private(set) var syncedRecords = 0
-    public private(set) var recordsWritten = 0
 
     /// Opens the journal at `path` to append after `validLength` bytes (what recovery kept), or
     /// creates it with its header when `validLength` is nil.
@@ -209,7 +236,6 @@ where R.DurableState: DurableStateCodable, R.DurableChange: DurableStateCodable 
         try writeAll(buffer.bytes, to: fd)
         size += buffer.bytes.count
         buffer.clear()
-        recordsWritten += pending
         if sync == .fsync {
             guard fdatasync(fd) == 0 else { throw LoopbackError("fdatasync of journal \(path) failed: \(String(cString: strerror(errno)))") }
             syncs += 1

@@ -1,5 +1,4 @@
 import ConsensusCore
-import ShellKit
 import NIOCore
 import ShellKit
 

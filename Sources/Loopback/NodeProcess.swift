@@ -21,7 +21,7 @@ extension Loopback {
     /// says, and if the file exists when the node starts, the replica restarts from what it replays to.
     /// A torn last record is dropped with a note; a journal damaged anywhere else, or written by another
     /// replica or protocol, is an error and the node does not start. `incarnation` names this life's
-    /// report files. A restarted node (a later incarnation, or one that found a state file) starts at
+    /// report files. A restarted node (a later incarnation, or one that found a journal) starts at
     /// once, without waiting for its peers, some of which may be down.
     public static func serveNode<R: Replica>(_ type: R.Type, id: Int, file: ClusterFile, cluster: ClusterConfig, settings: R.Settings,
                                              faults: [(at: Instant, fault: Fault)], options: Options,
@@ -33,7 +33,7 @@ extension Loopback {
         var options = options
         options.threads = 1
         if let d = file.slowDelayNanos { options.slowDelay = Interval(nanoseconds: d) }
-        let owner = StateFile.Owner(protocolName: R.protocolName, id: NodeID(id), replicaCount: cluster.replicaCount)
+        let owner = Journal.Owner(protocolName: R.protocolName, id: NodeID(id), replicaCount: cluster.replicaCount)
         let recovered = try journal.flatMap { try Journal.load(R.self, path: $0, owner: owner) }
         if let note = recovered?.note { options.logger.warning("\(note)") }
         let restored = recovered?.state

@@ -26,7 +26,7 @@ final class ReplicaDisk<R: Replica> {
     /// A disk in memory: every record replays onto an image at once (a process crash keeps all).
     static func inMemory() -> ReplicaDisk {
         let image = DiskImage<R>()
-        return ReplicaDisk(append: { records in for record in records { R.replay(record, onto: &image.state) } },
+        return ReplicaDisk(append: { R.replay($0, onto: &image.state) },
                            commit: { _ in }, crash: { image.state }, figures: { (0, 0) })
     }
 }

@@ -1,6 +1,6 @@
 import ConsensusCore
 
-// The state file form of what an acceptor persists: the promised ballot · u32 slot count · per slot
+// The snapshot form (a journal's head) of what an acceptor persists: the promised ballot · u32 slot count · per slot
 // (from slot 0) the accepted ballot · u8 chosen · u8 has value · the value, as Accept carries it.
 
 extension MultiPaxos.DurableState: DurableStateCodable {

@@ -25,6 +25,13 @@ extension MultiPaxos {
         @inline(__always) mutating func slotWritten(_ i: Int) {
             if dirtySlots.last != i { dirtySlots.append(i) }
         }
+
+        /// The disk now holds a state with this promise and every slot as in memory.
+        mutating func wrote(promised: Ballot) {
+            isEmpty = false
+            self.promised = promised
+            dirtySlots.removeAll(keepingCapacity: true)
+        }
     }
 }
 
@@ -32,11 +39,7 @@ extension MultiPaxos.Replica {
     public typealias DurableChange = MultiPaxos.DurableChange
 
     public func takeDurableRecords(into journal: inout [JournalRecord]) {
-        defer {
-            disk.isEmpty = false
-            disk.promised = durable.promised
-            disk.dirtySlots.removeAll(keepingCapacity: true)
-        }
+        defer { disk.wrote(promised: durable.promised) }
         if disk.isEmpty {
             journal.append(.snapshot(durable))
             return
@@ -57,7 +60,7 @@ extension MultiPaxos.Replica {
     }
 }
 
-// MARK: - The journal's form: u8 tag · the change (a slot as the state file writes one)
+// MARK: - The journal's form: u8 tag · the change (a slot as the snapshot writes one)
 
 extension MultiPaxos.DurableChange: DurableStateCodable {
     public func encode(into w: inout WireWriter) {

@@ -139,8 +139,7 @@ extension MultiPaxos {
         public func start(durable restored: DurableState?, now: Instant, outbox: inout Outbox<Message>) {
             if let restored {
                 durable = restored
-                disk.isEmpty = false
-                disk.promised = restored.promised
+                disk.wrote(promised: restored.promised)
                 rebuildStateMachine(outbox: &outbox)
             }
             highestRoundSeen = max(highestRoundSeen, durable.promised.round)

@@ -1,6 +1,6 @@
 import ConsensusCore
 
-// The state file form of what a PBFT replica persists (see `PBFT.DurableState`), in the messages'
+// The snapshot form (a journal's head) of what a PBFT replica persists (see `PBFT.DurableState`), in the messages'
 // encoding:
 //
 //     u64 view · u8 view active · u64 installed view · u8 has NEW-VIEW · NEW-VIEW

@@ -45,6 +45,17 @@ extension PBFT {
             dirtySlots.reserveCapacity(16)
             dirtyArchive.reserveCapacity(16)
         }
+
+        /// The disk now holds a state in this view and with every slot, batch and checkpoint as in memory.
+        mutating func wrote(view: UInt64, isViewActive: Bool, installedView: UInt64) {
+            needsSnapshot = false
+            self.view = view
+            self.isViewActive = isViewActive
+            self.installedView = installedView
+            checkpointChanged = false
+            dirtySlots.removeAll(keepingCapacity: true)
+            dirtyArchive.removeAll(keepingCapacity: true)
+        }
     }
 }
 
@@ -52,15 +63,7 @@ extension PBFT.Replica {
     public typealias DurableChange = PBFT.DurableChange
 
     public func takeDurableRecords(into journal: inout [JournalRecord]) {
-        defer {
-            disk.needsSnapshot = false
-            disk.view = view
-            disk.isViewActive = isViewActive
-            disk.installedView = installedView
-            disk.dirtySlots.removeAll(keepingCapacity: true)
-            disk.dirtyArchive.removeAll(keepingCapacity: true)
-            disk.checkpointChanged = false
-        }
+        defer { disk.wrote(view: view, isViewActive: isViewActive, installedView: installedView) }
         if disk.needsSnapshot {
             journal.append(.snapshot(durableState))
             return
@@ -117,17 +120,9 @@ extension PBFT.Replica {
     func archiveWritten(_ i: Int) {
         if disk.dirtyArchive.last != i { disk.dirtyArchive.append(i) }
     }
-
-    /// A restarted replica's disk already holds what it started from.
-    func diskHolds(_ durable: PBFT.DurableState) {
-        disk.needsSnapshot = false
-        disk.view = durable.view
-        disk.isViewActive = durable.isViewActive
-        disk.installedView = durable.installedView
-    }
 }
 
-// MARK: - The journal's form: u8 tag · the change (slots and batches as the state file writes them)
+// MARK: - The journal's form: u8 tag · the change (slots and batches as the snapshot writes them)
 
 extension PBFT.DurableChange: DurableStateCodable {
     public func encode(into w: inout WireWriter) {

@@ -266,7 +266,7 @@ extension PBFT {
                 if isPrimary { outbox.becameLeader(epoch: view) }
                 return
             }
-            diskHolds(durable)
+            disk.wrote(view: durable.view, isViewActive: durable.isViewActive, installedView: durable.installedView)
             view = durable.view
             isViewActive = durable.isViewActive
             installedView = durable.installedView

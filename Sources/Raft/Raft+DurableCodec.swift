@@ -1,6 +1,6 @@
 import ConsensusCore
 
-// The state file form of what a Raft server persists (Figure 2): u64 currentTerm · i32 votedFor (−1:
+// The snapshot form (a journal's head) of what a Raft server persists (Figure 2): u64 currentTerm · i32 votedFor (−1:
 // none) · u32 entry count · the entries as AppendEntries carries them (u64 term · client request).
 
 extension Raft.DurableState: DurableStateCodable {

@@ -26,11 +26,10 @@ struct SimulatedDisk<R: Replica> {
         unsynced.append((syncedAt, record))
     }
 
-    /// What survives a crash of `kind` at `now`; the disk is left holding exactly that.
-    mutating func crash(_ kind: CrashKind, at now: Int64) -> R.DurableState? {
+    /// A crash of `kind` at `now`: the disk is left holding (in `kept`) exactly what survives it.
+    mutating func crash(_ kind: CrashKind, at now: Int64) {
         fold(through: kind == .process ? Int64.max : now)
         unsynced.removeAll()
-        return kept
     }
 
     /// Keeps every record whose sync ended by `now`. Syncs end in write order (group commit), so the

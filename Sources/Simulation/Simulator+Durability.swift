@@ -56,10 +56,4 @@ extension Simulator {
     public var syncFigures: (syncs: Int, records: Int) {
         (syncTimelines.reduce(0) { $0 + $1.syncs }, syncTimelines.reduce(0) { $0 + $1.records })
     }
-
-    /// What replica `id`'s disk would give back if it crashed now (tests).
-    public func diskContents(of id: NodeID, crashKind: CrashKind) -> R.DurableState? {
-        var copy = disks[id.index]
-        return copy.crash(crashKind, at: now.nanoseconds)
-    }
 }

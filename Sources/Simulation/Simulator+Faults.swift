@@ -43,7 +43,7 @@ extension Simulator {
         let i = id.index
         guard up[i] else { return }
         precondition(options.keepsDisks, "crashed replica \(id) in a run whose options keep no disks")
-        durable[i] = disks[i].crash(options.durability.crashKind, at: now.nanoseconds)
+        disks[i].crash(options.durability.crashKind, at: now.nanoseconds)
         up[i] = false
         incarnation[i] &+= 1
         for input in inbox[i] {
@@ -65,7 +65,7 @@ extension Simulator {
         up[i] = true
         busyUntil[i] = now.nanoseconds
         outbox.clear()
-        replicas[i].start(durable: durable[i], now: now, outbox: &outbox)
+        replicas[i].start(durable: disks[i].kept, now: now, outbox: &outbox)
         carryOut(node: Int32(i), at: now.nanoseconds)
     }
 

@@ -63,8 +63,6 @@ public final class Simulator<R: Replica> {
     /// Per node: when the sync of the last record it wrote ends. Under `--sync fsync` nothing it sends
     /// leaves before that (a message may depend on any write before it).
     var sendsHeldUntil: [Int64]
-    /// What the crash of each down replica left on its disk, until its restart.
-    var durable: [R.DurableState?]
     /// Reused for each persist's records.
     var journal: [R.JournalRecord] = []
 
@@ -124,7 +122,6 @@ public final class Simulator<R: Replica> {
         inbox = Array(repeating: [], count: n)
         wakeScheduled = Array(repeating: false, count: n)
         timerGeneration = Array(repeating: 0, count: n * Self.maximumTimers)
-        durable = Array(repeating: nil, count: n)
         disks = Array(repeating: SimulatedDisk(), count: n)
         syncTimelines = Array(repeating: SyncTimeline(), count: n)
         sendsHeldUntil = Array(repeating: 0, count: n)

@@ -19,12 +19,7 @@ struct CheckCommand: ParsableCommand {
     var nodes: Int?
     @Option(help: "Seeds run in parallel (default: the number of cores).")
     var jobs: Int?
-    @Option(help: "How persists reach the disk: none or fsync (see `run --help`).")
-    var sync: String = "none"
-    @Option(name: .customLong("crash-kind"), help: "What a crash loses: process (every write kept) or power (unsynced writes lost).")
-    var crashKind: String = "process"
-    @Option(name: .customLong("sync-latency"), help: "Simulated time one sync takes (default \(Durability().syncLatency)).")
-    var syncLatency: String?
+    @OptionGroup var durabilityOptions: DurabilityOptions
     @Flag(help: "Print only failures and the final tally.")
     var quiet = false
 
@@ -36,22 +31,14 @@ struct CheckCommand: ParsableCommand {
             if let problem = entry.validate(.init(replicaCount: n, faultTolerance: entry.maximumFaults(n))) { throw ExperimentError(problem) }
         }
         let fixedNodes = nodes
-        var durability = try Durability(sync: sync, crashKind: crashKind)
-        if let syncLatency {
-            guard !syncLatency.hasPrefix("-"), let latency = Interval(parsing: syncLatency) else {
-                throw ExperimentError("--sync-latency '\(syncLatency)' is not a duration (examples: 2ms, 500us)")
-            }
-            durability.syncLatency = latency
-        }
+        let durability = try durabilityOptions.resolve()
         let threads = max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount)
         let progress = ProgressBar(total: list.count, enabled: quiet && isatty(STDERR_FILENO) == 1)
         let started = Date()
         var failures: [UInt64] = []
-        let chosenDurability = durability
-        let replayFlags = (sync == "none" ? "" : " --sync \(sync)") + (crashKind == "process" ? "" : " --crash-kind \(crashKind)")
-            + (syncLatency.map { " --sync-latency \($0)" } ?? "")
+        let replayFlags = durabilityOptions.commandLine
         let search = OrderedParallel<FaultSearch.Outcome>(count: list.count, threads: threads) { index in
-            entry.checkSeed(list[index], fixedNodes, chosenDurability)
+            entry.checkSeed(list[index], fixedNodes, durability)
         }
         search.run { index, outcome in
             let head = "seed \(outcome.seed)  \(outcome.protocolName) n=\(outcome.cluster.replicaCount) f=\(outcome.cluster.faultTolerance)  ops \(outcome.opsCompleted)"

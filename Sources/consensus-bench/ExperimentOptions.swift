@@ -65,12 +65,7 @@ struct ExperimentOptions: ParsableArguments {
     var cpuPerSignatureCheck: String?
     @Option(name: .customLong("cpu-per-digest"), help: "Simulated CPU time per request-batch digest (default \(CPUModel().perDigest)).")
     var cpuPerDigest: String?
-    @Option(help: "How persists reach the disk: none (written, never synced; etcd's --unsafe-no-fsync) or fsync (fdatasync before the messages that depend on a write leave, with group commit).")
-    var sync: String = "none"
-    @Option(name: .customLong("crash-kind"), help: "What a crash loses: process (the OS keeps every write) or power (writes not yet synced are lost).")
-    var crashKind: String = "process"
-    @Option(name: .customLong("sync-latency"), help: "Simulated time one sync takes under --sync fsync (default \(Durability().syncLatency); `calibrate` measures fdatasync on your disk).")
-    var syncLatency: String?
+    @OptionGroup var durability: DurabilityOptions
     @Option(name: .customLong("cpu-per-persist"), help: "Simulated CPU time to write one persist's journal records (default \(CPUModel().perPersist); `calibrate` measures it).")
     var cpuPerPersist: String?
     @Option(parsing: .singleValue, help: "Crash a replica: leader@2s or 3@2s (repeatable).")
@@ -151,8 +146,7 @@ struct ExperimentOptions: ParsableArguments {
         }
         if let cpuPerDigest { s.cpu.perDigest = try interval(cpuPerDigest, flag: "--cpu-per-digest") }
         if let cpuPerPersist { s.cpu.perPersist = try interval(cpuPerPersist, flag: "--cpu-per-persist") }
-        s.durability = try Durability(sync: sync, crashKind: crashKind)
-        if let syncLatency { s.durability.syncLatency = try interval(syncLatency, flag: "--sync-latency") }
+        s.durability = try durability.resolve()
         var faults: [ScheduledFault] = []
         faults += try crash.map(FaultParsing.crash)
         faults += try restart.map(FaultParsing.restart)
@@ -162,10 +156,11 @@ struct ExperimentOptions: ParsableArguments {
         s.faultSchedule = faults.sorted { $0.at < $1.at }
         return s
     }
+}
 
-    func interval(_ text: String, flag: String) throws -> Interval {
-        if text.hasPrefix("-") { throw ExperimentError("\(flag) must not be negative (got '\(text)')") }
-        guard let i = Interval(parsing: text) else { throw ExperimentError("\(flag) '\(text)' is not a duration (examples: 2s, 500ms, 200us)") }
-        return i
-    }
+/// A duration flag's value, or one line saying why it is not one.
+func interval(_ text: String, flag: String) throws -> Interval {
+    if text.hasPrefix("-") { throw ExperimentError("\(flag) must not be negative (got '\(text)')") }
+    guard let i = Interval(parsing: text) else { throw ExperimentError("\(flag) '\(text)' is not a duration (examples: 2s, 500ms, 200us)") }
+    return i
 }

@@ -33,7 +33,7 @@ struct NodeCommand: ParsableCommand {
     var incarnation: Int = 0
 
     func run() throws {
-        try serveNode(try NodeLaunch.load(id: id, clusterFile: cluster, bindHost: bind, exitWithParent: exitWithParent, stateFile: state,
+        try serveNode(try NodeLaunch.load(id: id, clusterFile: cluster, bindHost: bind, exitWithParent: exitWithParent, journal: state,
                                           incarnation: incarnation))
     }
 }

@@ -112,7 +112,7 @@ struct ProcessShellTests {
 
     @Test("a follower process killed with SIGKILL and restarted from its journal loses no committed operation",
           .enabled(if: available, skipReason), .timeLimit(.minutes(1)))
-    func followerRestartFromStateFile() throws {
+    func followerRestartFromJournal() throws {
         var spec = Self.spec(duration: .milliseconds(1500))
         spec.quietPeriod = .milliseconds(600)
         spec.faultSchedule = [try FaultParsing.crash("2@600ms"), try FaultParsing.restart("2@1000ms")]
@@ -131,7 +131,7 @@ struct ProcessShellTests {
 
     @Test("a journal damaged in the middle while its node was down: the node refuses to start and the parent fails the run, leaving no process",
           .enabled(if: available, skipReason), .timeLimit(.minutes(1)))
-    func damagedStateFileFailsTheRun() throws {
+    func damagedJournalFailsTheRun() throws {
         var template = ClusterFile(protocolName: "raft", replicas: [])
         template.faults = 1
         template.seed = 3
@@ -163,17 +163,17 @@ struct ProcessShellTests {
         #expect(childProcesses(of: getpid()).isEmpty, "node processes left behind: \(childProcesses(of: getpid()))")
     }
 
-    @Test("consensus-bench node with a damaged --state file exits non-zero with one line naming the file",
+    @Test("consensus-bench node with a damaged --state journal exits non-zero with one line naming the file",
           .enabled(if: available, skipReason), .timeLimit(.minutes(1)))
-    func nodeRefusesDamagedStateFile() throws {
+    func nodeRefusesDamagedJournal() throws {
         let directory = NSTemporaryDirectory() + "consensus-bench-damaged-state-\(getpid())"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let clusterPath = directory + "/cluster.json"
-        let statePath = directory + "/state-0.bin"
+        let statePath = directory + "/journal-0.wal"
         try ClusterFile(protocolName: "raft", replicas: (0 ..< 3).map { ClusterFile.Member(id: $0, host: "127.0.0.1", port: 7300 + $0) })
             .save(to: clusterPath)
-        try Data("CBDS and then nothing useful".utf8).write(to: URL(fileURLWithPath: statePath))
+        try Data("CBWJ and then nothing useful".utf8).write(to: URL(fileURLWithPath: statePath))
         let node = Process()
         let errors = Pipe()
         node.executableURL = URL(fileURLWithPath: Self.nodeExecutable!)

@@ -1,0 +1,162 @@
+import ConsensusCore
+import Foundation
+import Loopback
+import Raft
+import ShellKit
+import Testing
+
+/// A replica's write-ahead journal: it replays to what was written, a torn last record is dropped, and
+/// damage anywhere else is refused, never half-used.
+@Suite("Journal")
+struct JournalTests {
+    static let owner = Journal.Owner(protocolName: "raft", id: NodeID(1), replicaCount: 3)
+
+    static func entry(_ k: Int, term: UInt64) -> Raft.Entry {
+        Raft.Entry(term: term, request: ClientRequest(client: ClientID(k % 4), sequence: UInt64(k),
+                                                      command: .put(Key(UInt64(k % 5)), Value(tag: UInt64(k), size: 32))))
+    }
+
+    /// A snapshot, then what a server's persists write: votes, appends, a truncated suffix replaced.
+    static let records: [Raft.Replica.JournalRecord] = [
+        .snapshot(Raft.DurableState()),
+        .change(.hardState(currentTerm: 1, votedFor: NodeID(0))),
+        .change(.entries(keep: 0, Raft.Entries((1 ... 6).map { entry($0, term: 1) }))),
+        .change(.hardState(currentTerm: 2, votedFor: nil)),
+        .change(.entries(keep: 4, .one(entry(5, term: 2)))),
+        .change(.entries(keep: 5, .one(entry(6, term: 2)))),
+    ]
+
+    /// What the first `count` records replay to.
+    static func state(after count: Int) -> Raft.DurableState? {
+        var state: Raft.DurableState?
+        for record in records.prefix(count) { Raft.Replica.replay(record, onto: &state) }
+        return state
+    }
+
+    static func path(_ name: String) -> String {
+        NSTemporaryDirectory() + "consensus-bench-journal-\(getpid())-\(name).wal"
+    }
+
+    /// The journal's bytes, and where each record ends, written one commit per record.
+    static func written(_ name: String) throws -> (bytes: [UInt8], recordEnds: [Int]) {
+        let path = Self.path(name)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let writer = try JournalWriter<Raft.Replica>(path: path, owner: owner, sync: .none, validLength: nil)
+        var ends: [Int] = []
+        for (k, record) in records.enumerated() {
+            writer.append([record])
+            try writer.commit { state(after: k + 1)! }
+            ends.append(writer.size)
+        }
+        return (Array(try Data(contentsOf: URL(fileURLWithPath: path))), ends)
+    }
+
+    @Test("a journal replays to exactly what its records wrote, and appending after recovery goes on from there")
+    func roundTrip() throws {
+        let (bytes, ends) = try Self.written("roundtrip")
+        let recovered = try Journal.recover(Raft.Replica.self, bytes: bytes, path: "j", owner: Self.owner)
+        #expect(recovered.state == Self.state(after: Self.records.count))
+        #expect(recovered.records == Self.records.count && recovered.validLength == ends.last && recovered.note == nil)
+
+        let path = Self.path("reopen")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let writer = try JournalWriter<Raft.Replica>(path: path, owner: Self.owner, sync: .fsync, validLength: recovered.validLength)
+        writer.append([.change(.hardState(currentTerm: 3, votedFor: NodeID(2)))])
+        try writer.commit { Raft.DurableState() }
+        #expect(writer.syncs == 1 && writer.syncedRecords == 1)
+        let again = try #require(try Journal.load(Raft.Replica.self, path: path, owner: Self.owner))
+        #expect(again.state?.currentTerm == 3 && again.state?.votedFor == NodeID(2) && again.state?.log == Self.state(after: Self.records.count)?.log)
+    }
+
+    @Test("a journal grown to twice its compacted size is rewritten as one snapshot that replays the same")
+    func compaction() throws {
+        let path = Self.path("compaction")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let writer = try JournalWriter<Raft.Replica>(path: path, owner: Self.owner, sync: .none, validLength: nil)
+        var state = Raft.DurableState(currentTerm: 1)
+        writer.append([.snapshot(state)])
+        for k in 1 ... 20_000 {
+            let record = Raft.DurableChange.entries(keep: UInt64(k - 1), .one(Self.entry(k, term: 1)))
+            Raft.Replica.apply(record, to: &state)
+            writer.append([.change(record)])
+            try writer.commit { state }
+        }
+        let recovered = try #require(try Journal.load(Raft.Replica.self, path: path, owner: Self.owner))
+        #expect(recovered.state == state)
+        #expect(recovered.records < 20_000, "the journal was compacted (\(recovered.records) records)")
+    }
+
+    @Test("no journal: the replica never persisted, and starts fresh")
+    func missingFile() throws {
+        #expect(try Journal.load(Raft.Replica.self, path: Self.path("missing"), owner: Self.owner) == nil)
+    }
+
+    @Test("a cut anywhere in the records drops only the torn last one; a cut header is refused")
+    func truncated() throws {
+        let (bytes, ends) = try Self.written("truncated")
+        // A record cut one byte short is dropped, so what is kept before the first record is the header.
+        let headerEnd = try Journal.recover(Raft.Replica.self, bytes: Array(bytes[..<(ends[0] - 1)]), path: "j", owner: Self.owner).validLength
+        for cut in 0 ..< bytes.count {
+            let prefix = Array(bytes[..<cut])
+            let whole = ends.filter { $0 <= cut }.count
+            do {
+                let recovered = try Journal.recover(Raft.Replica.self, bytes: prefix, path: "j", owner: Self.owner)
+                #expect(recovered.state == Self.state(after: whole), "cut at \(cut)")
+                #expect(recovered.records == whole, "cut at \(cut)")
+                #expect((recovered.note != nil) == !(ends + [headerEnd]).contains(cut), "cut at \(cut): \(recovered.note ?? "no note")")
+                #expect(cut >= headerEnd, "a header cut at \(cut) was accepted")
+            } catch let error as LoopbackError {
+                #expect(cut < headerEnd, "cut at \(cut) after \(whole) whole records was refused: \(error)")
+            }
+        }
+    }
+
+    @Test("a flipped byte is refused unless it lies past the last record's length, which is then dropped as torn")
+    func flipped() throws {
+        let (bytes, ends) = try Self.written("flipped")
+        // The last record's length and its complement (8 bytes): damage there is never a torn write.
+        let lastBody = ends[ends.count - 2] + 8
+        for k in 0 ..< bytes.count {
+            var damaged = bytes
+            damaged[k] ^= 0x10
+            if k >= lastBody {
+                let recovered = try Journal.recover(Raft.Replica.self, bytes: damaged, path: "j", owner: Self.owner)
+                #expect(recovered.state == Self.state(after: Self.records.count - 1) && recovered.note != nil, "byte \(k)")
+            } else {
+                #expect(throws: LoopbackError.self, "byte \(k)") {
+                    try Journal.recover(Raft.Replica.self, bytes: damaged, path: "j", owner: Self.owner)
+                }
+            }
+        }
+    }
+
+    @Test("a journal another replica, protocol or cluster size wrote is refused")
+    func foreignOwner() throws {
+        let (bytes, _) = try Self.written("foreign")
+        for other in [Journal.Owner(protocolName: "raft", id: NodeID(2), replicaCount: 3),
+                      Journal.Owner(protocolName: "multipaxos", id: NodeID(1), replicaCount: 3),
+                      Journal.Owner(protocolName: "raft", id: NodeID(1), replicaCount: 5)] {
+            #expect(throws: LoopbackError.self) { try Journal.recover(Raft.Replica.self, bytes: bytes, path: "j", owner: other) }
+        }
+    }
+
+    @Test("a damaged journal on disk is one line naming the file and the offset")
+    func oneLineError() throws {
+        let (bytes, ends) = try Self.written("corrupt")
+        let path = Self.path("corrupt")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var middle = bytes
+        middle[ends[1] + 6] ^= 0xFF
+        for damaged in [middle, Array("garbage\n".utf8)] {
+            try Data(damaged).write(to: URL(fileURLWithPath: path))
+            do {
+                _ = try Journal.load(Raft.Replica.self, path: path, owner: Self.owner)
+                Issue.record("a damaged journal was loaded")
+            } catch let error as LoopbackError {
+                #expect(error.description.contains(path) && error.description.contains("offset"), "\(error.description)")
+                #expect(!error.description.contains("\n"), "\(error.description)")
+            }
+        }
+    }
+}
