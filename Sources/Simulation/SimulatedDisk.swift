@@ -53,15 +53,15 @@ struct SyncTimeline {
     private(set) var syncs = 0
     private(set) var records = 0
 
-    /// The instant the sync covering a record written at `now` ends.
-    mutating func sync(writtenAt now: Int64, latency: Int64) -> Int64 {
-        records += 1
+    /// The instant the sync covering `count` records written at `now` ends.
+    mutating func sync(_ count: Int, writtenAt now: Int64, latency: Int64) -> Int64 {
+        records += count
         if now >= latestEnd {
             latestStart = now
         } else if now >= latestStart {
             latestStart = latestEnd  // the running sync started before this write: it joins the next one
         } else {
-            return latestEnd  // the next sync has not started yet: it covers this record too
+            return latestEnd  // the next sync has not started yet: it covers these records too
         }
         latestEnd = latestStart + latency
         syncs += 1

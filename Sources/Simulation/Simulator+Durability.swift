@@ -16,7 +16,7 @@ extension Simulator {
         let durability = options.durability
         let syncedAt: Int64
         if durability.syncsBeforeSending {
-            syncedAt = syncTimelines[i].sync(writtenAt: clock, latency: durability.syncLatency.nanoseconds)
+            syncedAt = syncTimelines[i].sync(journal.count, writtenAt: clock, latency: durability.syncLatency.nanoseconds)
             if syncedAt > sendsHeldUntil[i] { sendsHeldUntil[i] = syncedAt }
         } else {
             syncedAt = clock + durability.writeback.nanoseconds
