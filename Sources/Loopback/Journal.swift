@@ -97,6 +97,13 @@ public enum Journal {
         func damaged(_ offset: Int, _ what: String) -> LoopbackError {
             LoopbackError("journal \(path) is damaged at offset \(offset): \(what)")
         }
+        // A node killed before (or while) its first write left an empty journal or part of its header.
+        var expected = WireWriter()
+        header(owner: owner, into: &expected)
+        if bytes.count < expected.bytes.count && bytes[...] == expected.bytes[..<bytes.count] {
+            let note = bytes.isEmpty ? nil : "journal \(path): discarded a torn header (\(bytes.count) of \(expected.bytes.count) bytes); no record was written"
+            return Recovered(state: nil, records: 0, validLength: 0, note: note)
+        }
         var r = WireReader(bytes)
         do {
             guard try r.read(UInt32.self) == magic else { throw damaged(0, "not a consensus-bench journal") }
@@ -197,14 +204,14 @@ where R.DurableState: DurableStateCodable, R.DurableChange: DurableStateCodable 
     public private(set) var syncedRecords = 0
 
     /// Opens the journal at `path` to append after `validLength` bytes (what recovery kept), or
-    /// creates it with its header when `validLength` is nil.
+    /// creates it, header first, when `validLength` is nil or 0 (nothing of it was kept).
     public init(path: String, owner: Journal.Owner, sync: SyncPolicy, validLength: Int?) throws {
         self.path = path
         self.owner = owner
         self.sync = sync
         fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw LoopbackError("cannot open journal \(path): \(String(cString: strerror(errno)))") }
-        if let validLength {
+        if let validLength, validLength > 0 {
             guard ftruncate(fd, off_t(validLength)) == 0 else { throw LoopbackError("cannot truncate journal \(path): \(String(cString: strerror(errno)))") }
             size = validLength
         } else {
