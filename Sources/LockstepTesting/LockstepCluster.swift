@@ -225,7 +225,6 @@ public final class LockstepCluster<R: Replica> {
         }
 
         func persist() {
-            cluster.journal.removeAll(keepingCapacity: true)
             cluster.replicas[sender].takeDurableRecords(into: &cluster.journal)
             // Emptied after use: a record still held would make the replica's next write to that
             // state copy it (PBFT's slots), an allocation per persist.

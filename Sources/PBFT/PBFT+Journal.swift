@@ -86,10 +86,12 @@ extension PBFT.Replica {
             state.isViewActive = active
             state.installedView = installed
             state.installedNewView = newView
+        // A journal written with another log window or archive length (other settings) holds positions
+        // this one lacks; `start` ignores such a log, so a change to one is skipped rather than trapping.
         case .slot(let index, let record):
-            state.log[index] = record.slot
+            if state.log.indices.contains(index) { state.log[index] = record.slot }
         case .archived(let index, let entry):
-            state.archive[index] = entry
+            if state.archive.indices.contains(index) { state.archive[index] = entry }
         case .checkpoint(let record):
             state.checkpointSequence = record.checkpoint.sequence
             state.checkpointDigest = record.checkpoint.digest

@@ -46,7 +46,7 @@ extension Raft.Replica {
         if currentTerm != disk.currentTerm || votedFor != disk.votedFor {
             journal.append(.change(.hardState(currentTerm: currentTerm, votedFor: votedFor)))
         }
-        let keep = min(disk.intactThrough, disk.logLength)
+        let keep = disk.intactThrough  // never above logLength: a truncation only lowers it
         if keep != disk.logLength || log.lastIndex > keep {
             journal.append(.change(.entries(keep: keep, log.entries(from: keep + 1, maxCount: Int.max))))
         }
