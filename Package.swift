@@ -78,7 +78,7 @@ let package = Package(
         .target(name: "Report"),
         .target(name: "LockstepTesting", dependencies: ["ConsensusCore"], swiftSettings: optimized),
         .executableTarget(name: "consensus-bench", dependencies: [
-            "ConsensusCore", "Workload", "Harness", "Report", "Checker", "PBFT", "ShellKit", "Simulation",
+            "ConsensusCore", "Workload", "Harness", "Report", "Checker", "PBFT", "Raft", "Loopback", "ShellKit", "Simulation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
@@ -103,7 +103,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "ReportTests", dependencies: ["Report"]),
-        .testTarget(name: "HarnessTests", dependencies: ["Harness"]),
+        .testTarget(name: "HarnessTests", dependencies: ["Harness", "ShellKit", "ConsensusCore"]),
         .testTarget(name: "NegativeControlTests", dependencies: ["Harness", "Simulation", "ShellKit", "Checker", "Raft", "MultiPaxos", "PBFT", "ConsensusCore"]),
         .testTarget(name: "CLITests", dependencies: ["Report", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "LockstepTestingTests", dependencies: ["LockstepTesting", "ConsensusCore"]),

@@ -78,6 +78,7 @@ public final class ReplicaStepState<R: Replica> {
                     switch effect {
                     case .applied: twinApplied += 1
                     case .rejected(let kind): fatalError("\(scenario.name): the twin rejected a \(R.Message.kindNames[kind])")
+                    case .unsafe(let detail): fatalError("\(scenario.name): the twin found the run unsafe: \(detail)")
                     default: break
                     }
                 }

@@ -3,11 +3,16 @@ import ConsensusCore
 /// Checks the safety invariants continuously, from what honest replicas report applying:
 /// - agreement: no two replicas apply different requests at the same log position;
 /// - validity: only requests a client actually sent are applied (no-ops aside);
-/// - at-most-once: a replica executes each (client, sequence) at most once.
+/// - at-most-once: a replica executes each (client, sequence) at most once;
+/// - election safety: at most one replica leads each epoch (Raft's term, Multi-Paxos's ballot round,
+///   PBFT's view), from what honest replicas report becoming leader. It holds only if a replica never
+///   forgets a vote or promise it gave: one that answers before persisting breaks it first.
 /// Convergence (identical KV state once quiet) is checked by the harness at the end of a run.
 public struct SafetyMonitor: Sendable {
     public struct Violation: Sendable, Equatable, CustomStringConvertible {
-        public enum Invariant: String, Sendable { case agreement, validity, atMostOnce = "at-most-once", convergence }
+        public enum Invariant: String, Sendable { case agreement, validity, atMostOnce = "at-most-once", convergence
+            case electionSafety = "election-safety"
+        }
         public var invariant: Invariant
         public var detail: String
         public var description: String { "\(invariant.rawValue) violated: \(detail)" }
@@ -18,6 +23,8 @@ public struct SafetyMonitor: Sendable {
     /// Per replica, per client: the highest sequence it executed.
     private var executedUpTo: [[UInt64]]
     public internal(set) var violations: [Violation] = []
+    /// Per epoch, the first replica that reported leading it.
+    private var leaderOf: [UInt64: NodeID] = [:]
     /// Stop recording after this many; one is enough to fail a run.
     private let maximumViolations = 32
 
@@ -60,6 +67,18 @@ public struct SafetyMonitor: Sendable {
             } else {
                 executedUpTo[replica.index][c] = request.sequence
             }
+        }
+    }
+
+    /// One `becameLeader` effect of an honest replica. A replica may report the same epoch twice (PBFT's
+    /// primary on entering and on resuming its view); a second replica in the same epoch is a violation.
+    public mutating func recordLeader(replica: NodeID, epoch: UInt64) {
+        if let first = leaderOf[epoch] {
+            if first != replica {
+                report(.electionSafety, "epoch \(epoch): replica \(replica.rawValue) became leader where replica \(first.rawValue) already had")
+            }
+        } else {
+            leaderOf[epoch] = replica
         }
     }
 

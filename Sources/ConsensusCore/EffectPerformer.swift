@@ -21,6 +21,8 @@ public protocol EffectPerformer {
     mutating func becameLeader(epoch: UInt64)
     /// Observation: the replica dropped a message of this kind whose authenticator did not verify.
     mutating func rejected(messageKind: Int)
+    /// Observation: the replica met a state its safety argument rules out, and dropped the input.
+    mutating func unsafe(_ detail: String)
 }
 
 extension Outbox {
@@ -39,6 +41,7 @@ extension Outbox {
                 performer.applied(position: position, request: request, executed: executed)
             case .becameLeader(let epoch): performer.becameLeader(epoch: epoch)
             case .rejected(let kind): performer.rejected(messageKind: kind)
+            case .unsafe(let detail): performer.unsafe(detail)
             }
         }
     }

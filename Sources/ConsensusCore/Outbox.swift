@@ -22,6 +22,11 @@ public struct Outbox<Message> {
         /// Observation: the replica dropped a message of kind `messageKind` because its MAC, signature
         /// or digest did not verify. The shell counts these as rejected.
         case rejected(messageKind: Int)
+        /// Observation: the replica met what its safety argument rules out (a leader's entry that
+        /// conflicts with one it knows committed) and dropped the input instead of trapping. Honest
+        /// replicas meet it only when another replica lost what it had persisted (a power failure under
+        /// `--sync none`); the shell reports an agreement violation.
+        case unsafe(String)
     }
 
     public var effects: [Effect] = []
@@ -46,6 +51,8 @@ public struct Outbox<Message> {
         effects.append(.applied(position: position, request: request, executed: executed))
     }
     @inlinable public mutating func becameLeader(epoch: UInt64) { effects.append(.becameLeader(epoch: epoch)) }
+    /// Not on a hot path: only a run that is already unsafe builds the text.
+    public mutating func unsafe(_ detail: String) { effects.append(.unsafe(detail)) }
     @inlinable public mutating func rejected(messageKind: Int) { effects.append(.rejected(messageKind: messageKind)) }
 
     /// Empties the outbox, keeping its storage for the next step.

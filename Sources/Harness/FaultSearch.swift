@@ -104,9 +104,18 @@ public enum FaultSearch {
 
     /// Runs one seed's plan with replica type `R`.
     public static func run<R: Replica>(_ type: R.Type, settings: R.Settings, plan: Plan) -> Outcome {
-        let sim = Simulator<R>(cluster: plan.cluster, settings: settings, options: plan.options)
+        var options = plan.options
+        options.stopsAtFirstViolation = true
+        let sim = Simulator<R>(cluster: plan.cluster, settings: settings, options: options)
+        func outcome(_ failure: String?) -> Outcome {
+            let completed = sim.records.reduce(0) { $0 + ($1.completed == nil ? 0 : 1) }
+            return Outcome(seed: plan.options.seed, protocolName: R.protocolName, cluster: plan.cluster, plan: plan.description,
+                           opsCompleted: completed, failure: failure)
+        }
+        func unsafe() -> Outcome? { sim.safety.violations.first.map { outcome($0.description) } }
         sim.start()
         sim.run(until: .zero + safetyPhase)
+        if let stopped = unsafe() { return stopped }
         // Liveness phase: every fault heals; every replica that is down comes back.
         sim.heal()
         sim.setLoss(0)
@@ -116,9 +125,10 @@ public enum FaultSearch {
         let deadline = sim.now + livenessBound
         while sim.outstandingOperations > 0 && sim.now < deadline {
             sim.run(for: .milliseconds(100))
+            if let stopped = unsafe() { return stopped }
         }
-        var failure: String? = sim.safety.violations.first?.description
-        if failure == nil, sim.outstandingOperations > 0 {
+        var failure: String?
+        if sim.outstandingOperations > 0 {
             failure = "liveness: \(sim.outstandingOperations) operation(s) still outstanding \(livenessBound) after every fault healed"
         }
         if failure == nil {
@@ -127,6 +137,7 @@ public enum FaultSearch {
             let convergenceDeadline = sim.now + livenessBound
             repeat {
                 sim.run(for: .milliseconds(100))
+                if let stopped = unsafe() { return stopped }
                 failure = Experiment.convergenceProblem(sim)
             } while failure != nil && sim.now < convergenceDeadline
         }
@@ -134,8 +145,6 @@ public enum FaultSearch {
             let verdict = HistoryCheck.verdict(for: sim.records, enabled: true)
             if verdict.column == "false" { failure = "linearizability: " + (verdict.detail ?? "history is not linearizable") }
         }
-        let completed = sim.records.reduce(0) { $0 + ($1.completed == nil ? 0 : 1) }
-        return Outcome(seed: plan.options.seed, protocolName: R.protocolName, cluster: plan.cluster, plan: plan.description,
-                       opsCompleted: completed, failure: failure)
+        return outcome(failure)
     }
 }

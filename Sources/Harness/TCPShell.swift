@@ -254,7 +254,8 @@ struct TCPMeasurement {
         return RunResult(spec: spec, observed: observed)
     }
 
-    /// Agreement, validity and at-most-once over every honest replica's `applied` effects, by Checker's
+    /// Agreement, validity and at-most-once over every honest replica's `applied` effects, and election
+    /// safety over their `becameLeader` effects, by Checker's
     /// `SafetyMonitor` (which the simulator feeds as effects happen; here each replica's effects were
     /// kept on its own event loop or in its node process, and are fed to the monitor after the run).
     func safetyViolations(records: [OperationRecord]) -> [SafetyMonitor.Violation] {
@@ -271,6 +272,7 @@ struct TCPMeasurement {
                 monitor.recordApplied(replica: replica.id, position: a.position, request: a.request, executed: a.executed,
                                       isSent: sent.contains(a.request))
             }
+            for l in replica.leadership { monitor.recordLeader(replica: replica.id, epoch: l.epoch) }
         }
         return monitor.violations
     }

@@ -270,6 +270,7 @@ public final class ClusterScript<R: Replica> where R.Message: CustomStringConver
                 print("  \(i) applies \(position): \(request.notation)\(executed ? "" : " (already executed: skipped)")")
             case .becameLeader(let epoch): print("  \(i) becomes leader of \(dialect.epochName) \(epoch)")
             case .rejected(let kind): print("  \(i) rejects a \(R.Message.kindNames[kind])")
+            case .unsafe(let detail): print("  \(i) finds the run unsafe: \(detail)")
             case .persist: print("  \(i) persists")
             case .setTimer, .cancelTimer: break
             }

@@ -237,6 +237,9 @@ public final class LockstepCluster<R: Replica> {
 
         func becameLeader(epoch: UInt64) {}
 
+        /// A scripted honest cluster never gets here; stop where the replica used to trap.
+        func unsafe(_ detail: String) { fatalError("replica \(sender) found the run unsafe: \(detail)") }
+
         func rejected(messageKind: Int) {
             cluster.rejectedCount += 1
             if cluster.haltsOnRejection {

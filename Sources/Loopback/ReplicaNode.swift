@@ -182,6 +182,10 @@ final class ReplicaNode<R: Replica> {
         @inline(__always) func becameLeader(epoch: UInt64) { node.leadership.append((now, epoch)) }
 
         @inline(__always) func rejected(messageKind: Int) { node.counts.reject(kind: messageKind) }
+
+        /// Logged: the real shells' journals persist before sending, and they have no power failures, so
+        /// an honest node meets this only through a defect; the agreement check after the run sees its cause.
+        func unsafe(_ detail: String) { node.logger.error("replica \(node.id.rawValue) dropped an input that would break safety: \(detail)") }
     }
 
     /// One peer message leaves for `to`: Byzantine tampering (the kit's, as in the simulator), then

@@ -195,8 +195,13 @@ extension Raft.Replica {
             let entry = m.entries[k]
             if let existing = log.term(at: index) {
                 if existing == entry.term { continue }  // already have it (a duplicate or reordered message)
-                precondition(index > commitIndex,
-                             "replica \(id): leader \(leader) of term \(currentTerm) conflicts with committed entry \(index) (commit \(commitIndex))")
+                guard index > commitIndex else {
+                    // Leader Completeness rules this out; it happens only when committed entries were lost
+                    // from a majority's disks. Overwriting a committed entry would hide it: say so instead.
+                    if appended { outbox.persist() }
+                    outbox.unsafe("leader \(leader.rawValue) of term \(currentTerm) sent entry \(index) of term \(entry.term), which conflicts with the committed entry of term \(existing) there (commit \(commitIndex))")
+                    return
+                }
                 truncateLog(after: index - 1)
             }
             log.append(entry)

@@ -35,8 +35,9 @@ public struct CPUModel: Sendable, Equatable {
     public var perSignature: Interval = .microseconds(14)
     public var perSignatureVerify: Interval = .microseconds(66)
     public var perDigest: Interval = .nanoseconds(220)
-    /// One fsync of durable state.
-    public var perPersist: Interval = .zero
+    /// Writing one persist's journal records (the write, not its sync: `--sync-latency` is that):
+    /// `consensus-bench calibrate`'s p50 for appending and writing one record on the project's machine.
+    public var perPersist: Interval = .nanoseconds(940)
 
     public init() {}
 
@@ -45,6 +46,7 @@ public struct CPUModel: Sendable, Equatable {
         var m = CPUModel()
         m.perMessage = .zero; m.perSend = .zero; m.perBytePicoseconds = 0
         m.perMAC = .zero; m.perSignature = .zero; m.perSignatureVerify = .zero; m.perDigest = .zero
+        m.perPersist = .zero
         return m
     }
 

@@ -18,6 +18,10 @@ public struct SimulationOptions: Sendable {
     /// schedules no crash sets it false: its replicas still write their records (and pay for syncs),
     /// but nothing would ever read them back, so they are not kept (a disk is a second copy of every log).
     public var keepsDisks = true
+    /// Whether the run stops at the first safety violation (the fault search: the first violation is the
+    /// finding, and a replica run past it may meet a state its own preconditions rule out, such as a
+    /// committed entry a power failure took from a majority).
+    public var stopsAtFirstViolation = false
 
     public init(seed: UInt64) { self.seed = seed }
 }

@@ -69,10 +69,15 @@ extension Simulator {
                 if byzantine[i] == nil {
                     safety.recordApplied(replica: NodeID(i), position: position, request: request, executed: executed,
                                          isSent: clientDriver.wasSent(request))
+                    if options.stopsAtFirstViolation, !safety.isSafe { stopRequested = true }
                 }
             case .becameLeader(let epoch):
                 // The current leader is the one with the highest epoch (ties: the later one).
                 leadership.append((Instant(nanoseconds: clock), NodeID(i), epoch))
+                if byzantine[i] == nil {
+                    safety.recordLeader(replica: NodeID(i), epoch: epoch)
+                    if options.stopsAtFirstViolation, !safety.isSafe { stopRequested = true }
+                }
                 if epoch >= currentLeaderEpoch || currentLeader == nil {
                     currentLeaderEpoch = epoch
                     currentLeader = NodeID(i)
@@ -80,6 +85,11 @@ extension Simulator {
                 if window.contains(Instant(nanoseconds: clock)) { leaderChangesInWindow += 1 }
             case .rejected(let kind):
                 stats.reject(kind: kind)
+            case .unsafe(let detail):
+                if byzantine[i] == nil {
+                    safety.report(.agreement, "replica \(i): \(detail)")
+                    if options.stopsAtFirstViolation { stopRequested = true }
+                }
             }
         }
         busyUntil[i] = max(busyUntil[i], clock)

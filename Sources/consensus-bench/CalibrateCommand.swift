@@ -1,20 +1,27 @@
 import ArgumentParser
 import Logging
 import PBFT
+import ShellKit
 import Simulation
 
 /// `consensus-bench calibrate`: times each cryptographic operation PBFT replicas perform on this
-/// machine, next to the cost model's defaults, and prints the flags that would charge what it measured.
+/// machine, and what a persist costs on the disk results go to, next to the cost model's defaults, and
+/// prints the flags that would charge what it measured.
 struct CalibrateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "calibrate",
-        abstract: "Time the MACs, signatures and digests PBFT replicas compute, for the simulator's CPU cost model.")
+        abstract: "Time the MACs, signatures and digests PBFT replicas compute, and a journal append with and without fdatasync, for the simulator's cost model.")
 
     @Option(help: "Wall time to spend timing each operation, in seconds.")
     var seconds: Double = 0.25
 
+    @Option(name: .customLong("disk-dir"), help: "A folder on the disk to time journal appends on (created if missing; the probe's file is deleted afterwards).")
+    var diskDirectory = "results"
+
     func run() throws {
         guard seconds > 0, seconds <= 60 else { throw ValidationError("--seconds must be between 0 and 60") }
+        let disk = DiskProbe(directory: diskDirectory, budget: .milliseconds(Int64(seconds * 1000)), valueSize: 16)
+        try disk.prepare()  // a folder that cannot be made fails before anything is timed
         #if DEBUG
         Logger(label: "consensus-bench.calibrate")
             .warning("a debug build: its figures are many times a release build's (swift run -c release consensus-bench calibrate)")
@@ -35,6 +42,29 @@ struct CalibrateCommand: ParsableCommand {
         }
         let flags = rows.compactMap { row in row.flag.map { "\($0) \(Int(row.nanoseconds.rounded()))ns" } }
         print("charge what was measured: consensus-bench run --protocol pbft " + flags.joined(separator: " "))
+        try calibrate(disk)
+    }
+
+    /// Appending one journal record (a Raft entry of one put) and committing it, without and with
+    /// fdatasync: the write is what `--cpu-per-persist` charges a persist, the sync what `--sync-latency`
+    /// charges under `--sync fsync`. Percentiles rather than a mean: a disk's sync latency has a long tail.
+    func calibrate(_ probe: DiskProbe) throws {
+        let written = try probe.measure(.none)
+        let synced = try probe.measure(.fsync)
+        let defaults = Durability()
+        print("")
+        print(pad("journal append on \(diskDirectory)", 56) + pad("p50 ns", 14, right: true) + pad("p99 ns", 14, right: true)
+            + pad("model default ns", 18, right: true) + pad("samples", 10, right: true))
+        let rows: [(String, DiskProbe.Figures, Int64)] = [
+            ("one record, written (no sync)", written, CPUModel().perPersist.nanoseconds),
+            ("one record, written and fdatasync'd", synced, defaults.syncLatency.nanoseconds),
+        ]
+        for (name, figures, modelDefault) in rows {
+            print(pad(name, 56) + pad(String(figures.p50.wholeNanoseconds), 14, right: true)
+                + pad(String(figures.p99.wholeNanoseconds), 14, right: true) + pad(String(modelDefault), 18, right: true)
+                + pad(String(figures.samples), 10, right: true))
+        }
+        print("charge what was measured: consensus-bench run --cpu-per-persist \(written.p50.wholeNanoseconds)ns --sync fsync --sync-latency \(synced.p50.wholeNanoseconds)ns")
     }
 
     /// Nanoseconds per call of `operation`: calls in growing rounds until `seconds` of wall time passed.

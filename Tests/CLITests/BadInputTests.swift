@@ -25,6 +25,12 @@ struct BadInputTests {
         ("zero tcp threads", ["run", "--shell", "tcp", "--tcp-threads", "0"]),
         ("negative generator threads", ["run", "--shell", "tcp", "--tcp-generator-threads=-1"]),
         ("bind with the simulator", ["run", "--bind", "0.0.0.0"]),
+        ("unknown sync policy", ["run", "--sync", "sometimes"]),
+        ("unknown crash kind", ["run", "--crash-kind", "meteor"]),
+        ("unknown sync policy in a sweep", ["sweep", "--sync", "fdatasync"]),
+        ("unknown crash kind in a fault search", ["check", "--seeds", "1-2", "--crash-kind", "flood"]),
+        ("malformed sync latency", ["run", "--sync", "fsync", "--sync-latency", "fast"]),
+        ("calibrate on a disk folder that cannot be made", ["calibrate", "--seconds", "0.01", "--disk-dir", "/proc/no-such-folder"]),
         ("node bound to an address that does not resolve", ["node", "--id", "0", "--cluster", "/nonexistent.json", "--bind", "no.such.host.invalid"]),
     ]
 

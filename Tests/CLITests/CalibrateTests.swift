@@ -16,10 +16,31 @@ struct CalibrateTests {
             let measured = row.flatMap { $0.dropFirst(56).split(separator: " ").first }.flatMap { Int($0) }
             #expect((measured ?? 0) > 0, "\(operation): \(row ?? "")")
         }
-        let flags = try #require(lines.last)
+        let flags = try #require(lines.first { $0.contains("--cpu-per-mac") })
         for flag in ["--cpu-per-mac ", "--cpu-per-signature ", "--cpu-per-signature-check ", "--cpu-per-digest "] {
             #expect(flags.contains(flag), "\(flags)")
         }
+    }
+
+    @Test("calibrate times a journal append with and without fdatasync on --disk-dir, and prints the flags that charge them")
+    func diskRowsAndFlags() throws {
+        let dir = CLIRunner.temporaryDirectory("calibrate-disk")
+        let outcome = try CLIRunner.run(["calibrate", "--seconds", "0.02", "--disk-dir", dir])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let lines = outcome.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("journal append on \(dir)") }, "\(outcome.stdout)")
+        var p50s: [Int] = []
+        for row in ["one record, written (no sync)", "one record, written and fdatasync'd"] {
+            let line = try #require(lines.first { $0.hasPrefix(row) }, "no row \(row) in \(outcome.stdout)")
+            let figures = line.dropFirst(56).split(separator: " ").compactMap { Int($0) }
+            #expect(figures.count == 4, "\(line)")
+            #expect(figures.count == 4 && figures[0] > 0 && figures[1] >= figures[0] && figures[3] > 0, "p50 ≤ p99, samples: \(line)")
+            p50s.append(figures.first ?? 0)
+        }
+        let flags = try #require(lines.last)
+        #expect(flags.contains("--cpu-per-persist \(p50s[0])ns") && flags.contains("--sync-latency \(p50s[1])ns"), "\(flags)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir)
+        #expect(left.isEmpty, "the probe's journal is removed: \(left)")
     }
 
     @Test("--cpu-per-mac is charged: a dearer MAC makes PBFT slower in simulated time")

@@ -36,8 +36,8 @@ final class RaftWithoutElectionRestriction: Replica {
             m.lastLogTerm = m.term; m.lastLogIndex = UInt64(Int64.max)
             message = .preVote(m)
         case .appendEntries(let m):
-            // The honest replica traps (a precondition) rather than overwrite a committed entry. What this
-            // broken one would do is apply a different request where it already applied one: report
+            // The honest replica reports a conflict with a committed entry as unsafe and drops it. What
+            // this broken one would do is apply a different request where it already applied one: report
             // exactly that to the shell, whose agreement check then fails the run, and drop the message.
             for k in 0 ..< m.entries.count {
                 let index = m.prevLogIndex + UInt64(k) + 1

@@ -216,3 +216,22 @@ struct RaftSimulationTests {
         #expect(result.violations.isEmpty, "\(result.violations)")
     }
 }
+
+@Suite("Raft without syncs under power failures")
+struct RaftPowerFailureTests {
+    /// Seed 39 of the fault search with `--crash-kind power` and the default `--sync none`: power
+    /// failures take committed entries from a majority's disks, and a later leader sends a follower an
+    /// entry that conflicts with one it knows committed. The follower used to trap there; now it says so
+    /// and the search reports an agreement violation, as it must without syncs.
+    @Test("a follower sent an entry that conflicts with a committed one reports the run unsafe instead of trapping")
+    func conflictWithCommittedEntryIsReported() throws {
+        var durability = Durability()
+        durability.crashKind = .power
+        let outcome = try ProtocolRegistry.entry(named: "raft").checkSeed(39, nil, durability)
+        let failure = try #require(outcome.failure, "seed 39 passed: the power failures no longer lose a committed entry")
+        #expect(failure.hasPrefix("agreement violated"), "\(failure)")
+        var synced = durability
+        synced.sync = .fsync
+        #expect(try ProtocolRegistry.entry(named: "raft").checkSeed(39, nil, synced).failure == nil, "with fsync the same seed is safe")
+    }
+}

@@ -1,0 +1,110 @@
+import ConsensusCore
+import MultiPaxos
+import Raft
+
+// Broken variants that answer before they persist: each wraps the real replica and, in a step where it
+// sends the answer whose promise must survive a crash, drops the step's `persist`. What the step
+// changed reaches the disk only with the replica's next persist, after the answer left; a crash in
+// between restores a replica that never gave it. The papers put the write first (Raft Figure 2:
+// "updated on stable storage before responding to RPCs"; Paxos Made Simple §3; PBFT §4.2: messages are
+// logged when sent and received).
+//
+// No PBFT variant is here: a PBFT backup that sends its PREPARE before persisting the PRE-PREPARE was
+// not caught in 1,000 seeds (f equivocators plus restart churn), and it cannot be with the Byzantine
+// behaviours the suite has. This PBFT persists the whole slot before its COMMIT leaves, so such a backup
+// can forget only a PRE-PREPARE it has not prepared; its PREPARE could then help a conflicting
+// certificate only if the primary proposed it a different request after its restart and a second
+// backup forgot in the same window, and no built-in behaviour re-proposes that way.
+
+extension Outbox {
+    /// Removes the `persist` effects after `start` when one of the messages sent after `start` is one
+    /// that `mustFollowTheWrite` picks: the write then waits for the replica's next persist.
+    mutating func persistAfterSending(from start: Int, _ mustFollowTheWrite: (Message) -> Bool) {
+        let answered = effects[start...].contains { effect in
+            switch effect {
+            case .send(let message, _), .broadcast(let message): return mustFollowTheWrite(message)
+            default: return false
+            }
+        }
+        guard answered else { return }
+        var k = start
+        while k < effects.count {
+            if case .persist = effects[k] { effects.remove(at: k) } else { k += 1 }
+        }
+    }
+}
+
+/// A Raft server that grants its vote before persisting it (§5.2, Figure 2): after a crash it can
+/// grant a second vote in the same term, and two candidates can both win it.
+final class RaftVotingBeforePersisting: Replica {
+    typealias Message = Raft.Message
+    typealias Settings = Raft.Settings
+    typealias DurableState = Raft.DurableState
+    typealias DurableChange = Raft.DurableChange
+    let inner: Raft.Replica
+
+    static var protocolName: String { "raft-vote-before-persist" }
+    static var faultModel: FaultModel { Raft.Replica.faultModel }
+    static func clientContract(cluster: ClusterConfig, settings: Settings) -> ClientContract {
+        Raft.Replica.clientContract(cluster: cluster, settings: settings)
+    }
+
+    init(id: NodeID, cluster: ClusterConfig, settings: Settings, random: DeterministicRandom) {
+        inner = Raft.Replica(id: id, cluster: cluster, settings: settings, random: random)
+    }
+    func start(durable: DurableState?, now: Instant, outbox: inout Outbox<Message>) { inner.start(durable: durable, now: now, outbox: &outbox) }
+    func receive(_ message: Message, from sender: NodeID, now: Instant, outbox: inout Outbox<Message>) {
+        let start = outbox.effects.count
+        inner.receive(message, from: sender, now: now, outbox: &outbox)
+        outbox.persistAfterSending(from: start) { message in
+            if case .requestVoteResponse(let vote) = message { return vote.granted }
+            return false
+        }
+    }
+    func timerFired(_ timer: TimerID, now: Instant, outbox: inout Outbox<Message>) { inner.timerFired(timer, now: now, outbox: &outbox) }
+    func clientRequest(_ request: ClientRequest, now: Instant, outbox: inout Outbox<Message>) { inner.clientRequest(request, now: now, outbox: &outbox) }
+    var durableState: DurableState { inner.durableState }
+    func takeDurableRecords(into journal: inout [DurableRecord<DurableState, DurableChange>]) { inner.takeDurableRecords(into: &journal) }
+    static func apply(_ change: DurableChange, to state: inout DurableState) { Raft.Replica.apply(change, to: &state) }
+    var stateMachine: KVStateMachine { inner.stateMachine }
+    /// Not the inner replica's: the fault search, not a trap, is what must catch it.
+    func invariantViolation() -> String? { nil }
+}
+
+/// A Multi-Paxos acceptor that answers Accepted before persisting the value (Paxos Made Simple §3):
+/// after a crash it no longer reports the value to the next leader's Prepare, so a value that was
+/// chosen with its vote can be replaced by another.
+final class PaxosAcceptingBeforePersisting: Replica {
+    typealias Message = MultiPaxos.Message
+    typealias Settings = MultiPaxos.Settings
+    typealias DurableState = MultiPaxos.DurableState
+    typealias DurableChange = MultiPaxos.DurableChange
+    let inner: MultiPaxos.Replica
+
+    static var protocolName: String { "multipaxos-accept-before-persist" }
+    static var faultModel: FaultModel { MultiPaxos.Replica.faultModel }
+    static func clientContract(cluster: ClusterConfig, settings: Settings) -> ClientContract {
+        MultiPaxos.Replica.clientContract(cluster: cluster, settings: settings)
+    }
+
+    init(id: NodeID, cluster: ClusterConfig, settings: Settings, random: DeterministicRandom) {
+        inner = MultiPaxos.Replica(id: id, cluster: cluster, settings: settings, random: random)
+    }
+    func start(durable: DurableState?, now: Instant, outbox: inout Outbox<Message>) { inner.start(durable: durable, now: now, outbox: &outbox) }
+    func receive(_ message: Message, from sender: NodeID, now: Instant, outbox: inout Outbox<Message>) {
+        let start = outbox.effects.count
+        inner.receive(message, from: sender, now: now, outbox: &outbox)
+        outbox.persistAfterSending(from: start) { message in
+            if case .accepted = message { return true }
+            return false
+        }
+    }
+    func timerFired(_ timer: TimerID, now: Instant, outbox: inout Outbox<Message>) { inner.timerFired(timer, now: now, outbox: &outbox) }
+    func clientRequest(_ request: ClientRequest, now: Instant, outbox: inout Outbox<Message>) { inner.clientRequest(request, now: now, outbox: &outbox) }
+    var durableState: DurableState { inner.durableState }
+    func takeDurableRecords(into journal: inout [DurableRecord<DurableState, DurableChange>]) { inner.takeDurableRecords(into: &journal) }
+    static func apply(_ change: DurableChange, to state: inout DurableState) { MultiPaxos.Replica.apply(change, to: &state) }
+    var stateMachine: KVStateMachine { inner.stateMachine }
+    /// Not the inner replica's: the fault search, not a trap, is what must catch it.
+    func invariantViolation() -> String? { nil }
+}
