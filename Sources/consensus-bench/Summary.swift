@@ -22,7 +22,7 @@ enum Summary {
         for f in r.faultLog { lines.append("  fault: \(f)") }
         lines.append("linearizable: \(r.linearizable)" + (r.linearizabilityDetail.map { " (\($0))" } ?? ""))
         if r.violations.isEmpty {
-            lines.append("safety: agreement, validity, at-most-once and convergence held")
+            lines.append("safety: agreement, validity, at-most-once, election safety and convergence held")
         } else {
             for v in r.violations.prefix(5) { lines.append("SAFETY: \(v)") }
         }

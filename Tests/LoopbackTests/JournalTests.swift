@@ -69,11 +69,11 @@ struct JournalTests {
         #expect(again.state?.currentTerm == 3 && again.state?.votedFor == NodeID(2) && again.state?.log == Self.state(after: Self.records.count)?.log)
     }
 
-    @Test("a journal grown to twice its compacted size is rewritten as one snapshot that replays the same")
+    @Test("a journal grown to four times its compacted size, past its floor, is rewritten as one snapshot that replays the same")
     func compaction() throws {
         let path = Self.path("compaction")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let writer = try JournalWriter<Raft.Replica>(path: path, owner: Self.owner, sync: .none, validLength: nil)
+        let writer = try JournalWriter<Raft.Replica>(path: path, owner: Self.owner, sync: .none, validLength: nil, compactionFloor: 1 << 20)
         var state = Raft.DurableState(currentTerm: 1)
         writer.append([.snapshot(state)])
         for k in 1 ... 20_000 {
