@@ -36,24 +36,12 @@ extension Outbox {
 
 /// A Raft server that grants its vote before persisting it (§5.2, Figure 2): after a crash it can
 /// grant a second vote in the same term, and two candidates can both win it.
-final class RaftVotingBeforePersisting: Replica {
-    typealias Message = Raft.Message
-    typealias Settings = Raft.Settings
-    typealias DurableState = Raft.DurableState
-    typealias DurableChange = Raft.DurableChange
+final class RaftVotingBeforePersisting: BrokenVariant {
     let inner: Raft.Replica
-
+    init(inner: Raft.Replica) { self.inner = inner }
     static var protocolName: String { "raft-vote-before-persist" }
-    static var faultModel: FaultModel { Raft.Replica.faultModel }
-    static func clientContract(cluster: ClusterConfig, settings: Settings) -> ClientContract {
-        Raft.Replica.clientContract(cluster: cluster, settings: settings)
-    }
 
-    init(id: NodeID, cluster: ClusterConfig, settings: Settings, random: DeterministicRandom) {
-        inner = Raft.Replica(id: id, cluster: cluster, settings: settings, random: random)
-    }
-    func start(durable: DurableState?, now: Instant, outbox: inout Outbox<Message>) { inner.start(durable: durable, now: now, outbox: &outbox) }
-    func receive(_ message: Message, from sender: NodeID, now: Instant, outbox: inout Outbox<Message>) {
+    func receive(_ message: Raft.Message, from sender: NodeID, now: Instant, outbox: inout Outbox<Raft.Message>) {
         let start = outbox.effects.count
         inner.receive(message, from: sender, now: now, outbox: &outbox)
         outbox.persistAfterSending(from: start) { message in
@@ -61,37 +49,17 @@ final class RaftVotingBeforePersisting: Replica {
             return false
         }
     }
-    func timerFired(_ timer: TimerID, now: Instant, outbox: inout Outbox<Message>) { inner.timerFired(timer, now: now, outbox: &outbox) }
-    func clientRequest(_ request: ClientRequest, now: Instant, outbox: inout Outbox<Message>) { inner.clientRequest(request, now: now, outbox: &outbox) }
-    var durableState: DurableState { inner.durableState }
-    func takeDurableRecords(into journal: inout [DurableRecord<DurableState, DurableChange>]) { inner.takeDurableRecords(into: &journal) }
-    static func apply(_ change: DurableChange, to state: inout DurableState) { Raft.Replica.apply(change, to: &state) }
-    var stateMachine: KVStateMachine { inner.stateMachine }
-    /// Not the inner replica's: the fault search, not a trap, is what must catch it.
-    func invariantViolation() -> String? { nil }
 }
 
 /// A Multi-Paxos acceptor that answers Accepted before persisting the value (Paxos Made Simple §3):
 /// after a crash it no longer reports the value to the next leader's Prepare, so a value that was
 /// chosen with its vote can be replaced by another.
-final class PaxosAcceptingBeforePersisting: Replica {
-    typealias Message = MultiPaxos.Message
-    typealias Settings = MultiPaxos.Settings
-    typealias DurableState = MultiPaxos.DurableState
-    typealias DurableChange = MultiPaxos.DurableChange
+final class PaxosAcceptingBeforePersisting: BrokenVariant {
     let inner: MultiPaxos.Replica
-
+    init(inner: MultiPaxos.Replica) { self.inner = inner }
     static var protocolName: String { "multipaxos-accept-before-persist" }
-    static var faultModel: FaultModel { MultiPaxos.Replica.faultModel }
-    static func clientContract(cluster: ClusterConfig, settings: Settings) -> ClientContract {
-        MultiPaxos.Replica.clientContract(cluster: cluster, settings: settings)
-    }
 
-    init(id: NodeID, cluster: ClusterConfig, settings: Settings, random: DeterministicRandom) {
-        inner = MultiPaxos.Replica(id: id, cluster: cluster, settings: settings, random: random)
-    }
-    func start(durable: DurableState?, now: Instant, outbox: inout Outbox<Message>) { inner.start(durable: durable, now: now, outbox: &outbox) }
-    func receive(_ message: Message, from sender: NodeID, now: Instant, outbox: inout Outbox<Message>) {
+    func receive(_ message: MultiPaxos.Message, from sender: NodeID, now: Instant, outbox: inout Outbox<MultiPaxos.Message>) {
         let start = outbox.effects.count
         inner.receive(message, from: sender, now: now, outbox: &outbox)
         outbox.persistAfterSending(from: start) { message in
@@ -99,12 +67,4 @@ final class PaxosAcceptingBeforePersisting: Replica {
             return false
         }
     }
-    func timerFired(_ timer: TimerID, now: Instant, outbox: inout Outbox<Message>) { inner.timerFired(timer, now: now, outbox: &outbox) }
-    func clientRequest(_ request: ClientRequest, now: Instant, outbox: inout Outbox<Message>) { inner.clientRequest(request, now: now, outbox: &outbox) }
-    var durableState: DurableState { inner.durableState }
-    func takeDurableRecords(into journal: inout [DurableRecord<DurableState, DurableChange>]) { inner.takeDurableRecords(into: &journal) }
-    static func apply(_ change: DurableChange, to state: inout DurableState) { MultiPaxos.Replica.apply(change, to: &state) }
-    var stateMachine: KVStateMachine { inner.stateMachine }
-    /// Not the inner replica's: the fault search, not a trap, is what must catch it.
-    func invariantViolation() -> String? { nil }
 }

@@ -9,23 +9,11 @@ import Raft
 
 /// Raft that grants votes without the election restriction (§5.4.1): every vote request, real or
 /// pre-vote, arrives claiming a log at least as up to date as anyone's.
-final class RaftWithoutElectionRestriction: Replica {
-    typealias Message = Raft.Message
-    typealias Settings = Raft.Settings
-    typealias DurableState = Raft.DurableState
-    typealias DurableChange = Raft.DurableChange
+final class RaftWithoutElectionRestriction: BrokenVariant {
     let inner: Raft.Replica
-
+    init(inner: Raft.Replica) { self.inner = inner }
     static var protocolName: String { "raft-broken-vote" }
-    static var faultModel: FaultModel { Raft.Replica.faultModel }
-    static func clientContract(cluster: ClusterConfig, settings: Settings) -> ClientContract {
-        Raft.Replica.clientContract(cluster: cluster, settings: settings)
-    }
 
-    init(id: NodeID, cluster: ClusterConfig, settings: Settings, random: DeterministicRandom) {
-        inner = Raft.Replica(id: id, cluster: cluster, settings: settings, random: random)
-    }
-    func start(durable: DurableState?, now: Instant, outbox: inout Outbox<Message>) { inner.start(durable: durable, now: now, outbox: &outbox) }
     func receive(_ message: Message, from sender: NodeID, now: Instant, outbox: inout Outbox<Message>) {
         var message = message
         switch message {
@@ -52,94 +40,40 @@ final class RaftWithoutElectionRestriction: Replica {
         }
         inner.receive(message, from: sender, now: now, outbox: &outbox)
     }
-    func timerFired(_ timer: TimerID, now: Instant, outbox: inout Outbox<Message>) { inner.timerFired(timer, now: now, outbox: &outbox) }
-    func clientRequest(_ request: ClientRequest, now: Instant, outbox: inout Outbox<Message>) { inner.clientRequest(request, now: now, outbox: &outbox) }
-    var durableState: DurableState { inner.durableState }
-    func takeDurableRecords(into journal: inout [DurableRecord<DurableState, DurableChange>]) { inner.takeDurableRecords(into: &journal) }
-    static func apply(_ change: DurableChange, to state: inout DurableState) { Raft.Replica.apply(change, to: &state) }
-    var stateMachine: KVStateMachine { inner.stateMachine }
-    /// Not the inner replica's: this variant is built to break what they assert, and the fault search,
-    /// not a trap, is what must catch it.
-    func invariantViolation() -> String? { nil }
 }
 
 /// A Multi-Paxos acceptor that forgets its promise when it restarts (Paxos Made Simple §3 requires it
 /// to be in stable storage): it keeps what it accepted, but promises start over from zero.
-final class PaxosForgetfulAcceptor: Replica {
-    typealias Message = MultiPaxos.Message
-    typealias Settings = MultiPaxos.Settings
-    typealias DurableState = MultiPaxos.DurableState
-    typealias DurableChange = MultiPaxos.DurableChange
+final class PaxosForgetfulAcceptor: BrokenVariant {
     let inner: MultiPaxos.Replica
-
+    init(inner: MultiPaxos.Replica) { self.inner = inner }
     static var protocolName: String { "multipaxos-forgetful" }
-    static var faultModel: FaultModel { MultiPaxos.Replica.faultModel }
-    static func clientContract(cluster: ClusterConfig, settings: Settings) -> ClientContract {
-        MultiPaxos.Replica.clientContract(cluster: cluster, settings: settings)
-    }
 
-    init(id: NodeID, cluster: ClusterConfig, settings: Settings, random: DeterministicRandom) {
-        inner = MultiPaxos.Replica(id: id, cluster: cluster, settings: settings, random: random)
-    }
     func start(durable: DurableState?, now: Instant, outbox: inout Outbox<Message>) {
         var forgotten = durable
         forgotten?.promised = .zero
         inner.start(durable: forgotten, now: now, outbox: &outbox)
     }
-    func receive(_ message: Message, from sender: NodeID, now: Instant, outbox: inout Outbox<Message>) { inner.receive(message, from: sender, now: now, outbox: &outbox) }
-    func timerFired(_ timer: TimerID, now: Instant, outbox: inout Outbox<Message>) { inner.timerFired(timer, now: now, outbox: &outbox) }
-    func clientRequest(_ request: ClientRequest, now: Instant, outbox: inout Outbox<Message>) { inner.clientRequest(request, now: now, outbox: &outbox) }
-    var durableState: DurableState { inner.durableState }
-    func takeDurableRecords(into journal: inout [DurableRecord<DurableState, DurableChange>]) { inner.takeDurableRecords(into: &journal) }
-    static func apply(_ change: DurableChange, to state: inout DurableState) { MultiPaxos.Replica.apply(change, to: &state) }
-    var stateMachine: KVStateMachine { inner.stateMachine }
-    /// Not the inner replica's: this variant is built to break what they assert, and the fault search,
-    /// not a trap, is what must catch it.
-    func invariantViolation() -> String? { nil }
 }
 
 /// PBFT that commits with 2f matching COMMITs instead of 2f+1 (§4.2): every commit it receives counts
 /// twice, once as from its sender and once as from another replica. (Run with `auth: .none`, so the
 /// extra copy is not rejected for its authenticator: the rule itself is what is broken.)
-final class PBFTCommitWithTwoF: Replica {
-    typealias Message = PBFT.Message
-    typealias Settings = PBFT.Settings
-    typealias DurableState = PBFT.DurableState
-    typealias DurableChange = PBFT.DurableChange
+final class PBFTCommitWithTwoF: BrokenVariant {
     let inner: PBFT.Replica
-    let id: NodeID
-    let n: Int
-
+    init(inner: PBFT.Replica) { self.inner = inner }
     static var protocolName: String { "pbft-2f-commit" }
-    static var faultModel: FaultModel { PBFT.Replica.faultModel }
-    static func clientContract(cluster: ClusterConfig, settings: Settings) -> ClientContract {
-        PBFT.Replica.clientContract(cluster: cluster, settings: settings)
-    }
 
-    init(id: NodeID, cluster: ClusterConfig, settings: Settings, random: DeterministicRandom) {
-        inner = PBFT.Replica(id: id, cluster: cluster, settings: settings, random: random)
-        self.id = id
-        n = cluster.replicaCount
-    }
-    func start(durable: DurableState?, now: Instant, outbox: inout Outbox<Message>) { inner.start(durable: durable, now: now, outbox: &outbox) }
     func receive(_ message: Message, from sender: NodeID, now: Instant, outbox: inout Outbox<Message>) {
         inner.receive(message, from: sender, now: now, outbox: &outbox)
         if case .commit(var commit) = message {
+            let n = inner.cluster.replicaCount
             var ghost = NodeID((sender.index + 1) % n)
-            if ghost == id { ghost = NodeID((ghost.index + 1) % n) }
+            if ghost == inner.id { ghost = NodeID((ghost.index + 1) % n) }
             if ghost != sender {
                 commit.replica = ghost
                 inner.receive(.commit(commit), from: ghost, now: now, outbox: &outbox)
             }
         }
     }
-    func timerFired(_ timer: TimerID, now: Instant, outbox: inout Outbox<Message>) { inner.timerFired(timer, now: now, outbox: &outbox) }
-    func clientRequest(_ request: ClientRequest, now: Instant, outbox: inout Outbox<Message>) { inner.clientRequest(request, now: now, outbox: &outbox) }
-    var durableState: DurableState { inner.durableState }
-    func takeDurableRecords(into journal: inout [DurableRecord<DurableState, DurableChange>]) { inner.takeDurableRecords(into: &journal) }
-    static func apply(_ change: DurableChange, to state: inout DurableState) { PBFT.Replica.apply(change, to: &state) }
-    var stateMachine: KVStateMachine { inner.stateMachine }
-    /// Not the inner replica's: this variant is built to break what they assert, and the fault search,
-    /// not a trap, is what must catch it.
-    func invariantViolation() -> String? { nil }
 }
