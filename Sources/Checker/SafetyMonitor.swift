@@ -7,11 +7,15 @@ import ConsensusCore
 /// - election safety: at most one replica leads each epoch (Raft's term, Multi-Paxos's ballot round,
 ///   PBFT's view), from what honest replicas report becoming leader. It holds only if a replica never
 ///   forgets a vote or promise it gave: one that answers before persisting breaks it first.
+/// - durability: no honest replica crashes holding a change it may have answered on but had not
+///   persisted (a vote, a promise, an acceptance; `Replica.unpersistedAnswer`, asked by the simulator).
 /// Convergence (identical KV state once quiet) is checked by the harness at the end of a run.
 public struct SafetyMonitor: Sendable {
     public struct Violation: Sendable, Equatable, CustomStringConvertible {
         public enum Invariant: String, Sendable { case agreement, validity, atMostOnce = "at-most-once", convergence
             case electionSafety = "election-safety"
+            /// A replica crashed holding a change it may have answered on but had not persisted.
+            case durability
         }
         public var invariant: Invariant
         public var detail: String

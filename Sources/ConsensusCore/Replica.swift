@@ -45,6 +45,12 @@ public protocol Replica: AnyObject {
     static func apply(_ change: DurableChange, to state: inout DurableState)
     /// The state machine, for convergence checks and tests.
     var stateMachine: KVStateMachine { get }
+    /// A change to the durable state that this replica may already have answered on (a vote, a promise,
+    /// an acceptance, a PRE-PREPARE it prepared) but has not handed to a persist, as one line; nil when
+    /// there is none. A replica that persists in the step making such a change, before the answer
+    /// leaves, has none between steps; the simulator asks at every crash, and one that has lets the
+    /// crash take back an answer it gave (the `durability` invariant). Default: nil (not audited).
+    func unpersistedAnswer() -> String?
 
     /// What must hold inside this replica between any two steps (commit ≤ last index, a view never
     /// decreasing, …) and does not, as one line with the state that breaks it; nil when all holds.
@@ -73,6 +79,8 @@ extension Replica {
     public func checkInvariants() {
         if let violation = invariantViolation() { preconditionFailure(violation) }
     }
+
+    public func unpersistedAnswer() -> String? { nil }
 }
 
 /// How clients of a protocol talk to it: how many matching replies make a result, and what a client

@@ -61,6 +61,7 @@ extension MultiPaxos.Replica {
         if !durable.log[i].chosen && (durable.log[i].ballot != b || durable.log[i].value == nil) {
             durable.log[i] = MultiPaxos.LogSlot(ballot: b, value: value, chosen: false)
             disk.slotWritten(i)
+            disk.unwrittenAcceptances += 1
             changed = true
         }
         if changed { outbox.persist() }

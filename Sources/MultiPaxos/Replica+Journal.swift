@@ -19,6 +19,9 @@ extension MultiPaxos {
         /// Slots written in memory since the last persist, in order (a repeat of the last one is skipped;
         /// other repeats are written twice, harmlessly).
         var dirtySlots: [Int] = []
+        /// Acceptances (phase 2b) among them: the rest only record what was learnt chosen, which a
+        /// replica may write lazily (it can learn it again).
+        var unwrittenAcceptances = 0
 
         init() { dirtySlots.reserveCapacity(16) }
 
@@ -31,6 +34,7 @@ extension MultiPaxos {
             isEmpty = false
             self.promised = promised
             dirtySlots.removeAll(keepingCapacity: true)
+            unwrittenAcceptances = 0
         }
     }
 }
@@ -46,6 +50,14 @@ extension MultiPaxos.Replica {
         }
         if durable.promised != disk.promised { journal.append(.change(.promised(durable.promised))) }
         for i in disk.dirtySlots { journal.append(.change(.slot(index: UInt64(i), durable.log[i]))) }
+    }
+
+    /// Paxos Made Simple §3: an acceptor remembers its promise and what it accepted "even if it fails and
+    /// then restarts", so it writes them before answering.
+    public func unpersistedAnswer() -> String? {
+        if durable.promised != disk.promised { return "promise \(durable.promised) not persisted (the disk holds \(disk.promised))" }
+        if disk.unwrittenAcceptances > 0 { return "\(disk.unwrittenAcceptances) acceptance(s) not persisted" }
+        return nil
     }
 
     public static func apply(_ change: MultiPaxos.DurableChange, to state: inout MultiPaxos.DurableState) {

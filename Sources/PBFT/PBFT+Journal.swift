@@ -100,6 +100,15 @@ extension PBFT.Replica {
         }
     }
 
+    /// §4.2: a replica's own decisions (the pre-prepare it accepted, that it sent PREPARE and COMMIT)
+    /// and its view are logged before the messages that announce them. (Archived batches are written
+    /// lazily, and a replica that never persisted holds only its initial state.)
+    public func unpersistedAnswer() -> String? {
+        if view != disk.view || isViewActive != disk.isViewActive { return "view \(view) not persisted (the disk holds view \(disk.view))" }
+        if !disk.dirtySlots.isEmpty { return "decisions at \(disk.dirtySlots.count) log position(s) not persisted" }
+        return nil
+    }
+
     /// The replica's decisions in log position `i` changed: persist them before what depends on them.
     func persist(slot i: Int, outbox: inout Outbox<Message>) {
         if disk.dirtySlots.last != i { disk.dirtySlots.append(i) }

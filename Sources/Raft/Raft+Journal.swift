@@ -63,6 +63,17 @@ extension Raft.Replica {
         }
     }
 
+    /// Figure 2: term, vote and log are "updated on stable storage before responding to RPCs".
+    public func unpersistedAnswer() -> String? {
+        if currentTerm != disk.currentTerm || votedFor != disk.votedFor {
+            return "term \(currentTerm) and vote \(votedFor.map { "\($0.rawValue)" } ?? "none") not persisted (the disk holds term \(disk.currentTerm))"
+        }
+        if log.lastIndex != disk.logLength || disk.intactThrough != disk.logLength {
+            return "log entries after \(min(disk.intactThrough, log.lastIndex)) not persisted"
+        }
+        return nil
+    }
+
     /// Drops the log after `index` (§5.3), remembering that the disk no longer matches past it.
     func truncateLog(after index: UInt64) {
         log.truncate(after: index)

@@ -43,6 +43,11 @@ extension Simulator {
         let i = id.index
         guard up[i] else { return }
         precondition(options.keepsDisks, "crashed replica \(id) in a run whose options keep no disks")
+        if byzantine[i] == nil, let answer = replicas[i].unpersistedAnswer() {
+            // Crashes fall between steps: an honest replica has persisted what it answered on by now.
+            safety.report(.durability, "replica \(i) crashed holding an answer it had not persisted: \(answer)")
+            if options.stopsAtFirstViolation { stopRequested = true }
+        }
         disks[i].crash(options.durability.crashKind, at: now.nanoseconds)
         up[i] = false
         incarnation[i] &+= 1

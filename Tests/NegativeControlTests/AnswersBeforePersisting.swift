@@ -1,5 +1,6 @@
 import ConsensusCore
 import MultiPaxos
+import PBFT
 import Raft
 
 // Broken variants that answer before they persist: each wraps the real replica and, in a step where it
@@ -9,12 +10,9 @@ import Raft
 // "updated on stable storage before responding to RPCs"; Paxos Made Simple §3; PBFT §4.2: messages are
 // logged when sent and received).
 //
-// No PBFT variant is here: a PBFT backup that sends its PREPARE before persisting the PRE-PREPARE was
-// not caught in 1,000 seeds (f equivocators plus restart churn), and it cannot be with the Byzantine
-// behaviours the suite has. This PBFT persists the whole slot before its COMMIT leaves, so such a backup
-// can forget only a PRE-PREPARE it has not prepared; its PREPARE could then help a conflicting
-// certificate only if the primary proposed it a different request after its restart and a second
-// backup forgot in the same window, and no built-in behaviour re-proposes that way.
+// A crash in the window is caught at once by the durability check (`Replica.unpersistedAnswer`, asked
+// at every crash), before its consequences: for PBFT there may be none, since this PBFT persists the
+// whole slot before its COMMIT leaves, so a backup can forget only a PRE-PREPARE it has not prepared.
 
 extension Outbox {
     /// Removes the `persist` effects after `start` when one of the messages sent after `start` is one
@@ -64,6 +62,24 @@ final class PaxosAcceptingBeforePersisting: BrokenVariant {
         inner.receive(message, from: sender, now: now, outbox: &outbox)
         outbox.persistAfterSending(from: start) { message in
             if case .accepted = message { return true }
+            return false
+        }
+    }
+}
+
+/// A PBFT backup that sends its PREPARE before persisting the PRE-PREPARE it accepted (§4.2: messages
+/// are logged as they are sent): after a crash it has forgotten what it agreed to at that view and
+/// sequence number, and could prepare another request there.
+final class PBFTPreparingBeforePersisting: BrokenVariant {
+    let inner: PBFT.Replica
+    init(inner: PBFT.Replica) { self.inner = inner }
+    static var protocolName: String { "pbft-prepare-before-persist" }
+
+    func receive(_ message: PBFT.Message, from sender: NodeID, now: Instant, outbox: inout Outbox<PBFT.Message>) {
+        let start = outbox.effects.count
+        inner.receive(message, from: sender, now: now, outbox: &outbox)
+        outbox.persistAfterSending(from: start) { message in
+            if case .prepare = message { return true }
             return false
         }
     }

@@ -34,6 +34,7 @@ extension BrokenVariant {
     func takeDurableRecords(into journal: inout [DurableRecord<DurableState, DurableChange>]) { inner.takeDurableRecords(into: &journal) }
     static func apply(_ change: DurableChange, to state: inout DurableState) { Inner.apply(change, to: &state) }
     var stateMachine: KVStateMachine { inner.stateMachine }
+    func unpersistedAnswer() -> String? { inner.unpersistedAnswer() }
 
     /// Not the inner replica's: a variant is built to break what they assert, and the fault search, not
     /// a trap, is what must catch it.

@@ -92,6 +92,11 @@ struct NegativeControlTests {
         }, { seed in
             FaultSearch.run(MultiPaxos.Replica.self, settings: MultiPaxos.Settings(), plan: churnPlan(seed))
         }),
+        ("pbft preparing before persisting the pre-prepare", { seed in
+            FaultSearch.run(PBFTPreparingBeforePersisting.self, settings: PBFT.Settings(), plan: withChurn(pbftPlan(seed), seed: seed))
+        }, { seed in
+            FaultSearch.run(PBFT.Replica.self, settings: PBFT.Settings(), plan: withChurn(pbftPlan(seed), seed: seed))
+        }),
         ("pbft with f+1 equivocating replicas (allow-unsafe)", { seed in
             let f = pbftPlan(seed).cluster.faultTolerance
             return FaultSearch.run(PBFT.Replica.self, settings: PBFT.Settings(), plan: pbftPlan(seed, equivocators: f + 1))
@@ -104,9 +109,10 @@ struct NegativeControlTests {
     /// The seed at which each control is first caught (found with CONSENSUS_BENCH_DISCOVER=1).
     static let pinnedSeeds: [String: UInt64] = [
         "raft granting votes without the election restriction": 7,
-        "raft granting its vote before persisting it": 191,
+        "raft granting its vote before persisting it": 8,
         "multipaxos acceptor forgetting its promise on restart": 19,
         "multipaxos answering accepted before persisting the value": 1,
+        "pbft preparing before persisting the pre-prepare": 2,
         "pbft committing with 2f commits": 153,
         "pbft with f+1 equivocating replicas (allow-unsafe)": 1,
     ]
