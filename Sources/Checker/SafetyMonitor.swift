@@ -5,8 +5,8 @@ import ConsensusCore
 /// - validity: only requests a client actually sent are applied (no-ops aside);
 /// - at-most-once: a replica executes each (client, sequence) at most once;
 /// - election safety: at most one replica leads each epoch (Raft's term, Multi-Paxos's ballot round,
-///   PBFT's view), from what honest replicas report becoming leader. It holds only if a replica never
-///   forgets a vote or promise it gave: one that answers before persisting breaks it first.
+///   PBFT's view), from what honest replicas report becoming leader. Rounds and views each name one
+///   replica, so only Raft can break it: two candidates win one term when a server forgets its vote.
 /// - durability: no honest replica crashes holding a change it may have answered on but had not
 ///   persisted (a vote, a promise, an acceptance; `Replica.unpersistedAnswer`, asked by the simulator).
 /// Convergence (identical KV state once quiet) is checked by the harness at the end of a run.

@@ -25,7 +25,8 @@ public struct Outbox<Message> {
         /// Observation: the replica met what its safety argument rules out (a leader's entry that
         /// conflicts with one it knows committed) and dropped the input instead of trapping. Honest
         /// replicas meet it only when another replica lost what it had persisted (a power failure under
-        /// `--sync none`); the shell reports an agreement violation.
+        /// `--sync none`); the simulator reports an agreement violation, the loopback node logs it (its
+        /// journals lose nothing a sync covered, and it has no power failures).
         case unsafe(String)
     }
 

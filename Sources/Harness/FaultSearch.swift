@@ -112,7 +112,12 @@ public enum FaultSearch {
             return Outcome(seed: plan.options.seed, protocolName: R.protocolName, cluster: plan.cluster, plan: plan.description,
                            opsCompleted: completed, failure: failure)
         }
-        func unsafe() -> Outcome? { sim.safety.violations.first.map { outcome($0.description) } }
+        func unsafe() -> Outcome? {
+            if let violation = sim.safety.violations.first { return outcome(violation.description) }
+            // Only a violation stops a fault search's run; a stop for any other reason would leave the
+            // loops below waiting on a clock that no longer moves.
+            return sim.stopped ? outcome("the simulator stopped without a violation at \(sim.now)") : nil
+        }
         sim.start()
         sim.run(until: .zero + safetyPhase)
         if let stopped = unsafe() { return stopped }

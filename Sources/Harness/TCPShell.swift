@@ -272,7 +272,9 @@ struct TCPMeasurement {
                 monitor.recordApplied(replica: replica.id, position: a.position, request: a.request, executed: a.executed,
                                       isSent: sent.contains(a.request))
             }
-            for l in replica.leadership { monitor.recordLeader(replica: replica.id, epoch: l.epoch) }
+            if replica.byzantine == nil {
+                for l in replica.leadership { monitor.recordLeader(replica: replica.id, epoch: l.epoch) }
+            }
         }
         return monitor.violations
     }

@@ -97,6 +97,9 @@ public enum Journal {
         public var records: Int
         /// Where the good records end (the file is truncated there before new ones are appended).
         public var validLength: Int
+        /// Where the header and the first record (the head snapshot) end: what the journal took when it
+        /// was last compacted, which sets when it is compacted next.
+        public var headLength: Int?
         /// Set when a torn last record was discarded.
         public var note: String?
     }
@@ -132,7 +135,7 @@ public enum Journal {
             throw damaged(r.offset, "its header is cut short")
         }
         let cluster = ClusterConfig(replicaCount: owner.replicaCount, faultTolerance: 0)
-        var result = Recovered<R.DurableState>(state: nil, records: 0, validLength: r.offset, note: nil)
+        var result = Recovered<R.DurableState>(state: nil, records: 0, validLength: r.offset, headLength: nil, note: nil)
         while r.offset < bytes.count {
             let offset = r.offset
             let remaining = bytes.count - offset
@@ -176,6 +179,7 @@ public enum Journal {
             }
             result.records += 1
             result.validLength = end
+            if result.headLength == nil { result.headLength = end }
             r.offset = end
         }
         return result
@@ -218,7 +222,8 @@ where R.DurableState: DurableStateCodable, R.DurableChange: DurableStateCodable 
 
     /// Opens the journal at `path` to append after `validLength` bytes (what recovery kept), or
     /// creates it, header first, when `validLength` is nil or 0 (nothing of it was kept).
-    public init(path: String, owner: Journal.Owner, sync: SyncPolicy, validLength: Int?, compactionFloor: Int = 8 << 20) throws {
+    public init(path: String, owner: Journal.Owner, sync: SyncPolicy, validLength: Int?, headLength: Int? = nil,
+                compactionFloor: Int = 8 << 20) throws {
         self.path = path
         self.compactionFloor = compactionFloor
         self.owner = owner
@@ -233,7 +238,7 @@ where R.DurableState: DurableStateCodable, R.DurableChange: DurableStateCodable 
             Journal.header(owner: owner, into: &buffer)
             size = 0
         }
-        compactedSize = size
+        compactedSize = min(headLength ?? size, size)
         lseek(fd, off_t(size), SEEK_SET)
     }
 

@@ -58,7 +58,7 @@ extension Loopback {
             if let restored { try node.restore(id, from: restored) }
             if let journal {
                 let logger = options.logger
-                try node.journal(id, path: journal, sync: sync, validLength: recovered?.validLength) { error in
+                try node.journal(id, path: journal, sync: sync, validLength: recovered?.validLength, headLength: recovered?.headLength) { error in
                     // A replica that cannot make its state durable must not answer as if it had.
                     logger.critical("replica \(id) cannot persist: \(error)")
                     exit(1)

@@ -34,8 +34,8 @@ final class ReplicaDisk<R: Replica> {
 extension ReplicaDisk where R.DurableState: DurableStateCodable, R.DurableChange: DurableStateCodable {
     /// The journal at `path`, appended to after `recovered` (or created afresh). A crash drops the
     /// unwritten buffer and reads the file back, as the restarted process would.
-    static func journal(path: String, owner: Journal.Owner, sync: SyncPolicy, validLength: Int?) throws -> ReplicaDisk {
-        let box = JournalBox<R>(try JournalWriter<R>(path: path, owner: owner, sync: sync, validLength: validLength))
+    static func journal(path: String, owner: Journal.Owner, sync: SyncPolicy, validLength: Int?, headLength: Int?) throws -> ReplicaDisk {
+        let box = JournalBox<R>(try JournalWriter<R>(path: path, owner: owner, sync: sync, validLength: validLength, headLength: headLength))
         return ReplicaDisk(
             append: { box.writer.append($0) },
             commit: { try box.writer.commit(state: $0) },
@@ -43,7 +43,8 @@ extension ReplicaDisk where R.DurableState: DurableStateCodable, R.DurableChange
                 box.syncs += box.writer.syncs
                 box.records += box.writer.syncedRecords
                 let recovered = try Journal.load(R.self, path: path, owner: owner)
-                box.writer = try JournalWriter<R>(path: path, owner: owner, sync: sync, validLength: recovered?.validLength)
+                box.writer = try JournalWriter<R>(path: path, owner: owner, sync: sync, validLength: recovered?.validLength,
+                                                  headLength: recovered?.headLength)
                 return recovered?.state
             },
             figures: { (box.syncs + box.writer.syncs, box.records + box.writer.syncedRecords) })

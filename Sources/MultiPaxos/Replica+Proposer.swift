@@ -159,6 +159,7 @@ extension MultiPaxos.Replica {
             }
             durable.log[i] = MultiPaxos.LogSlot(ballot: ballot, value: value, chosen: false)
             disk.slotWritten(i)
+            disk.unwrittenAcceptances += 1  // the leader's own acceptor accepts its proposal
             if !persisted {
                 outbox.persist()
                 persisted = true

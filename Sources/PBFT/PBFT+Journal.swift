@@ -33,6 +33,8 @@ extension PBFT {
     struct DiskMark {
         /// Nothing written yet, or the log was rewritten wholesale: the next persist writes a snapshot.
         var needsSnapshot = true
+        /// Something was written (or restored): a snapshot still needed after that is a NEW-VIEW's rewrite.
+        var hasWritten = false
         var view: UInt64 = 0
         var isViewActive = true
         var installedView: UInt64 = 0
@@ -49,6 +51,7 @@ extension PBFT {
         /// The disk now holds a state in this view and with every slot, batch and checkpoint as in memory.
         mutating func wrote(view: UInt64, isViewActive: Bool, installedView: UInt64) {
             needsSnapshot = false
+            hasWritten = true
             self.view = view
             self.isViewActive = isViewActive
             self.installedView = installedView
@@ -104,8 +107,12 @@ extension PBFT.Replica {
     /// and its view are logged before the messages that announce them. (Archived batches are written
     /// lazily, and a replica that never persisted holds only its initial state.)
     public func unpersistedAnswer() -> String? {
-        if view != disk.view || isViewActive != disk.isViewActive { return "view \(view) not persisted (the disk holds view \(disk.view))" }
+        if view != disk.view || isViewActive != disk.isViewActive || installedView != disk.installedView {
+            return "view \(view) not persisted (the disk holds view \(disk.view))"
+        }
+        if disk.needsSnapshot && disk.hasWritten { return "the log a NEW-VIEW rewrote not persisted" }
         if !disk.dirtySlots.isEmpty { return "decisions at \(disk.dirtySlots.count) log position(s) not persisted" }
+        if disk.checkpointChanged { return "a stable checkpoint not persisted" }
         return nil
     }
 

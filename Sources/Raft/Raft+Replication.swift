@@ -198,7 +198,7 @@ extension Raft.Replica {
                 guard index > commitIndex else {
                     // Leader Completeness rules this out; it happens only when committed entries were lost
                     // from a majority's disks. Overwriting a committed entry would hide it: say so instead.
-                    if appended { outbox.persist() }
+                    // (Nothing was appended before it: an existing entry here means none were missing.)
                     outbox.unsafe("leader \(leader.rawValue) of term \(currentTerm) sent entry \(index) of term \(entry.term), which conflicts with the committed entry of term \(existing) there (commit \(commitIndex))")
                     return
                 }

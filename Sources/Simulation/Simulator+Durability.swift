@@ -4,15 +4,19 @@ import ShellKit
 // MARK: - Persists, in virtual time
 
 extension Simulator {
-    /// Carries out one `persist` of node `i` at `clock`: the replica hands over what changed since its
-    /// last persist; under `--sync fsync` the records' sync (group commit) holds back everything the
-    /// node sends until it ends; the disk keeps the records for a crash to restore.
-    func persist(node i: Int, at clock: Int64) {
+    /// Carries out one `persist` of node `i` at `start`, and returns when the replica's CPU is done with
+    /// it: the replica hands over what changed since its last persist, and writing it costs
+    /// `--cpu-per-persist` (a persist with nothing new to write, such as a step's second one, costs
+    /// nothing, as the real shells write once per tick); under `--sync fsync` the records' sync (group
+    /// commit) holds back everything the node sends until it ends; the disk keeps the records for a
+    /// crash to restore.
+    func persist(node i: Int, at start: Int64) -> Int64 {
         replicas[i].takeDurableRecords(into: &journal)
         // Emptied after use: a record still held would make the replica's next write to that state copy
         // it (PBFT's slots), an allocation per persist.
         defer { journal.removeAll(keepingCapacity: true) }
-        guard !journal.isEmpty else { return }
+        guard !journal.isEmpty else { return start }
+        let clock = start + options.cpu.perPersist.nanoseconds
         let durability = options.durability
         let syncedAt: Int64
         if durability.syncsBeforeSending {
@@ -21,10 +25,11 @@ extension Simulator {
         } else {
             syncedAt = clock + durability.writeback.nanoseconds
         }
-        guard options.keepsDisks else { return }
+        guard options.keepsDisks else { return clock }
         for record in journal {
             disks[i].write(record, syncedAt: syncedAt, now: clock, crashKind: durability.crashKind)
         }
+        return clock
     }
 
     /// Keeps a message until the sync its sender waits for ends (`sendsHeldUntil`): a node that crashes

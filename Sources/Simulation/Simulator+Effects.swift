@@ -62,8 +62,7 @@ extension Simulator {
                 sendReply(reply, from: node, at: clock)
             case .persist:
                 persistCount += 1
-                clock += cpu.perPersist.nanoseconds
-                persist(node: i, at: clock)
+                clock = persist(node: i, at: clock)
             case .applied(let position, let request, let executed):
                 // Checked at once by the safety monitor (honest replicas only).
                 if byzantine[i] == nil {

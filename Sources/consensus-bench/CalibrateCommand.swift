@@ -20,7 +20,7 @@ struct CalibrateCommand: ParsableCommand {
 
     func run() throws {
         guard seconds > 0, seconds <= 60 else { throw ValidationError("--seconds must be between 0 and 60") }
-        let disk = DiskProbe(directory: diskDirectory, budget: .milliseconds(Int64(seconds * 1000)), valueSize: 16)
+        let disk = DiskProbe(directory: diskDirectory, budget: .seconds(seconds), valueSize: 16)
         try disk.prepare()  // a folder that cannot be made fails before anything is timed
         #if DEBUG
         Logger(label: "consensus-bench.calibrate")

@@ -23,18 +23,6 @@ final class RaftWithoutElectionRestriction: BrokenVariant {
         case .preVote(var m):
             m.lastLogTerm = m.term; m.lastLogIndex = UInt64(Int64.max)
             message = .preVote(m)
-        case .appendEntries(let m):
-            // The honest replica reports a conflict with a committed entry as unsafe and drops it. What
-            // this broken one would do is apply a different request where it already applied one: report
-            // exactly that to the shell, whose agreement check then fails the run, and drop the message.
-            for k in 0 ..< m.entries.count {
-                let index = m.prevLogIndex + UInt64(k) + 1
-                let entry = m.entries[k]
-                if index <= inner.commitIndex, let existing = inner.entry(at: index), existing.term != entry.term {
-                    outbox.applied(position: index, request: entry.request, executed: false)
-                    return
-                }
-            }
         default:
             break
         }

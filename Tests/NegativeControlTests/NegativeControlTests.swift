@@ -108,7 +108,7 @@ struct NegativeControlTests {
 
     /// The seed at which each control is first caught (found with CONSENSUS_BENCH_DISCOVER=1).
     static let pinnedSeeds: [String: UInt64] = [
-        "raft granting votes without the election restriction": 7,
+        "raft granting votes without the election restriction": 8,
         "raft granting its vote before persisting it": 8,
         "multipaxos acceptor forgetting its promise on restart": 19,
         "multipaxos answering accepted before persisting the value": 1,
@@ -135,7 +135,7 @@ struct NegativeControlTests {
     func discover() {
         let environment = ProcessInfo.processInfo.environment
         let last = environment["CONSENSUS_BENCH_DISCOVER"].flatMap { UInt64($0) }.flatMap { $0 > 1 ? $0 : nil } ?? 300
-        let first = environment["CONSENSUS_BENCH_DISCOVER_FROM"].flatMap { UInt64($0) } ?? 1
+        let first = min(environment["CONSENSUS_BENCH_DISCOVER_FROM"].flatMap { UInt64($0) } ?? 1, last)
         let only = environment["CONSENSUS_BENCH_DISCOVER_ONLY"]
         for (name, run, honest) in Self.controls where only.map({ name.contains($0) }) ?? true {
             var found: UInt64?
