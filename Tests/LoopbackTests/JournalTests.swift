@@ -87,6 +87,34 @@ struct JournalTests {
         #expect(recovered.records < 20_000, "the journal was compacted (\(recovered.records) records)")
     }
 
+    @Test("a journal reopened after recovery compacts against its head snapshot, not against all it held")
+    func compactionAfterReopen() throws {
+        let path = Self.path("reopen-compaction")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        // Written with compaction out of reach: a small snapshot, then about 20 KB of appends.
+        let first = try JournalWriter<Raft.Replica>(path: path, owner: Self.owner, sync: .none, validLength: nil, compactionFloor: .max)
+        var state = Raft.DurableState(currentTerm: 1)
+        first.append([.snapshot(state)])
+        for k in 1 ... 200 {
+            let record = Raft.DurableChange.entries(keep: UInt64(k - 1), .one(Self.entry(k, term: 1)))
+            Raft.Replica.apply(record, to: &state)
+            first.append([.change(record)])
+            try first.commit { state }
+        }
+        let recovered = try #require(try Journal.load(Raft.Replica.self, path: path, owner: Self.owner))
+        let head = try #require(recovered.headLength)
+        #expect(head < recovered.validLength / 50, "the head is the header and the first snapshot: \(head) of \(recovered.validLength) bytes")
+        // Reopened with a 1 KB floor, the next commit finds the journal past four times its head snapshot.
+        let reopened = try JournalWriter<Raft.Replica>(path: path, owner: Self.owner, sync: .none, validLength: recovered.validLength,
+                                                       headLength: head, compactionFloor: 1 << 10)
+        let record = Raft.DurableChange.entries(keep: 200, .one(Self.entry(201, term: 1)))
+        Raft.Replica.apply(record, to: &state)
+        reopened.append([.change(record)])
+        try reopened.commit { state }
+        #expect(reopened.size < recovered.validLength, "compacted: \(reopened.size) bytes, was \(recovered.validLength)")
+        #expect(try Journal.load(Raft.Replica.self, path: path, owner: Self.owner)?.state == state)
+    }
+
     @Test("no journal: the replica never persisted, and starts fresh")
     func missingFile() throws {
         #expect(try Journal.load(Raft.Replica.self, path: Self.path("missing"), owner: Self.owner) == nil)
