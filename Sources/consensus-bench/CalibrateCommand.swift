@@ -83,8 +83,7 @@ struct CalibrateCommand: ParsableCommand {
         }
         let elapsed = clock.now - start
         if sink == 42 { print("", terminator: "") }  // keep the results alive
-        let (s, attoseconds) = elapsed.components
-        return (Double(s) * 1e9 + Double(attoseconds) / 1e9) / Double(calls)
+        return Double(elapsed.wholeNanoseconds) / Double(calls)
     }
 
     func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
