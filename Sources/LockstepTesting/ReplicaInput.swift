@@ -69,3 +69,27 @@ extension Replica {
         return outbox
     }
 }
+
+/// `v` milliseconds after the start of time: how the rule tests name instants.
+public func ms(_ v: Int64) -> Instant { Instant(nanoseconds: v * 1_000_000) }
+
+extension Replica {
+    // What the rule tests hand a single replica, each at one second in unless they say otherwise
+    // (after any timer that start-up set could matter, before any that a test fires).
+
+    /// `message` from replica `from`.
+    @discardableResult
+    public func deliver(_ message: Message, from: Int, at now: Instant = ms(1000)) -> Outbox<Message> {
+        step(.message(message, from: NodeID(from)), now: now)
+    }
+
+    /// `timer` fires.
+    @discardableResult
+    public func fire(_ timer: TimerID, at now: Instant = ms(1000)) -> Outbox<Message> { step(.timer(timer), now: now) }
+
+    /// A client's request arrives.
+    @discardableResult
+    public func request(_ request: ClientRequest, at now: Instant = ms(1000)) -> Outbox<Message> {
+        step(.clientRequest(request), now: now)
+    }
+}

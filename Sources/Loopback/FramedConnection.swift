@@ -18,6 +18,32 @@ struct ConnectionCallbacks {
     var needsFlush: (FramedConnection) -> Void
 }
 
+/// An owner of connections: a replica node or the load generator.
+protocol ConnectionOwner: AnyObject {
+    var logger: Logger { get }
+    func received(_ frame: inout Frame, on connection: FramedConnection) throws(ConnectionError)
+    func connectionActive(_ connection: FramedConnection)
+    func connectionClosed(_ connection: FramedConnection)
+    func needsFlush(_ connection: FramedConnection)
+}
+
+extension ConnectionOwner {
+    /// A connection whose callbacks run this owner's code. Each owner is a final class and calls
+    /// this on itself, so the closures are specialised for its concrete type (see
+    /// `ConnectionCallbacks`). The callbacks hold the owner strongly: the cycle (owner → connection →
+    /// callbacks → owner) ends when the connection closes and the owner forgets it, which crash and
+    /// stop make sure of.
+    func makeConnection(role: ConnectionRole) -> FramedConnection {
+        FramedConnection(role: role, logger: logger, owner: ConnectionCallbacks(
+            frame: { [self] (frame: inout Frame, connection: FramedConnection) throws(ConnectionError) in
+                try received(&frame, on: connection)
+            },
+            active: { [self] in connectionActive($0) },
+            closed: { [self] in connectionClosed($0) },
+            needsFlush: { [self] in needsFlush($0) }))
+    }
+}
+
 /// Why a connection was closed: bad bytes, or a frame that does not belong on it.
 struct ConnectionError: Error, CustomStringConvertible {
     var description: String

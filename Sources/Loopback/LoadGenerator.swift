@@ -9,7 +9,7 @@ import Workload
 /// with real timers on one event loop. It holds one connection to every replica (client sessions share
 /// it; a request frame's sender field carries this generator's id); the driver records every operation
 /// for the latency figures and the linearizability check.
-final class LoadGenerator {
+final class LoadGenerator: ConnectionOwner {
     typealias Connection = FramedConnection
 
     let driverID: Int32
@@ -135,16 +135,6 @@ final class LoadGenerator {
     func redial(_ j: Int) {
         guard live else { return }
         loop.assumeIsolated().scheduleTask(in: .nanoseconds(options.reconnectInterval.nanoseconds)) { [self] in dial(j) }
-    }
-
-    func makeConnection(role: ConnectionRole) -> Connection {
-        Connection(role: role, logger: logger, owner: ConnectionCallbacks(
-            frame: { [self] (frame: inout Frame, connection: Connection) throws(ConnectionError) in
-                try received(&frame, on: connection)
-            },
-            active: { [self] in connectionActive($0) },
-            closed: { [self] in connectionClosed($0) },
-            needsFlush: { [self] in needsFlush($0) }))
     }
 
     func connectionActive(_ connection: Connection) {

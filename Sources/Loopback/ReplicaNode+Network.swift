@@ -65,19 +65,6 @@ extension ReplicaNode {
 
     // MARK: Connection callbacks
 
-    /// A connection whose callbacks run this node's (specialised) code. The callbacks hold the node
-    /// strongly: the cycle (node → connection → callbacks → node) ends when the connection closes and
-    /// the node forgets it, which crash and stop make sure of.
-    func makeConnection(role: ConnectionRole) -> Connection {
-        Connection(role: role, logger: logger, owner: ConnectionCallbacks(
-            frame: { [self] (frame: inout Frame, connection: Connection) throws(ConnectionError) in
-                try received(&frame, on: connection)
-            },
-            active: { [self] in connectionActive($0) },
-            closed: { [self] in connectionClosed($0) },
-            needsFlush: { [self] in needsFlush($0) }))
-    }
-
     func connectionActive(_ connection: Connection) {
         guard live else { connection.close(); return }
         switch connection.role {

@@ -9,7 +9,7 @@ import Checker
 /// It carries out the replica's effects: sends (counted as they leave, then subject to Byzantine
 /// tampering and partitions exactly as in the simulator), timers, replies, and the observations the
 /// safety checks read.
-final class ReplicaNode<R: Replica> {
+final class ReplicaNode<R: Replica>: ConnectionOwner {
     typealias Connection = FramedConnection
 
     let id: NodeID

@@ -48,7 +48,7 @@ extension PBFT.Replica {
             return "durable checkpoint above the low water mark or what was executed"
         }
         if lastExecuted > highWaterMark { return "executed past the high water mark" }
-        if lastExecuted < lowWaterMark, !fetchTimerArmed { return "behind the stable checkpoint with no fetch timer armed" }
+        if lastExecuted < lowWaterMark, !fetchTimer.armed { return "behind the stable checkpoint with no fetch timer armed" }
         if lastAssigned < lowWaterMark || lastAssigned > highWaterMark { return "last assigned outside [h, H]" }
         if installedView > view { return "installed view above the current view" }
         if isViewActive, installedView != view { return "view active but not installed" }

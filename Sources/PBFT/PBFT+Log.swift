@@ -81,13 +81,13 @@ extension PBFT {
             sequence != 0 && (hasPrePrepare || hasCertificate || !early.isEmpty || !prepareSenders.isEmpty || !commitSenders.isEmpty)
         }
 
-        /// Forgets the agreement of the current view (a new view starts), keeping the certificate.
-        mutating func resetAgreement(view newView: UInt64) {
-            view = newView
-            hasPrePrepare = false
-            digest = .zero
-            requests = []
-            prePrepareAuthenticator = .none
+        /// Records a PREPARE (or COMMIT) sender; false if it had voted in that phase already.
+        mutating func insertVoter(_ sender: NodeID, commit: Bool) -> Bool {
+            commit ? commitSenders.insert(sender) : prepareSenders.insert(sender)
+        }
+
+        /// Forgets the votes received, keeping what this replica decided itself.
+        mutating func forgetVotes() {
             prepareSenders.removeAll()
             prepareCount = 0
             prepareProofs.removeAll(keepingCapacity: true)
@@ -95,6 +95,16 @@ extension PBFT {
             commitCount = 0
             early.removeAll(keepingCapacity: true)
             answered.removeAll()
+        }
+
+        /// Forgets the agreement of the current view (a new view starts), keeping the certificate.
+        mutating func resetAgreement(view newView: UInt64) {
+            view = newView
+            hasPrePrepare = false
+            digest = .zero
+            requests = []
+            prePrepareAuthenticator = .none
+            forgetVotes()
             sentPrepare = false
             prepared = false
             committed = false
@@ -114,13 +124,7 @@ extension PBFT {
 
         /// What survives a crash: the replica's own decisions, not the votes it had received (§ DurableState).
         mutating func keepOwnDecisions(me: NodeID) {
-            prepareSenders.removeAll()
-            prepareCount = 0
-            prepareProofs.removeAll(keepingCapacity: true)
-            commitSenders.removeAll()
-            commitCount = 0
-            early.removeAll(keepingCapacity: true)
-            answered.removeAll()
+            forgetVotes()
             if sentPrepare {
                 _ = prepareSenders.insert(me)
                 prepareCount = 1

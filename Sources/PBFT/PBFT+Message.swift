@@ -71,25 +71,23 @@ extension PBFT {
     }
 
     /// ⟨PREPARE, v, n, d, i⟩: backup i accepted the pre-prepare for (v, n) with digest d (§4.2).
-    public struct Prepare: Sendable, Equatable {
-        public var view: UInt64
-        public var sequence: UInt64
-        public var digest: Digest
-        public var replica: NodeID
-        public var authenticator: Authenticator
-
-        public init(view: UInt64, sequence: UInt64, digest: Digest, replica: NodeID, authenticator: Authenticator) {
-            self.view = view; self.sequence = sequence; self.digest = digest; self.replica = replica
-            self.authenticator = authenticator
-        }
-
-        var block: AuthBlock {
-            AuthBlock(kind: Message.Kind.prepare, sender: replica, view: view, sequence: sequence, digest: digest)
-        }
-    }
-
+    public typealias Prepare = PhaseVote<PreparePhase>
     /// ⟨COMMIT, v, n, D(m), i⟩: replica i is prepared for (v, n, d) (§4.2).
-    public struct Commit: Sendable, Equatable {
+    public typealias Commit = PhaseVote<CommitPhase>
+
+    /// The two voting phases of the normal case. A PREPARE and a COMMIT carry the same fields and
+    /// differ only in their kind, which the authenticator covers, so one vote type serves both and
+    /// the phase, as a type, keeps a prepare from being counted as a commit.
+    public protocol AgreementPhase: Sendable {
+        /// `Message.Kind` of the phase's votes.
+        static var kind: Int { get }
+    }
+    public enum PreparePhase: AgreementPhase { public static var kind: Int { Message.Kind.prepare } }
+    public enum CommitPhase: AgreementPhase { public static var kind: Int { Message.Kind.commit } }
+
+    /// ⟨PREPARE or COMMIT, v, n, d, i⟩: replica i's vote in one phase for sequence number n of view v,
+    /// whose batch has digest d.
+    public struct PhaseVote<Phase: AgreementPhase>: Sendable, Equatable {
         public var view: UInt64
         public var sequence: UInt64
         public var digest: Digest
@@ -102,7 +100,7 @@ extension PBFT {
         }
 
         var block: AuthBlock {
-            AuthBlock(kind: Message.Kind.commit, sender: replica, view: view, sequence: sequence, digest: digest)
+            AuthBlock(kind: Phase.kind, sender: replica, view: view, sequence: sequence, digest: digest)
         }
     }
 

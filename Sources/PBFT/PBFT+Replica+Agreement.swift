@@ -88,31 +88,8 @@ extension PBFT.Replica {
             holdForLaterView(m.view, .prepare(m), from: sender, outbox: &outbox)
             return
         }
-        guard inWindow(m.sequence), sender != primary(of: m.view) else { return }
-        let k = slotIndex(m.sequence)
-        if slots[k].sequence == m.sequence, slots[k].view == view, slots[k].prepared {
-            // Already prepared: this vote decides nothing here, so it is not worth a MAC check. A second
-            // one from the same sender is a retransmission: that replica is stalled.
-            if !slots[k].prepareSenders.insert(sender),
-               keys.verify(m.authenticator, m.block, from: sender, .multicast, work: &outbox.cryptoWork) {
-                answerRetransmission(slot: k, to: sender, outbox: &outbox)
-            }
-            return
-        }
-        guard keys.verify(m.authenticator, m.block, from: sender, .multicast, work: &outbox.cryptoWork) else {
-            reject(Message.Kind.prepare, outbox: &outbox)
-            return
-        }
-        let i = prepareSlot(m.sequence)
-        guard slots[i].prepareSenders.insert(sender) else {
-            answerRetransmission(slot: i, to: sender, outbox: &outbox)
-            return
-        }
-        guard slots[i].hasPrePrepare else {
-            slots[i].early.append(PBFT.EarlyVote(isCommit: false, replica: sender, digest: m.digest, authenticator: m.authenticator))
-            return
-        }
-        guard m.digest == slots[i].digest else { return }
+        guard inWindow(m.sequence), sender != primary(of: m.view),
+              let i = admitVote(m, from: sender, outbox: &outbox) else { return }
         slots[i].prepareCount += 1
         if !slots[i].prepared, slots[i].prepareProofs.count < 2 * f {
             slots[i].prepareProofs.append(PBFT.Vote(replica: sender, authenticator: m.authenticator))
@@ -127,9 +104,7 @@ extension PBFT.Replica {
         slots[i].prepared = true
         slots[i].recordCertificate()
         persist(slot: i, outbox: &outbox)
-        var commit = PBFT.Commit(view: view, sequence: slots[i].sequence, digest: slots[i].digest, replica: id, authenticator: .none)
-        commit.authenticator = keys.authenticate(commit.block, .multicast, work: &outbox.cryptoWork)
-        outbox.broadcast(.commit(commit))
+        outbox.broadcast(.commit(ownVote(slot: i, work: &outbox.cryptoWork)))
         if slots[i].commitSenders.insert(id) { slots[i].commitCount += 1 }
         checkCommitted(slot: i, outbox: &outbox)
     }
@@ -149,32 +124,42 @@ extension PBFT.Replica {
             holdForLaterView(m.view, .commit(m), from: sender, outbox: &outbox)
             return
         }
-        guard inWindow(m.sequence) else { return }
+        guard inWindow(m.sequence), let i = admitVote(m, from: sender, outbox: &outbox) else { return }
+        slots[i].commitCount += 1
+        checkCommitted(slot: i, outbox: &outbox)
+    }
+
+    /// What a PREPARE and a COMMIT of this view, inside the window, go through before they count: the
+    /// MAC check, one vote per sender, and a match with the slot's pre-prepare. Returns the slot to
+    /// count the vote in, or nil when the vote ends here (late, forged, a retransmission to answer,
+    /// held until its pre-prepare arrives, or for another digest).
+    func admitVote<Phase>(_ m: PBFT.PhaseVote<Phase>, from sender: NodeID, outbox: inout Outbox<Message>) -> Int? {
+        let isCommit = Phase.kind == Message.Kind.commit
         let k = slotIndex(m.sequence)
-        if slots[k].sequence == m.sequence, slots[k].view == view, slots[k].committed {
-            // Already committed: as for late prepares, no MAC check unless it is a retransmission.
-            if !slots[k].commitSenders.insert(sender),
+        if slots[k].sequence == m.sequence, slots[k].view == view, isCommit ? slots[k].committed : slots[k].prepared {
+            // The phase is already decided here: this vote decides nothing, so it is not worth a MAC
+            // check. A second one from the same sender is a retransmission: that replica is stalled.
+            if !slots[k].insertVoter(sender, commit: isCommit),
                keys.verify(m.authenticator, m.block, from: sender, .multicast, work: &outbox.cryptoWork) {
                 answerRetransmission(slot: k, to: sender, outbox: &outbox)
             }
-            return
+            return nil
         }
         guard keys.verify(m.authenticator, m.block, from: sender, .multicast, work: &outbox.cryptoWork) else {
-            reject(Message.Kind.commit, outbox: &outbox)
-            return
+            reject(Phase.kind, outbox: &outbox)
+            return nil
         }
         let i = prepareSlot(m.sequence)
-        guard slots[i].commitSenders.insert(sender) else {
+        guard slots[i].insertVoter(sender, commit: isCommit) else {
             answerRetransmission(slot: i, to: sender, outbox: &outbox)
-            return
+            return nil
         }
         guard slots[i].hasPrePrepare else {
-            slots[i].early.append(PBFT.EarlyVote(isCommit: true, replica: sender, digest: m.digest, authenticator: m.authenticator))
-            return
+            slots[i].early.append(PBFT.EarlyVote(isCommit: isCommit, replica: sender, digest: m.digest, authenticator: m.authenticator))
+            return nil
         }
-        guard m.digest == slots[i].digest else { return }
-        slots[i].commitCount += 1
-        checkCommitted(slot: i, outbox: &outbox)
+        guard m.digest == slots[i].digest else { return nil }
+        return i
     }
 
     /// committed-local(m, v, n, i): prepared and 2f+1 matching commits, its own included (§4.2).

@@ -22,10 +22,9 @@ import ConsensusCore
 extension PBFT.Replica {
     /// Something is in flight: make sure the stall timer runs.
     func noteInFlight(outbox: inout Outbox<Message>) {
-        guard !retransmitTimerArmed else { return }
-        retransmitTimerArmed = true
-        retransmitMark = lastExecuted
-        outbox.setTimer(PBFT.Timers.retransmit, after: settings.retransmitTimeout * Int64(1 << retransmitBackoff))
+        if let after = retransmitTimer.arm(mark: lastExecuted, base: settings.retransmitTimeout) {
+            outbox.setTimer(PBFT.Timers.retransmit, after: after)
+        }
     }
 
     func retransmitIfStalled(outbox: inout Outbox<Message>) {
@@ -33,20 +32,20 @@ extension PBFT.Replica {
             // Changing view: VIEW-CHANGE messages lost (a partition, say) would leave the new primary short
             // of 2f+1 forever; send ours again until the NEW-VIEW comes.
             if let own = viewChanges[id.index], own.newView == view { outbox.broadcast(.viewChange(own)) }
-            retransmitBackoff = min(retransmitBackoff + 1, 5)
+            retransmitTimer.backoff = min(retransmitTimer.backoff + 1, 5)
             noteInFlight(outbox: &outbox)
             return
         }
         guard highestAccepted > lastExecuted else {
-            retransmitBackoff = 0
+            retransmitTimer.backoff = 0
             return
         }
-        guard lastExecuted == retransmitMark else {
-            retransmitBackoff = 0
+        guard lastExecuted == retransmitTimer.mark else {
+            retransmitTimer.backoff = 0
             noteInFlight(outbox: &outbox)
             return
         }
-        if retransmitBackoff >= Self.stalledRoundsBeforeJoining, let later = laterViewChanges.smallest {
+        if retransmitTimer.backoff >= Self.stalledRoundsBeforeJoining, let later = laterViewChanges.smallest {
             startViewChange(to: later, outbox: &outbox)
             return
         }
@@ -61,10 +60,10 @@ extension PBFT.Replica {
                                                              requests: slots[i].requests, primary: id,
                                                              authenticator: slots[i].prePrepareAuthenticator)))
             }
-            if slots[i].sentPrepare { outbox.broadcast(.prepare(ownPrepare(slot: i, work: &outbox.cryptoWork))) }
-            if slots[i].prepared { outbox.broadcast(.commit(ownCommit(slot: i, work: &outbox.cryptoWork))) }
+            if slots[i].sentPrepare { outbox.broadcast(.prepare(ownVote(slot: i, work: &outbox.cryptoWork))) }
+            if slots[i].prepared { outbox.broadcast(.commit(ownVote(slot: i, work: &outbox.cryptoWork))) }
         }
-        retransmitBackoff = min(retransmitBackoff + 1, 5)
+        retransmitTimer.backoff = min(retransmitTimer.backoff + 1, 5)
         noteInFlight(outbox: &outbox)
     }
 
@@ -72,18 +71,14 @@ extension PBFT.Replica {
     /// Send it this replica's own votes for that number, once.
     func answerRetransmission(slot i: Int, to sender: NodeID, outbox: inout Outbox<Message>) {
         guard slots[i].prepared, slots[i].view == view, slots[i].answered.insert(sender) else { return }
-        if slots[i].sentPrepare { outbox.send(.prepare(ownPrepare(slot: i, work: &outbox.cryptoWork)), to: sender) }
-        outbox.send(.commit(ownCommit(slot: i, work: &outbox.cryptoWork)), to: sender)
+        if slots[i].sentPrepare { outbox.send(.prepare(ownVote(slot: i, work: &outbox.cryptoWork)), to: sender) }
+        outbox.send(.commit(ownVote(slot: i, work: &outbox.cryptoWork)), to: sender)
     }
 
-    func ownPrepare(slot i: Int, work: inout CryptoWork) -> PBFT.Prepare {
-        var m = PBFT.Prepare(view: view, sequence: slots[i].sequence, digest: slots[i].digest, replica: id, authenticator: .none)
-        m.authenticator = keys.authenticate(m.block, .multicast, work: &work)
-        return m
-    }
-
-    func ownCommit(slot i: Int, work: inout CryptoWork) -> PBFT.Commit {
-        var m = PBFT.Commit(view: view, sequence: slots[i].sequence, digest: slots[i].digest, replica: id, authenticator: .none)
+    /// This replica's own PREPARE or COMMIT for the slot, freshly authenticated.
+    func ownVote<Phase>(slot i: Int, work: inout CryptoWork) -> PBFT.PhaseVote<Phase> {
+        var m = PBFT.PhaseVote<Phase>(view: view, sequence: slots[i].sequence, digest: slots[i].digest, replica: id,
+                                      authenticator: .none)
         m.authenticator = keys.authenticate(m.block, .multicast, work: &work)
         return m
     }

@@ -17,10 +17,9 @@ import ConsensusCore
 extension PBFT.Replica {
     /// Something says this replica is behind: arm the fetch timer (if it is not armed already).
     func noteBehind(outbox: inout Outbox<Message>) {
-        guard !fetchTimerArmed else { return }
-        fetchTimerArmed = true
-        fetchMark = lastExecuted
-        outbox.setTimer(PBFT.Timers.fetch, after: settings.fetchTimeout * Int64(1 << fetchBackoff))
+        if let after = fetchTimer.arm(mark: lastExecuted, base: settings.fetchTimeout) {
+            outbox.setTimer(PBFT.Timers.fetch, after: after)
+        }
     }
 
     var isBehind: Bool {
@@ -63,14 +62,14 @@ extension PBFT.Replica {
 
     func fetchIfBehind(outbox: inout Outbox<Message>) {
         guard isBehind else {
-            fetchBackoff = 0
+            fetchTimer.backoff = 0
             return
         }
-        if lastExecuted == fetchMark {
+        if lastExecuted == fetchTimer.mark {
             sendFetch(outbox: &outbox)
-            fetchBackoff = min(fetchBackoff + 1, 6)
+            fetchTimer.backoff = min(fetchTimer.backoff + 1, 6)
         } else {
-            fetchBackoff = 0
+            fetchTimer.backoff = 0
         }
         noteBehind(outbox: &outbox)
     }
@@ -143,7 +142,7 @@ extension PBFT.Replica {
         executeReady(outbox: &outbox)
         for key in fetchVotes.keys where key <= lastExecuted { fetchVotes[key] = nil }
         if lastExecuted > before {
-            fetchBackoff = 0
+            fetchTimer.backoff = 0
             if isBehind, fetchVotes.isEmpty { sendFetch(outbox: &outbox) }
         }
     }

@@ -27,7 +27,7 @@ extension PBFT.Replica {
         let message = makeViewChange(newView, work: &outbox.cryptoWork)
         viewChanges[id.index] = message
         outbox.broadcast(.viewChange(message))
-        retransmitBackoff = 0
+        retransmitTimer.backoff = 0
         noteInFlight(outbox: &outbox)
         checkViewChangeQuorum(outbox: &outbox)
     }

@@ -116,13 +116,11 @@ extension PBFT {
 
         /// The batches executed at the last `archiveLength` sequence numbers, by number mod length.
         var archive: [FetchEntry?]
-        var fetchTimerArmed = false
-        var fetchBackoff = 0
+        /// Armed when something says this replica is behind; fetches if nothing executed by then.
+        var fetchTimer = PBFT.StallTimer()
         /// Batches known committed outside the current view's log, by sequence number: fetched ones
         /// (f+1 replicas sent the same) and ones committed in a view that ended before they executed.
         var decided: [UInt64: [ClientRequest]] = [:]
-        /// `lastExecuted` when the fetch timer was armed: the timer fetches only if nothing executed since.
-        var fetchMark: UInt64 = 0
         /// The digest of the empty batch (the null request).
         let nullDigest: Digest
 
@@ -130,10 +128,8 @@ extension PBFT {
 
         /// The highest sequence number with a pre-prepare accepted in the current view.
         var highestAccepted: UInt64 = 0
-        var retransmitTimerArmed = false
-        var retransmitBackoff = 0
-        /// `lastExecuted` when the retransmit timer was armed.
-        var retransmitMark: UInt64 = 0
+        /// Armed while something is in flight; retransmits if nothing executed by then.
+        var retransmitTimer = PBFT.StallTimer()
 
         // MARK: Idle probe
 
@@ -289,7 +285,7 @@ extension PBFT {
                 }
                 slots[i].keepOwnDecisions(me: id)
                 if slots[i].sentPrepare, !slots[i].prepared, slots[i].view == view {
-                    slots[i].prepareProofs = [PBFT.Vote(replica: id, authenticator: ownPrepare(slot: i, work: &outbox.cryptoWork).authenticator)]
+                    slots[i].prepareProofs = [PBFT.Vote(replica: id, authenticator: (ownVote(slot: i, work: &outbox.cryptoWork) as PBFT.Prepare).authenticator)]
                 }
                 if slots[i].hasPrePrepare, slots[i].view == view {
                     highestAccepted = max(highestAccepted, slots[i].sequence)
@@ -340,10 +336,10 @@ extension PBFT {
                 // §4.5.2: no valid NEW-VIEW in time: try the next view, waiting twice as long.
                 if !isViewActive { startViewChange(to: view + 1, outbox: &outbox) }
             case Timers.fetch:
-                fetchTimerArmed = false
+                fetchTimer.armed = false
                 fetchIfBehind(outbox: &outbox)
             case Timers.retransmit:
-                retransmitTimerArmed = false
+                retransmitTimer.armed = false
                 retransmitIfStalled(outbox: &outbox)
             case Timers.probe:
                 probeIfIdle(outbox: &outbox)

@@ -23,12 +23,8 @@ extension PBFT.Message {
         w.write(UInt8(kind))
         switch self {
         case .prePrepare(let m): m.encode(into: &w)
-        case .prepare(let m):
-            PBFT.encodePhase(view: m.view, sequence: m.sequence, digest: m.digest, replica: m.replica, into: &w)
-            m.authenticator.encode(into: &w)
-        case .commit(let m):
-            PBFT.encodePhase(view: m.view, sequence: m.sequence, digest: m.digest, replica: m.replica, into: &w)
-            m.authenticator.encode(into: &w)
+        case .prepare(let m): m.encode(into: &w)
+        case .commit(let m): m.encode(into: &w)
         case .checkpoint(let m): m.encode(into: &w)
         case .viewChange(let m): m.encode(into: &w)
         case .newView(let m): m.encode(into: &w)
@@ -47,14 +43,8 @@ extension PBFT.Message {
         let kind = try r.readByte()
         switch Int(kind) {
         case Kind.prePrepare: return .prePrepare(try PBFT.PrePrepare.decode(from: &r))
-        case Kind.prepare:
-            let (v, n, d, i) = try PBFT.decodePhase(from: &r)
-            return .prepare(PBFT.Prepare(view: v, sequence: n, digest: d, replica: i,
-                                         authenticator: try PBFT.Authenticator.decode(from: &r)))
-        case Kind.commit:
-            let (v, n, d, i) = try PBFT.decodePhase(from: &r)
-            return .commit(PBFT.Commit(view: v, sequence: n, digest: d, replica: i,
-                                       authenticator: try PBFT.Authenticator.decode(from: &r)))
+        case Kind.prepare: return .prepare(try PBFT.Prepare.decode(from: &r))
+        case Kind.commit: return .commit(try PBFT.Commit.decode(from: &r))
         case Kind.checkpoint: return .checkpoint(try PBFT.Checkpoint.decode(from: &r))
         case Kind.viewChange: return .viewChange(try PBFT.ViewChange.decode(from: &r))
         case Kind.newView: return .newView(try PBFT.NewView.decode(from: &r))
@@ -72,6 +62,17 @@ extension PBFT.Message {
         case Kind.fetchReply: return .fetchReply(try PBFT.FetchReply.decode(from: &r))
         default: throw .unknownMessageKind(kind)
         }
+    }
+}
+
+extension PBFT.PhaseVote {
+    func encode(into w: inout WireWriter) {
+        PBFT.encodePhase(view: view, sequence: sequence, digest: digest, replica: replica, into: &w)
+        authenticator.encode(into: &w)
+    }
+    static func decode(from r: inout WireReader) throws(WireError) -> Self {
+        let (v, n, d, i) = try PBFT.decodePhase(from: &r)
+        return Self(view: v, sequence: n, digest: d, replica: i, authenticator: try PBFT.Authenticator.decode(from: &r))
     }
 }
 
@@ -102,6 +103,26 @@ extension PBFT {
         encodeBody(&w)
         return w.bytes.withUnsafeBytes { Digest(hashing: $0) }
     }
+}
+
+extension PBFT {
+    /// A variable-size message whose authenticator covers the SHA-256 of its body (VIEW-CHANGE,
+    /// NEW-VIEW, a fetch reply): on the wire, the body and then the authenticator.
+    protocol DigestAuthenticated {
+        var bodySize: Int { get }
+        var authenticator: Authenticator { get }
+        func encodeBody(into w: inout WireWriter)
+    }
+}
+
+extension PBFT.DigestAuthenticated {
+    var encodedSize: Int { bodySize + authenticator.encodedSize }
+    func encode(into w: inout WireWriter) {
+        encodeBody(into: &w)
+        authenticator.encode(into: &w)
+    }
+    /// What the authenticator's block names as the digest.
+    var bodyDigest: PBFT.Digest { PBFT.contentDigest { encodeBody(into: &$0) } }
 }
 
 extension PBFT.PrePrepare {
@@ -175,11 +196,10 @@ extension PBFT.PreparedCertificate {
     }
 }
 
-extension PBFT.ViewChange {
+extension PBFT.ViewChange: PBFT.DigestAuthenticated {
     var bodySize: Int {
         8 + 8 + 8 + checkpointProof.encodedSize + prepared.reduce(4) { $0 + $1.encodedSize } + 4
     }
-    var encodedSize: Int { bodySize + authenticator.encodedSize }
     static let minimumSize = 8 + 8 + 8 + 4 + 4 + 4 + 1
 
     func encodeBody(into w: inout WireWriter) {
@@ -188,10 +208,6 @@ extension PBFT.ViewChange {
         w.write(UInt32(prepared.count))
         for c in prepared { c.encode(into: &w) }
         replica.encode(into: &w)
-    }
-    func encode(into w: inout WireWriter) {
-        encodeBody(into: &w)
-        authenticator.encode(into: &w)
     }
     static func decode(from r: inout WireReader) throws(WireError) -> PBFT.ViewChange {
         let newView: UInt64 = try r.read()
@@ -209,16 +225,15 @@ extension PBFT.ViewChange {
     /// What the signature covers: kind, sender, new view, stable sequence number and the digest of the body.
     var block: PBFT.AuthBlock {
         PBFT.AuthBlock(kind: PBFT.Message.Kind.viewChange, sender: replica, view: newView, sequence: stableSequence,
-                       digest: PBFT.contentDigest { encodeBody(into: &$0) })
+                       digest: bodyDigest)
     }
 }
 
-extension PBFT.NewView {
+extension PBFT.NewView: PBFT.DigestAuthenticated {
     var bodySize: Int {
         8 + viewChanges.reduce(4) { $0 + $1.encodedSize }
             + prePrepares.reduce(4) { $0 + 8 + PBFT.Digest.encodedSize + $1.authenticator.encodedSize } + 4
     }
-    var encodedSize: Int { bodySize + authenticator.encodedSize }
     static let minimumSize = 8 + 4 + 4 + 4 + 1
 
     func encodeBody(into w: inout WireWriter) {
@@ -228,10 +243,6 @@ extension PBFT.NewView {
         w.write(UInt32(prePrepares.count))
         for a in prePrepares { w.write(a.sequence); a.digest.encode(into: &w); a.authenticator.encode(into: &w) }
         primary.encode(into: &w)
-    }
-    func encode(into w: inout WireWriter) {
-        encodeBody(into: &w)
-        authenticator.encode(into: &w)
     }
     static func decode(from r: inout WireReader) throws(WireError) -> PBFT.NewView {
         let view: UInt64 = try r.read()
@@ -250,7 +261,7 @@ extension PBFT.NewView {
 
     var block: PBFT.AuthBlock {
         PBFT.AuthBlock(kind: PBFT.Message.Kind.newView, sender: primary, view: view, sequence: 0,
-                       digest: PBFT.contentDigest { encodeBody(into: &$0) })
+                       digest: bodyDigest)
     }
 }
 
@@ -261,14 +272,13 @@ extension PBFT.ForwardedRequest {
     }
 }
 
-extension PBFT.FetchReply {
+extension PBFT.FetchReply: PBFT.DigestAuthenticated {
     var bodySize: Int {
         var size = 8 + 8 + 8 + 8 + stableProof.encodedSize + 4
         for e in entries { size += 8 + PBFT.batchEncodedSize(e.requests) }
         size += 1 + (newView?.encodedSize ?? 0)
         return size + 4
     }
-    var encodedSize: Int { bodySize + authenticator.encodedSize }
 
     func encodeBody(into w: inout WireWriter) {
         w.write(view); w.write(lastExecuted); w.write(stableSequence); w.write(stableDigest)
@@ -277,10 +287,6 @@ extension PBFT.FetchReply {
         for e in entries { w.write(e.sequence); PBFT.encodeBatch(e.requests, into: &w) }
         if let nv = newView { w.write(UInt8(1)); nv.encode(into: &w) } else { w.write(UInt8(0)) }
         replica.encode(into: &w)
-    }
-    func encode(into w: inout WireWriter) {
-        encodeBody(into: &w)
-        authenticator.encode(into: &w)
     }
     static func decode(from r: inout WireReader) throws(WireError) -> PBFT.FetchReply {
         let view: UInt64 = try r.read()
@@ -300,6 +306,6 @@ extension PBFT.FetchReply {
 
     var block: PBFT.AuthBlock {
         PBFT.AuthBlock(kind: PBFT.Message.Kind.fetchReply, sender: replica, view: view, sequence: stableSequence,
-                       digest: PBFT.contentDigest { encodeBody(into: &$0) })
+                       digest: bodyDigest)
     }
 }

@@ -70,12 +70,7 @@ extension Raft.Replica {
     /// Asks for pre-votes for `currentTerm + 1` without raising its own term (thesis §9.6): a server
     /// that cannot win (it is partitioned, or its log is behind) never disturbs the cluster's term.
     func becomePreCandidate(now: Instant, outbox: inout Outbox<Message>) {
-        role = .preCandidate
-        knownLeader = nil
-        startVoteCount()
-        drawElectionTimeout()
-        restartElectionClock(now: now, outbox: &outbox)
-        if votesGranted >= cluster.majority {
+        if startRound(as: .preCandidate, now: now, outbox: &outbox) {
             becomeCandidate(now: now, outbox: &outbox)
             return
         }
@@ -87,16 +82,22 @@ extension Raft.Replica {
         currentTerm += 1
         votedFor = id
         outbox.persist()
-        role = .candidate
-        knownLeader = nil
-        startVoteCount()
-        drawElectionTimeout()
-        restartElectionClock(now: now, outbox: &outbox)
-        if votesGranted >= cluster.majority {
+        if startRound(as: .candidate, now: now, outbox: &outbox) {
             becomeLeader(now: now, outbox: &outbox)
             return
         }
         outbox.broadcast(.requestVote(Raft.VoteRequest(term: currentTerm, lastLogIndex: log.lastIndex, lastLogTerm: log.lastTerm)))
+    }
+
+    /// What a pre-vote round and an election share: no known leader, a fresh tally holding this
+    /// server's own vote, a new random timeout. True when that vote alone is a majority (n = 1).
+    func startRound(as newRole: Raft.Role, now: Instant, outbox: inout Outbox<Message>) -> Bool {
+        role = newRole
+        knownLeader = nil
+        startVoteCount()
+        drawElectionTimeout()
+        restartElectionClock(now: now, outbox: &outbox)
+        return votesGranted >= cluster.majority
     }
 
     /// Clears the tally and counts this server's own vote.

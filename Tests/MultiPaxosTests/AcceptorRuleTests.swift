@@ -1,4 +1,5 @@
 import ConsensusCore
+import LockstepTesting
 import Testing
 @testable import MultiPaxos
 

@@ -26,18 +26,7 @@ func put(client: Int = 7, sequence: UInt64, key: UInt64 = 0, tag: UInt64? = nil)
     ClientRequest(client: ClientID(client), sequence: sequence, command: .put(Key(key), Value(tag: tag ?? sequence, size: 16)))
 }
 
-func ms(_ v: Int64) -> Instant { Instant(nanoseconds: v * 1_000_000) }
-
 extension MultiPaxos.Replica {
-    @discardableResult
-    func deliver(_ message: MultiPaxos.Message, from: Int, at now: Instant = ms(1000)) -> Outbox { step(.message(message, from: NodeID(from)), now: now) }
-
-    @discardableResult
-    func fire(_ timer: TimerID, at now: Instant) -> Outbox { step(.timer(timer), now: now) }
-
-    @discardableResult
-    func request(_ request: ClientRequest, at now: Instant = ms(1000)) -> Outbox { step(.clientRequest(request), now: now) }
-
     /// Suspects the (absent) leader at `now` and campaigns; returns what it sent.
     @discardableResult
     func campaignNow(at now: Instant = ms(1000)) -> Outbox {

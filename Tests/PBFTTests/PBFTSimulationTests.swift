@@ -1,12 +1,12 @@
 import Checker
 import ConsensusCore
+import LockstepTesting
 import ShellKit
 import Harness
 import Simulation
 import Testing
 @testable import PBFT
 
-func ms(_ v: Int64) -> Instant { Instant(nanoseconds: v * 1_000_000) }
 
 /// PBFT in the deterministic simulator, with fixed seeds. A failing test prints its seed in the
 /// expectation's message; rerunning with that seed replays the run event for event.

@@ -86,17 +86,6 @@ struct Forger {
     }
 }
 
-extension PBFT.Replica {
-    @discardableResult
-    func deliver(_ message: PBFT.Message, from: Int) -> Outbox { step(.message(message, from: NodeID(from)), now: .zero) }
-
-    @discardableResult
-    func fire(_ timer: TimerID) -> Outbox { step(.timer(timer), now: .zero) }
-
-    @discardableResult
-    func request(_ request: ClientRequest) -> Outbox { step(.clientRequest(request), now: .zero) }
-}
-
 extension ConsensusCore.Outbox where Message == PBFT.Message {
     var broadcasts: [PBFT.Message] {
         effects.compactMap { if case .broadcast(let m) = $0 { return m } else { return nil } }

@@ -1,5 +1,6 @@
 import Checker
 import ConsensusCore
+import LockstepTesting
 import ShellKit
 import Harness
 import Simulation

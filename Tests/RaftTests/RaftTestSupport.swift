@@ -26,18 +26,7 @@ func logWithTerms(_ terms: [UInt64]) -> Raft.Log {
     })
 }
 
-func ms(_ v: Int64) -> Instant { Instant(nanoseconds: v * 1_000_000) }
-
 extension Raft.Replica {
-    @discardableResult
-    func deliver(_ message: Raft.Message, from: Int, at now: Instant = ms(1000)) -> Outbox { step(.message(message, from: NodeID(from)), now: now) }
-
-    @discardableResult
-    func fire(_ timer: TimerID, at now: Instant) -> Outbox { step(.timer(timer), now: now) }
-
-    @discardableResult
-    func request(_ request: ClientRequest, at now: Instant = ms(1000)) -> Outbox { step(.clientRequest(request), now: now) }
-
     /// Campaigns (PreVote, then RequestVote) and collects grants from `voters`, ending as leader.
     /// Returns everything the replica did on the way.
     @discardableResult
