@@ -58,26 +58,4 @@ struct MessageCountTests {
         #expect(result.messagesPerOp < 6, "seed 63: \(result.messagesPerOp) messages/op with batches of up to 8")
         #expect(result.violations.isEmpty, "seed 63: \(result.violations)")
     }
-
-    @Test("the same seed gives the same run, event for event")
-    func sameSeedSameRun() throws {
-        var s = spec(n: 5, commit: "piggyback", seed: 64)
-        s.faultSchedule = [ScheduledFault(at: Instant(nanoseconds: 700_000_000), .crash(.leader)),
-                           ScheduledFault(at: Instant(nanoseconds: 1_000_000_000), .restart(.leader))]
-        s.network.lossProbability = 0.01
-        s.checkLinearizability = true
-        let a = try ResolvedExperiment(s).run()
-        let b = try ResolvedExperiment(s).run()
-        #expect(a.ops == b.ops)
-        #expect(a.messageCounts == b.messageCounts)
-        #expect(a.messageBytes == b.messageBytes)
-        #expect(a.latency == b.latency)
-        #expect(a.leaderChanges == b.leaderChanges && a.leaderChanges >= 1, "seed 64: the crash should cause a leader change")
-        #expect(a.timeseries.map { "\($0)" } == b.timeseries.map { "\($0)" })
-        #expect(a.latencyDistribution.map { "\($0)" } == b.latencyDistribution.map { "\($0)" })
-        #expect(a.history.map { "\($0)" } == b.history.map { "\($0)" })
-        #expect(a.eventsProcessed == b.eventsProcessed)
-        #expect(a.violations.isEmpty, "seed 64: \(a.violations)")
-        #expect(a.linearizable == "true", "seed 64: \(a.linearizable) \(a.linearizabilityDetail ?? "")")
-    }
 }
