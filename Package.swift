@@ -40,6 +40,8 @@ let package = Package(
         .library(name: "ShellKit", targets: ["ShellKit"]),
         // Test support, for Benchmarks/ too: the lock-step cluster its replica-step suites record from.
         .library(name: "LockstepTesting", targets: ["LockstepTesting"]),
+        // For Benchmarks/ too: the steady states its replica-step suites and calibrate replay.
+        .library(name: "Calibration", targets: ["Calibration"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -74,11 +76,17 @@ let package = Package(
         .target(name: "Harness", dependencies: [
             "ConsensusCore", "Raft", "MultiPaxos", "PBFT", "Workload", "Checker", "ShellKit", "Simulation", "Loopback",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
+            .product(name: "Yams", package: "Yams"),
         ], swiftSettings: optimized),
         .target(name: "Report"),
         .target(name: "LockstepTesting", dependencies: ["ConsensusCore"], swiftSettings: optimized),
+        // What calibrate measures: replica steps replayed from recorded steady states, the loopback transport.
+        .target(name: "Calibration", dependencies: [
+            "ConsensusCore", "LockstepTesting", "Raft", "MultiPaxos", "PBFT", "Loopback", "Harness", "Simulation",
+        ], swiftSettings: optimized),
         .executableTarget(name: "consensus-bench", dependencies: [
             "ConsensusCore", "Workload", "Harness", "Report", "Checker", "PBFT", "Raft", "Loopback", "ShellKit", "Simulation",
+            "Calibration",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
@@ -103,7 +111,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "ReportTests", dependencies: ["Report"]),
-        .testTarget(name: "HarnessTests", dependencies: ["Harness", "ShellKit", "ConsensusCore"]),
+        .testTarget(name: "HarnessTests", dependencies: ["Harness", "ShellKit", "ConsensusCore", "Simulation"]),
         .testTarget(name: "NegativeControlTests", dependencies: ["Harness", "Simulation", "ShellKit", "Checker", "Raft", "MultiPaxos", "PBFT", "ConsensusCore"]),
         .testTarget(name: "CLITests", dependencies: ["Report", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "LockstepTestingTests", dependencies: ["LockstepTesting", "ConsensusCore"]),

@@ -23,6 +23,7 @@ func stepSuite(_ name: String, protocolModule: String) -> Target {
             .product(name: "ConsensusCore", package: "consensus-bench"),
             .product(name: protocolModule, package: "consensus-bench"),
             .product(name: "LockstepTesting", package: "consensus-bench"),
+            .product(name: "Calibration", package: "consensus-bench"),
             "StepDriver",
         ],
         path: name,

@@ -16,35 +16,15 @@
 import Benchmark
 import ConsensusCore
 import PBFT
-import LockstepTesting
+import Calibration
 import StepDriver
-
-func pbftReplicaMaker(_ auth: PBFT.Authentication) -> (NodeID) -> PBFT.Replica {
-    { id in
-        PBFT.Replica(id: id, cluster: ClusterConfig(replicaCount: 4, faultTolerance: 1), settings: PBFT.Settings(auth: auth),
-                     random: DeterministicRandom(seed: 1 &+ UInt64(id.index)))
-    }
-}
-
-/// View 0's primary is replica 0 from the start: nothing to elect.
-func pbftViewZero(_ cluster: LockstepCluster<PBFT.Replica>) {
-    guard cluster.replicas.allSatisfy({ $0.view == 0 && $0.isViewActive }) else { fatalError("every replica starts in view 0") }
-}
 
 // Names without spaces or slashes (`thresholds check` looks them up verbatim: ordo-one/benchmark#301).
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .replicaStep(mallocTolerancePerBatch: 50)
 
-    // Per sequence number a backup handles 1 PRE-PREPARE + 2 PREPAREs + 3 COMMITs (+ 3/128 CHECKPOINTs).
-    let backupAppliedPerInput = 1.0 / (6.0 + 3.0 / 128)
     for auth in [PBFT.Authentication.none, .mac] {
-        registerReplicaStep(ReplicaStepScenario(
-            name: "pbft-backup-n4-auth-\(auth.rawValue)", replicaCount: 4, observed: 1, clientTarget: 0,
-            appliedPerInput: backupAppliedPerInput, make: pbftReplicaMaker(auth), prepare: pbftViewZero))
+        registerReplicaStep(SteadyStates.pbft(n: 4, observed: 1, auth: auth, name: "pbft-backup-n4-auth-\(auth.rawValue)"))
     }
-
-    // The primary: 1 request + 3 PREPAREs + 3 COMMITs per sequence number (+ 3/128 CHECKPOINTs).
-    registerReplicaStep(ReplicaStepScenario(
-        name: "pbft-primary-n4-auth-mac", replicaCount: 4, observed: 0, clientTarget: 0,
-        appliedPerInput: 1.0 / (7.0 + 3.0 / 128), make: pbftReplicaMaker(.mac), prepare: pbftViewZero))
+    registerReplicaStep(SteadyStates.pbft(n: 4, observed: 0, auth: .mac, name: "pbft-primary-n4-auth-mac"))
 }

@@ -37,6 +37,9 @@ public struct ExperimentSpec: Sendable, Equatable {
     public var checkpointInterval = 128
     public var network = NetworkModel()
     public var cpu = CPUModel()
+    /// Where `cpu`'s per-message costs came from: a profile's path, `project-machine` (the built-in
+    /// profile), or `flat` (one cost per message). The manifest records it.
+    public var costProfile = "flat"
     /// `--sync`, `--crash-kind` and the simulated sync latency, the same in every shell.
     public var durability = Durability()
     public var faultSchedule: [ScheduledFault] = []

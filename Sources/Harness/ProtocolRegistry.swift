@@ -46,7 +46,8 @@ public struct ProtocolEntry: Sendable {
     /// Runs one replica of a cluster file in this process (`consensus-bench node`).
     public let node: @Sendable (ResolvedExperiment, NodeLaunch) throws -> Void
     /// Runs one seed of the fault search (`nodes` fixes the cluster size).
-    public let checkSeed: @Sendable (_ seed: UInt64, _ nodes: Int?, _ durability: Durability) -> FaultSearch.Outcome
+    /// One seed of the fault search; `profile` prices the simulator's CPU (nil: the flat model).
+    public let checkSeed: @Sendable (_ seed: UInt64, _ nodes: Int?, _ durability: Durability, _ profile: CostProfile?) -> FaultSearch.Outcome
 
     /// Builds the entry of replica type `R`, with `settings` mapping the spec's protocol options. Its
     /// durable state and its changes need a wire form: the real shells keep them in a journal. The n/f rules all
@@ -70,12 +71,13 @@ public struct ProtocolEntry: Sendable {
             node: { resolved, launch in
                 try serveNode(R.self, settings: try settings(resolved.spec), resolved: resolved, launch: launch)
             },
-            checkSeed: { seed, nodes, durability in
+            checkSeed: { seed, nodes, durability, profile in
                 var spec = ExperimentSpec()
                 spec.protocolName = R.protocolName
-                let plan = FaultSearch.plan(seed: seed, nodes: nodes, minimumReplicas: minimumReplicas,
+                var plan = FaultSearch.plan(seed: seed, nodes: nodes, minimumReplicas: minimumReplicas,
                                             maximumFaults: { R.maximumFaults(replicaCount: $0) },
                                             byzantineLimit: byzantineLimit, durability: durability)
+                if let profile { plan.options.cpu = profile.applied(to: plan.options.cpu, protocolName: R.protocolName) }
                 // Settings from the defaults; they cannot fail for a default spec.
                 let s = (try? settings(spec))!
                 return FaultSearch.run(R.self, settings: s, plan: plan)

@@ -12,6 +12,8 @@ extension Loopback {
         public struct Figures: Sendable, CustomStringConvertible {
             public var roundTrips: Int
             public var seconds: Double
+            /// Every round trip's time, sorted, when one frame was in flight (a ping-pong); else empty.
+            public var roundTripNanoseconds: [Int64] = []
             public var roundTripsPerSecond: Double { Double(roundTrips) / seconds }
             /// Frames moved per second, both directions.
             public var messagesPerSecond: Double { 2 * roundTripsPerSecond }
@@ -56,7 +58,8 @@ extension Loopback {
                 .connect(host: "127.0.0.1", port: port).wait()
             defer { try? channel.close().wait() }
             let seconds = try done.futureResult.wait()
-            return Figures(roundTrips: roundTrips, seconds: seconds)
+            let samples = try clientLoop.submit { client.value.roundTripSamples.sorted() }.wait()
+            return Figures(roundTrips: roundTrips, seconds: seconds, roundTripNanoseconds: samples)
         }
     }
 }
@@ -71,6 +74,9 @@ final class ProbeSide {
     var sent = 0
     var received = 0
     var started: NIODeadline = .now()
+    /// In a ping-pong: when the frame now out left, and each round trip's time.
+    var lastSent: NIODeadline = .now()
+    var roundTripSamples: [Int64] = []
     var done: EventLoopPromise<Double>?
     let flushes: FlushBatch
     /// The body every frame carries (encoded once: the probe measures moving frames, not encoding them).
@@ -100,6 +106,7 @@ final class ProbeSide {
 
     func send(on connection: FramedConnection) {
         sent += 1
+        if !echo, inFlight == 1 { lastSent = .now() }
         connection.write(channel: .peer, sender: 0) { [body] in $0.write(bytes: body) }
     }
 
@@ -109,6 +116,7 @@ final class ProbeSide {
             return
         }
         received += 1
+        if inFlight == 1 { roundTripSamples.append((NIODeadline.now() - lastSent).nanoseconds) }
         if received == target {
             done?.succeed(Double((NIODeadline.now() - started).nanoseconds) / 1e9)
             done = nil

@@ -23,10 +23,15 @@ public struct NetworkModel: Sendable, Equatable {
 /// replica queues its inbox and that shows in latency and throughput. Crypto costs default to what
 /// `consensus-bench calibrate` measured on this project's machine (see the README's calibration section).
 public struct CPUModel: Sendable, Equatable {
-    /// Handling one incoming message or client request.
+    /// Handling one incoming message or client request, where `handling` has no figure for its kind.
     public var perMessage: Interval = .microseconds(2)
-    /// Serialising one outgoing message.
+    /// Serialising one outgoing message, where `sending` has no figure for its kind.
     public var perSend: Interval = .nanoseconds(500)
+    /// Measured costs by message kind name (a cost profile's table for one protocol): decoding and
+    /// handling one input, crypto excluded, with `request` for a client request; encoding one message
+    /// for one destination, with `reply` for a client reply. Empty: the flat `perMessage` / `perSend`.
+    public var handling: [String: Interval] = [:]
+    public var sending: [String: Interval] = [:]
     /// Per byte received or sent, in picoseconds (500 ps = 2 GB/s of (de)serialisation).
     public var perBytePicoseconds: Int64 = 500
     /// The crypto costs: `consensus-bench calibrate` on the project's machine (release build), the MAC as
@@ -50,7 +55,16 @@ public struct CPUModel: Sendable, Equatable {
         return m
     }
 
-    func cost(of work: CryptoWork) -> Int64 {
+    /// Nanoseconds per kind, indexed as messages.csv's kinds are (the protocol's kinds, then `request`
+    /// and `reply`): what `handling` or the flat cost gives each. Resolved once, when a simulator starts.
+    func handlingCosts(kindNames: [String]) -> [Int64] {
+        kindNames.map { (handling[$0] ?? perMessage).nanoseconds }
+    }
+    func sendingCosts(kindNames: [String]) -> [Int64] {
+        kindNames.map { (sending[$0] ?? perSend).nanoseconds }
+    }
+
+    public func cost(of work: CryptoWork) -> Int64 {
         Int64(work.macsComputed + work.macsVerified) * perMAC.nanoseconds
             + Int64(work.signaturesMade) * perSignature.nanoseconds
             + Int64(work.signaturesVerified) * perSignatureVerify.nanoseconds

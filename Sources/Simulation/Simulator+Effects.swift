@@ -25,7 +25,7 @@ extension Simulator {
         for effect in outbox.effects {
             switch effect {
             case .send(let message, let to):
-                clock += cpu.perSend.nanoseconds
+                clock += sendCost[message.kind]
                 if sendsHeldUntil[i] > clock {
                     hold(message, from: node, to: to.rawValue)
                     continue
@@ -33,7 +33,7 @@ extension Simulator {
                 send(message, from: node, to: to.rawValue, at: &clock)
             case .broadcast(let message):
                 if sendsHeldUntil[i] > clock {
-                    clock += cpu.perSend.nanoseconds * Int64(cluster.replicaCount - 1)
+                    clock += sendCost[message.kind] * Int64(cluster.replicaCount - 1)
                     hold(message, from: node, to: -1)
                     continue
                 }
@@ -43,7 +43,7 @@ extension Simulator {
                     multicast(message, from: node, at: &clock)
                 } else {
                     for j in 0 ..< Int32(cluster.replicaCount) where j != node {
-                        clock += cpu.perSend.nanoseconds
+                        clock += sendCost[message.kind]
                         send(message, from: node, to: j, at: &clock)
                     }
                 }
@@ -54,7 +54,7 @@ extension Simulator {
             case .cancelTimer(let timer):
                 timerGeneration[i * Self.maximumTimers + Int(timer.rawValue)] &+= 1
             case .reply(let reply):
-                clock += cpu.perSend.nanoseconds
+                clock += sendCost[stats.replyKind]
                 if sendsHeldUntil[i] > clock {
                     schedule(at: sendsHeldUntil[i], .heldReply(reply, node: node, incarnation: incarnation[i]))
                     continue

@@ -80,9 +80,9 @@ extension Simulator {
     /// An honest replica's broadcast: counted and routed per receiver exactly as `send` does (same
     /// order of PRNG draws and of scheduling), but the message is stored once.
     func multicast(_ message: Message, from node: Int32, at clock: inout Int64) {
-        let perSend = options.cpu.perSend.nanoseconds
         let size = Wire.frameSize(of: message)
         let kind = message.kind
+        let perSend = sendCost[kind]
         let slot = messages.store(message, from: node, frameSize: size)
         for j in 0 ..< Int32(cluster.replicaCount) where j != node {
             clock += perSend

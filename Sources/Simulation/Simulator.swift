@@ -87,6 +87,10 @@ public final class Simulator<R: Replica> {
     /// Messages and bytes by kind inside the window (`messageKindNames`), and every message sent.
     public internal(set) var stats: MessageCounts
     public let messageKindNames: [String]
+    /// The CPU model's per-kind costs in nanoseconds, indexed as `messageKindNames`: handling an input
+    /// (a message, or `request`) and sending one message to one destination (a message, or `reply`).
+    let handleCost: [Int64]
+    let sendCost: [Int64]
     /// Messages count inside it; the client driver keeps its own copy for completions, set with it.
     var window = RunWindow.open(from: .zero)
     var stopRequested = false
@@ -134,6 +138,8 @@ public final class Simulator<R: Replica> {
             ? Int64((1e12 / options.network.bandwidthBytesPerSecond).rounded()) : 0
         messageKindNames = MessageCounts.kindNames(protocolKinds: Message.kindNames)
         stats = MessageCounts(kindCount: messageKindNames.count)
+        handleCost = options.cpu.handlingCosts(kindNames: messageKindNames)
+        sendCost = options.cpu.sendingCosts(kindNames: messageKindNames)
         safety = SafetyMonitor(replicaCount: n)
     }
 
@@ -292,19 +298,22 @@ public final class Simulator<R: Replica> {
         let cpu = options.cpu
         outbox.clear()
         let size: Int
+        let kind: Int
         switch input {
         case .message(let slot):
             let message = messages.message(slot)
             let from = messages.sender(slot)
             size = messages.frameSize(slot)
+            kind = message.kind
             messages.release(slot)
             replicas[i].receive(message, from: NodeID(Int(from)), now: Instant(nanoseconds: start), outbox: &outbox)
         case .request(let slot):
             let request = requests.take(slot)
             size = Wire.frameSize(of: request)
+            kind = stats.requestKind
             replicas[i].clientRequest(request, now: Instant(nanoseconds: start), outbox: &outbox)
         }
-        let done = start + cpu.perMessage.nanoseconds + Int64(size) * cpu.perBytePicoseconds / 1000
+        let done = start + handleCost[kind] + Int64(size) * cpu.perBytePicoseconds / 1000
         busyUntil[i] = done
         carryOut(node: node, at: done)
         if !inbox[i].isEmpty, !wakeScheduled[i] {

@@ -20,6 +20,8 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "Seeds run in parallel (default: the number of cores).")
     var jobs: Int?
     @OptionGroup var durabilityOptions: DurabilityOptions
+    @Option(help: ArgumentHelp("A cost profile from `calibrate --save FILE` (default: the project machine's).", valueName: "file"))
+    var profile: String?
     @Flag(help: "Print only failures and the final tally.")
     var quiet = false
 
@@ -31,14 +33,18 @@ struct CheckCommand: ParsableCommand {
             if let problem = entry.validate(.init(replicaCount: n, faultTolerance: entry.maximumFaults(n))) { throw ExperimentError(problem) }
         }
         let fixedNodes = nodes
-        let durability = try durabilityOptions.resolve()
+        var chosen = try durabilityOptions.resolve()
+        let costs = try CostProfileOption.resolve(profile, flatPerMessage: nil)
+        if durabilityOptions.syncLatency == nil, let p = costs.profile { chosen.syncLatency = Interval(nanoseconds: p.disk.sync) }
+        let durability = chosen
+        let cost = costs.profile
         let threads = max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount)
         let progress = ProgressBar(total: list.count, enabled: quiet && isatty(STDERR_FILENO) == 1)
         let started = Date()
         var failures: [UInt64] = []
-        let replayFlags = durabilityOptions.commandLine
+        let replayFlags = durabilityOptions.commandLine + (profile.map { " --profile \($0)" } ?? "")
         let search = OrderedParallel<FaultSearch.Outcome>(count: list.count, threads: threads) { index in
-            entry.checkSeed(list[index], fixedNodes, durability)
+            entry.checkSeed(list[index], fixedNodes, durability, cost)
         }
         search.run { index, outcome in
             let head = "seed \(outcome.seed)  \(outcome.protocolName) n=\(outcome.cluster.replicaCount) f=\(outcome.cluster.faultTolerance)  ops \(outcome.opsCompleted)"

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import ConsensusCore
 import Harness
 import ShellKit
@@ -55,8 +56,11 @@ struct ExperimentOptions: ParsableArguments {
     var duplicate: Double = 0
     @Option(help: "Probability that a message is held back so later ones overtake it.")
     var reorder: Double = 0
-    @Option(name: .customLong("cpu-per-message"), help: "Simulated CPU time to handle one message, e.g. 2us.")
-    var cpuPerMessage: String = "2us"
+    @Option(help: ArgumentHelp("A cost profile from `calibrate --save FILE`: the simulator charges its per-message costs, crypto and disk figures (default: the project machine's, results/profiles/project-machine.yaml).",
+                               valueName: "file"))
+    var profile: String?
+    @Option(name: .customLong("cpu-per-message"), help: "Charge this flat simulated CPU time per message handled (and 500ns per send), e.g. 2us, instead of the profile's per-message costs.")
+    var cpuPerMessage: String?
     @Option(name: .customLong("cpu-per-mac"), help: "Simulated CPU time per MAC made or checked (default \(CPUModel().perMAC); `calibrate` measures it).")
     var cpuPerMAC: String?
     @Option(name: .customLong("cpu-per-signature"), help: "Simulated CPU time per signature made (default \(CPUModel().perSignature)).")
@@ -138,7 +142,10 @@ struct ExperimentOptions: ParsableArguments {
         net.duplicateProbability = duplicate
         net.reorderProbability = reorder
         s.network = net
-        s.cpu.perMessage = try interval(cpuPerMessage, flag: "--cpu-per-message")
+        let costs = try CostProfileOption.resolve(profile, flatPerMessage: cpuPerMessage)
+        s.costProfile = costs.name
+        if let p = costs.profile { s.cpu = p.applied(to: s.cpu, protocolName: protocolName) }
+        if let cpuPerMessage { s.cpu.perMessage = try interval(cpuPerMessage, flag: "--cpu-per-message") }
         if let cpuPerMAC { s.cpu.perMAC = try interval(cpuPerMAC, flag: "--cpu-per-mac") }
         if let cpuPerSignature { s.cpu.perSignature = try interval(cpuPerSignature, flag: "--cpu-per-signature") }
         if let cpuPerSignatureCheck {
@@ -147,6 +154,7 @@ struct ExperimentOptions: ParsableArguments {
         if let cpuPerDigest { s.cpu.perDigest = try interval(cpuPerDigest, flag: "--cpu-per-digest") }
         if let cpuPerPersist { s.cpu.perPersist = try interval(cpuPerPersist, flag: "--cpu-per-persist") }
         s.durability = try durability.resolve()
+        if durability.syncLatency == nil, let p = costs.profile { s.durability.syncLatency = Interval(nanoseconds: p.disk.sync) }
         var faults: [ScheduledFault] = []
         faults += try crash.map(FaultParsing.crash)
         faults += try restart.map(FaultParsing.restart)
@@ -163,4 +171,20 @@ func interval(_ text: String, flag: String) throws -> Interval {
     if text.hasPrefix("-") { throw ExperimentError("\(flag) must not be negative (got '\(text)')") }
     guard let i = Interval(parsing: text) else { throw ExperimentError("\(flag) '\(text)' is not a duration (examples: 2s, 500ms, 200us)") }
     return i
+}
+
+/// `--profile FILE` and `--cpu-per-message`, as `run`, `sweep` and `check` take them.
+enum CostProfileOption {
+    /// The profile to charge (nil: the flat model) and how runs.csv names it: the file's path, or
+    /// `project-machine` for the built-in one, or `flat`.
+    static func resolve(_ path: String?, flatPerMessage: String?) throws -> (profile: CostProfile?, name: String) {
+        if let path {
+            if flatPerMessage != nil { throw ExperimentError("--profile and --cpu-per-message exclude each other (a profile prices each message kind)") }
+            guard let data = FileManager.default.contents(atPath: path) else { throw ExperimentError("--profile \(path): no such file") }
+            guard let text = String(data: data, encoding: .utf8) else { throw ExperimentError("--profile \(path): not UTF-8 text") }
+            return (try CostProfile.load(yaml: text, path: path), path)
+        }
+        if flatPerMessage != nil { return (nil, "flat") }
+        return (CostProfile.projectMachine, "project-machine")
+    }
 }

@@ -19,6 +19,7 @@ struct Manifest {
             "point": point,
             "protocol": result.spec.protocolName,
             "nodes": result.spec.nodes ?? 0,
+            "cost_profile": result.spec.costProfile,
             "wall_s": wallSeconds,
             "events": result.eventsProcessed,
             "messages_simulated": result.messagesSimulated,

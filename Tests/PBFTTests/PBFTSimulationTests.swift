@@ -146,7 +146,7 @@ struct PBFTSimulationTests {
     @Test("a replica left alone in a view change is joined by the stalled replicas, and operations complete")
     func stalledReplicasJoinALoneViewChange() throws {
         let seed: UInt64 = 966
-        let outcome = try ProtocolRegistry.entry(named: "pbft").checkSeed(seed, nil, Durability())
+        let outcome = try ProtocolRegistry.entry(named: "pbft").checkSeed(seed, nil, Durability(), nil)
         #expect(outcome.failure == nil, "seed \(seed): \(outcome.failure ?? "")")
     }
 

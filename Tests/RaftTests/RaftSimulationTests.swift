@@ -228,11 +228,11 @@ struct RaftPowerFailureTests {
     func conflictWithCommittedEntryIsReported() throws {
         var durability = Durability()
         durability.crashKind = .power
-        let outcome = try ProtocolRegistry.entry(named: "raft").checkSeed(39, nil, durability)
+        let outcome = try ProtocolRegistry.entry(named: "raft").checkSeed(39, nil, durability, nil)
         let failure = try #require(outcome.failure, "seed 39 passed: the power failures no longer lose a committed entry")
         #expect(failure.hasPrefix("agreement violated"), "\(failure)")
         var synced = durability
         synced.sync = .fsync
-        #expect(try ProtocolRegistry.entry(named: "raft").checkSeed(39, nil, synced).failure == nil, "with fsync the same seed is safe")
+        #expect(try ProtocolRegistry.entry(named: "raft").checkSeed(39, nil, synced, nil).failure == nil, "with fsync the same seed is safe")
     }
 }

@@ -1,0 +1,71 @@
+import ConsensusCore
+import Harness
+import LockstepTesting
+import Loopback
+import MultiPaxos
+import PBFT
+import Raft
+import Simulation
+
+/// What `calibrate` measures for a cost profile beyond the crypto and the disk: each protocol's
+/// per-kind table, and the loopback transport.
+public enum ProfileProbe {
+    /// The steady states measured per protocol, at the default cluster sizes: the leader's (or
+    /// primary's) inputs and a follower's (or backup's), merged kind by kind. Kinds a steady state
+    /// never sees (elections, view changes, state transfer) have no figure and cost the flat
+    /// `--cpu-per-message` in the simulator.
+    public static func protocolCosts(budget: Duration, crypto: CPUModel,
+                                     progress: (String) -> Void = { _ in }) -> [String: CostProfile.ProtocolCosts] {
+        let price: (CryptoWork) -> Double = { Double(crypto.cost(of: $0)) }
+        var out: [String: CostProfile.ProtocolCosts] = [:]
+        progress("raft")
+        out["raft"] = table([
+            StepCostProbe.measure(SteadyStates.raft(n: 3, observed: 0, name: "raft-leader-n3"), budget: budget, cryptoNanoseconds: price),
+            StepCostProbe.measure(SteadyStates.raft(n: 3, observed: 1, name: "raft-follower-n3"), budget: budget, cryptoNanoseconds: price),
+        ], measuredIn: "n=3, 16 closed-loop clients: the leader's and a follower's steady state")
+        progress("multipaxos")
+        out["multipaxos"] = table([
+            StepCostProbe.measure(SteadyStates.multiPaxos(n: 3, observed: 0, name: "multipaxos-leader-n3"), budget: budget, cryptoNanoseconds: price),
+            StepCostProbe.measure(SteadyStates.multiPaxos(n: 3, observed: 1, name: "multipaxos-acceptor-n3"), budget: budget, cryptoNanoseconds: price),
+            StepCostProbe.measure(SteadyStates.multiPaxos(n: 3, observed: 1, commitMode: .explicit, name: "multipaxos-acceptor-explicit-n3"),
+                                  budget: budget, cryptoNanoseconds: price),
+        ], measuredIn: "n=3, 16 closed-loop clients: the leader's and an acceptor's steady state (piggybacked and explicit commits)")
+        progress("pbft")
+        out["pbft"] = table([
+            StepCostProbe.measure(SteadyStates.pbft(n: 4, observed: 0, name: "pbft-primary-n4"), budget: budget, cryptoNanoseconds: price),
+            StepCostProbe.measure(SteadyStates.pbft(n: 4, observed: 1, name: "pbft-backup-n4"), budget: budget, cryptoNanoseconds: price),
+        ], measuredIn: "n=4, --auth mac, 16 closed-loop clients: the primary's and a backup's steady state, crypto excluded")
+        return out
+    }
+
+    static func table(_ scenarios: [StepCosts], measuredIn: String) -> CostProfile.ProtocolCosts {
+        let merged = scenarios.dropFirst().reduce(scenarios[0]) { $0.merged(with: $1) }
+        var t = CostProfile.ProtocolCosts()
+        t.measuredIn = measuredIn
+        t.handle = merged.handling.mapValues { Int64($0.nanoseconds.rounded()) }
+        t.send = merged.sending.mapValues { Int64($0.nanoseconds.rounded()) }
+        return t
+    }
+
+    /// A ping-pong of small frames through the tcp shell's own transport (framed connections, the
+    /// per-tick flush, two event loops), `roundTrips` times after a warm-up of a tenth as many.
+    public static func loopback(roundTrips: Int) throws -> CostProfile.Network {
+        _ = try Loopback.TransportProbe.echo(roundTrips: max(100, roundTrips / 10), inFlight: 1)
+        let samples = try Loopback.TransportProbe.echo(roundTrips: roundTrips, inFlight: 1).roundTripNanoseconds
+        guard !samples.isEmpty else { throw ExperimentError("the loopback probe timed no round trip") }
+        func percentile(_ p: Double) -> Int64 { samples[min(samples.count - 1, Int(Double(samples.count) * p))] }
+        var n = CostProfile.Network()
+        n.oneWay = percentile(0.05) / 2
+        n.jitter = (percentile(0.95) - percentile(0.05)) / 2
+        n.roundTripP50 = percentile(0.50)
+        n.roundTripP99 = percentile(0.99)
+        // The median of three runs: the machine's other work moves a single run by a third.
+        var perFrame: [Double] = []
+        for _ in 0 ..< 3 {
+            let pipelined = try Loopback.TransportProbe.echo(roundTrips: roundTrips * 10, inFlight: 64)
+            perFrame.append(1e9 / pipelined.roundTripsPerSecond / 2)
+        }
+        n.perFrame = Int64(perFrame.sorted()[1].rounded())
+        return n
+    }
+}

@@ -1,0 +1,161 @@
+import ConsensusCore
+import ShellKit
+import Simulation
+import Yams
+
+/// A machine's measured costs, as `calibrate --save FILE` writes them and `--profile FILE` reads them:
+/// per protocol and message kind, what a replica spends handling an input and sending a message;
+/// what each crypto operation and a journal write and sync cost; and the loopback network as the tcp
+/// shell's transport sees it. The simulator charges these instead of its flat `perMessage` /
+/// `perSend`, so its figures are this machine's.
+public struct CostProfile: Codable, Sendable, Equatable {
+    /// What makes a YAML file a profile (a foreign file is refused, not half-read).
+    public static let formatName = "consensus-bench-profile/1"
+
+    public var format = CostProfile.formatName
+    /// The machine, in words (architecture, cores, kernel), and when and with what build it was measured.
+    public var machine = ""
+    public var measured = ""
+    public var build = ""
+    public var crypto = Crypto()
+    public var disk = Disk()
+    public var network = Network()
+    /// By protocol name (`raft`, `multipaxos`, `pbft`).
+    public var protocols: [String: ProtocolCosts] = [:]
+
+    public init() {}
+
+    /// Nanoseconds per operation, as `calibrate` times them.
+    public struct Crypto: Codable, Sendable, Equatable {
+        public var mac: Int64 = 0
+        public var signature: Int64 = 0
+        public var signatureCheck: Int64 = 0
+        public var digest: Int64 = 0
+        public init() {}
+        enum CodingKeys: String, CodingKey { case mac, signature, signatureCheck = "signature_check", digest }
+    }
+
+    /// A journal append of one record: written (p50), and written and fdatasync'd (p50), in nanoseconds.
+    public struct Disk: Codable, Sendable, Equatable {
+        public var write: Int64 = 0
+        public var sync: Int64 = 0
+        public init() {}
+    }
+
+    /// The tcp shell's transport between two event loops on this machine (a ping-pong of small frames):
+    /// one way is half the 5th-percentile round trip, and jitter half the spread to the 95th, which is
+    /// how the simulator's links draw delays (latency plus a uniform jitter).
+    public struct Network: Codable, Sendable, Equatable {
+        public var oneWay: Int64 = 0
+        public var jitter: Int64 = 0
+        public var roundTripP50: Int64 = 0
+        public var roundTripP99: Int64 = 0
+        /// What the transport itself costs an event loop per frame it reads, or per frame it writes
+        /// (framing, the per-tick flush's share of a syscall): half of one side's time per round trip
+        /// with 64 frames in flight, each side on its own event loop. Added to every handled input and
+        /// every send, since a replica on the tcp shell pays it as well as its protocol work.
+        public var perFrame: Int64 = 0
+        public init() {}
+        enum CodingKeys: String, CodingKey {
+            case oneWay = "one_way", jitter, roundTripP50 = "round_trip_p50", roundTripP99 = "round_trip_p99",
+                 perFrame = "per_frame"
+        }
+    }
+
+    /// One protocol's table, in nanoseconds by message kind (`request` among handled inputs, `reply`
+    /// among sends), and the steady states it was measured in.
+    public struct ProtocolCosts: Codable, Sendable, Equatable {
+        public var measuredIn = ""
+        public var handle: [String: Int64] = [:]
+        public var send: [String: Int64] = [:]
+        public init() {}
+        enum CodingKeys: String, CodingKey { case measuredIn = "measured_in", handle, send }
+    }
+
+    enum CodingKeys: String, CodingKey { case format, machine, measured, build, crypto, disk, network, protocols }
+
+    // MARK: - Applying
+
+    /// `cpu` charging this profile for `protocolName`: the per-kind tables (and no per-byte charge: the
+    /// measured handling and sending include (de)serialisation), the crypto costs, a journal write.
+    public func applied(to base: CPUModel, protocolName: String) -> CPUModel {
+        var cpu = base
+        if let table = protocols[protocolName] {
+            cpu.handling = table.handle.mapValues { Interval(nanoseconds: $0 + network.perFrame) }
+            cpu.sending = table.send.mapValues { Interval(nanoseconds: $0 + network.perFrame) }
+            cpu.perBytePicoseconds = 0
+        }
+        cpu.perMAC = Interval(nanoseconds: crypto.mac)
+        cpu.perSignature = Interval(nanoseconds: crypto.signature)
+        cpu.perSignatureVerify = Interval(nanoseconds: crypto.signatureCheck)
+        cpu.perDigest = Interval(nanoseconds: crypto.digest)
+        cpu.perPersist = Interval(nanoseconds: disk.write)
+        return cpu
+    }
+
+    /// The simulated network as the tcp shell's loopback transport: its measured one-way delay and jitter.
+    public func loopbackNetwork(base: NetworkModel = NetworkModel()) -> NetworkModel {
+        var net = base
+        net.latency = Interval(nanoseconds: network.oneWay)
+        net.jitter = Interval(nanoseconds: network.jitter)
+        return net
+    }
+
+    // MARK: - YAML
+
+    public func yaml() throws -> String {
+        let encoder = YAMLEncoder()
+        encoder.options.sortKeys = true
+        return "# consensus-bench cost profile: `consensus-bench calibrate --save FILE` writes it, `--profile FILE` reads it.\n"
+            + "# All figures in nanoseconds.\n" + (try encoder.encode(self))
+    }
+
+    /// Reads a profile, or throws one line naming the file and what is wrong with it.
+    public static func load(yaml text: String, path: String) throws -> CostProfile {
+        let profile: CostProfile
+        do {
+            guard let node = try Yams.compose(yaml: text), case .mapping(let map) = node else {
+                throw ExperimentError("\(path) is not a consensus-bench cost profile (expected a YAML mapping with format: \(formatName))")
+            }
+            guard map["format"]?.string == formatName else {
+                throw ExperimentError("\(path) is not a consensus-bench cost profile (its format is not \(formatName))")
+            }
+            profile = try YAMLDecoder().decode(CostProfile.self, from: node)
+        } catch let e as ExperimentError {
+            throw e
+        } catch let e as DecodingError {
+            throw ExperimentError("\(path): not a valid cost profile: \(Self.describe(e))")
+        } catch {
+            throw ExperimentError("\(path): not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "")")
+        }
+        if let problem = profile.problem { throw ExperimentError("\(path): \(problem)") }
+        return profile
+    }
+
+    /// A figure no machine measures: negative, or a protocol without a table.
+    var problem: String? {
+        let flat = [("crypto.mac", crypto.mac), ("crypto.signature", crypto.signature), ("crypto.signature_check", crypto.signatureCheck),
+                    ("crypto.digest", crypto.digest), ("disk.write", disk.write), ("disk.sync", disk.sync),
+                    ("network.one_way", network.oneWay), ("network.jitter", network.jitter), ("network.per_frame", network.perFrame)]
+        if let (name, _) = flat.first(where: { $0.1 < 0 }) { return "\(name) is negative" }
+        for (name, table) in protocols.sorted(by: { $0.key < $1.key }) {
+            if table.handle.isEmpty { return "protocols.\(name).handle is empty" }
+            if let (kind, _) = table.handle.first(where: { $0.value < 0 }) ?? table.send.first(where: { $0.value < 0 }) {
+                return "protocols.\(name): the cost of \(kind) is negative"
+            }
+        }
+        return nil
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ c: DecodingError.Context) -> String {
+            c.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, let c): return "missing \(path(c).isEmpty ? "" : path(c) + ".")\(key.stringValue)"
+        case .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c):
+            return "\(path(c)): \(c.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+}

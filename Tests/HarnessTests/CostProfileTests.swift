@@ -1,0 +1,68 @@
+import ConsensusCore
+import Foundation
+import Harness
+import Simulation
+import Testing
+
+@Suite("Cost profiles")
+struct CostProfileTests {
+    static let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("results/profiles/project-machine.yaml").path
+
+    @Test("the built-in profile is results/profiles/project-machine.yaml, byte for byte, and it parses")
+    func builtInIsTheCommittedFile() throws {
+        let text = try String(contentsOfFile: Self.file, encoding: .utf8)
+        #expect(text == CostProfile.projectMachineYAML)
+        let profile = CostProfile.projectMachine
+        #expect(Set(profile.protocols.keys) == ["raft", "multipaxos", "pbft"])
+        #expect(profile.network.perFrame > 0 && profile.crypto.mac > 0 && profile.disk.sync > 0)
+    }
+
+    @Test("a profile survives writing and reading back")
+    func roundTrip() throws {
+        let profile = CostProfile.projectMachine
+        #expect(try CostProfile.load(yaml: profile.yaml(), path: "x.yaml") == profile)
+    }
+
+    @Test("applied to a protocol, each measured kind costs its figure plus the transport's per-frame cost")
+    func appliedTable() {
+        var profile = CostProfile()
+        profile.network.perFrame = 700
+        var raft = CostProfile.ProtocolCosts()
+        raft.handle = ["AppendEntries": 300, "request": 200]
+        raft.send = ["AppendEntries": 100, "reply": 50]
+        profile.protocols["raft"] = raft
+        profile.crypto.mac = 123
+        let cpu = profile.applied(to: CPUModel(), protocolName: "raft")
+        #expect(cpu.handling["AppendEntries"] == .nanoseconds(1000))
+        #expect(cpu.handling["request"] == .nanoseconds(900))
+        #expect(cpu.sending["reply"] == .nanoseconds(750))
+        #expect(cpu.handling["RequestVote"] == nil, "an unmeasured kind keeps the flat cost")
+        #expect(cpu.perBytePicoseconds == 0)
+        #expect(cpu.perMAC == .nanoseconds(123))
+        #expect(profile.applied(to: CPUModel(), protocolName: "pbft").handling.isEmpty)
+    }
+
+    @Test("malformed or foreign files are refused with one line naming the file", arguments: [
+        ("not: [valid", "not valid YAML"),
+        ("- a\n- list\n", "is not a consensus-bench cost profile"),
+        ("clients: 16\nprotocols: raft\n", "is not a consensus-bench cost profile"),
+        ("format: consensus-bench-profile/1\n", "missing"),
+        (edited(#"(?m)^  mac: \d+"#, "  mac: abc"), "crypto.mac"),
+        (edited(#"(?m)^  write: \d+"#, "  write: -5"), "disk.write is negative"),
+    ])
+    func refused(yaml: String, expected: String) {
+        do {
+            _ = try CostProfile.load(yaml: yaml, path: "p.yaml")
+            Issue.record("accepted: \(yaml)")
+        } catch {
+            let line = "\(error)"
+            #expect(line.contains("p.yaml") && line.contains(expected) && !line.contains("\n"), "\(line)")
+        }
+    }
+
+    /// The built-in profile with one line replaced.
+    static func edited(_ pattern: String, _ replacement: String) -> String {
+        CostProfile.projectMachineYAML.replacingOccurrences(of: pattern, with: replacement, options: .regularExpression)
+    }
+}
