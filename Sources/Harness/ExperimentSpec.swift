@@ -47,6 +47,8 @@ public struct ExperimentSpec: Sendable, Equatable {
     public var allowUnsafe = false
     /// Check the history for linearizability (fills the `linearizable` column).
     public var checkLinearizability = true
+    /// Simulator, open loop: arrivals begin once a leader is known (`SimulationOptions.arrivalsAwaitLeader`).
+    public var arrivalsAwaitLeader = false
     /// The real shells' listening address and threads (tcp, process); the simulator has none.
     public var transport = TransportLayout()
 

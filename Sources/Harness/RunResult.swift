@@ -47,7 +47,20 @@ public struct RunResult: Sendable {
     public var syncs = 0
     public var recordsPerSync: Double = 0
 
+    /// Set on the row a knee search (`--knee`) reports: the highest open-loop rate that met the SLO.
+    public var capacityOpsPerSecond: Double?
+
     public var isSafe: Bool { violations.isEmpty && linearizable != "false" }
+
+    /// The open-loop rate offered, or nil in a closed loop.
+    public var offeredOpsPerSecond: Double? { spec.workload.ratePerSecond }
+
+    /// An open-loop run that completed less than 95 % of what it was offered: it could not keep up,
+    /// and its latency measures a growing backlog. nil in a closed loop.
+    public var saturated: Bool? {
+        guard let rate = offeredOpsPerSecond, windowSeconds > 0 else { return nil }
+        return Double(ops) < KneeSearch.keepUpRatio * rate * windowSeconds
+    }
 }
 
 /// Client latency percentiles in microseconds.

@@ -66,6 +66,11 @@ public final class ClientDriver {
         }
     }
 
+    /// Open loop: no arrival before `t` (the shell waits for a leader; see `arrivalsAwaitLeader`).
+    public func postponeArrivals(to t: Instant) {
+        if t > nextArrival { nextArrival = t }
+    }
+
     public var isOpenLoop: Bool { workload.ratePerSecond != nil }
     public var clientCount: Int { sessions.count }
 

@@ -12,6 +12,10 @@ public struct SimulationOptions: Sendable {
     public var faults: [ScheduledFault] = []
     /// Clients start sending at this instant (replicas start at zero).
     public var clientStart: Instant = .zero
+    /// Open loop: arrivals begin once some replica has become leader (or primary), so that the
+    /// backlog of an election is not carried into the window. A knee search sets it: near capacity
+    /// such a backlog never drains, and every probe would measure the election.
+    public var arrivalsAwaitLeader = false
     /// `--sync`, `--crash-kind` and the simulated sync latency.
     public var durability = Durability()
     /// Whether each replica's disk keeps what its persists wrote, for a crash to restore. A run that

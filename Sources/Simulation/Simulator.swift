@@ -242,7 +242,13 @@ public final class Simulator<R: Replica> {
         case .clientStart(let client):
             clientDriver.startClient(client, via: self)
         case .arrival:
-            clientDriver.arrivalsDue(via: self)
+            if options.arrivalsAwaitLeader, currentLeader == nil {
+                let retry = event.time + 1_000_000
+                clientDriver.postponeArrivals(to: Instant(nanoseconds: retry))
+                schedule(at: retry, .arrival)
+            } else {
+                clientDriver.arrivalsDue(via: self)
+            }
         case .fault(let index):
             inject(options.faults[index].fault)
         case .heldSend(let slot, let from, let to, let inc):

@@ -10,7 +10,7 @@ final class ResultFiles {
         "point", "protocol", "shell", "nodes", "faults", "clients", "seed", "ops", "duration_s",
         "throughput_ops_s", "latency_p50_us", "latency_p90_us", "latency_p99_us", "latency_p999_us", "latency_max_us",
         "messages_per_op", "bytes_per_op", "leader_changes", "linearizable",
-        "batch", "pipeline", "load", "rate_ops_s", "keys", "key_distribution", "read_ratio", "cas_ratio", "value_size",
+        "batch", "pipeline", "load", "offered_ops_s", "saturated", "capacity_ops_s", "keys", "key_distribution", "read_ratio", "cas_ratio", "value_size",
         "paxos_commit", "auth", "checkpoint_interval", "link_latency_us", "faults_injected", "longest_stall_ms",
         "violations", "rejected_messages", "sync", "crash_kind", "syncs", "records_per_sync",
     ]
@@ -19,6 +19,13 @@ final class ResultFiles {
     /// process), which has no simulated link. The model's other knobs (jitter, bandwidth, loss, CPU
     /// costs) are not columns; a run's command line in manifest.json records them.
     static let simulatorOnlyColumns: Set<String> = ["link_latency_us"]
+
+    /// Columns with no value when no operation completed in the window (latencies of nothing, and
+    /// costs divided by zero): empty rather than 0, which would read as a measurement.
+    static let perOperationColumns: Set<String> = [
+        "latency_p50_us", "latency_p90_us", "latency_p99_us", "latency_p999_us", "latency_max_us",
+        "messages_per_op", "bytes_per_op",
+    ]
 
     let directory: String
     private let runs: FileHandle
@@ -93,7 +100,8 @@ final class ResultFiles {
             formatDecimal(r.messagesPerOp, places: 4), formatDecimal(r.bytesPerOp, places: 2),
             String(r.leaderChanges), r.linearizable,
             String(s.batch), s.pipeline.map(String.init) ?? "default", w.ratePerSecond == nil ? "closed" : "open",
-            w.ratePerSecond.map { formatDecimal($0, places: 1) } ?? "", String(w.keyCount), w.keyDistribution.description,
+            r.offeredOpsPerSecond.map { formatDecimal($0, places: 1) } ?? "", r.saturated.map { $0 ? "true" : "false" } ?? "",
+            r.capacityOpsPerSecond.map { formatDecimal($0, places: 1) } ?? "", String(w.keyCount), w.keyDistribution.description,
             formatDecimal(w.readRatio, places: 3), formatDecimal(w.casRatio, places: 3), String(w.valueSize),
             s.protocolName == "multipaxos" ? s.paxosCommit : "", s.protocolName == "pbft" ? s.auth : "",
             s.protocolName == "pbft" ? String(s.checkpointInterval) : "",
@@ -103,6 +111,9 @@ final class ResultFiles {
         ]
         if s.shell != "sim" {
             for (index, column) in runColumns.enumerated() where simulatorOnlyColumns.contains(column) { row[index] = "" }
+        }
+        if r.ops == 0 {
+            for (index, column) in runColumns.enumerated() where perOperationColumns.contains(column) { row[index] = "" }
         }
         return row
     }

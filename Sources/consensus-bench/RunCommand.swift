@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Harness
 import Logging
+import Report
 
 /// `consensus-bench run`: one experiment point, its CSV files and a one-screen summary.
 struct RunCommand: ParsableCommand {
@@ -21,23 +22,53 @@ struct RunCommand: ParsableCommand {
     var out: String?
     @Flag(help: "Also write history.jsonl, one line per client operation.")
     var history = false
+    @Flag(help: "Find the saturation knee: raise an open-loop rate until the --slo latency or completions (95 % of offered) fail, bisect to 5 %, and report the highest rate that met both as capacity_ops_s (all probes in knee.csv).")
+    var knee = false
+    @Option(help: "The knee's latency objective: 10ms, or p99=10ms (p50, p90, p99, p999).")
+    var slo: String?
     @OptionGroup var experiment: ExperimentOptions
 
     func run() throws {
         var spec = try experiment.spec(protocolName: protocolName, nodes: nodes, faults: faults)
         spec.shell = shell
         let resolved = try ResolvedExperiment(spec)
+        var search: KneeSearch?
+        if knee {
+            guard experiment.rate == nil else { throw ExperimentError("--knee sets the open-loop rate itself: drop --rate") }
+            var k = KneeSearch()
+            if let slo { k.slo = try KneeSearch.SLO(parsing: slo) }
+            search = k
+        } else if slo != nil {
+            throw ExperimentError("--slo goes with --knee")
+        }
         let directory = out ?? "results/run-" + Timestamp.compactUTC()
         let files = try ResultFiles(directory: directory)
         var manifest = Manifest()
         let started = Date()
-        let result = try resolved.run()
+        let result: RunResult
+        if let search {
+            guard let found = try KneeReport.run(search, spec: resolved.spec, directory: directory) else {
+                throw ExperimentError("no open-loop rate met \(search.slo) with 95 % completed (knee.csv lists the probes)")
+            }
+            result = found
+        } else {
+            result = try resolved.run()
+        }
         let wall = Date().timeIntervalSince(started)
         files.append(result, point: 0)
         if history { try HistoryFile.write(result, to: directory + "/history.jsonl") }
         manifest.add(point: 0, result: result, wallSeconds: wall)
         manifest.write(to: directory)
         print(Summary.text(result))
+        if let capacity = result.capacityOpsPerSecond, let search {
+            print("capacity \(formatDecimal(capacity, places: 0)) ops/s: the highest offered rate with \(search.slo) and 95 % completed (knee.csv: every probe)")
+        }
+        if result.ops == 0 {
+            print("no operation completed in the window: the latency and per-operation columns of runs.csv are empty")
+        }
+        if search == nil, result.saturated == true, let rate = result.offeredOpsPerSecond {
+            FileHandle.standardError.write(Data("warning: the cluster did not keep up with --rate \(formatDecimal(rate, places: 0)): it completed \(formatDecimal(result.throughputOpsPerSecond, places: 0)) ops/s (saturated in runs.csv)\n".utf8))
+        }
         if result.spec.shell == "sim" {
             print("simulated \(result.messagesSimulated) messages, \(result.eventsProcessed) events in \(formatSeconds(wall)) s wall (\(Int(Double(result.messagesSimulated) / max(wall, 1e-9))) messages/s)")
         } else {

@@ -31,6 +31,11 @@ struct BadInputTests {
         ("unknown crash kind in a fault search", ["check", "--seeds", "1-2", "--crash-kind", "flood"]),
         ("malformed sync latency", ["run", "--sync", "fsync", "--sync-latency", "fast"]),
         ("calibrate on a disk folder that cannot be made", ["calibrate", "--seconds", "0.01", "--disk-dir", "/proc/no-such-folder"]),
+        ("profile that does not exist", ["run", "--profile", "/nonexistent/profile.yaml"]),
+        ("profile that is not YAML", ["run", "--profile", "/proc/self/status"]),
+        ("profile that is another file", ["run", "--profile", "/etc/hostname"]),
+        ("profile beside a flat message cost", ["run", "--profile", "/etc/hostname", "--cpu-per-message", "2us"]),
+        ("profile in a fault search that does not exist", ["check", "--seeds", "1", "--profile", "/nonexistent.yaml"]),
         ("node bound to an address that does not resolve", ["node", "--id", "0", "--cluster", "/nonexistent.json", "--bind", "no.such.host.invalid"]),
     ]
 

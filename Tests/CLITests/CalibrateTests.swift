@@ -6,7 +6,7 @@ import Testing
 struct CalibrateTests {
     @Test("calibrate prints one row per operation and the flags that would charge what it measured")
     func rowsAndFlags() throws {
-        let outcome = try CLIRunner.run(["calibrate", "--seconds", "0.01"])
+        let outcome = try CLIRunner.run(["calibrate", "--seconds", "0.01", "--protocol-seconds", "0.02", "--round-trips", "200"])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         let lines = outcome.stdout.split(separator: "\n").map(String.init)
         for operation in ["MAC: HMAC-SHA256", "MAC: swift-crypto HMAC<SHA256>", "Ed25519 signature  ", "Ed25519 signature check",
@@ -22,10 +22,32 @@ struct CalibrateTests {
         }
     }
 
+    @Test("calibrate --save writes a cost profile with every protocol's table, and run --profile charges it")
+    func savedProfileIsUsable() throws {
+        let dir = CLIRunner.temporaryDirectory("calibrate-save")
+        let profile = dir + "/profile.yaml"
+        let saved = try CLIRunner.run(["calibrate", "--seconds", "0.01", "--protocol-seconds", "0.02", "--round-trips", "200",
+                                       "--disk-dir", dir, "--save", profile])
+        #expect(saved.status == 0, "\(saved.stderr)")
+        let text = try String(contentsOfFile: profile, encoding: .utf8)
+        for key in ["format: consensus-bench-profile/1", "raft:", "multipaxos:", "pbft:", "AppendEntries:", "PrePrepare:", "Accept:",
+                    "per_frame:", "one_way:", "signature_check:", "sync:"] {
+            #expect(text.contains(key), "no \(key) in \(text)")
+        }
+        for line in ["raft", "multipaxos", "pbft"] { #expect(saved.stdout.contains("\n\(line) (n="), "\(saved.stdout)") }
+        let out = dir + "/run"
+        let run = try CLIRunner.run(["run", "--protocol", "raft", "--ops", "200", "--profile", profile, "--out", out])
+        #expect(run.status == 0, "\(run.stderr)")
+        let manifest = try String(contentsOfFile: out + "/manifest.json", encoding: .utf8)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(manifest.utf8)) as? [String: Any])
+        let points = try #require(object["points"] as? [[String: Any]])
+        #expect(points.first?["cost_profile"] as? String == profile, "\(manifest)")
+    }
+
     @Test("calibrate times a journal append with and without fdatasync on --disk-dir, and prints the flags that charge them")
     func diskRowsAndFlags() throws {
         let dir = CLIRunner.temporaryDirectory("calibrate-disk")
-        let outcome = try CLIRunner.run(["calibrate", "--seconds", "0.02", "--disk-dir", dir])
+        let outcome = try CLIRunner.run(["calibrate", "--seconds", "0.02", "--protocol-seconds", "0.02", "--round-trips", "200", "--disk-dir", dir])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         let lines = outcome.stdout.split(separator: "\n").map(String.init)
         #expect(lines.contains { $0.hasPrefix("journal append on \(dir)") }, "\(outcome.stdout)")
@@ -37,7 +59,7 @@ struct CalibrateTests {
             #expect(figures.count == 4 && figures[0] > 0 && figures[1] >= figures[0] && figures[3] > 0, "p50 ≤ p99, samples: \(line)")
             p50s.append(figures.first ?? 0)
         }
-        let flags = try #require(lines.last)
+        let flags = try #require(lines.first { $0.contains("--cpu-per-persist") })
         #expect(flags.contains("--cpu-per-persist \(p50s[0])ns") && flags.contains("--sync-latency \(p50s[1])ns"), "\(flags)")
         let left = try FileManager.default.contentsOfDirectory(atPath: dir)
         #expect(left.isEmpty, "the probe's journal is removed: \(left)")

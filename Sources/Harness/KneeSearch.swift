@@ -1,0 +1,139 @@
+import ConsensusCore
+
+/// Capacity at saturation: the highest open-loop arrival rate a cluster sustains while its latency
+/// stays within a service-level objective and it completes what is offered.
+///
+/// Closed-loop throughput with a fixed number of clients is that number divided by latency, not
+/// capacity. The knee search raises an open-loop rate until the latency percentile of the SLO
+/// exceeds its bound or completions fall below 95 % of what was offered, then bisects between the
+/// last rate that met both and the first that did not, until they are within 5 %. Every probe is
+/// the same spec (same seed) at another rate, so in the simulator the search is deterministic.
+public struct KneeSearch: Sendable {
+    /// The latency objective: a percentile of the window's latencies and its bound.
+    public struct SLO: Sendable, Equatable, CustomStringConvertible {
+        public var percentile: Percentile = .p99
+        public var bound: Interval = .milliseconds(10)
+        public init() {}
+
+        public enum Percentile: String, Sendable, CaseIterable { case p50, p90, p99, p999 }
+
+        /// `10ms`, or `p99=10ms` (p50, p90, p99, p999).
+        public init(parsing text: String) throws {
+            var rest = Substring(text)
+            if let eq = rest.firstIndex(of: "=") {
+                let name = String(rest[..<eq])
+                guard let p = Percentile(rawValue: name) else {
+                    throw ExperimentError("--slo '\(text)': the percentile must be one of p50, p90, p99, p999 (got '\(name)')")
+                }
+                percentile = p
+                rest = rest[rest.index(after: eq)...]
+            }
+            guard let bound = Interval(parsing: String(rest)), bound.nanoseconds > 0 else {
+                throw ExperimentError("--slo '\(text)' is not a latency bound (examples: 10ms, p99=10ms, p50=2ms)")
+            }
+            self.bound = bound
+        }
+
+        public var description: String { "\(percentile.rawValue) ≤ \(bound)" }
+
+        func latencyMicros(_ r: RunResult) -> Double {
+            switch percentile {
+            case .p50: r.latency.p50
+            case .p90: r.latency.p90
+            case .p99: r.latency.p99
+            case .p999: r.latency.p999
+            }
+        }
+    }
+
+    /// One rate tried.
+    public struct Probe: Sendable {
+        public var rate: Double
+        public var result: RunResult
+        /// Completed in the window over offered (rate × window).
+        public var completedRatio: Double
+        public var latencyMicros: Double
+        public var met: Bool
+    }
+
+    public var slo = SLO()
+    /// The starting rate; nil: half the throughput of a closed-loop pilot run with the spec's clients.
+    public var startRate: Double?
+    /// How close the bracketing rates must come, as a ratio.
+    public var tolerance = 1.05
+    /// Completions below this share of the offered rate mean the cluster did not keep up.
+    public static let keepUpRatio = 0.95
+
+    public init() {}
+
+    public struct Outcome: Sendable {
+        /// Every probe in the order tried.
+        public var probes: [Probe]
+        /// The highest rate that met both conditions, or nil if even the first did not.
+        public var capacity: Probe?
+    }
+
+    /// Searches `spec`'s knee. `progress` hears each probe as it completes.
+    public func run(_ spec: ExperimentSpec, progress: (Probe) -> Void = { _ in }) throws -> Outcome {
+        guard spec.workload.ratePerSecond == nil else { throw ExperimentError("--knee sets the open-loop rate itself: drop --rate") }
+        var probes: [Probe] = []
+        func probe(_ rate: Double) throws -> Probe {
+            let p = try measure(spec, rate: rate)
+            probes.append(p)
+            progress(p)
+            return p
+        }
+        var rate: Double
+        if let startRate {
+            rate = startRate
+        } else {
+            var pilot = spec
+            pilot.ops = nil
+            pilot.duration = .milliseconds(300)
+            pilot.checkLinearizability = false
+            rate = max(100, try ResolvedExperiment(pilot).run().throughputOpsPerSecond / 2)
+        }
+        var low: Probe?
+        var high: Probe?
+        // Raise: ×2 until a probe fails (at most 20 doublings: a million times the start).
+        for _ in 0 ..< 20 {
+            let p = try probe(rate)
+            if p.met { low = p; rate *= 2 } else { high = p; break }
+        }
+        // The start failed: come down by halves until one meets the objective.
+        if low == nil, let h = high {
+            rate = h.rate / 2
+            for _ in 0 ..< 20 {
+                let p = try probe(rate)
+                if p.met { low = p; break }
+                high = p
+                rate /= 2
+            }
+        }
+        guard var lo = low else { return Outcome(probes: probes, capacity: nil) }
+        guard var hi = high else { return Outcome(probes: probes, capacity: lo) }
+        while hi.rate > lo.rate * tolerance {
+            let p = try probe((lo.rate + hi.rate) / 2)
+            if p.met { lo = p } else { hi = p }
+        }
+        return Outcome(probes: probes, capacity: lo)
+    }
+
+    /// One open-loop run at `rate`: a window long enough for 3,000 arrivals and at least 0.5 s (an
+    /// overload of a few percent then builds a backlog the SLO sees), a session pool large enough
+    /// for 5 ms of arrivals, so the pool is never what saturates.
+    func measure(_ spec: ExperimentSpec, rate: Double) throws -> Probe {
+        var s = spec
+        s.ops = nil
+        s.workload.ratePerSecond = rate
+        s.arrivalsAwaitLeader = true
+        s.workload.clients = max(spec.workload.clients, min(4096, Int((rate * 0.005).rounded(.up))))
+        s.duration = Interval(nanoseconds: max(500_000_000, Int64((3000 / rate * 1e9).rounded())))
+        let result = try ResolvedExperiment(s).run()
+        let offered = rate * result.windowSeconds
+        let ratio = offered > 0 ? Double(result.ops) / offered : 0
+        let latency = slo.latencyMicros(result)
+        let met = result.ops > 0 && ratio >= Self.keepUpRatio && latency <= Double(slo.bound.nanoseconds) / 1000
+        return Probe(rate: rate, result: result, completedRatio: ratio, latencyMicros: latency, met: met)
+    }
+}

@@ -1,0 +1,64 @@
+import ConsensusCore
+import Harness
+import Simulation
+import Testing
+
+@Suite("The saturation knee")
+struct KneeSearchTests {
+    /// Raft n=3 with a flat cost model: the leader handles, per operation, one request and two
+    /// AppendEntries responses at 100 µs each and sends two AppendEntries and a reply at 0.5 µs each
+    /// (no crypto, persists free). A follower handles one AppendEntries per operation, a third of
+    /// that. So the leader saturates at 1 / 301.5 µs = 3317 operations per second.
+    static func cluster() -> ExperimentSpec {
+        var spec = ExperimentSpec()
+        spec.protocolName = "raft"
+        spec.nodes = 3
+        spec.seed = 5
+        spec.cpu.perMessage = .microseconds(100)
+        spec.cpu.perSend = .nanoseconds(500)
+        spec.cpu.perBytePicoseconds = 0
+        spec.cpu.perPersist = .zero
+        spec.quietPeriod = .milliseconds(200)
+        spec.checkLinearizability = false
+        return spec
+    }
+    static let capacityByHand = 1e9 / 301_500
+
+    @Test("the knee of a cluster whose leader is the bottleneck lands within 5 % of the capacity computed by hand")
+    func kneeAtTheLeadersCPU() throws {
+        var search = KneeSearch()
+        search.slo = try KneeSearch.SLO(parsing: "p50=20ms")
+        search.startRate = 1000
+        let outcome = try search.run(Self.cluster())
+        let capacity = try #require(outcome.capacity)
+        #expect(abs(capacity.rate - Self.capacityByHand) / Self.capacityByHand < 0.05,
+                "knee at \(capacity.rate) ops/s, by hand \(Self.capacityByHand): probes \(outcome.probes.map { Int($0.rate) })")
+        #expect(outcome.probes.contains { !$0.met && $0.rate > capacity.rate }, "a probe above the knee failed")
+    }
+
+    @Test("an open-loop run offered twice the capacity says it saturated; one offered half does not")
+    func saturatedFlag() throws {
+        var spec = Self.cluster()
+        spec.workload.clients = 64
+        spec.duration = .milliseconds(500)
+        spec.workload.ratePerSecond = 2 * Self.capacityByHand
+        let over = try ResolvedExperiment(spec).run()
+        #expect(over.saturated == true && over.offeredOpsPerSecond == 2 * Self.capacityByHand)
+        spec.workload.ratePerSecond = Self.capacityByHand / 2
+        #expect(try ResolvedExperiment(spec).run().saturated == false)
+        spec.workload.ratePerSecond = nil
+        #expect(try ResolvedExperiment(spec).run().saturated == nil, "a closed loop offers no rate")
+    }
+
+    @Test("an SLO is a bound, optionally with its percentile; anything else is refused", arguments: ["abc", "p99=abc", "p42=1ms", "0ms", "p99="])
+    func sloParsing(text: String) {
+        #expect(throws: ExperimentError.self) { try KneeSearch.SLO(parsing: text) }
+    }
+
+    @Test("10ms is the p99 by default, and p50=2ms names its percentile")
+    func sloForms() throws {
+        #expect(try KneeSearch.SLO(parsing: "10ms") == KneeSearch.SLO())
+        let p50 = try KneeSearch.SLO(parsing: "p50=2ms")
+        #expect(p50.percentile == .p50 && p50.bound == .milliseconds(2))
+    }
+}
