@@ -4,7 +4,7 @@ import ConsensusCore
 /// stays within a service-level objective and it completes what is offered.
 ///
 /// Closed-loop throughput with a fixed number of clients is that number divided by latency, not
-/// capacity. The knee search raises an open-loop rate until the latency percentile of the SLO
+/// capacity. The knee search raises an open-loop rate by steps of 25 % until the latency percentile of the SLO
 /// exceeds its bound or completions fall below 95 % of what was offered, then bisects between the
 /// last rate that met both and the first that did not, until they are within 5 %. Every probe is
 /// the same spec (same seed) at another rate, so in the simulator the search is deterministic.
@@ -57,7 +57,8 @@ public struct KneeSearch: Sendable {
     }
 
     public var slo = SLO()
-    /// The starting rate; nil: half the throughput of a closed-loop pilot run with the spec's clients.
+    /// The starting rate; nil: 0.8 × the throughput of a 300 ms closed-loop pilot with at least 256
+    /// clients (enough to saturate the clusters this suite runs, so the search starts near the knee).
     public var startRate: Double?
     /// How close the bracketing rates must come, as a ratio.
     public var tolerance = 1.05
@@ -90,15 +91,16 @@ public struct KneeSearch: Sendable {
             var pilot = spec
             pilot.ops = nil
             pilot.duration = .milliseconds(300)
+            pilot.workload.clients = max(spec.workload.clients, 256)
             pilot.checkLinearizability = false
-            rate = max(100, try ResolvedExperiment(pilot).run().throughputOpsPerSecond / 2)
+            rate = max(100, try ResolvedExperiment(pilot).run().throughputOpsPerSecond * 0.8)
         }
         var low: Probe?
         var high: Probe?
-        // Raise: ×2 until a probe fails (at most 20 doublings: a million times the start).
-        for _ in 0 ..< 20 {
+        // Raise by a quarter until a probe fails (at most 60 steps: ten-thousandfold the start).
+        for _ in 0 ..< 60 {
             let p = try probe(rate)
-            if p.met { low = p; rate *= 2 } else { high = p; break }
+            if p.met { low = p; rate *= 1.25 } else { high = p; break }
         }
         // The start failed: come down by halves until one meets the objective.
         if low == nil, let h = high {
@@ -119,7 +121,7 @@ public struct KneeSearch: Sendable {
         return Outcome(probes: probes, capacity: lo)
     }
 
-    /// One open-loop run at `rate`: a window long enough for 3,000 arrivals and at least 0.5 s (an
+    /// One open-loop run at `rate`: a window long enough for 2,000 arrivals and at least 0.3 s (an
     /// overload of a few percent then builds a backlog the SLO sees), a session pool large enough
     /// for 5 ms of arrivals, so the pool is never what saturates.
     func measure(_ spec: ExperimentSpec, rate: Double) throws -> Probe {
@@ -128,7 +130,7 @@ public struct KneeSearch: Sendable {
         s.workload.ratePerSecond = rate
         s.arrivalsAwaitLeader = true
         s.workload.clients = max(spec.workload.clients, min(4096, Int((rate * 0.005).rounded(.up))))
-        s.duration = Interval(nanoseconds: max(500_000_000, Int64((3000 / rate * 1e9).rounded())))
+        s.duration = Interval(nanoseconds: max(300_000_000, Int64((2000 / rate * 1e9).rounded())))
         let result = try ResolvedExperiment(s).run()
         let offered = rate * result.windowSeconds
         let ratio = offered > 0 ? Double(result.ops) / offered : 0

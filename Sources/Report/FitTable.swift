@@ -4,12 +4,15 @@
 public enum FitMetric: String, Sendable, CaseIterable {
     case messagesPerOp = "messages_per_op"
     case bytesPerOp = "bytes_per_op"
+    /// Capacity at saturation (`--knee`); fitted only when runs.csv has it.
+    case capacity = "capacity_ops_s"
 
     /// The name in the printed summary: "messages/op", "bytes/op".
     public var summaryName: String {
         switch self {
         case .messagesPerOp: return "messages/op"
         case .bytesPerOp: return "bytes/op"
+        case .capacity: return "capacity"
         }
     }
 }
@@ -52,6 +55,7 @@ public enum FitTable {
         var result: [FitRow] = []
         for name in protocols {
             for metric in FitMetric.allCases {
+                if metric == .capacity, !sweep.rows.contains(where: { (sweep.number($0, metric.rawValue) ?? 0) > 0 }) { continue }
                 var x: [Double] = []
                 var y: [Double] = []
                 for row in sweep.rows where row.protocolName == name {

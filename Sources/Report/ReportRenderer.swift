@@ -20,7 +20,7 @@ public struct RenderedReport: Sendable {
 }
 
 /// Renders a run or sweep folder: `messages_per_op.svg`, `bytes_per_op.svg`, `throughput.svg`,
-/// `latency.svg`, `latency_cdf.svg` (needs latency.csv), `timeseries.svg` (needs timeseries.csv),
+/// `latency.svg`, `capacity.svg` (when runs.csv has capacities: `--knee`), `latency_cdf.svg` (needs latency.csv), `timeseries.svg` (needs timeseries.csv),
 /// `fit.csv` (always recomputed from runs.csv: it is derived data) and `index.html`.
 public enum ReportRenderer {
     /// Renders from parsed tables, writing nothing. `title` heads index.html.
@@ -35,6 +35,7 @@ public enum ReportRenderer {
             ("throughput.svg", try StandardPlots.throughput(runs: runs)),
             ("latency.svg", try StandardPlots.latency(runs: runs)),
         ]
+        if let capacity = try StandardPlots.capacity(runs: runs) { charts.append(("capacity.svg", capacity)) }
         if let latency {
             charts.append(("latency_cdf.svg", try StandardPlots.latencyCDF(runs: runs, latency: latency)))
         } else {

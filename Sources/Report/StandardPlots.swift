@@ -206,3 +206,17 @@ private struct PointTable {
         byPoint[point] ?? []
     }
 }
+
+extension StandardPlots {
+    /// Capacity at saturation against n (`--knee`), from zero: the highest open-loop rate that met the
+    /// SLO, per protocol. Nil when no row has a capacity.
+    public static func capacity(runs: CSVTable) throws(ReportError) -> Chart? {
+        let sweep = try SweepRuns(runs)
+        guard sweep.rows.contains(where: { (sweep.number($0, "capacity_ops_s") ?? 0) > 0 }) else { return nil }
+        return Chart(title: "Capacity at saturation",
+                     subtitle: "the highest open-loop rate meeting the SLO with 95 % completed (knee.csv: every probe)",
+                     xAxis: Axis(label: "cluster size n", unit: "replicas", scale: .log10),
+                     yAxis: Axis(label: "capacity", unit: "ops/s", scale: .log10),
+                     series: sweep.seriesKeys.map { sweep.series($0, x: "nodes", y: "capacity_ops_s") })
+    }
+}

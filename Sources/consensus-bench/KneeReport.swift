@@ -2,18 +2,19 @@ import Foundation
 import Harness
 import Report
 
-/// `--knee` on the command line: runs the search with one progress line per probe on stderr, writes
-/// every probe to knee.csv, and returns the capacity probe's result with `capacityOpsPerSecond` set.
+/// `--knee` on the command line: runs the search (with one progress line per probe on stderr unless
+/// quiet) and keeps every probe as a row of knee.csv.
 enum KneeReport {
-    static let columns = ["probe", "offered_ops_s", "throughput_ops_s", "completed_ratio", "slo_latency_us", "latency_p50_us",
-                          "latency_p99_us", "met"]
+    static let columns = ["point", "probe", "offered_ops_s", "throughput_ops_s", "completed_ratio", "slo_latency_us",
+                          "latency_p50_us", "latency_p99_us", "met"]
 
-    static func run(_ search: KneeSearch, spec: ExperimentSpec, directory: String, quiet: Bool = false) throws -> RunResult? {
-        var text = CSVWriter.line(columns)
+    /// The capacity probe (nil if no rate met the objective) and knee.csv's rows for `point`.
+    static func search(_ search: KneeSearch, spec: ExperimentSpec, point: Int, quiet: Bool) throws -> (capacity: KneeSearch.Probe?, rows: String) {
+        var text = ""
         var index = 0
         let outcome = try search.run(spec) { p in
             text += CSVWriter.line([
-                String(index), formatDecimal(p.rate, places: 1), formatDecimal(p.result.throughputOpsPerSecond, places: 1),
+                String(point), String(index), formatDecimal(p.rate, places: 1), formatDecimal(p.result.throughputOpsPerSecond, places: 1),
                 formatDecimal(p.completedRatio, places: 4), formatDecimal(p.latencyMicros, places: 1),
                 formatDecimal(p.result.latency.p50, places: 1), formatDecimal(p.result.latency.p99, places: 1), p.met ? "true" : "false",
             ])
@@ -23,10 +24,27 @@ enum KneeReport {
                 FileHandle.standardError.write(Data(line.utf8))
             }
         }
-        try Data(text.utf8).write(to: URL(fileURLWithPath: directory + "/knee.csv"), options: .atomic)
-        guard let capacity = outcome.capacity else { return nil }
-        var result = capacity.result
-        result.capacityOpsPerSecond = capacity.rate
-        return result
+        return (outcome.capacity, text)
     }
+}
+
+/// knee.csv, written a point at a time like the other files.
+final class KneeFile {
+    private let handle: FileHandle
+
+    init(directory: String) throws {
+        let path = directory + "/knee.csv"
+        guard FileManager.default.createFile(atPath: path, contents: Data(CSVWriter.line(KneeReport.columns).utf8)),
+              let handle = FileHandle(forWritingAtPath: path) else { throw ExperimentError("cannot write '\(path)'") }
+        handle.seekToEndOfFile()
+        self.handle = handle
+    }
+
+    func append(_ rows: String) {
+        guard !rows.isEmpty else { return }
+        handle.write(Data(rows.utf8))
+        try? handle.synchronize()
+    }
+
+    deinit { try? handle.close() }
 }

@@ -47,9 +47,14 @@ struct RunCommand: ParsableCommand {
         let started = Date()
         let result: RunResult
         if let search {
-            guard let found = try KneeReport.run(search, spec: resolved.spec, directory: directory) else {
+            let kneeFile = try KneeFile(directory: directory)
+            let (capacity, rows) = try KneeReport.search(search, spec: resolved.spec, point: 0, quiet: false)
+            kneeFile.append(rows)
+            guard let capacity else {
                 throw ExperimentError("no open-loop rate met \(search.slo) with 95 % completed (knee.csv lists the probes)")
             }
+            var found = capacity.result
+            found.capacityOpsPerSecond = capacity.rate
             result = found
         } else {
             result = try resolved.run()

@@ -39,6 +39,10 @@ struct SweepCommand: ParsableCommand {
     var config: String?
     @Flag(help: "No progress bar.")
     var quiet = false
+    @Flag(help: "Also find each point's saturation knee (run --knee): capacity_ops_s in runs.csv, every probe in knee.csv, and a capacity plot.")
+    var knee = false
+    @Option(help: "The knee's latency objective: 10ms, or p99=10ms (p50, p90, p99, p999).")
+    var slo: String?
     @OptionGroup var experiment: ExperimentOptions
 
     func run() throws {
@@ -71,14 +75,35 @@ struct SweepCommand: ParsableCommand {
             shell: shell)
         let specs = try plan.points(experiment)
         let resolved = try specs.map { try ResolvedExperiment($0) }
+        var kneeSearch: KneeSearch?
+        if knee {
+            guard experiment.rate == nil else { throw ExperimentError("--knee sets the open-loop rate itself: drop --rate") }
+            var k = KneeSearch()
+            if let slo { k.slo = try KneeSearch.SLO(parsing: slo) }
+            kneeSearch = k
+        } else if slo != nil {
+            throw ExperimentError("--slo goes with --knee")
+        }
+        let search = kneeSearch
         // Real-socket points share the machine's cores with the cluster they measure: one at a time.
         let jobCount = shell == "sim" ? max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount) : 1
         let directory = out ?? "results/" + Timestamp.compactUTC()
         let files = try ResultFiles(directory: directory)
+        let kneeFile = search == nil ? nil : try KneeFile(directory: directory)
         let progress = ProgressBar(total: resolved.count, enabled: !quiet && isatty(STDERR_FILENO) == 1)
-        let runner = OrderedParallel<Result<(RunResult, Double), Error>>(count: resolved.count, threads: jobCount) { index in
+        // With --knee a point is its closed-loop run as without, plus the knee's capacity.
+        let runner = OrderedParallel<Result<(RunResult, Double, String), Error>>(count: resolved.count, threads: jobCount) { index in
             let started = Date()
-            return Result { (try resolved[index].run(), Date().timeIntervalSince(started)) }
+            return Result {
+                var result = try resolved[index].run()
+                var rows = ""
+                if let search {
+                    let found = try KneeReport.search(search, spec: resolved[index].spec, point: index, quiet: true)
+                    result.capacityOpsPerSecond = found.capacity?.rate
+                    rows = found.rows
+                }
+                return (result, Date().timeIntervalSince(started), rows)
+            }
         }
         var manifest = Manifest()
         manifest.extra["points_total"] = resolved.count
@@ -87,7 +112,8 @@ struct SweepCommand: ParsableCommand {
         let started = Date()
         try runner.run { index, outcome in
             switch outcome {
-            case .success(let (result, wall)):
+            case .success(let (result, wall, kneeRows)):
+                kneeFile?.append(kneeRows)
                 files.append(result, point: index)
                 manifest.add(point: index, result: result, wallSeconds: wall)
                 manifest.write(to: directory)

@@ -15,12 +15,12 @@ import Yams
 enum SweepConfigFile {
     static let listKeys: Set<String> = ["protocols", "nodes", "faults", "clients-list", "batch-list"]
     static let repeatableKeys: Set<String> = ["crash", "restart", "partition", "heal", "byzantine"]
-    static let flagKeys: Set<String> = ["allow-unsafe", "no-check", "quiet"]
+    static let flagKeys: Set<String> = ["allow-unsafe", "no-check", "quiet", "knee"]
     static let scalarKeys: Set<String> = [
         "repeat", "jobs", "out", "shell", "clients", "duration", "ops", "warmup", "quiet-period", "rate", "keys", "key-distribution",
         "read-ratio", "cas-ratio", "value-size", "timeout", "batch", "pipeline", "paxos-commit", "auth",
         "checkpoint-interval", "seed", "link-latency", "jitter", "bandwidth", "loss", "duplicate", "reorder",
-        "cpu-per-message", "cpu-per-mac", "cpu-per-signature", "cpu-per-signature-check", "cpu-per-digest", "cpu-per-persist", "sync", "crash-kind", "sync-latency", "bind", "tcp-threads", "tcp-generator-threads",
+        "slo", "profile", "cpu-per-message", "cpu-per-mac", "cpu-per-signature", "cpu-per-signature-check", "cpu-per-digest", "cpu-per-persist", "sync", "crash-kind", "sync-latency", "bind", "tcp-threads", "tcp-generator-threads",
     ]
 
     static func command(from path: String) throws -> SweepCommand {

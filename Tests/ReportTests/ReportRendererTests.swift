@@ -86,3 +86,36 @@ struct ReportRendererTests {
         }
     }
 }
+
+@Suite("capacity in the report")
+struct CapacityReportTests {
+    static let runs = """
+        point,protocol,nodes,messages_per_op,bytes_per_op,throughput_ops_s,latency_p50_us,latency_p99_us,capacity_ops_s
+        0,raft,3,6,300,19000,800,900,150000
+        1,raft,5,10,500,19000,800,900,90000
+        2,pbft,4,25,2000,15000,1000,1200,54000
+        3,pbft,7,85,8000,14000,1100,1300,30000
+
+        """
+
+    @Test("runs with capacity_ops_s get capacity.svg, one series per protocol, and a capacity fit per protocol")
+    func capacityChartAndFit() throws {
+        let table = try CSVTable.parse(Self.runs)
+        let report = try ReportRenderer.render(runs: table)
+        #expect(report.fileNames.contains("capacity.svg"))
+        let chart = try #require(try StandardPlots.capacity(runs: table))
+        #expect(chart.series.count == 2)
+        let capacityFits = report.fits.filter { $0.metric == .capacity }
+        #expect(capacityFits.map(\.protocolName) == ["raft", "pbft"])
+        #expect(capacityFits.allSatisfy { ($0.fit?.exponent ?? 0) < 0 }, "capacity falls with n")
+    }
+
+    @Test("runs without capacity get neither the chart nor capacity rows in fit.csv")
+    func noCapacityNoChart() throws {
+        let text = Self.runs.replacingOccurrences(of: ",capacity_ops_s", with: "")
+            .split(separator: "\n").map { $0.split(separator: ",").prefix(8).joined(separator: ",") }.joined(separator: "\n") + "\n"
+        let report = try ReportRenderer.render(runs: try CSVTable.parse(text))
+        #expect(!report.fileNames.contains("capacity.svg"))
+        #expect(!report.fits.contains { $0.metric == .capacity })
+    }
+}
