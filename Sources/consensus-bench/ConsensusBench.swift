@@ -8,7 +8,7 @@ struct ConsensusBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "consensus-bench",
         abstract: "Measure what Multi-Paxos, Raft and PBFT cost: throughput, latency, messages and bytes.",
-        subcommands: [RunCommand.self, SweepCommand.self, CheckCommand.self, PlotCommand.self, CompareCommand.self, NodeCommand.self,
+        subcommands: [RunCommand.self, SweepCommand.self, CheckCommand.self, ValidateCommand.self, PlotCommand.self, CompareCommand.self, NodeCommand.self,
                       CheckHistoryCommand.self, CalibrateCommand.self])
 
     /// Parses and runs; turns every error into one line on stderr.

@@ -36,6 +36,12 @@ struct BadInputTests {
         ("profile that is another file", ["run", "--profile", "/etc/hostname"]),
         ("profile beside a flat message cost", ["run", "--profile", "/etc/hostname", "--cpu-per-message", "2us"]),
         ("profile in a fault search that does not exist", ["check", "--seeds", "1", "--profile", "/nonexistent.yaml"]),
+        ("knee with a rate", ["run", "--knee", "--rate", "1000"]),
+        ("slo that is not a bound", ["run", "--knee", "--slo", "p99=abc"]),
+        ("slo without knee", ["run", "--slo", "10ms"]),
+        ("validate of an unknown protocol", ["validate", "--cluster", "zab:3"]),
+        ("validate of an impossible size", ["validate", "--cluster", "raft:0"]),
+        ("validate with a flat message cost", ["validate", "--cluster", "raft:3", "--cpu-per-message", "2us"]),
         ("node bound to an address that does not resolve", ["node", "--id", "0", "--cluster", "/nonexistent.json", "--bind", "no.such.host.invalid"]),
     ]
 

@@ -1,6 +1,6 @@
 import ConsensusCore
 import Foundation
-import Harness
+@testable import Harness
 import Simulation
 import Testing
 
@@ -64,5 +64,29 @@ struct CostProfileTests {
     /// The built-in profile with one line replaced.
     static func edited(_ pattern: String, _ replacement: String) -> String {
         CostProfile.projectMachineYAML.replacingOccurrences(of: pattern, with: replacement, options: .regularExpression)
+    }
+}
+
+@Suite("validate's simulated twin")
+struct ValidationTwinTests {
+    @Test("the simulator's twin of a tcp spec charges the profile for its protocol over the profile's loopback link")
+    func simulatedTwin() {
+        var tcp = ExperimentSpec()
+        tcp.protocolName = "pbft"
+        tcp.shell = "tcp"
+        let profile = CostProfile.projectMachine
+        let sim = Validation(profile: profile).simulated(tcp)
+        #expect(sim.shell == "sim")
+        #expect(sim.network.latency == .nanoseconds(profile.network.oneWay) && sim.network.jitter == .nanoseconds(profile.network.jitter))
+        #expect(sim.cpu.handling["PrePrepare"] == .nanoseconds(profile.protocols["pbft"]!.handle["PrePrepare"]! + profile.network.perFrame))
+        #expect(sim.workload == tcp.workload && sim.protocolName == tcp.protocolName)
+    }
+
+    @Test("a row's ratio is sim over tcp, and absent when either is")
+    func ratio() {
+        var row = Validation.Row(protocolName: "raft", nodes: 3, metric: "capacity", unit: "ops/s", sim: 120, tcp: 100)
+        #expect(row.ratio == 1.2)
+        row.tcp = nil
+        #expect(row.ratio == nil)
     }
 }

@@ -1,0 +1,88 @@
+import ConsensusCore
+import Simulation
+
+/// `validate`: the same workload in the simulator, charged with a measured cost profile over the
+/// loopback network it measured, and over real sockets in the tcp shell; the figures side by side.
+///
+/// Per protocol and size: capacity at the knee; p50 with one closed-loop client; p50 and p99 at half
+/// the tcp shell's capacity (the same offered rate in both shells); messages and bytes per operation
+/// at that rate.
+public struct Validation: Sendable {
+    public struct Row: Sendable, Equatable {
+        public var protocolName: String
+        public var nodes: Int
+        public var metric: String
+        public var unit: String
+        public var sim: Double?
+        public var tcp: Double?
+        /// sim / tcp.
+        public var ratio: Double? {
+            guard let sim, let tcp, tcp != 0 else { return nil }
+            return sim / tcp
+        }
+    }
+
+    public var profile: CostProfile
+    public var knee = KneeSearch()
+    /// Each one-client and half-capacity run's window.
+    public var window: Interval = .seconds(1)
+
+    public init(profile: CostProfile) { self.profile = profile }
+
+    /// The simulator's twin of a tcp spec: the profile's costs for this protocol, its loopback link.
+    public func simulated(_ spec: ExperimentSpec) -> ExperimentSpec {
+        var s = spec
+        s.shell = "sim"
+        s.cpu = profile.applied(to: s.cpu, protocolName: s.protocolName)
+        s.network = profile.loopbackNetwork(base: s.network)
+        return s
+    }
+
+    /// Every metric for `spec` (its protocol, size and workload); `progress` hears what runs next.
+    public func compare(_ spec: ExperimentSpec, progress: (String) -> Void = { _ in }) throws -> [Row] {
+        var tcp = spec
+        tcp.shell = "tcp"
+        tcp.ops = nil
+        tcp.checkLinearizability = false
+        let sim = simulated(tcp)
+        let n = try ResolvedExperiment(tcp).cluster.replicaCount
+        var rows: [Row] = []
+        func row(_ metric: String, _ unit: String, _ s: Double?, _ t: Double?) {
+            rows.append(Row(protocolName: spec.protocolName, nodes: n, metric: metric, unit: unit, sim: s, tcp: t))
+        }
+        let label = "\(spec.protocolName) n=\(n)"
+        progress("\(label): knee in the simulator")
+        let simKnee = try knee.run(sim).capacity
+        progress("\(label): knee over tcp")
+        let tcpKnee = try knee.run(tcp).capacity
+        row("capacity", "ops/s", simKnee?.rate, tcpKnee?.rate)
+
+        func closedLoopOneClient(_ s: ExperimentSpec) throws -> RunResult {
+            var one = s
+            one.workload.clients = 1
+            one.workload.ratePerSecond = nil
+            one.duration = window
+            return try ResolvedExperiment(one).run()
+        }
+        progress("\(label): one client")
+        let simOne = try closedLoopOneClient(sim), tcpOne = try closedLoopOneClient(tcp)
+        row("p50 at 1 client", "us", simOne.latency.p50, tcpOne.latency.p50)
+
+        guard let capacity = tcpKnee?.rate else { return rows }
+        func halfCapacity(_ s: ExperimentSpec) throws -> RunResult {
+            var half = s
+            half.workload.ratePerSecond = capacity / 2
+            half.workload.clients = max(s.workload.clients, Int((capacity / 2 * 0.005).rounded(.up)))
+            half.arrivalsAwaitLeader = true
+            half.duration = window
+            return try ResolvedExperiment(half).run()
+        }
+        progress("\(label): half the tcp capacity")
+        let simHalf = try halfCapacity(sim), tcpHalf = try halfCapacity(tcp)
+        row("p50 at half capacity", "us", simHalf.latency.p50, tcpHalf.latency.p50)
+        row("p99 at half capacity", "us", simHalf.latency.p99, tcpHalf.latency.p99)
+        row("messages/op", "", simHalf.messagesPerOp, tcpHalf.messagesPerOp)
+        row("bytes/op", "B", simHalf.bytesPerOp, tcpHalf.bytesPerOp)
+        return rows
+    }
+}

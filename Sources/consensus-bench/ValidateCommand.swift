@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import Harness
+import Report
+
+/// `consensus-bench validate`: the simulator, charged with a measured cost profile over the loopback
+/// link it measured, against the tcp shell on the same workload; prints the table, writes
+/// validation.csv and a sim-against-tcp plot.
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Run the same workloads in the simulator (with the cost profile) and over tcp, and compare capacity, latency and costs.")
+
+    @Option(help: "Protocol:sizes pairs, e.g. raft:3,5 (repeatable; default raft:3,5 multipaxos:3,5 pbft:4,7).")
+    var cluster: [String] = []
+    @Option(help: "Output folder (default: results/validate-<UTC date-time>).")
+    var out: String?
+    @Option(help: "The knee's latency objective: 10ms, or p99=10ms.")
+    var slo: String?
+    @OptionGroup var experiment: ExperimentOptions
+
+    static let defaultClusters = ["raft:3,5", "multipaxos:3,5", "pbft:4,7"]
+    static let columns = ["protocol", "nodes", "metric", "unit", "sim", "tcp", "ratio"]
+
+    func run() throws {
+        guard experiment.rate == nil else { throw ExperimentError("validate sets the open-loop rates itself: drop --rate") }
+        var points: [(String, Int)] = []
+        for text in cluster.isEmpty ? Self.defaultClusters : cluster {
+            let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { throw ExperimentError("--cluster '\(text)' must be protocol:sizes, e.g. raft:3,5") }
+            for n in try parseIntegerList(parts[1], flag: "--cluster") { points.append((parts[0], n)) }
+        }
+        var specs: [ExperimentSpec] = []
+        for (name, n) in points {
+            var spec = try experiment.spec(protocolName: name, nodes: n, faults: nil)
+            spec.quietPeriod = .milliseconds(200)
+            _ = try ResolvedExperiment(spec)  // an impossible size fails before anything runs
+            specs.append(spec)
+        }
+        let costs = try CostProfileOption.resolve(experiment.profile, flatPerMessage: experiment.cpuPerMessage)
+        guard let profile = costs.profile else { throw ExperimentError("validate compares a cost profile with tcp: drop --cpu-per-message") }
+        var validation = Validation(profile: profile)
+        if let slo { validation.knee.slo = try KneeSearch.SLO(parsing: slo) }
+        let directory = out ?? "results/validate-" + Timestamp.compactUTC()
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var csv = CSVWriter(header: Self.columns)
+        var rows: [Validation.Row] = []
+        print(pad("protocol", 12) + pad("n", 4) + pad("metric", 24) + pad("sim", 12, right: true) + pad("tcp", 12, right: true)
+            + pad("sim/tcp", 9, right: true))
+        for spec in specs {
+            for row in try validation.compare(spec, progress: { FileHandle.standardError.write(Data("validate: \($0)\n".utf8)) }) {
+                rows.append(row)
+                csv.append([row.protocolName, String(row.nodes), row.metric, row.unit, value(row.sim), value(row.tcp),
+                            row.ratio.map { formatDecimal($0, places: 3) } ?? ""])
+                try csv.text.write(toFile: directory + "/validation.csv", atomically: true, encoding: .utf8)
+                print(pad(row.protocolName, 12) + pad(String(row.nodes), 4) + pad(row.metric, 24) + pad(value(row.sim), 12, right: true)
+                    + pad(value(row.tcp), 12, right: true) + pad(row.ratio.map { formatDecimal($0, places: 2) } ?? "", 9, right: true))
+            }
+        }
+        let chart = ValidationPlot.chart(rows.map { ($0.metric, $0.sim, $0.tcp) })
+        try chart.svg().write(toFile: directory + "/validation.svg", atomically: true, encoding: .utf8)
+        print("cost profile: \(costs.name); simulated link \(profile.network.oneWay) ns + jitter \(profile.network.jitter) ns")
+        print("wrote \(directory)/validation.csv and validation.svg")
+    }
+
+    func value(_ v: Double?) -> String { v.map { formatDecimal($0, places: 1) } ?? "" }
+
+    func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
+        let fill = String(repeating: " ", count: max(1, width - text.count))
+        return right ? fill + text : text + fill
+    }
+}
