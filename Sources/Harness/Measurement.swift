@@ -10,22 +10,38 @@ struct Measurement {
     static let distributionPercentiles: [Double] = (0 ... 99).map(Double.init) + [99.5, 99.9, 99.95, 99.99, 100]
 
     var histogram = Histogram<UInt64>(highestTrackableValue: 3_600_000_000_000, numberOfSignificantValueDigits: .three)
-    var perSecond: [Histogram<UInt64>] = []
-    var perSecondCount: [Int] = []
+    /// The time series' buckets: `bucketWidth` each, from the window's start.
+    var perBucket: [Histogram<UInt64>] = []
+    var perBucketCount: [Int] = []
+    let bucketWidth: Int64
     var longestStall: Int64 = 0
 
+    /// The smallest of 1, 2 and 5 ms, 10, 20, 50 ms, … 1 s, 2 s, 5 s, … that cuts a window of
+    /// `window` ns into at most 40 buckets: a window of 0.1 s gets 20 buckets of 5 ms, one of 2 s
+    /// 40 of 50 ms, one of a minute 30 of 2 s.
+    static func bucketWidth(window: Int64) -> Int64 {
+        var width: Int64 = 1_000_000
+        while width * 40 < window {
+            let digits = String(width).first!
+            width = digits == "2" ? width / 2 * 5 : width * 2
+        }
+        return width
+    }
+
     init(records: [OperationRecord], windowStart: Instant, windowEnd: Instant) {
-        let seconds = max(1, Int((windowEnd - windowStart).nanoseconds + 999_999_999) / 1_000_000_000)
-        perSecond = Array(repeating: Histogram<UInt64>(highestTrackableValue: 3_600_000_000_000, numberOfSignificantValueDigits: .two), count: seconds)
-        perSecondCount = Array(repeating: 0, count: seconds)
+        let window = max(1, (windowEnd - windowStart).nanoseconds)
+        bucketWidth = Self.bucketWidth(window: window)
+        let buckets = max(1, Int((window + bucketWidth - 1) / bucketWidth))
+        perBucket = Array(repeating: Histogram<UInt64>(highestTrackableValue: 3_600_000_000_000, numberOfSignificantValueDigits: .two), count: buckets)
+        perBucketCount = Array(repeating: 0, count: buckets)
         var completions: [Int64] = []
         for r in records {
             guard let done = r.completed, done >= windowStart, done < windowEnd, let latency = r.latency else { continue }
             let ns = UInt64(max(latency.nanoseconds, 1))
             histogram.record(ns)
-            let s = min(Int((done - windowStart).nanoseconds / 1_000_000_000), seconds - 1)
-            perSecond[s].record(ns)
-            perSecondCount[s] += 1
+            let b = min(Int((done - windowStart).nanoseconds / bucketWidth), buckets - 1)
+            perBucket[b].record(ns)
+            perBucketCount[b] += 1
             completions.append(done.nanoseconds)
         }
         completions.sort()
@@ -55,9 +71,10 @@ struct Measurement {
         }
     }
 
-    var timeseries: [(second: Int, completedOps: Int, p99Micros: Double)] {
-        perSecond.indices.map { s in
-            (s, perSecondCount[s], perSecondCount[s] == 0 ? 0 : Self.micros(perSecond[s].valueAtPercentile(99)))
+    var timeseries: [TimeBucket] {
+        perBucket.indices.map { b in
+            TimeBucket(start: Double(Int64(b) * bucketWidth) / 1e9, width: Double(bucketWidth) / 1e9, completedOps: perBucketCount[b],
+                       p99Micros: perBucketCount[b] == 0 ? 0 : Self.micros(perBucket[b].valueAtPercentile(99)))
         }
     }
 }

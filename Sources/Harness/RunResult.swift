@@ -28,7 +28,7 @@ public struct RunResult: Sendable {
     /// The longest stretch inside the window with no operation completing, in milliseconds.
     public var longestStallMillis: Double
     /// Per second of the window: operations completed and their p99 latency.
-    public var timeseries: [(second: Int, completedOps: Int, p99Micros: Double)]
+    public var timeseries: [TimeBucket]
     /// `true`, `false`, `undecided` or `unchecked`.
     public var linearizable: String
     /// Why the checker said false or undecided.
@@ -71,4 +71,16 @@ public struct LatencySummary: Sendable, Equatable {
     public var p999: Double
     public var max: Double
     public static let zero = LatencySummary(p50: 0, p90: 0, p99: 0, p999: 0, max: 0)
+}
+
+/// One bucket of a run's time series: operations completed in [start, start + width) seconds of the
+/// window, and their p99. The width is a round fraction of the window (`Measurement.bucketWidth`),
+/// so a window of a tenth of a second still draws as a curve.
+public struct TimeBucket: Sendable, Equatable, CustomStringConvertible {
+    public var start: Double
+    public var width: Double
+    public var completedOps: Int
+    public var p99Micros: Double
+    public var throughput: Double { width > 0 ? Double(completedOps) / width : 0 }
+    public var description: String { "(\(start), \(width), \(completedOps), \(p99Micros))" }
 }

@@ -106,14 +106,16 @@ public enum StandardPlots {
                      series: series)
     }
 
-    /// Completed operations per one-second bin over a run, one run per protocol (the
-    /// representative rows, which prefer runs with a crash, or the given `points`).
+    /// Throughput over the measurement window, in buckets of a round fraction of it, one run per
+    /// protocol (the representative rows, which prefer runs with a crash, or the given `points`).
     public static func timeseries(runs: CSVTable, timeseries: CSVTable,
                                   points: [Int]? = nil) throws(ReportError) -> Chart {
         let sweep = try SweepRuns(runs)
         let chosen = try selectRows(sweep, points: points)
+        // Buckets of `bucket_s` from `start_s` (older folders: one-second bins named `second`).
+        let bucketed = timeseries.hasColumn("start_s")
         let lookup = try PointTable(timeseries, name: "timeseries.csv", sweep: sweep,
-                                    columns: ["second", "completed_ops"])
+                                    columns: bucketed ? ["start_s", "throughput_ops_s"] : ["second", "completed_ops"])
         var series: [Series] = []
         for row in chosen {
             let points = lookup.rows(for: row.point).map { ChartPoint(x: $0[0], y: $0[1]) }
@@ -126,7 +128,7 @@ public enum StandardPlots {
         return Chart(title: "Throughput over time",
                      subtitle: describe(chosen, sweep),
                      xAxis: Axis(label: "time in the measurement window", unit: "s"),
-                     yAxis: Axis(label: "completed operations", unit: "ops/s", includesZero: true),
+                     yAxis: Axis(label: "throughput", unit: "ops/s", includesZero: true),
                      series: series)
     }
 

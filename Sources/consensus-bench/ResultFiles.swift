@@ -52,7 +52,7 @@ final class ResultFiles {
         }
         messages = try open("messages.csv", header: ["point", "type", "count", "bytes"])
         latency = try open("latency.csv", header: ["point", "percentile", "latency_us"])
-        timeseries = try open("timeseries.csv", header: ["point", "second", "completed_ops", "p99_us"])
+        timeseries = try open("timeseries.csv", header: ["point", "start_s", "bucket_s", "completed_ops", "throughput_ops_s", "p99_us"])
         runs = try open("runs.csv", header: Self.runColumns)
     }
 
@@ -75,7 +75,8 @@ final class ResultFiles {
         write(text, to: latency)
         text = ""
         for s in r.timeseries {
-            text += CSVWriter.line([p, String(s.second), String(s.completedOps), formatDecimal(s.p99Micros, places: 1)])
+            text += CSVWriter.line([p, formatDecimal(s.start, places: 3), formatDecimal(s.width, places: 3), String(s.completedOps),
+                                    formatDecimal(s.throughput, places: 1), formatDecimal(s.p99Micros, places: 1)])
         }
         write(text, to: timeseries)
         write(CSVWriter.line(Self.runRow(r, point: point)), to: runs)

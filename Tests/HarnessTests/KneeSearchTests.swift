@@ -1,5 +1,5 @@
 import ConsensusCore
-import Harness
+@testable import Harness
 import Simulation
 import Testing
 
@@ -60,5 +60,25 @@ struct KneeSearchTests {
         #expect(try KneeSearch.SLO(parsing: "10ms") == KneeSearch.SLO())
         let p50 = try KneeSearch.SLO(parsing: "p50=2ms")
         #expect(p50.percentile == .p50 && p50.bound == .milliseconds(2))
+    }
+}
+
+@Suite("The time series' buckets")
+struct TimeBucketTests {
+    @Test("a window is cut into at most 40 buckets of 1, 2 or 5 times a power of ten milliseconds",
+          arguments: [(100_000_000 as Int64, 5_000_000 as Int64), (80_000_000, 2_000_000), (2_000_000_000, 50_000_000),
+                      (60_000_000_000, 2_000_000_000), (1_000, 1_000_000)])
+    func widths(window: Int64, width: Int64) {
+        #expect(Measurement.bucketWidth(window: window) == width)
+    }
+
+    @Test("a 0.1 s window draws as a curve of 20 buckets whose throughput adds up to the run's")
+    func shortWindowIsACurve() throws {
+        var spec = ExperimentSpec()
+        spec.ops = 1000
+        spec.warmup = .milliseconds(200)
+        let result = try ResolvedExperiment(spec).run()
+        #expect(result.timeseries.count >= 10, "\(result.timeseries.count) buckets over \(result.windowSeconds) s")
+        #expect(result.timeseries.map(\.completedOps).reduce(0, +) == result.ops)
     }
 }
