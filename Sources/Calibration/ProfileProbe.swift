@@ -50,15 +50,21 @@ public enum ProfileProbe {
     /// A ping-pong of small frames through the tcp shell's own transport (framed connections, the
     /// per-tick flush, two event loops), `roundTrips` times after a warm-up of a tenth as many.
     public static func loopback(roundTrips: Int) throws -> CostProfile.Network {
-        _ = try Loopback.TransportProbe.echo(roundTrips: max(100, roundTrips / 10), inFlight: 1)
-        let samples = try Loopback.TransportProbe.echo(roundTrips: roundTrips, inFlight: 1).roundTripNanoseconds
-        guard !samples.isEmpty else { throw ExperimentError("the loopback probe timed no round trip") }
-        func percentile(_ p: Double) -> Int64 { samples[min(samples.count - 1, Int(Double(samples.count) * p))] }
+        func pingPong(threads: Int) throws -> (Double) -> Int64 {
+            _ = try Loopback.TransportProbe.echo(roundTrips: max(100, roundTrips / 10), inFlight: 1, threads: threads)
+            let samples = try Loopback.TransportProbe.echo(roundTrips: roundTrips, inFlight: 1, threads: threads).roundTripNanoseconds
+            guard !samples.isEmpty else { throw ExperimentError("the loopback probe timed no round trip") }
+            return { p in samples[min(samples.count - 1, Int(Double(samples.count) * p))] }
+        }
+        let percentile = try pingPong(threads: 2)
         var n = CostProfile.Network()
         n.oneWay = percentile(0.05) / 2
         n.jitter = (percentile(0.95) - percentile(0.05)) / 2
         n.roundTripP50 = percentile(0.50)
         n.roundTripP99 = percentile(0.99)
+        let sameLoop = try pingPong(threads: 1)
+        n.sameLoopOneWay = sameLoop(0.05) / 2
+        n.sameLoopJitter = (sameLoop(0.95) - sameLoop(0.05)) / 2
         // The median of three runs: the machine's other work moves a single run by a third.
         var perFrame: [Double] = []
         for _ in 0 ..< 3 {

@@ -34,6 +34,8 @@ network:
   per_frame: 760
   round_trip_p50: 60760
   round_trip_p99: 99497
+  same_loop_jitter: 3060
+  same_loop_one_way: 8031
 protocols:
   multipaxos:
     handle:

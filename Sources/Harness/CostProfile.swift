@@ -55,10 +55,14 @@ public struct CostProfile: Codable, Sendable, Equatable {
         /// with 64 frames in flight, each side on its own event loop. Added to every handled input and
         /// every send, since a replica on the tcp shell pays it as well as its protocol work.
         public var perFrame: Int64 = 0
+        /// The same ping-pong with both ends on one event loop (no thread to wake): the link between
+        /// two replicas the tcp shell runs on one loop. Optional: profiles from before it was measured.
+        public var sameLoopOneWay: Int64?
+        public var sameLoopJitter: Int64?
         public init() {}
         enum CodingKeys: String, CodingKey {
             case oneWay = "one_way", jitter, roundTripP50 = "round_trip_p50", roundTripP99 = "round_trip_p99",
-                 perFrame = "per_frame"
+                 perFrame = "per_frame", sameLoopOneWay = "same_loop_one_way", sameLoopJitter = "same_loop_jitter"
         }
     }
 
@@ -98,6 +102,8 @@ public struct CostProfile: Codable, Sendable, Equatable {
         var net = base
         net.latency = Interval(nanoseconds: network.oneWay)
         net.jitter = Interval(nanoseconds: network.jitter)
+        net.sameCPULatency = network.sameLoopOneWay.map { Interval(nanoseconds: $0) }
+        net.sameCPUJitter = network.sameLoopJitter.map { Interval(nanoseconds: $0) }
         return net
     }
 

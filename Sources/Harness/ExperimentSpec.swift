@@ -49,6 +49,11 @@ public struct ExperimentSpec: Sendable, Equatable {
     public var checkLinearizability = true
     /// Simulator, open loop: arrivals begin once a leader is known (`SimulationOptions.arrivalsAwaitLeader`).
     public var arrivalsAwaitLeader = false
+    /// Simulator: the replicas share this many CPUs (replica i on CPU i mod k), as the tcp shell shares
+    /// its event loops; nil: a CPU each (`SimulationOptions.sharedCPUs`).
+    public var sharedCPUs: Int?
+    /// With `sharedCPUs`: the load generator's CPU and its cost per request or reply frame.
+    public var clientCPU: ClientCPU?
     /// The real shells' listening address and threads (tcp, process); the simulator has none.
     public var transport = TransportLayout()
 

@@ -1,4 +1,5 @@
 import ConsensusCore
+import Loopback
 import Simulation
 
 /// `validate`: the same workload in the simulator, charged with a measured cost profile over the
@@ -29,12 +30,25 @@ public struct Validation: Sendable {
 
     public init(profile: CostProfile) { self.profile = profile }
 
-    /// The simulator's twin of a tcp spec: the profile's costs for this protocol, its loopback link.
+    /// The simulator's twin of a tcp spec: the profile's costs for this protocol, its loopback links
+    /// (between loops, and within one), the replicas sharing as many CPUs as the tcp shell gives them
+    /// event-loop threads (replica i on loop i mod threads; 2 by default), and the load generator's
+    /// frames charged to the loop it shares.
     public func simulated(_ spec: ExperimentSpec) -> ExperimentSpec {
         var s = spec
         s.shell = "sim"
         s.cpu = profile.applied(to: s.cpu, protocolName: s.protocolName)
         s.network = profile.loopbackNetwork(base: s.network)
+        let loopback = Loopback.Options()
+        let threads = spec.transport.threads ?? loopback.threads
+        s.sharedCPUs = threads
+        // The generator shares a replica's loop unless given threads of its own; a frame costs it the
+        // transport's per-frame figure and about what a replica spends on a request or a reply.
+        if (spec.transport.generatorThreads ?? 0) == 0 {
+            let table = profile.protocols[spec.protocolName]
+            let codec = (table?.handle["request"] ?? 0) / 4 + (table?.send["reply"] ?? 0)
+            s.clientCPU = ClientCPU(cpu: loopback.generatorLoop % threads, perFrame: Interval(nanoseconds: profile.network.perFrame + codec))
+        }
         return s
     }
 

@@ -13,6 +13,10 @@ public struct NetworkModel: Sendable, Equatable {
     /// Probability that a message is held back by up to `reorderDelay`, so later ones overtake it.
     public var reorderProbability: Double = 0
     public var reorderDelay: Interval = .milliseconds(2)
+    /// With `SimulationOptions.sharedCPUs`: the one-way delay and jitter between two replicas on the
+    /// same CPU (on the tcp shell, the same event loop: no thread has to be woken). Nil: `latency`.
+    public var sameCPULatency: Interval?
+    public var sameCPUJitter: Interval?
     /// Extra delay on everything a `slow` Byzantine replica sends.
     public var slowDelay: Interval = .milliseconds(50)
 

@@ -16,6 +16,14 @@ public struct SimulationOptions: Sendable {
     /// backlog of an election is not carried into the window. A knee search sets it: near capacity
     /// such a backlog never drains, and every probe would measure the election.
     public var arrivalsAwaitLeader = false
+    /// CPUs the replicas share, replica i on CPU i mod `sharedCPUs`, as the tcp shell runs its replicas
+    /// on that many event-loop threads; nil: every replica has a CPU of its own. Replicas on one CPU
+    /// handle one input at a time between them.
+    public var sharedCPUs: Int?
+    /// With `sharedCPUs`: the load generator runs on this CPU too, as the tcp shell puts it on one of
+    /// the replicas' event loops, and each request it sends and reply it reads costs that CPU
+    /// `perFrame`. Nil: the clients cost no replica anything.
+    public var clientCPU: ClientCPU?
     /// `--sync`, `--crash-kind` and the simulated sync latency.
     public var durability = Durability()
     /// Whether each replica's disk keeps what its persists wrote, for a crash to restore. A run that
@@ -28,4 +36,14 @@ public struct SimulationOptions: Sendable {
     public var stopsAtFirstViolation = false
 
     public init(seed: UInt64) { self.seed = seed }
+}
+
+/// Where the load generator runs when replicas share CPUs, and what each frame it sends or reads costs.
+public struct ClientCPU: Sendable, Equatable {
+    public var cpu: Int
+    public var perFrame: Interval
+    public init(cpu: Int, perFrame: Interval) {
+        self.cpu = cpu
+        self.perFrame = perFrame
+    }
 }

@@ -12,9 +12,17 @@ extension Simulator: ClientTransport {
     }
 
     public func sendRequest(_ request: ClientRequest, to: Int32) {
+        chargeClientCPU(at: now.nanoseconds)
         let size = Wire.frameSize(of: request)
         count(kind: stats.requestKind, bytes: size, at: now.nanoseconds)
         queue.insert(entry(.request, at: now.nanoseconds + clientDelay(bytes: size), slot: requests.store(request), receiver: to))
+    }
+
+    /// The load generator's work on the CPU it shares, if it shares one: taken from whatever replica
+    /// would run next there.
+    @inline(__always) func chargeClientCPU(at time: Int64) {
+        guard clientCPU >= 0 else { return }
+        busyUntil[clientCPU] = max(busyUntil[clientCPU], time) + clientFrameCost
     }
 
     public func armClientTimer(_ client: Int32, after: Interval, generation: UInt32) {

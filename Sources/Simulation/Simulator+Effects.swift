@@ -91,6 +91,6 @@ extension Simulator {
                 }
             }
         }
-        busyUntil[i] = max(busyUntil[i], clock)
+        busyUntil[cpuOf[i]] = max(busyUntil[cpuOf[i]], clock)
     }
 }

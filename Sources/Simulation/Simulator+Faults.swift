@@ -68,7 +68,8 @@ extension Simulator {
         replicas[i] = R(id: id, cluster: cluster, settings: settings, random: random.derive())
         safety.replicaRestarted(id)
         up[i] = true
-        busyUntil[i] = now.nanoseconds
+        // Its CPU is free now; a shared one may still be busy with another replica.
+        busyUntil[cpuOf[i]] = sharesCPUs ? max(busyUntil[cpuOf[i]], now.nanoseconds) : now.nanoseconds
         outbox.clear()
         replicas[i].start(durable: disks[i].kept, now: now, outbox: &outbox)
         carryOut(node: Int32(i), at: now.nanoseconds)

@@ -45,7 +45,17 @@ public final class Simulator<R: Replica> {
     var replicas: [R]
     var up: [Bool]
     var incarnation: [UInt32]
+    /// When each CPU is free again; replica i runs on CPU `cpuOf[i]` (itself, unless `sharedCPUs`).
     var busyUntil: [Int64]
+    let cpuOf: [Int]
+    let sharesCPUs: Bool
+    /// With shared CPUs: the replicas waiting for each CPU, and whether its next turn is scheduled.
+    var runQueue: [Deque<Int32>]
+    var cpuWakeScheduled: [Bool]
+    /// The CPU the load generator shares (`SimulationOptions.clientCPU`), -1 for none, and what each
+    /// request sent or reply read costs it.
+    let clientCPU: Int
+    let clientFrameCost: Int64
     /// Inputs waiting while a replica is busy, oldest first. A deque, not an array with a head index:
     /// a replica that never drains (every replica of a large PBFT cluster under load) would otherwise keep
     /// every input it ever handled, and the authenticators they reference, alive.
@@ -124,7 +134,19 @@ public final class Simulator<R: Replica> {
         self.random = random
         up = Array(repeating: true, count: n)
         incarnation = Array(repeating: 0, count: n)
-        busyUntil = Array(repeating: 0, count: n)
+        let cpus = min(n, max(1, options.sharedCPUs ?? n))
+        cpuOf = (0 ..< n).map { $0 % cpus }
+        sharesCPUs = cpus < n
+        runQueue = Array(repeating: [], count: cpus)
+        cpuWakeScheduled = Array(repeating: false, count: cpus)
+        if let c = options.clientCPU, options.sharedCPUs != nil {
+            clientCPU = min(max(0, c.cpu), cpus - 1)
+            clientFrameCost = c.perFrame.nanoseconds
+        } else {
+            clientCPU = -1
+            clientFrameCost = 0
+        }
+        busyUntil = Array(repeating: 0, count: cpus)
         inbox = Array(repeating: [], count: n)
         wakeScheduled = Array(repeating: false, count: n)
         timerGeneration = Array(repeating: 0, count: n * Self.maximumTimers)
@@ -236,15 +258,16 @@ public final class Simulator<R: Replica> {
     func dispatch(_ event: ScheduledEvent) {
         switch event.kind {
         case .deliverReply(let reply):
+            chargeClientCPU(at: event.time)
             clientDriver.received(reply, via: self)
         case .timer(let node, let timer, let inc, let gen):
             let i = Int(node)
             guard up[i], incarnation[i] == inc,
                   timerGeneration[i * Self.maximumTimers + Int(timer.rawValue)] == gen else { return }
-            let start = max(event.time, busyUntil[i])
+            let start = max(event.time, busyUntil[cpuOf[i]])
             outbox.clear()
             replicas[i].timerFired(timer, now: Instant(nanoseconds: start), outbox: &outbox)
-            busyUntil[i] = start
+            busyUntil[cpuOf[i]] = start
             carryOut(node: node, at: start)
         case .clientTimer(let client, let generation):
             clientDriver.clientTimerDue(client: client, generation: generation, via: self)
@@ -269,6 +292,10 @@ public final class Simulator<R: Replica> {
 
     /// A replica is free again: it takes the oldest input of its inbox.
     func wake(node: Int32, at time: Int64) {
+        if sharesCPUs {
+            wakeSharedCPU(of: node, at: time)
+            return
+        }
         let i = Int(node)
         wakeScheduled[i] = false
         guard up[i], let input = inbox[i].popFirst() else { return }
@@ -279,11 +306,41 @@ public final class Simulator<R: Replica> {
     /// what its inbox already holds.
     func arrive(node: Int32, _ input: PendingInput, at time: Int64) {
         let i = Int(node)
-        if busyUntil[i] <= time && inbox[i].isEmpty {
+        if busyUntil[cpuOf[i]] <= time && inbox[i].isEmpty && !(sharesCPUs && !runQueue[cpuOf[i]].isEmpty) {
             handle(node: node, input: input, at: time)
         } else {
             enqueue(node: node, input)
         }
+    }
+
+    // MARK: Shared CPUs: a run queue per CPU
+    //
+    // With `sharedCPUs`, replicas on one CPU take turns as an event loop serves its ready connections:
+    // a replica with inputs waits in its CPU's run queue, the CPU has at most one wake-up scheduled,
+    // for the queue's head, and a replica that still has inputs after a step goes to the back. (Each
+    // replica waking itself would let the busiest one take the CPU every time it frees.)
+
+    /// Schedules the CPU's next turn if it has none and someone waits.
+    func scheduleTurn(cpu c: Int) {
+        guard !cpuWakeScheduled[c], let head = runQueue[c].first else { return }
+        cpuWakeScheduled[c] = true
+        scheduleWake(node: head, at: max(busyUntil[c], now.nanoseconds))
+    }
+
+    func wakeSharedCPU(of node: Int32, at time: Int64) {
+        let c = cpuOf[Int(node)]
+        cpuWakeScheduled[c] = false
+        if busyUntil[c] > time {  // the load generator or a timer took the CPU since: wait for it
+            scheduleTurn(cpu: c)
+            return
+        }
+        guard let next = runQueue[c].popFirst() else { return }
+        let i = Int(next)
+        wakeScheduled[i] = false
+        if up[i], let input = inbox[i].popFirst() {
+            handle(node: next, input: input, at: time)  // requeues `next` if it has more
+        }
+        scheduleTurn(cpu: c)
     }
 
     /// Schedules `node`'s wake-up, a bare entry in the queue of wake-ups (a replica that is never idle
@@ -301,9 +358,17 @@ public final class Simulator<R: Replica> {
     func enqueue(node: Int32, _ input: PendingInput) {
         let i = Int(node)
         inbox[i].append(input)
+        if sharesCPUs {
+            if !wakeScheduled[i] {
+                wakeScheduled[i] = true
+                runQueue[cpuOf[i]].append(node)
+            }
+            scheduleTurn(cpu: cpuOf[i])
+            return
+        }
         if !wakeScheduled[i] {
             wakeScheduled[i] = true
-            scheduleWake(node: node, at: max(busyUntil[i], now.nanoseconds))
+            scheduleWake(node: node, at: max(busyUntil[cpuOf[i]], now.nanoseconds))
         }
     }
 
@@ -329,11 +394,16 @@ public final class Simulator<R: Replica> {
             replicas[i].clientRequest(request, now: Instant(nanoseconds: start), outbox: &outbox)
         }
         let done = start + handleCost[kind] + Int64(size) * cpu.perBytePicoseconds / 1000
-        busyUntil[i] = done
+        busyUntil[cpuOf[i]] = done
         carryOut(node: node, at: done)
         if !inbox[i].isEmpty, !wakeScheduled[i] {
             wakeScheduled[i] = true
-            scheduleWake(node: node, at: busyUntil[i])
+            if sharesCPUs {
+                runQueue[cpuOf[i]].append(node)
+                scheduleTurn(cpu: cpuOf[i])
+            } else {
+                scheduleWake(node: node, at: busyUntil[cpuOf[i]])
+            }
         }
     }
 
@@ -351,7 +421,7 @@ public final class Simulator<R: Replica> {
         let start = max(departure, linkFreeAt[link])
         let transmit = Int64(size) * picosPerByteOnLink / 1000
         linkFreeAt[link] = start + transmit
-        var arrival = start + transmit + propagationDelay()
+        var arrival = start + transmit + (cpuOf[Int(from)] == cpuOf[Int(to)] ? sameCPUDelay() : propagationDelay())
         if options.network.reorderProbability > 0, random.chance(options.network.reorderProbability) {
             arrival += Int64(random.next(upperBound: UInt64(max(options.network.reorderDelay.nanoseconds, 1))))
         } else {
@@ -363,6 +433,17 @@ public final class Simulator<R: Replica> {
             duplicate = arrival + propagationDelay()
         }
         return (arrival, duplicate)
+    }
+
+    /// Between replicas on one CPU (`sharedCPUs`): the same-CPU latency and jitter, if the model has
+    /// them, + any latency burst.
+    func sameCPUDelay() -> Int64 {
+        let net = options.network
+        guard options.sharedCPUs != nil, let latency = net.sameCPULatency else { return propagationDelay() }
+        var d = latency.nanoseconds + extraLatency
+        let jitter = (net.sameCPUJitter ?? net.jitter).nanoseconds
+        if jitter > 0 { d += Int64(random.next(upperBound: UInt64(jitter) + 1)) }
+        return d
     }
 
     /// Latency + jitter + any latency burst.

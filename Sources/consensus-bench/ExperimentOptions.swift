@@ -59,6 +59,8 @@ struct ExperimentOptions: ParsableArguments {
     @Option(help: ArgumentHelp("A cost profile from `calibrate --save FILE`: the simulator charges its per-message costs, crypto and disk figures (default: the project machine's, results/profiles/project-machine.yaml).",
                                valueName: "file"))
     var profile: String?
+    @Option(name: .customLong("shared-cpus"), help: "Simulator: the replicas share this many CPUs (replica i on CPU i mod N), as the tcp shell shares --tcp-threads event loops (default: a CPU each).")
+    var sharedCPUs: Int?
     @Option(name: .customLong("cpu-per-message"), help: "Charge this flat simulated CPU time per message handled (and 500ns per send), e.g. 2us, instead of the profile's per-message costs.")
     var cpuPerMessage: String?
     @Option(name: .customLong("cpu-per-mac"), help: "Simulated CPU time per MAC made or checked (default \(CPUModel().perMAC); `calibrate` measures it).")
@@ -153,6 +155,10 @@ struct ExperimentOptions: ParsableArguments {
         }
         if let cpuPerDigest { s.cpu.perDigest = try interval(cpuPerDigest, flag: "--cpu-per-digest") }
         if let cpuPerPersist { s.cpu.perPersist = try interval(cpuPerPersist, flag: "--cpu-per-persist") }
+        if let sharedCPUs {
+            guard sharedCPUs >= 1 else { throw ExperimentError("--shared-cpus must be at least 1 (got \(sharedCPUs))") }
+            s.sharedCPUs = sharedCPUs
+        }
         s.durability = try durability.resolve()
         if durability.syncLatency == nil, let p = costs.profile { s.durability.syncLatency = Interval(nanoseconds: p.disk.sync) }
         var faults: [ScheduledFault] = []
