@@ -82,3 +82,33 @@ struct TimeBucketTests {
         #expect(result.timeseries.map(\.completedOps).reduce(0, +) == result.ops)
     }
 }
+
+@Suite("Replicas sharing CPUs")
+struct SharedCPUTests {
+    static func run(sharedCPUs: Int?) throws -> RunResult {
+        var spec = ExperimentSpec()
+        spec.nodes = 3
+        spec.seed = 9
+        spec.workload.clients = 256
+        spec.duration = .milliseconds(200)
+        spec.checkLinearizability = false
+        spec.sharedCPUs = sharedCPUs
+        return try ResolvedExperiment(spec).run()
+    }
+
+    @Test("replicas on one CPU take turns: under saturation both followers still get every AppendEntries")
+    func noReplicaStarves() throws {
+        let shared = try Self.run(sharedCPUs: 2)
+        let i = try #require(shared.messageKinds.firstIndex(of: "AppendEntries"))
+        #expect(abs(Double(shared.messageCounts[i]) / Double(shared.ops) - 2) < 0.05, "AppendEntries per operation: \(Double(shared.messageCounts[i]) / Double(shared.ops))")
+        #expect(shared.leaderChanges == 0 && shared.violations.isEmpty)
+    }
+
+    @Test("fewer CPUs, less capacity: a CPU each > two shared > one shared")
+    func capacityFallsWithCPUs() throws {
+        let own = try Self.run(sharedCPUs: nil).throughputOpsPerSecond
+        let two = try Self.run(sharedCPUs: 2).throughputOpsPerSecond
+        let one = try Self.run(sharedCPUs: 1).throughputOpsPerSecond
+        #expect(own > two && two > one, "\(own) \(two) \(one)")
+    }
+}
