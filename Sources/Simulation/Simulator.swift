@@ -99,8 +99,7 @@ public final class Simulator<R: Replica> {
     public let messageKindNames: [String]
     /// The CPU model's per-kind costs in nanoseconds, indexed as `messageKindNames`: handling an input
     /// (a message, or `request`) and sending one message to one destination (a message, or `reply`).
-    /// Raw memory, read once or more per message: an array here cost the Raft loop 7 % (a retain and
-    /// a bounds check per read).
+    /// Raw memory, read once or more per message, without a retain or a bounds check.
     let handleCost: UnsafeMutablePointer<Int64>
     let sendCost: UnsafeMutablePointer<Int64>
     /// Messages count inside it; the client driver keeps its own copy for completions, set with it.
