@@ -152,8 +152,9 @@ int main(int argc, char **argv) {
         }
         double s = now_s() - start;
         qsort(rtt, (size_t)count, sizeof *rtt, cmp_u64);
-        printf("pingpong: %ld round trips in %.3f s = %.0f round trips/s (%.0f messages/s), RTT p50 %.1f us, p99 %.1f us\n",
-               count, s, count / s, 2 * count / s, rtt[count / 2] / 1e3, rtt[count * 99 / 100] / 1e3);
+        printf("pingpong: %ld round trips in %.3f s = %.0f round trips/s (%.0f messages/s), RTT p50 %.1f us, p99 %.1f us, p99.9 %.1f us, max %.1f us\n",
+               count, s, count / s, 2 * count / s, rtt[count / 2] / 1e3, rtt[count * 99 / 100] / 1e3,
+               rtt[count * 999 / 1000] / 1e3, rtt[count - 1] / 1e3);
     } else if (strcmp(mode, "stream") == 0) {
         for (long sent = 0; sent < count; sent += batch) {
             long k = count - sent < batch ? count - sent : batch;
