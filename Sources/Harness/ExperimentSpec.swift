@@ -1,4 +1,5 @@
 import ConsensusCore
+import Loopback
 import ShellKit
 import Simulation
 import Workload
@@ -56,6 +57,8 @@ public struct ExperimentSpec: Sendable, Equatable {
     public var clientCPU: ClientCPU?
     /// The real shells' listening address and threads (tcp, process); the simulator has none.
     public var transport = TransportLayout()
+    /// `--shell process`: the allocator the node processes run with (`--allocator`).
+    public var allocator = Allocator.system
 
     public init() {}
 }

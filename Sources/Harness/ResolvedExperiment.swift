@@ -19,6 +19,12 @@ public struct ResolvedExperiment: Sendable {
         if spec.shell == "sim" && !spec.transport.isDefault {
             throw ExperimentError("--bind, --tcp-threads and --tcp-generator-threads apply to --shell tcp and --shell process, not to the simulator")
         }
+        if spec.allocator != .system && spec.shell != "process" {
+            throw ExperimentError("--allocator applies to the node processes of --shell process (and to calibrate), not to --shell \(spec.shell)")
+        }
+        if spec.sharedCPUs != nil && spec.shell != "sim" {
+            throw ExperimentError("--shared-cpus models the tcp shell's event loops in the simulator; --shell \(spec.shell) has real ones")
+        }
         if let n = spec.nodes, n < 1 { throw ExperimentError("--nodes must be at least 1 (got \(n))") }
         if let f = spec.faults, f < 0 { throw ExperimentError("--faults must not be negative (got \(f))") }
         if let n = spec.nodes, n > 1000 { throw ExperimentError("--nodes must be at most 1000 (got \(n))") }

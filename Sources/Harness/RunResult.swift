@@ -47,6 +47,9 @@ public struct RunResult: Sendable {
     public var syncs = 0
     public var recordsPerSync: Double = 0
 
+    /// `--shell process`: the allocator each node process ran with, as read from its memory map
+    /// (`system` or `jemalloc`); empty for the other shells.
+    public var nodeAllocators: [String] = []
     /// Set on the row a knee search (`--knee`) reports: the highest open-loop rate that met the SLO.
     public var capacityOpsPerSecond: Double?
 

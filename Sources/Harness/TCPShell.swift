@@ -118,14 +118,19 @@ func runOverProcesses<R: Replica>(_ type: R.Type, settings: R.Settings, resolved
     let windowStart = Instant.zero + spec.warmup
     let window = RunWindow(start: windowStart, end: windowStart + spec.duration)
     let run: Loopback.ProcessRun
+    var nodeOptions = options
+    nodeOptions.allocator = spec.allocator
     do {
         run = try Loopback.runProcesses(R.self, template: template, cluster: resolved.cluster, settings: settings, workload: spec.workload,
-                                        window: window, quietPeriod: spec.quietPeriod, faults: parentFaults, executable: executable, options: options)
+                                        window: window, quietPeriod: spec.quietPeriod, faults: parentFaults, executable: executable,
+                                        options: nodeOptions)
     } catch let error as LoopbackError {
         throw ExperimentError(error.description)
     }
-    return TCPMeasurement(kindNames: MessageCounts.kindNames(protocolKinds: R.Message.kindNames), replicas: run.replicas, generator: run.generator, window: window)
-        .result(spec: spec, faultLog: run.faultLog)
+    var result = TCPMeasurement(kindNames: MessageCounts.kindNames(protocolKinds: R.Message.kindNames), replicas: run.replicas,
+                                generator: run.generator, window: window).result(spec: spec, faultLog: run.faultLog)
+    result.nodeAllocators = run.allocators
+    return result
 }
 
 /// What `consensus-bench node` was asked to run.

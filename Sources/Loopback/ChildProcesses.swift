@@ -36,8 +36,9 @@ public final class ChildProcesses: @unchecked Sendable {
         return String(decoding: buffer[0 ..< n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    /// Starts `executable` with `arguments`; returns its pid.
-    public func spawn(_ executable: String, _ arguments: [String]) throws -> pid_t {
+    /// Starts `executable` with `arguments`, in this process's environment with `environment`'s
+    /// variables set over it; returns its pid.
+    public func spawn(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> pid_t {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw LoopbackError("pipe failed: errno \(errno)") }
         // Neither end may leak into other children (a sibling holding a write end would keep a pipe open
@@ -55,9 +56,15 @@ public final class ChildProcesses: @unchecked Sendable {
         closeFrom3(&actions)
         let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for p in argv { free(p) } }
+        var variables = ProcessInfo.processInfo.environment
+        for (name, value) in environment { variables[name] = value }
+        let envp: [UnsafeMutablePointer<CChar>?] = variables.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for p in envp { free(p) } }
         var pid: pid_t = 0
         let result = argv.withUnsafeBufferPointer { args in
-            posix_spawn(&pid, executable, &actions, nil, args.baseAddress!, environ)
+            envp.withUnsafeBufferPointer { env in
+                posix_spawn(&pid, executable, &actions, nil, args.baseAddress!, env.baseAddress!)
+            }
         }
         close(fds[0])
         guard result == 0 else {

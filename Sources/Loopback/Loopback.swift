@@ -53,6 +53,8 @@ public enum Loopback {
         /// Longest wait for channels and event loops to close at shutdown before giving up on them.
         public var shutdownTimeout: Interval = .seconds(5)
         public var logger = Logger(label: "consensus-bench.loopback")
+        /// The process shell's nodes: the allocator they run with.
+        public var allocator = Allocator.system
 
         public init() {}
     }

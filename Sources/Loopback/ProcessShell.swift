@@ -36,6 +36,8 @@ extension Loopback {
         public var generator: GeneratorReport
         public var replicas: [ReplicaReport]
         public var faultLog: [String]
+        /// What each node process ran with (`Allocator.inUse`, read from its memory map while it ran).
+        public var allocators: [String] = []
     }
 
     /// The process shell's parent (`--shell process`): picks free ports, writes the cluster file, starts
@@ -89,8 +91,9 @@ extension Loopback {
             ["node", "--id", "\(i)", "--cluster", path, "--bind", options.bindHost, "--exit-with-parent", "--incarnation", "\(incarnations[i])"]
                 + ["--state", Journal.path(directory: directory, id: i)]
         }
+        let environment = try options.allocator.preload().map { ["LD_PRELOAD": $0] } ?? [:]
         var pids: [pid_t] = []
-        for i in 0 ..< n { pids.append(try children.spawn(executable, arguments(i))) }
+        for i in 0 ..< n { pids.append(try children.spawn(executable, arguments(i), environment: environment)) }
         let layout = Layout(localReplicas: [], generator: true, endpoints: file.replicas.map { Endpoint(host: $0.host, port: $0.port) },
                             clockBase: clock.base)
         let parent = try LoopbackCluster<R>(cluster: cluster, settings: settings, workload: workload, seed: file.seed,
@@ -138,7 +141,7 @@ extension Loopback {
                 beforeRestart?(statePath)
                 let stateSize = (try? FileManager.default.attributesOfItem(atPath: statePath))?[.size] as? Int
                 incarnations[node] += 1
-                pids[node] = try children.spawn(executable, arguments(node))
+                pids[node] = try children.spawn(executable, arguments(node), environment: environment)
                 killed.remove(node)
                 try awaitReport(directory: directory, id: node, incarnation: incarnations[node], pid: pids[node], children: children,
                                 limit: startupAllowance + .seconds(5))
@@ -149,6 +152,7 @@ extension Loopback {
             }
         }
         try parent.sleep(until: window.end, clock: clock)
+        let allocators = pids.map { Allocator.inUse(pid: $0) ?? "unknown (the process had exited)" }
         try parent.stopIssuing()
         try parent.sleep(for: quietPeriod)
         let generator = try parent.generatorReport()
@@ -176,7 +180,7 @@ extension Loopback {
             if killed.contains(i) { report.isUp = false }
             replicas.append(report)
         }
-        return ProcessRun(generator: generator, replicas: replicas, faultLog: faultLog)
+        return ProcessRun(generator: generator, replicas: replicas, faultLog: faultLog, allocators: allocators)
     }
 
     /// Waits until life `incarnation` of node `id` wrote its first report (it is up); throws if the

@@ -3,6 +3,7 @@ import Calibration
 import Foundation
 import Harness
 import Logging
+import Loopback
 import PBFT
 import ShellKit
 import Simulation
@@ -32,10 +33,22 @@ struct CalibrateCommand: ParsableCommand {
     @Option(help: "Write the measured cost profile to this YAML file (for --profile).")
     var save: String?
 
+    @Option(help: "Measure under this allocator: system, or jemalloc (Debian's libjemalloc, preloaded by starting calibrate again).")
+    var allocator: String = "system"
+
     func run() throws {
         guard seconds > 0, seconds <= 60 else { throw ValidationError("--seconds must be between 0 and 60") }
         guard protocolSeconds > 0, protocolSeconds <= 60 else { throw ValidationError("--protocol-seconds must be between 0 and 60") }
         guard roundTrips >= 100, roundTrips <= 10_000_000 else { throw ValidationError("--round-trips must be between 100 and 10000000") }
+        guard let chosen = Allocator(rawValue: allocator) else { throw ValidationError("--allocator must be system or jemalloc (got '\(allocator)')") }
+        if let library = try chosen.preload(), Allocator.inUse() != Allocator.jemalloc.rawValue {
+            // Started again once at most: if the library did not load under LD_PRELOAD, say so.
+            guard ProcessInfo.processInfo.environment["LD_PRELOAD"] != library else {
+                throw ExperimentError("--allocator jemalloc: \(library) was preloaded but is not mapped")
+            }
+            try Self.restart(preloading: library)  // does not return
+        }
+        print("allocator: \(Allocator.inUse() ?? "unknown")")
         let disk = DiskProbe(directory: diskDirectory, budget: .seconds(seconds), valueSize: 16)
         try disk.prepare()  // a folder that cannot be made fails before anything is timed
         if let save { try checkWritable(save) }
@@ -109,6 +122,16 @@ struct CalibrateCommand: ParsableCommand {
         if let same = n.sameLoopOneWay, let jitter = n.sameLoopJitter {
             print("  both ends on one event loop: \(same) ns one way + up to \(jitter) ns (replicas sharing a loop; --shared-cpus)")
         }
+    }
+
+    /// Starts this command again with `library` preloaded (an allocator is chosen before the first
+    /// malloc, so it cannot be switched in a running process).
+    static func restart(preloading library: String) throws -> Never {
+        guard let executable = ChildProcesses.currentExecutable() else { throw ExperimentError("--allocator: cannot find this executable to start it again") }
+        setenv("LD_PRELOAD", library, 1)
+        let argv: [UnsafeMutablePointer<CChar>?] = CommandLine.arguments.map { strdup($0) } + [nil]
+        execv(executable, argv)
+        throw ExperimentError("--allocator: cannot start \(executable) again: errno \(errno)")
     }
 
     /// Fails before anything is measured if `path` cannot be written.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ConsensusCore
 import Harness
+import Loopback
 import ShellKit
 import Simulation
 import Workload
@@ -91,6 +92,8 @@ struct ExperimentOptions: ParsableArguments {
     @Option(help: ArgumentHelp("tcp and process shells: the address every listener binds (default 127.0.0.1, or $CONSENSUS_BENCH_TCP_BIND; 0.0.0.0 or :: for every interface).",
                                valueName: "address"))
     var bind: String?
+    @Option(help: "--shell process: the allocator the node processes run with, system or jemalloc (Debian's libjemalloc, preloaded).")
+    var allocator: String = "system"
     @Option(name: .customLong("tcp-threads"), help: "tcp shell: event-loop threads shared by the replicas (default 2, or $CONSENSUS_BENCH_TCP_THREADS).")
     var tcpThreads: Int?
     @Option(name: .customLong("tcp-generator-threads"),
@@ -119,6 +122,9 @@ struct ExperimentOptions: ParsableArguments {
         s.allowUnsafe = allowUnsafe
         s.checkLinearizability = !noCheck
         s.transport = TransportLayout(bindHost: bind, threads: tcpThreads, generatorThreads: tcpGeneratorThreads)
+        guard let chosen = Allocator(rawValue: allocator) else { throw ExperimentError("--allocator must be system or jemalloc (got '\(allocator)')") }
+        s.allocator = chosen
+        if chosen != .system { _ = try chosen.preload() }  // a missing library fails before anything runs
         var w = WorkloadSpec()
         w.clients = clients ?? self.clients
         w.ratePerSecond = rate

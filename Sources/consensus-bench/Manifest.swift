@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Harness
+import Loopback
 
 /// manifest.json: everything that differs between two runs of the same simulated experiment
 /// (command line, binary, toolchain, host, times, simulator speed), so the CSV files can stay
@@ -20,6 +21,8 @@ struct Manifest {
             "protocol": result.spec.protocolName,
             "nodes": result.spec.nodes ?? 0,
             "cost_profile": result.spec.costProfile,
+            "allocator": Allocator.inUse() ?? "unknown",
+            "node_allocators": result.nodeAllocators,
             "wall_s": wallSeconds,
             "events": result.eventsProcessed,
             "messages_simulated": result.messagesSimulated,

@@ -20,7 +20,7 @@ enum SweepConfigFile {
         "repeat", "jobs", "out", "shell", "clients", "duration", "ops", "warmup", "quiet-period", "rate", "keys", "key-distribution",
         "read-ratio", "cas-ratio", "value-size", "timeout", "batch", "pipeline", "paxos-commit", "auth",
         "checkpoint-interval", "seed", "link-latency", "jitter", "bandwidth", "loss", "duplicate", "reorder",
-        "slo", "profile", "shared-cpus", "cpu-per-message", "cpu-per-mac", "cpu-per-signature", "cpu-per-signature-check", "cpu-per-digest", "cpu-per-persist", "sync", "crash-kind", "sync-latency", "bind", "tcp-threads", "tcp-generator-threads",
+        "slo", "profile", "shared-cpus", "allocator", "cpu-per-message", "cpu-per-mac", "cpu-per-signature", "cpu-per-signature-check", "cpu-per-digest", "cpu-per-persist", "sync", "crash-kind", "sync-latency", "bind", "tcp-threads", "tcp-generator-threads",
     ]
 
     static func command(from path: String) throws -> SweepCommand {

@@ -42,6 +42,10 @@ struct BadInputTests {
         ("validate of an unknown protocol", ["validate", "--cluster", "zab:3"]),
         ("validate of an impossible size", ["validate", "--cluster", "raft:0"]),
         ("validate with a flat message cost", ["validate", "--cluster", "raft:3", "--cpu-per-message", "2us"]),
+        ("unknown allocator", ["run", "--shell", "process", "--allocator", "tcmalloc"]),
+        ("allocator in the simulator", ["run", "--allocator", "jemalloc"]),
+        ("shared CPUs over tcp", ["run", "--shell", "tcp", "--shared-cpus", "2"]),
+        ("no shared CPUs", ["run", "--shared-cpus", "0"]),
         ("node bound to an address that does not resolve", ["node", "--id", "0", "--cluster", "/nonexistent.json", "--bind", "no.such.host.invalid"]),
     ]
 

@@ -68,6 +68,18 @@ struct ProcessShellTests {
         #expect(childProcesses(of: getpid()).isEmpty, "node processes left behind: \(childProcesses(of: getpid()))")
     }
 
+    @Test("--allocator jemalloc runs every node process with Debian's jemalloc preloaded, and the result says so",
+          .enabled(if: available && (try? Allocator.jemalloc.preload()) != nil, "needs libjemalloc.so.2 (apt-get install libjemalloc-dev)"),
+          .timeLimit(.minutes(1)))
+    func jemallocNodes() throws {
+        var spec = Self.spec()
+        spec.allocator = .jemalloc
+        let result = try run(spec)
+        #expect(result.ops > 100 && result.violations.isEmpty, "\(result.ops) operations, \(result.violations)")
+        #expect(result.nodeAllocators == ["jemalloc", "jemalloc", "jemalloc"], "\(result.nodeAllocators)")
+        #expect(try run(Self.spec()).nodeAllocators == ["system", "system", "system"])
+    }
+
     @Test("a node process killed mid-run is reaped; the rest keep committing, and none is left afterwards",
           .enabled(if: available, skipReason), .timeLimit(.minutes(1)))
     func nodeCrash() throws {
