@@ -66,6 +66,11 @@ public final class ClientDriver {
         }
     }
 
+    /// Makes room for `count` operation records at once (a real shell's open loop, whose length is known).
+    public func reserveRecords(_ count: Int) {
+        if count > records.capacity { records.reserveCapacity(count) }
+    }
+
     /// Open loop: no arrival before `t` (the shell waits for a leader; see `arrivalsAwaitLeader`).
     public func postponeArrivals(to t: Instant) {
         if t > nextArrival { nextArrival = t }
