@@ -1,6 +1,27 @@
+import ArgumentParser
 import Foundation
 import Harness
 import Report
+
+/// `--knee` and `--slo`, as `run` and `sweep` take them.
+struct KneeOptions: ParsableArguments {
+    @Flag(help: "Find the saturation knee (each point's, in a sweep): raise an open-loop rate until the --slo latency or completions (95 % of offered) fail, bisect to 5 %, and report the highest rate that met both as capacity_ops_s (every probe in knee.csv; a sweep also plots capacity).")
+    var knee = false
+    @Option(help: "The knee's latency objective: 10ms, or p99=10ms (p50, p90, p99, p999).")
+    var slo: String?
+
+    /// The search these flags ask for, nil without `--knee`; one line if they contradict `rate`.
+    func search(rate: Double?) throws -> KneeSearch? {
+        guard knee else {
+            if slo != nil { throw ExperimentError("--slo goes with --knee") }
+            return nil
+        }
+        guard rate == nil else { throw ExperimentError("--knee sets the open-loop rate itself: drop --rate") }
+        var k = KneeSearch()
+        if let slo { k.slo = try KneeSearch.SLO(parsing: slo) }
+        return k
+    }
+}
 
 /// `--knee` on the command line: runs the search (with one progress line per probe on stderr unless
 /// quiet) and keeps every probe as a row of knee.csv.
@@ -26,25 +47,4 @@ enum KneeReport {
         }
         return (outcome.capacity, text)
     }
-}
-
-/// knee.csv, written a point at a time like the other files.
-final class KneeFile {
-    private let handle: FileHandle
-
-    init(directory: String) throws {
-        let path = directory + "/knee.csv"
-        guard FileManager.default.createFile(atPath: path, contents: Data(CSVWriter.line(KneeReport.columns).utf8)),
-              let handle = FileHandle(forWritingAtPath: path) else { throw ExperimentError("cannot write '\(path)'") }
-        handle.seekToEndOfFile()
-        self.handle = handle
-    }
-
-    func append(_ rows: String) {
-        guard !rows.isEmpty else { return }
-        handle.write(Data(rows.utf8))
-        try? handle.synchronize()
-    }
-
-    deinit { try? handle.close() }
 }

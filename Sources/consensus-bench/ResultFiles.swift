@@ -32,8 +32,10 @@ final class ResultFiles {
     private let messages: FileHandle
     private let latency: FileHandle
     private let timeseries: FileHandle
+    /// knee.csv, with `--knee` only.
+    private let knee: FileHandle?
 
-    init(directory: String) throws {
+    init(directory: String, knee withKnee: Bool = false) throws {
         self.directory = directory
         let fm = FileManager.default
         do {
@@ -54,10 +56,16 @@ final class ResultFiles {
         latency = try open("latency.csv", header: ["point", "percentile", "latency_us"])
         timeseries = try open("timeseries.csv", header: ["point", "start_s", "bucket_s", "completed_ops", "throughput_ops_s", "p99_us"])
         runs = try open("runs.csv", header: Self.runColumns)
+        knee = withKnee ? try open("knee.csv", header: KneeReport.columns) : nil
+    }
+
+    /// Appends a point's knee probes (`KneeReport.search`'s rows) to knee.csv.
+    func appendKnee(_ rows: String) {
+        if let knee { write(rows, to: knee) }
     }
 
     deinit {
-        try? runs.close(); try? messages.close(); try? latency.close(); try? timeseries.close()
+        try? runs.close(); try? messages.close(); try? latency.close(); try? timeseries.close(); try? knee?.close()
     }
 
     /// Appends one point's rows to every file.

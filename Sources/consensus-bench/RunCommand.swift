@@ -22,34 +22,22 @@ struct RunCommand: ParsableCommand {
     var out: String?
     @Flag(help: "Also write history.jsonl, one line per client operation.")
     var history = false
-    @Flag(help: "Find the saturation knee: raise an open-loop rate until the --slo latency or completions (95 % of offered) fail, bisect to 5 %, and report the highest rate that met both as capacity_ops_s (all probes in knee.csv).")
-    var knee = false
-    @Option(help: "The knee's latency objective: 10ms, or p99=10ms (p50, p90, p99, p999).")
-    var slo: String?
+    @OptionGroup var kneeOptions: KneeOptions
     @OptionGroup var experiment: ExperimentOptions
 
     func run() throws {
         var spec = try experiment.spec(protocolName: protocolName, nodes: nodes, faults: faults)
         spec.shell = shell
         let resolved = try ResolvedExperiment(spec)
-        var search: KneeSearch?
-        if knee {
-            guard experiment.rate == nil else { throw ExperimentError("--knee sets the open-loop rate itself: drop --rate") }
-            var k = KneeSearch()
-            if let slo { k.slo = try KneeSearch.SLO(parsing: slo) }
-            search = k
-        } else if slo != nil {
-            throw ExperimentError("--slo goes with --knee")
-        }
+        let search = try kneeOptions.search(rate: experiment.rate)
         let directory = out ?? "results/run-" + Timestamp.compactUTC()
-        let files = try ResultFiles(directory: directory)
+        let files = try ResultFiles(directory: directory, knee: search != nil)
         var manifest = Manifest()
         let started = Date()
         let result: RunResult
         if let search {
-            let kneeFile = try KneeFile(directory: directory)
             let (capacity, rows) = try KneeReport.search(search, spec: resolved.spec, point: 0, quiet: false)
-            kneeFile.append(rows)
+            files.appendKnee(rows)
             guard let capacity else {
                 throw ExperimentError("no open-loop rate met \(search.slo) with 95 % completed (knee.csv lists the probes)")
             }

@@ -39,10 +39,7 @@ struct SweepCommand: ParsableCommand {
     var config: String?
     @Flag(help: "No progress bar.")
     var quiet = false
-    @Flag(help: "Also find each point's saturation knee (run --knee): capacity_ops_s in runs.csv, every probe in knee.csv, and a capacity plot.")
-    var knee = false
-    @Option(help: "The knee's latency objective: 10ms, or p99=10ms (p50, p90, p99, p999).")
-    var slo: String?
+    @OptionGroup var kneeOptions: KneeOptions
     @OptionGroup var experiment: ExperimentOptions
 
     func run() throws {
@@ -75,21 +72,11 @@ struct SweepCommand: ParsableCommand {
             shell: shell)
         let specs = try plan.points(experiment)
         let resolved = try specs.map { try ResolvedExperiment($0) }
-        var kneeSearch: KneeSearch?
-        if knee {
-            guard experiment.rate == nil else { throw ExperimentError("--knee sets the open-loop rate itself: drop --rate") }
-            var k = KneeSearch()
-            if let slo { k.slo = try KneeSearch.SLO(parsing: slo) }
-            kneeSearch = k
-        } else if slo != nil {
-            throw ExperimentError("--slo goes with --knee")
-        }
-        let search = kneeSearch
+        let search = try kneeOptions.search(rate: experiment.rate)
         // Real-socket points share the machine's cores with the cluster they measure: one at a time.
         let jobCount = shell == "sim" ? max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount) : 1
         let directory = out ?? "results/" + Timestamp.compactUTC()
-        let files = try ResultFiles(directory: directory)
-        let kneeFile = search == nil ? nil : try KneeFile(directory: directory)
+        let files = try ResultFiles(directory: directory, knee: search != nil)
         let progress = ProgressBar(total: resolved.count, enabled: !quiet && isatty(STDERR_FILENO) == 1)
         // With --knee a point is its closed-loop run as without, plus the knee's capacity.
         let runner = OrderedParallel<Result<(RunResult, Double, String), Error>>(count: resolved.count, threads: jobCount) { index in
@@ -113,7 +100,7 @@ struct SweepCommand: ParsableCommand {
         try runner.run { index, outcome in
             switch outcome {
             case .success(let (result, wall, kneeRows)):
-                kneeFile?.append(kneeRows)
+                files.appendKnee(kneeRows)
                 files.append(result, point: index)
                 manifest.add(point: index, result: result, wallSeconds: wall)
                 manifest.write(to: directory)
