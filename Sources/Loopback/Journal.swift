@@ -1,4 +1,5 @@
 import ConsensusCore
+import Dispatch
 import ShellKit
 #if canImport(Glibc)
 import Glibc
@@ -274,7 +275,8 @@ where R.DurableState: DurableStateCodable, R.DurableChange: DurableStateCodable 
     }
 
     /// Rewrites the journal as its header and one snapshot, through a temporary file and a rename: a kill
-    /// leaves the old journal or the new one.
+    /// leaves the old journal or the new one. The replaced file is closed off the event loop
+    /// (`RetiredJournals`).
     func compact(_ state: R.DurableState) throws {
         var w = WireWriter(capacity: 1 << 16)
         Journal.header(owner: owner, into: &w)
@@ -293,7 +295,7 @@ where R.DurableState: DurableStateCodable, R.DurableChange: DurableStateCodable 
             close(out)
             throw LoopbackError("cannot replace journal \(path): \(String(cString: strerror(errno)))")
         }
-        close(fd)
+        RetiredJournals.close(fd)
         fd = out
         size = w.bytes.count
         compactedSize = size
@@ -310,4 +312,27 @@ where R.DurableState: DurableStateCodable, R.DurableChange: DurableStateCodable 
             written += n
         }
     }
+}
+
+/// Closes the journal files that compactions replaced, on a thread of their own. The last close of a
+/// replaced (unlinked) file frees its page cache and its disk blocks: on ext4 that took 13 ms per 8 MB
+/// on the project machine, and done on an event loop it stalled every replica of that loop. PBFT n=4
+/// at 4 k ops/s over tcp lost its quorum for 4 x 13 ms each time the journals reached 8 MB (p99 16-28
+/// ms; 1.5-2.6 ms with the close moved here). etcd removes old WAL files from a goroutine of their own
+/// for the same reason.
+enum RetiredJournals {
+    static let queue = DispatchQueue(label: "consensus-bench.retired-journals")
+
+    static func close(_ descriptor: Int32) {
+        queue.async {
+            #if canImport(Glibc)
+            _ = Glibc.close(descriptor)
+            #else
+            _ = Darwin.close(descriptor)
+            #endif
+        }
+    }
+
+    /// Returns once every close handed over so far has happened.
+    static func drain() { queue.sync {} }
 }

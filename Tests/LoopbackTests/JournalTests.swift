@@ -1,6 +1,6 @@
 import ConsensusCore
 import Foundation
-import Loopback
+@testable import Loopback
 import Raft
 import ShellKit
 import Testing
@@ -69,7 +69,7 @@ struct JournalTests {
         #expect(again.state?.currentTerm == 3 && again.state?.votedFor == NodeID(2) && again.state?.log == Self.state(after: Self.records.count)?.log)
     }
 
-    @Test("a journal grown to four times its compacted size, past its floor, is rewritten as one snapshot that replays the same")
+    @Test("a journal grown to four times its compacted size, past its floor, is rewritten as one snapshot that replays the same, and the file it replaced is closed")
     func compaction() throws {
         let path = Self.path("compaction")
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -85,6 +85,14 @@ struct JournalTests {
         let recovered = try #require(try Journal.load(Raft.Replica.self, path: path, owner: Self.owner))
         #expect(recovered.state == state)
         #expect(recovered.records < 20_000, "the journal was compacted (\(recovered.records) records)")
+        RetiredJournals.drain()
+        #expect(Self.descriptorsOpen(on: path + " (deleted)") == 0, "the replaced file was closed")
+    }
+
+    /// This process's open descriptors that name `target` (a replaced file reads "PATH (deleted)").
+    static func descriptorsOpen(on target: String) -> Int {
+        let listed = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return listed.filter { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\($0)")) == target }.count
     }
 
     @Test("a journal reopened after recovery compacts against its head snapshot, not against all it held")
