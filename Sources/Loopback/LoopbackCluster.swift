@@ -162,11 +162,14 @@ public final class LoopbackCluster<R: Replica>: Sendable {
         }
         let host = Self.connectHost(for: options.bindHost)
         let endpoints = layout.endpoints ?? ports.map { Loopback.Endpoint(host: host, port: $0) }
-        // An open loop's operations are known in advance: the records kept per operation (the
-        // history, each replica's applied list) get their room now. Grown as they go, each doubling
-        // copies them into fresh memory while the event loops wait (tens of milliseconds at 100 k
-        // operations on a VM that faults memory in at 0.5 ms per MB).
-        let expected = workload.ratePerSecond.map { Int(min($0 * (Double(window.end.nanoseconds) / 1e9 + 1) * 1.1, 8e6)) } ?? 0
+        // The records kept per operation (the history, each replica's applied list) get their room
+        // now. Grown as they go, each doubling copies them into fresh memory while the event loops
+        // wait (tens of milliseconds at 100 k operations on a VM that faults memory in at 0.5 ms per
+        // MB). An open loop's count is known in advance. A closed loop's is not: it gets room for
+        // `closedLoopRecordsPerSecond`, which is address space only until records fill it.
+        let seconds = Double(window.end.nanoseconds) / 1e9 + 1
+        let expected = workload.ratePerSecond.map { Int(min($0 * seconds * 1.1, 8e6)) }
+            ?? Int(min(Loopback.closedLoopRecordsPerSecond * seconds, 2e6))
         for i in local {
             let node = nodes[i]!
             nodeLoops[i]!.execute {
