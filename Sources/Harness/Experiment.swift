@@ -23,8 +23,10 @@ public enum Experiment {
             sim.run(until: sim.windowEnd)
         }
         let windowStart = sim.windowStart, windowEnd = sim.windowEnd
-        settle(sim, for: spec.quietPeriod)
-        return measure(sim, spec: spec, windowStart: windowStart, windowEnd: windowEnd)
+        settle(sim, for: spec.quietPeriod, after: spec.faultScheduleEnd)
+        var result = measure(sim, spec: spec, windowStart: windowStart, windowEnd: windowEnd)
+        result.notes += RunResult.faultScheduleNotes(spec: spec, windowEnd: windowEnd)
+        return result
     }
 
     static func simulationOptions(for spec: ExperimentSpec) -> SimulationOptions {
@@ -44,9 +46,12 @@ public enum Experiment {
     }
 
     /// The quiet period: no new operations, the network healed, time for outstanding ones to finish.
-    static func settle<R: Replica>(_ sim: Simulator<R>, for period: Interval) {
+    /// It begins once every scheduled fault has fired (`faultsEnd`); until then the run goes on
+    /// without new operations.
+    static func settle<R: Replica>(_ sim: Simulator<R>, for period: Interval, after faultsEnd: Instant?) {
         sim.issuing = false
         sim.resume()
+        if let faultsEnd, faultsEnd >= sim.now { sim.run(until: faultsEnd + Interval(nanoseconds: 1)) }
         sim.heal()
         sim.setLoss(0)
         sim.run(for: period)

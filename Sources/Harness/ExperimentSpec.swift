@@ -44,6 +44,10 @@ public struct ExperimentSpec: Sendable, Equatable {
     /// `--sync`, `--crash-kind` and the simulated sync latency, the same in every shell.
     public var durability = Durability()
     public var faultSchedule: [ScheduledFault] = []
+    /// When the last scheduled fault fires; nil when none is scheduled. The quiet period, and the
+    /// convergence check after it, begin no earlier: a fault that fired during the quiet period (a
+    /// partition the schedule heals only later) would be judged as if the cluster were quiet.
+    public var faultScheduleEnd: Instant? { faultSchedule.map(\.at).max() }
     /// Run a configuration the fault arithmetic forbids, or more Byzantine replicas than f, on purpose.
     public var allowUnsafe = false
     /// Check the history for linearizability (fills the `linearizable` column).

@@ -1,3 +1,4 @@
+import Checker
 import ConsensusCore
 import ShellKit
 import Simulation
@@ -24,7 +25,10 @@ public enum FaultSearch {
         public var opsCompleted: Int
         /// nil: passed. Otherwise the first thing that broke.
         public var failure: String?
-        public var passed: Bool { failure == nil }
+        /// Set when the run broke nothing but the linearizability checker ran out of budget on its
+        /// history: neither a pass nor a failure, and reported apart from both.
+        public var undecided: String?
+        public var passed: Bool { failure == nil && undecided == nil }
     }
 
     /// The run a seed stands for: cluster, options (network, workload, fault schedule).
@@ -102,15 +106,16 @@ public enum FaultSearch {
         return Plan(cluster: cluster, options: options, description: notes.joined(separator: ", "))
     }
 
-    /// Runs one seed's plan with replica type `R`.
-    public static func run<R: Replica>(_ type: R.Type, settings: R.Settings, plan: Plan) -> Outcome {
+    /// Runs one seed's plan with replica type `R`; `budget` bounds the linearizability search.
+    public static func run<R: Replica>(_ type: R.Type, settings: R.Settings, plan: Plan,
+                                       budget: Linearizability.Budget = .default) -> Outcome {
         var options = plan.options
         options.stopsAtFirstViolation = true
         let sim = Simulator<R>(cluster: plan.cluster, settings: settings, options: options)
-        func outcome(_ failure: String?) -> Outcome {
+        func outcome(_ failure: String?, undecided: String? = nil) -> Outcome {
             let completed = sim.records.reduce(0) { $0 + ($1.completed == nil ? 0 : 1) }
             return Outcome(seed: plan.options.seed, protocolName: R.protocolName, cluster: plan.cluster, plan: plan.description,
-                           opsCompleted: completed, failure: failure)
+                           opsCompleted: completed, failure: failure, undecided: undecided)
         }
         func unsafe() -> Outcome? {
             if let violation = sim.safety.violations.first { return outcome(violation.description) }
@@ -147,8 +152,9 @@ public enum FaultSearch {
             } while failure != nil && sim.now < convergenceDeadline
         }
         if failure == nil {
-            let verdict = HistoryCheck.verdict(for: sim.records, enabled: true)
+            let verdict = HistoryCheck.verdict(for: sim.records, enabled: true, budget: budget)
             if verdict.column == "false" { failure = "linearizability: " + (verdict.detail ?? "history is not linearizable") }
+            if verdict.column == "undecided" { return outcome(nil, undecided: verdict.detail ?? "the linearizability search ran out of budget") }
         }
         return outcome(failure)
     }

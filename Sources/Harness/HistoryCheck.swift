@@ -9,9 +9,9 @@ public enum HistoryCheck {
         var detail: String?
     }
 
-    static func verdict(for records: [OperationRecord], enabled: Bool) -> Outcome {
+    static func verdict(for records: [OperationRecord], enabled: Bool, budget: Linearizability.Budget = .default) -> Outcome {
         guard enabled else { return Outcome(column: "unchecked", detail: nil) }
-        let verdict = Linearizability.check(history(records))
+        let verdict = Linearizability.check(history(records), budget: budget)
         switch verdict {
         case .linearizable: return Outcome(column: verdict.csvValue, detail: nil)
         default: return Outcome(column: verdict.csvValue, detail: String(verdict.description.prefix(2000)))

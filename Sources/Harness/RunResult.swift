@@ -52,8 +52,19 @@ public struct RunResult: Sendable {
     public var nodeAllocators: [String] = []
     /// Set on the row a knee search (`--knee`) reports: the highest open-loop rate that met the SLO.
     public var capacityOpsPerSecond: Double?
+    /// One-line remarks about how the run went that change how to read it (the CLI prints them).
+    public var notes: [String] = []
 
     public var isSafe: Bool { violations.isEmpty && linearizable != "false" }
+
+    /// Says so when the fault schedule outlasts the window: the run went on, issuing nothing new,
+    /// until the last fault fired, and only then healed and began its quiet period.
+    static func faultScheduleNotes(spec: ExperimentSpec, windowEnd: Instant) -> [String] {
+        guard let last = spec.faultScheduleEnd, last > windowEnd else { return [] }
+        func ms(_ t: Instant) -> String { "\((Double(t.nanoseconds) / 100_000).rounded() / 10) ms" }
+        return ["the fault schedule reaches past the window (its last fault at \(ms(last)), the window closed at \(ms(windowEnd))): "
+                + "no operation was issued after the window, and the quiet period and the convergence check began after that fault"]
+    }
 
     /// The open-loop rate offered, or nil in a closed loop.
     public var offeredOpsPerSecond: Double? { spec.workload.ratePerSecond }

@@ -63,15 +63,19 @@ where R.DurableState: DurableStateCodable, R.DurableChange: DurableStateCodable 
         try cluster.sleep(until: window.end, clock: clock)
     }
 
-    // The quiet period: no new operations, the network healed, time for outstanding ones to finish.
+    // The quiet period: no new operations, the network healed, time for outstanding ones to finish;
+    // it begins once every scheduled fault has fired.
     try cluster.stopIssuing()
+    if let last = spec.faultScheduleEnd, last >= clock.now() { try cluster.sleep(until: last + .milliseconds(1), clock: clock) }
     try cluster.inject(.heal, logged: false)
     try cluster.sleep(for: spec.quietPeriod)
     let replicas = try cluster.replicaReports()
     let generator = try cluster.generatorReport()
     let faultLog = try cluster.faultLog()
-    return TCPMeasurement(kindNames: cluster.kindNames, replicas: replicas, generator: generator, window: window)
+    var result = TCPMeasurement(kindNames: cluster.kindNames, replicas: replicas, generator: generator, window: window)
         .result(spec: spec, faultLog: faultLog)
+    result.notes += RunResult.faultScheduleNotes(spec: spec, windowEnd: window.end)
+    return result
 }
 
 /// `--shell process`: one `consensus-bench node` process per replica, the load generator here. The
@@ -122,7 +126,8 @@ func runOverProcesses<R: Replica>(_ type: R.Type, settings: R.Settings, resolved
     nodeOptions.allocator = spec.allocator
     do {
         run = try Loopback.runProcesses(R.self, template: template, cluster: resolved.cluster, settings: settings, workload: spec.workload,
-                                        window: window, quietPeriod: spec.quietPeriod, faults: parentFaults, executable: executable,
+                                        window: window, quietPeriod: spec.quietPeriod, faults: parentFaults, faultsEnd: spec.faultScheduleEnd,
+                                        executable: executable,
                                         options: nodeOptions)
     } catch let error as LoopbackError {
         throw ExperimentError(error.description)
@@ -130,6 +135,7 @@ func runOverProcesses<R: Replica>(_ type: R.Type, settings: R.Settings, resolved
     var result = TCPMeasurement(kindNames: MessageCounts.kindNames(protocolKinds: R.Message.kindNames), replicas: run.replicas,
                                 generator: run.generator, window: window).result(spec: spec, faultLog: run.faultLog)
     result.nodeAllocators = run.allocators
+    result.notes += RunResult.faultScheduleNotes(spec: spec, windowEnd: window.end)
     return result
 }
 

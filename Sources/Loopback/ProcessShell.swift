@@ -59,7 +59,7 @@ extension Loopback {
     /// the window had closed, and no operation completed).
     public static func runProcesses<R: Replica>(_ type: R.Type, template: ClusterFile, cluster: ClusterConfig, settings: R.Settings,
                                                 workload: WorkloadSpec, window: RunWindow, quietPeriod: Interval,
-                                                faults: [(at: Instant, fault: Fault)], executable: String,
+                                                faults: [(at: Instant, fault: Fault)], faultsEnd: Instant? = nil, executable: String,
                                                 options: Options, startupAllowance: Interval = .seconds(3),
                                                 beforeRestart: ((String) -> Void)? = nil) throws -> ProcessRun {
         let n = cluster.replicaCount
@@ -154,6 +154,8 @@ extension Loopback {
         try parent.sleep(until: window.end, clock: clock)
         let allocators = pids.map { Allocator.inUse(pid: $0) ?? "unknown (the process had exited)" }
         try parent.stopIssuing()
+        // The quiet period begins once every scheduled fault (the nodes' own too) has fired.
+        if let faultsEnd, faultsEnd >= clock.now() { try parent.sleep(until: faultsEnd + .milliseconds(1), clock: clock) }
         try parent.sleep(for: quietPeriod)
         let generator = try parent.generatorReport()
         children.terminateAll(grace: .seconds(5))

@@ -5,7 +5,9 @@ import ConsensusCore
 import ShellKit
 
 /// `consensus-bench check --protocol P --seeds 1-1000`: the seeded fault search. Each seed prints one
-/// line; a failing seed prints the command that replays it, and the check exits 1.
+/// line; a failing seed prints the command that replays it, and the check exits 1. A seed whose
+/// history the linearizability checker could not decide is neither: it is counted apart, and the
+/// check exits 4 unless `--allow-undecided` (when nothing failed).
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
@@ -24,6 +26,8 @@ struct CheckCommand: ParsableCommand {
     var profile: String?
     @Flag(help: "Print only failures and the final tally.")
     var quiet = false
+    @Flag(help: "Exit 0 when seeds are undecided but none failed (default: exit 4).")
+    var allowUndecided = false
 
     func run() throws {
         let entry = try ProtocolRegistry.entry(named: protocolName)
@@ -42,6 +46,7 @@ struct CheckCommand: ParsableCommand {
         let progress = ProgressBar(total: list.count, enabled: quiet && isatty(STDERR_FILENO) == 1)
         let started = Date()
         var failures: [UInt64] = []
+        var undecided: [UInt64] = []
         let replayFlags = durabilityOptions.commandLine + (profile.map { " --profile \($0)" } ?? "")
         let search = OrderedParallel<FaultSearch.Outcome>(count: list.count, threads: threads) { index in
             entry.checkSeed(list[index], fixedNodes, durability, cost)
@@ -54,6 +59,11 @@ struct CheckCommand: ParsableCommand {
                 print("\(head)  FAILED: \(failure)")
                 print("  faults: \(outcome.plan)")
                 print("  replay: consensus-bench check --protocol \(protocolName) --seeds \(outcome.seed)" + (fixedNodes.map { " --nodes \($0)" } ?? "") + replayFlags)
+            } else if let why = outcome.undecided {
+                undecided.append(outcome.seed)
+                progress.clearLine()
+                print("\(head)  UNDECIDED: \(why)")
+                print("  replay: consensus-bench check --protocol \(protocolName) --seeds \(outcome.seed)" + (fixedNodes.map { " --nodes \($0)" } ?? "") + replayFlags)
             } else if !quiet {
                 print("\(head)  ok  [\(outcome.plan)]")
             }
@@ -61,7 +71,8 @@ struct CheckCommand: ParsableCommand {
         }
         progress.finish()
         let wall = Date().timeIntervalSince(started)
-        print("\(list.count - failures.count) passed, \(failures.count) failed (\(protocolName), \(list.count) seeds in \(formatSeconds(wall)) s)")
+        print("\(list.count - failures.count - undecided.count) passed, \(failures.count) failed, \(undecided.count) undecided (\(protocolName), \(list.count) seeds in \(formatSeconds(wall)) s)")
         if !failures.isEmpty { throw ExitCode(1) }
+        if !undecided.isEmpty && !allowUndecided { throw ExitCode(4) }
     }
 }

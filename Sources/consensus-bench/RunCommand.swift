@@ -59,6 +59,7 @@ struct RunCommand: ParsableCommand {
         if result.ops == 0 {
             print("no operation completed in the window: the latency and per-operation columns of runs.csv are empty")
         }
+        for note in result.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
         if search == nil, result.saturated == true, let rate = result.offeredOpsPerSecond {
             FileHandle.standardError.write(Data("warning: the cluster did not keep up with --rate \(formatDecimal(rate, places: 0)): it completed \(formatDecimal(result.throughputOpsPerSecond, places: 0)) ops/s (saturated in runs.csv)\n".utf8))
         }
