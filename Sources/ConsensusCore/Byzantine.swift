@@ -25,4 +25,25 @@ public enum ByzantineBehavior: String, Sendable, CaseIterable, Codable {
     case corrupt
     /// Delays everything it sends (by the shell's configured extra delay).
     case slow
+    /// Sends its messages as an honest replica would, but falsifies the result in every reply it
+    /// gives a client: a read returns a value nobody wrote, a compare-and-swap the opposite outcome.
+    /// (Last, so that the report files' numbering of the others stays.)
+    case lie
+}
+
+extension ClientRequest {
+    /// What an equivocating leader orders in this request's place for some receivers: the same session
+    /// and sequence number with another effect (a write of a value no client wrote, at the same key;
+    /// a no-op stays a no-op). Replicas that execute it and replicas that execute the original diverge.
+    @inlinable
+    public func conflicting(variant: UInt64) -> ClientRequest {
+        let forged = Value(tag: 0xBAD0_0000_0000_0000 | variant, size: 8)
+        var other = self
+        switch command {
+        case .get(let key), .put(let key, _): other.command = .put(key, forged)
+        case .cas(let key, let expected, _): other.command = .cas(key, expected: expected, new: forged)
+        case .noop: break
+        }
+        return other
+    }
 }

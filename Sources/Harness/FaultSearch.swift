@@ -98,6 +98,19 @@ public enum FaultSearch {
                 faults.append(ScheduledFault(at: at, .heal))
             }
         }
+        // Client traffic is a link like any other: lost and duplicated as the replicas' links are, and
+        // cut off from some replicas until a heal. (Drawn last, so the draws above are what they were
+        // before the clients' links could fail.)
+        if random.chance(0.5), options.network.lossProbability > 0 || options.network.duplicateProbability > 0 {
+            options.network.clientTrafficFaults = true
+            notes.append("client traffic lost and duplicated too")
+        }
+        if random.chance(0.3) {
+            let at = Instant.zero + .milliseconds(Int64(200 + random.below(Int(safetyPhase.nanoseconds / 1_000_000) - 300)))
+            var cut = (0 ..< n).filter { _ in random.chance(0.4) }
+            if cut.isEmpty { cut = [random.below(n)] }
+            faults.append(ScheduledFault(at: at, .cutClients(cut.map { NodeID($0) })))
+        }
         faults.sort { $0.at < $1.at }
         options.faults = faults
         notes.append(contentsOf: faults.map { "\($0.fault)@\($0.at)" })

@@ -39,6 +39,8 @@ public struct ProtocolEntry: Sendable {
     public let maximumFaults: @Sendable (Int) -> Int
     /// The fewest replicas that tolerate f faults.
     public let minimumReplicas: @Sendable (Int) -> Int
+    /// How many Byzantine replicas the protocol tolerates in a cluster (0: crash faults only).
+    public let byzantineLimit: @Sendable (ClusterConfig) -> Int
     /// Runs one resolved experiment in the simulator.
     public let simulate: @Sendable (ResolvedExperiment) throws -> RunResult
     /// Runs one resolved experiment over real TCP on this machine (`--shell tcp` and `--shell process`).
@@ -62,6 +64,7 @@ public struct ProtocolEntry: Sendable {
             validate: { R.validate($0) },
             maximumFaults: { R.maximumFaults(replicaCount: $0) },
             minimumReplicas: minimumReplicas,
+            byzantineLimit: byzantineLimit,
             simulate: { resolved in
                 try Experiment.simulate(R.self, settings: try settings(resolved.spec), resolved: resolved)
             },

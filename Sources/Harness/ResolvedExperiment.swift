@@ -63,6 +63,8 @@ public struct ResolvedExperiment: Sendable {
                 }
             case .cutLink(let a, let b):
                 guard a.index < n, b.index < n else { throw ExperimentError("fault '\(scheduled.fault)' names a replica beyond 0...\(n - 1)") }
+            case .cutClients(let ids):
+                guard ids.allSatisfy({ $0.index < n }) else { throw ExperimentError("fault '\(scheduled.fault)' names a replica beyond 0...\(n - 1)") }
             case .byzantine(let id, _):
                 guard id.index < n else { throw ExperimentError("--byzantine names replica \(id.rawValue), but replicas are 0...\(n - 1)") }
                 byzantine.insert(id)
@@ -78,7 +80,15 @@ public struct ResolvedExperiment: Sendable {
         self.spec = spec
         self.cluster = cluster
         self.entry = entry
+        if !byzantine.isEmpty, entry.byzantineLimit(cluster) == 0 {
+            warnings.append("\(entry.name) tolerates crash faults only: its Byzantine replicas really misbehave "
+                            + "(a lying leader, acknowledgements of what was not stored, votes for two candidates), "
+                            + "and the safety checks report what breaks (exit 3)")
+        }
     }
+
+    /// What the user should know before the run starts, one line each (the CLI prints them).
+    public var warnings: [String] = []
 
     /// Runs it in the simulator, or over real TCP with `shell` `tcp` (one process) or `process` (one per replica).
     public func run() throws -> RunResult { spec.shell == "sim" ? try entry.simulate(self) : try entry.tcp(self) }

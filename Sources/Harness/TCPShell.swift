@@ -111,7 +111,7 @@ func runOverProcesses<R: Replica>(_ type: R.Type, settings: R.Settings, resolved
             nodeFaults.heal.append("\(scheduled.at.nanoseconds)ns")
         case .byzantine(let node, let behavior):
             nodeFaults.byzantine.append("\(node.rawValue):\(behavior.rawValue)" + at)
-        case .cutLink, .loss, .extraLatency:
+        case .cutLink, .loss, .extraLatency, .cutClients:
             throw ExperimentError("fault '\(scheduled.fault)' is not available with --shell process")
         }
     }

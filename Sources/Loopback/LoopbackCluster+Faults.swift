@@ -137,7 +137,7 @@ final class ControlState<R: Replica> {
             reachability.cutLink(a, b)
         case .heal:
             reachability.heal()
-        case .loss, .extraLatency:
+        case .loss, .extraLatency, .cutClients:
             // The harness refuses these before a real-socket run starts (`Fault.realNetworkProblem`).
             return loop.makeFailedFuture(LoopbackError(fault.realNetworkProblem ?? "fault '\(fault)' is not available on real sockets"))
         case .byzantine(let id, let behavior):

@@ -209,8 +209,9 @@ final class ReplicaNode<R: Replica>: ConnectionOwner {
         peersOut[to]?.write(channel: .peer, sender: id.rawValue) { message.encode(into: &$0) }
     }
 
-    func sendReply(_ reply: ClientReply, now: Instant) {
+    func sendReply(_ honest: ClientReply, now: Instant) {
         if byzantine?.dropsReplies == true { return }
+        let reply = byzantine?.tamper(honest) ?? honest
         counts.count(kind: counts.replyKind, bytes: Wire.frameSize(of: reply), at: now, window: window)
         let driver = reply.client.index % driverCount
         if byzantine?.delaysReplies == true {

@@ -8,7 +8,11 @@ import ConsensusCore
 // `archiveLength`), its stable checkpoint with proof, and its NEW-VIEW when the asker is in an older
 // view. The asker executes a batch once f+1 replicas sent the same one (at least one of them is honest,
 // and honest replicas execute the same batch at each number), adopts a proven stable checkpoint, and
-// processes the NEW-VIEW as if its primary had sent it.
+// processes the NEW-VIEW as if its primary had sent it. Below a stable checkpoint it needs no f+1
+// copies: one replica's batches that lead from its state to exactly the state the checkpoint's 2f+1
+// votes certify are the ones executed there (TOCS §5.3.2 checks fetched state against the checkpoint
+// digest the same way). Without that, a replica whose missing batches only one replica still holds
+// (the others crashed back to an older checkpoint) would wait forever.
 //
 // What it does not do: copy the state itself. A replica further behind than the others' archives (a
 // long crash) cannot catch up this way; that needs the state at a stable checkpoint on the wire, which
@@ -139,11 +143,38 @@ extension PBFT.Replica {
                 fetchVotes[e.sequence] = votes
             }
         }
+        if lastExecuted < lowWaterMark { adoptBatchesProvenByCheckpoint(m.entries, from: sender, work: &outbox.cryptoWork) }
         executeReady(outbox: &outbox)
         for key in fetchVotes.keys where key <= lastExecuted { fetchVotes[key] = nil }
         if lastExecuted > before {
             fetchTimer.backoff = 0
             if isBehind, fetchVotes.isEmpty { sendFetch(outbox: &outbox) }
         }
+    }
+
+    /// One replica's batches for (lastExecuted, h], with h the stable checkpoint: executed on a copy of
+    /// the state machine, they must give exactly the digest 2f+1 replicas certified at h; then they are
+    /// the batches committed there, and are decided. A sender whose batches lead elsewhere is forgotten.
+    func adoptBatchesProvenByCheckpoint(_ entries: [PBFT.FetchEntry], from sender: NodeID, work: inout CryptoWork) {
+        var batches = checkpointCandidates[sender] ?? [:]
+        for e in entries where e.sequence > lastExecuted && e.sequence <= lowWaterMark { batches[e.sequence] = e.requests }
+        guard !batches.isEmpty else { return }
+        var state = stateMachine
+        var next = lastExecuted + 1
+        while next <= lowWaterMark, let batch = batches[next] ?? decided[next] {
+            for request in batch { _ = state.apply(request) }
+            next += 1
+        }
+        guard next > lowWaterMark else {
+            checkpointCandidates[sender] = batches
+            return
+        }
+        work.digestsComputed += 1
+        guard state.digest == stableDigest else {
+            checkpointCandidates[sender] = nil
+            return
+        }
+        for sequence in lastExecuted + 1 ... lowWaterMark where decided[sequence] == nil { decided[sequence] = batches[sequence] }
+        checkpointCandidates.removeAll()
     }
 }

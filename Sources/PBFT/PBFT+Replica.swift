@@ -140,6 +140,9 @@ extension PBFT {
         var primaryAhead: UInt64 = 0
         /// Fetch replies being tallied: per sequence number, who sent which digest (and batch).
         var fetchVotes: [UInt64: [(replica: NodeID, digest: Digest, requests: [ClientRequest])]] = [:]
+        /// Below a stable checkpoint: the batches each replica sent, kept until they lead up to the
+        /// checkpoint (`adoptBatchesProvenByCheckpoint`), by replica.
+        var checkpointCandidates: [NodeID: [UInt64: [ClientRequest]]] = [:]
 
         // MARK: Invariants
 

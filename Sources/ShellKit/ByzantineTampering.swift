@@ -15,12 +15,29 @@ extension ByzantineBehavior {
             return nil
         case .slow:
             return (message, true)
+        case .lie:
+            return (message, false)
         case .corrupt:
             return (message.corrupted(), false)
         case .equivocate:
             if receiver & 1 == 1, !receiverIsFaulty, let other = message.equivocated(variant: 1) { return (other, false) }
             return (message, false)
         }
+    }
+
+    /// `reply` as this faulty replica sends it: a liar falsifies what it executed (a read's value
+    /// becomes one nobody wrote, a compare-and-swap's outcome flips); redirects and no-ops stay.
+    /// Every liar lies the same way, so f+1 colluding liars agree with each other.
+    @inlinable
+    public func tamper(_ reply: ClientReply) -> ClientReply {
+        guard self == .lie, case .executed(let result) = reply.outcome else { return reply }
+        var lied = reply
+        switch result {
+        case .value(let v): lied.outcome = .executed(.value(Value(tag: ~(v?.tag ?? 0), size: v?.size ?? 8)))
+        case .swapped(let swapped, let previous): lied.outcome = .executed(.swapped(!swapped, previous: previous))
+        case .none: break
+        }
+        return lied
     }
 
     /// A silent replica answers no client either.

@@ -25,6 +25,9 @@ public enum Fault: Sendable, Equatable, CustomStringConvertible {
     case partition([[NodeID]])
     /// Cuts the one link between two replicas, both directions.
     case cutLink(NodeID, NodeID)
+    /// Cuts the clients off from these replicas, both directions (their requests to them and the
+    /// replies they send are dropped), until a heal. Simulated network only.
+    case cutClients([NodeID])
     /// Heals every partition and cut link.
     case heal
     /// From now on this replica misbehaves (its replica code stays honest; the shell tampers).
@@ -37,7 +40,7 @@ public enum Fault: Sendable, Equatable, CustomStringConvertible {
     /// Why this fault cannot run on real sockets (it models the simulated network), or nil.
     public var realNetworkProblem: String? {
         switch self {
-        case .loss, .extraLatency:
+        case .loss, .extraLatency, .cutClients:
             return "fault '\(self)' models a simulated network; the tcp shell runs on real sockets (use --shell sim)"
         default:
             return nil
@@ -50,6 +53,7 @@ public enum Fault: Sendable, Equatable, CustomStringConvertible {
         case .restart(let t): return "restart \(t)"
         case .partition(let groups): return "partition " + groups.map { $0.map { "\($0.rawValue)" }.joined(separator: ",") }.joined(separator: "|")
         case .cutLink(let a, let b): return "cut \(a.rawValue)-\(b.rawValue)"
+        case .cutClients(let ids): return "cut clients from " + ids.map { "\($0.rawValue)" }.joined(separator: ",")
         case .heal: return "heal"
         case .byzantine(let n, let b): return "byzantine \(n.rawValue):\(b.rawValue)"
         case .loss(let p): return "loss \(p)"

@@ -9,6 +9,9 @@ public struct Reachability: Sendable, Equatable {
     @usableFromInline var group: [Int]
     @usableFromInline var cut: [Bool] = []
     @usableFromInline var anyCut = false
+    /// Per replica: cut off from the clients (`Fault.cutClients`).
+    @usableFromInline var clientCut: [Bool] = []
+    @usableFromInline var anyClientCut = false
 
     public init(replicaCount: Int) { group = Array(repeating: 0, count: replicaCount) }
 
@@ -31,12 +34,25 @@ public struct Reachability: Sendable, Equatable {
         anyCut = true
     }
 
-    /// Heals every partition and cut link.
+    /// Cuts the clients off from `replicas`, both directions.
+    public mutating func cutClients(_ replicas: [NodeID]) {
+        if clientCut.isEmpty { clientCut = Array(repeating: false, count: group.count) }
+        for r in replicas where r.index < group.count { clientCut[r.index] = true }
+        anyClientCut = clientCut.contains(true)
+    }
+
+    /// Heals every partition and cut link, the clients' too.
     public mutating func heal() {
         for i in group.indices { group[i] = 0 }
         if anyCut { for i in cut.indices { cut[i] = false } }
         anyCut = false
+        if anyClientCut { for i in clientCut.indices { clientCut[i] = false } }
+        anyClientCut = false
     }
+
+    /// True when the clients and `replica` reach each other.
+    @inlinable @inline(__always)
+    public func clientLinkOpen(_ replica: Int) -> Bool { !anyClientCut || !clientCut[replica] }
 
     /// True when a frame from `a` reaches `b`.
     @inlinable @inline(__always)

@@ -17,6 +17,10 @@ public struct NetworkModel: Sendable, Equatable {
     /// same CPU (on the tcp shell, the same event loop: no thread has to be woken). Nil: `latency`.
     public var sameCPULatency: Interval?
     public var sameCPUJitter: Interval?
+    /// When true, client requests and replies are lost and duplicated with the same probabilities as
+    /// the replicas' links; when false (the default) the clients' links lose nothing. `Fault.cutClients`
+    /// cuts them either way.
+    public var clientTrafficFaults = false
     /// Extra delay on everything a `slow` Byzantine replica sends.
     public var slowDelay: Interval = .milliseconds(50)
 

@@ -15,7 +15,20 @@ extension Simulator: ClientTransport {
         chargeClientCPU(at: now.nanoseconds)
         let size = Wire.frameSize(of: request)
         count(kind: stats.requestKind, bytes: size, at: now.nanoseconds)
-        queue.insert(entry(.request, at: now.nanoseconds + clientDelay(bytes: size), slot: requests.store(request), receiver: to))
+        guard reachability.clientLinkOpen(Int(to)) else { return }
+        let copies = clientTrafficCopies()
+        for _ in 0 ..< copies {
+            queue.insert(entry(.request, at: now.nanoseconds + clientDelay(bytes: size), slot: requests.store(request), receiver: to))
+        }
+    }
+
+    /// How many copies of a client request or reply arrive: 1, or with `clientTrafficFaults` 0 (lost)
+    /// or 2 (duplicated), drawn as a replica link draws them.
+    @inline(__always) func clientTrafficCopies() -> Int {
+        guard options.network.clientTrafficFaults else { return 1 }
+        if lossProbability > 0, random.chance(lossProbability) { return 0 }
+        if options.network.duplicateProbability > 0, random.chance(options.network.duplicateProbability) { return 2 }
+        return 1
     }
 
     /// The load generator's work on the CPU it shares, if it shares one: taken from whatever replica
@@ -42,14 +55,18 @@ extension Simulator: ClientTransport {
         stopRequested = true
     }
 
-    func sendReply(_ reply: ClientReply, from node: Int32, at time: Int64) {
+    func sendReply(_ honest: ClientReply, from node: Int32, at time: Int64) {
         let behavior = byzantine[Int(node)]
         if behavior?.dropsReplies == true { return }
+        let reply = behavior?.tamper(honest) ?? honest
         let size = Wire.frameSize(of: reply)
         count(kind: stats.replyKind, bytes: size, at: time)
-        var delay = clientDelay(bytes: size)
-        if behavior?.delaysReplies == true { delay += options.network.slowDelay.nanoseconds }
-        schedule(at: time + delay, .deliverReply(reply))
+        guard reachability.clientLinkOpen(Int(node)) else { return }
+        for _ in 0 ..< clientTrafficCopies() {
+            var delay = clientDelay(bytes: size)
+            if behavior?.delaysReplies == true { delay += options.network.slowDelay.nanoseconds }
+            schedule(at: time + delay, .deliverReply(reply))
+        }
     }
 
     /// Sends a request on a test's behalf from an external client id (beyond the workload's sessions);

@@ -18,6 +18,8 @@ extension Simulator {
             partition(groups)
         case .cutLink(let a, let b):
             cutLink(a, b)
+        case .cutClients(let ids):
+            cutClients(ids)
         case .heal:
             heal()
         case .byzantine(let node, let behavior):
@@ -81,7 +83,10 @@ extension Simulator {
     /// Cuts the link between two replicas in both directions.
     public func cutLink(_ a: NodeID, _ b: NodeID) { reachability.cutLink(a, b) }
 
-    /// Heals every partition and cut link.
+    /// Cuts the clients off from these replicas, both directions.
+    public func cutClients(_ ids: [NodeID]) { reachability.cutClients(ids) }
+
+    /// Heals every partition and cut link, the clients' too.
     public func heal() { reachability.heal() }
 
     /// Makes a replica Byzantine from now on (nil: honest again).

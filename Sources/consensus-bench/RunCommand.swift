@@ -29,6 +29,7 @@ struct RunCommand: ParsableCommand {
         var spec = try experiment.spec(protocolName: protocolName, nodes: nodes, faults: faults)
         spec.shell = shell
         let resolved = try ResolvedExperiment(spec)
+        for warning in resolved.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
         let search = try kneeOptions.search(rate: experiment.rate)
         let directory = out ?? "results/run-" + Timestamp.compactUTC()
         let files = try ResultFiles(directory: directory, knee: search != nil)

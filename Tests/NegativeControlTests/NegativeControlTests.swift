@@ -109,7 +109,7 @@ struct NegativeControlTests {
     /// The seed at which each control is first caught (found with CONSENSUS_BENCH_DISCOVER=1).
     static let pinnedSeeds: [String: UInt64] = [
         "raft granting votes without the election restriction": 8,
-        "raft granting its vote before persisting it": 8,
+        "raft granting its vote before persisting it": 12,
         "multipaxos acceptor forgetting its promise on restart": 19,
         "multipaxos answering accepted before persisting the value": 1,
         "pbft preparing before persisting the pre-prepare": 2,

@@ -150,6 +150,19 @@ struct PBFTSimulationTests {
         #expect(outcome.failure == nil, "seed \(seed): \(outcome.failure ?? "")")
     }
 
+    /// Fault-search seed 2066 (n=4, client traffic lost and duplicated, the primary and then two
+    /// backups crash and restart): three replicas come back below the stable checkpoint at 128 (they
+    /// executed 57) and only one replica still holds batches 58-128, so no batch ever has the f+1
+    /// matching copies fetching asked for. Checked against the digest the checkpoint's 2f+1 votes
+    /// certify, that one replica's batches suffice. Without the rule the seed ends with 8 operations
+    /// outstanding and views changing every few seconds.
+    @Test("a replica behind a stable checkpoint catches up from one replica whose batches lead to the certified state")
+    func batchesProvenByTheCheckpointDigest() throws {
+        let seed: UInt64 = 2066
+        let outcome = try ProtocolRegistry.entry(named: "pbft").checkSeed(seed, nil, Durability(), .projectMachine)
+        #expect(outcome.passed, "seed \(seed): \(outcome.failure ?? outcome.undecided ?? "")")
+    }
+
     @Test("a replica that fell behind while cut off catches up once healed, even with no new requests")
     func laggingReplicaCatchesUpWhenIdle() {
         let seed: UInt64 = 47

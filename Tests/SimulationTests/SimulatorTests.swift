@@ -47,6 +47,39 @@ struct SimulatorTests {
         #expect(sim.replica(NodeID(1)).notesFrom[NodeID(0)] == [2])
     }
 
+    @Test("clients cut off from a replica reach it no more, nor its replies them; a heal restores both")
+    func cutClients() {
+        let sim = simulator(n: 3)
+        sim.start()
+        sim.cutClients([NodeID(0)])
+        sim.submit(request(1), to: NodeID(0))
+        sim.submit(request(2), to: NodeID(1))
+        sim.run(for: .milliseconds(10))
+        #expect(sim.replica(NodeID(0)).requestsSeen == 0)
+        #expect(sim.replica(NodeID(1)).requestsSeen == 1)
+        #expect(sim.messageCount(of: "request") == 2, "a request sent into the cut still counts as sent")
+        sim.heal()
+        sim.submit(request(3), to: NodeID(0))
+        sim.run(for: .milliseconds(10))
+        #expect(sim.replica(NodeID(0)).requestsSeen == 1)
+    }
+
+    @Test("client traffic is lost and duplicated like a replica link only when the run says so")
+    func clientTrafficFaults() {
+        for faulty in [false, true] {
+            let lossy = simulator(n: 3) { $0.network.lossProbability = 1; $0.network.clientTrafficFaults = faulty }
+            lossy.start()
+            lossy.submit(request(1), to: NodeID(0))
+            lossy.run(for: .milliseconds(10))
+            #expect(lossy.replica(NodeID(0)).requestsSeen == (faulty ? 0 : 1), "client traffic faults \(faulty)")
+            let doubling = simulator(n: 3) { $0.network.duplicateProbability = 1; $0.network.clientTrafficFaults = faulty }
+            doubling.start()
+            doubling.submit(request(1), to: NodeID(0))
+            doubling.run(for: .milliseconds(10))
+            #expect(doubling.replica(NodeID(0)).requestsSeen == (faulty ? 2 : 1), "client traffic faults \(faulty)")
+        }
+    }
+
     @Test("a crashed replica loses its volatile state and restarts from exactly what it persisted")
     func crashRestart() {
         let sim = simulator(n: 3)

@@ -1,0 +1,38 @@
+import ConsensusCore
+
+// What a Byzantine Raft server sends (the shell's `equivocate` behaviour; ConsensusCore's
+// TamperableMessage). Raft tolerates crash faults only, so each of these can break it, and the
+// checkers say so: the server's own code stays honest, its shell rewrites what leaves it.
+
+extension Raft.Message {
+    /// - A leader's AppendEntries carries other commands at the same indices (a lying leader: the
+    ///   followers given this copy apply what the others never saw).
+    /// - A refused vote or pre-vote is granted (a voter that votes for two candidates in one term).
+    /// - A rejected AppendEntries is acknowledged as matching (a follower that acknowledges entries it
+    ///   did not store, so the leader counts it towards a commit).
+    public func equivocated(variant: UInt64) -> Raft.Message? {
+        switch self {
+        case .appendEntries(var m):
+            switch m.entries {
+            case .none: return nil
+            case .one(let e): m.entries = .one(Raft.Entry(term: e.term, request: e.request.conflicting(variant: variant)))
+            case .many(let es): m.entries = .many(es.map { Raft.Entry(term: $0.term, request: $0.request.conflicting(variant: variant)) })
+            }
+            return .appendEntries(m)
+        case .requestVoteResponse(var m):
+            guard !m.granted else { return nil }
+            m.granted = true
+            return .requestVoteResponse(m)
+        case .preVoteResponse(var m):
+            guard !m.granted else { return nil }
+            m.granted = true
+            return .preVoteResponse(m)
+        case .appendEntriesResponse(var m):
+            guard case .rejected(let prevLogIndex, _, _) = m.outcome else { return nil }
+            m.outcome = .success(matchIndex: prevLogIndex)
+            return .appendEntriesResponse(m)
+        case .requestVote, .preVote:
+            return nil
+        }
+    }
+}
