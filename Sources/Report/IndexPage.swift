@@ -7,6 +7,7 @@ struct IndexPage {
     var fitTable: CSVTable
     var runs: CSVTable
     var messages: CSVTable?
+    var priceOfBFT: CSVTable?
 
     /// Tables longer than this go inside a closed <details>, so the plots stay on the first screen.
     static let foldedRowCount = 40
@@ -47,6 +48,14 @@ struct IndexPage {
         page += "</div>\n<h2>Complexity fit: cost per operation ≈ c·n<sup>k</sup></h2>\n"
         page += "<pre>\(escapeMarkup(fitSummary))</pre>\n"
         page += table(fitTable, caption: "fit.csv")
+        if let priceOfBFT {
+            page += "<h2>The price of BFT: one Byzantine replica per protocol</h2>\n"
+            page += "<p>Each protocol at the smallest cluster that tolerates one fault, replica 0 Byzantine: <code>lie</code> "
+                + "falsifies its replies, <code>equivocate</code> tells replicas different things (a leader's other commands, "
+                + "granted votes, acknowledgements of what was not stored). Raft and Multi-Paxos tolerate crash faults only; "
+                + "PBFT pays its quadratic messages to hold, up to f Byzantine replicas (the f+1 row shows where that ends).</p>\n"
+            page += table(priceOfBFT, caption: "price_of_bft.csv")
+        }
         page += "<h2>Runs</h2>\n"
         page += table(runs, caption: "runs.csv")
         if let messages {

@@ -25,7 +25,7 @@ public struct RenderedReport: Sendable {
 public enum ReportRenderer {
     /// Renders from parsed tables, writing nothing. `title` heads index.html.
     public static func render(runs: CSVTable, messages: CSVTable? = nil, latency: CSVTable? = nil,
-                              timeseries: CSVTable? = nil,
+                              timeseries: CSVTable? = nil, priceOfBFT: CSVTable? = nil,
                               title: String = "consensus-bench results") throws(ReportError) -> RenderedReport {
         var files: [(name: String, contents: String)] = []
         var skipped: [String] = []
@@ -53,7 +53,7 @@ public enum ReportRenderer {
         let fitCSV = FitTable.csv(fits)
         files.append(("fit.csv", fitCSV))
         let page = IndexPage(title: title, charts: charts, fitSummary: FitTable.summary(fits),
-                             fitTable: fitTable(fitCSV), runs: runs, messages: messages)
+                             fitTable: fitTable(fitCSV), runs: runs, messages: messages, priceOfBFT: priceOfBFT)
         files.append(("index.html", page.html()))
         return RenderedReport(files: files, skipped: skipped, fits: fits, fitSummary: FitTable.summary(fits))
     }
@@ -78,6 +78,7 @@ public enum ReportRenderer {
         let report = try render(runs: runs, messages: try optional("messages.csv"),
                                 latency: try optional("latency.csv"),
                                 timeseries: try optional("timeseries.csv"),
+                                priceOfBFT: try optional("price_of_bft.csv"),
                                 title: "consensus-bench results: \(folderName)")
         for file in report.files {
             do {

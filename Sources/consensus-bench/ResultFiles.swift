@@ -59,6 +59,20 @@ final class ResultFiles {
         knee = withKnee ? try open("knee.csv", header: KneeReport.columns) : nil
     }
 
+    static let priceOfBFTColumns = ["protocol", "nodes", "faults", "byzantine", "ops", "messages_per_op", "violations", "linearizable", "safety"]
+
+    /// Writes price_of_bft.csv, the sweep's Byzantine table (`PriceOfBFT`), in one write.
+    static func writePriceOfBFT(_ rows: [PriceOfBFT.Row], directory: String) throws {
+        var text = CSVWriter.line(priceOfBFTColumns)
+        for r in rows {
+            text += CSVWriter.line([r.protocolName, String(r.nodes), String(r.faults), r.byzantine.joined(separator: " "), String(r.ops),
+                                    formatDecimal(r.messagesPerOp, places: 3), String(r.violations.count), r.linearizable,
+                                    r.safetyHeld ? "held" : "broken"])
+        }
+        let path = directory + "/price_of_bft.csv"
+        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) else { throw ExperimentError("cannot write '\(path)'") }
+    }
+
     /// Appends a point's knee probes (`KneeReport.search`'s rows) to knee.csv.
     func appendKnee(_ rows: String) {
         if let knee { write(rows, to: knee) }

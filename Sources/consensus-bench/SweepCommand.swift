@@ -39,6 +39,8 @@ struct SweepCommand: ParsableCommand {
     var config: String?
     @Flag(help: "No progress bar.")
     var quiet = false
+    @Flag(help: "Also run one Byzantine replica per protocol (price_of_bft.csv, a table in index.html). On by default in the reference sweep (no --nodes, --faults or --config).")
+    var priceOfBft = false
     @OptionGroup var kneeOptions: KneeOptions
     @OptionGroup var experiment: ExperimentOptions
 
@@ -111,6 +113,9 @@ struct SweepCommand: ParsableCommand {
             progress.update(done: index + 1, current: describe(resolved[index].spec))
         }
         progress.finish()
+        if shell == "sim" && (priceOfBft || (nodes == nil && faults == nil)) {
+            try runPriceOfBFT(protocols: plan.protocols, directory: directory, threads: jobCount)
+        }
         let wall = Date().timeIntervalSince(started)
         manifest.extra["sweep_wall_s"] = wall
         manifest.write(to: directory)
@@ -119,6 +124,18 @@ struct SweepCommand: ParsableCommand {
         print("\(resolved.count) points in \(formatSeconds(wall)) s wall with \(jobCount) jobs; wrote \(directory)/")
         for u in unsafe { FileHandle.standardError.write(Data("SAFETY: \(u)\n".utf8)) }
         if !unsafe.isEmpty { throw ExitCode(3) }
+    }
+
+    /// One Byzantine replica per protocol, in the simulator: which protocols keep safety.
+    func runPriceOfBFT(protocols: [String], directory: String, threads: Int) throws {
+        if !quiet { FileHandle.standardError.write(Data("sweep: the price of BFT (one Byzantine replica per protocol)\n".utf8)) }
+        let specs = try PriceOfBFT.specs(protocols: protocols, seed: experiment.seed)
+        var rows: [PriceOfBFT.Row] = []
+        let runner = OrderedParallel<Result<RunResult, Error>>(count: specs.count, threads: threads) { index in
+            Result { try ResolvedExperiment(specs[index]).run() }
+        }
+        try runner.run { _, outcome in rows.append(PriceOfBFT.row(try outcome.get())) }
+        try ResultFiles.writePriceOfBFT(rows, directory: directory)
     }
 
     func describe(_ s: ExperimentSpec) -> String {

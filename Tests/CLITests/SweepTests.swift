@@ -23,6 +23,23 @@ struct SweepTests {
         #expect(outcome.stdout.contains("messages/op ≈"))
     }
 
+    @Test("sweep --price-of-bft writes which protocols keep safety with one Byzantine replica, and index.html shows it")
+    func priceOfBFT() throws {
+        let dir = CLIRunner.temporaryDirectory("sweep-price-of-bft")
+        let outcome = try CLIRunner.run(["sweep", "--protocols", "raft,pbft", "--faults", "1", "--ops", "200", "--price-of-bft",
+                                         "--out", dir, "--quiet"])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let table = try CSVTable.load(path: dir + "/price_of_bft.csv")
+        let protocols = try #require(table.column("protocol")), byzantine = try #require(table.column("byzantine"))
+        let safety = try #require(table.column("safety"))
+        let rows = Dictionary(uniqueKeysWithValues: zip(zip(protocols, byzantine).map { "\($0) \($1)" }, safety))
+        #expect(rows["raft 0:lie"] == "broken" && rows["raft 0:equivocate"] == "broken", "\(rows)")
+        #expect(rows["pbft 0:lie"] == "held" && rows["pbft 0:equivocate"] == "held", "\(rows)")
+        #expect(rows["pbft 0:lie 1:lie"] == "broken", "\(rows)")
+        let page = try String(contentsOfFile: dir + "/index.html", encoding: .utf8)
+        #expect(page.contains("The price of BFT"))
+    }
+
     @Test("sweep --help states the default number of operations a point runs, and a sweep without --ops runs that many")
     func helpStatesTheDefaultOps() throws {
         let help = try CLIRunner.run(["sweep", "--help"])
