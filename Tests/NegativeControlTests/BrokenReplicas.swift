@@ -65,3 +65,19 @@ final class PBFTCommitWithTwoF: BrokenVariant {
         }
     }
 }
+
+/// PBFT whose clients take the first reply as the result instead of waiting for f+1 matching ones
+/// (§4.1: "the client waits for f+1 replies with valid signatures from different replicas, and with
+/// the same t and r"). The replicas are the honest ones; only what a client believes changes, so one
+/// `lie` replica is enough to hand a client a result no replica computed.
+final class PBFTTrustingFirstReply: BrokenVariant {
+    let inner: PBFT.Replica
+    init(inner: PBFT.Replica) { self.inner = inner }
+    static var protocolName: String { "pbft-first-reply" }
+
+    static func clientContract(cluster: ClusterConfig, settings: Settings) -> ClientContract {
+        var contract = PBFT.Replica.clientContract(cluster: cluster, settings: settings)
+        contract.matchingRepliesNeeded = 1
+        return contract
+    }
+}

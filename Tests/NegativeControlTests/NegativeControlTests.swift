@@ -41,11 +41,12 @@ struct NegativeControlTests {
         return plan
     }
 
-    static func pbftPlan(_ seed: UInt64, equivocators: Int = 0) -> FaultSearch.Plan {
+    static func pbftPlan(_ seed: UInt64, equivocators: Int = 0, liars: Int = 0) -> FaultSearch.Plan {
         var plan = FaultSearch.plan(seed: seed, nodes: nil, minimumReplicas: { PBFT.Replica.minimumReplicas(tolerating: $0) },
                                     maximumFaults: { PBFT.Replica.maximumFaults(replicaCount: $0) },
                                     byzantineLimit: { _ in 0 })
         let byzantine = (0 ..< equivocators).map { ScheduledFault(at: .zero, .byzantine(NodeID($0), .equivocate)) }
+            + (0 ..< liars).map { ScheduledFault(at: .zero, .byzantine(NodeID(equivocators + $0), .lie)) }
         plan.options.faults = byzantine + plan.options.faults
         return plan
     }
@@ -97,6 +98,13 @@ struct NegativeControlTests {
         }, { seed in
             FaultSearch.run(PBFT.Replica.self, settings: PBFT.Settings(), plan: withChurn(pbftPlan(seed), seed: seed))
         }),
+        // The honest client survives one liar (f >= 1 everywhere): f+1 matching replies include an
+        // honest one. A client that believes the first reply does not.
+        ("pbft client accepting the first reply", { seed in
+            FaultSearch.run(PBFTTrustingFirstReply.self, settings: PBFT.Settings(), plan: pbftPlan(seed, liars: 1))
+        }, { seed in
+            FaultSearch.run(PBFT.Replica.self, settings: PBFT.Settings(), plan: pbftPlan(seed, liars: 1))
+        }),
         ("pbft with f+1 equivocating replicas (allow-unsafe)", { seed in
             let f = pbftPlan(seed).cluster.faultTolerance
             return FaultSearch.run(PBFT.Replica.self, settings: PBFT.Settings(), plan: pbftPlan(seed, equivocators: f + 1))
@@ -115,6 +123,7 @@ struct NegativeControlTests {
         "pbft preparing before persisting the pre-prepare": 2,
         "pbft committing with 2f commits": 153,
         "pbft with f+1 equivocating replicas (allow-unsafe)": 1,
+        "pbft client accepting the first reply": 1,
     ]
 
     @Test("each broken variant is caught at its pinned seed", arguments: controls.map(\.0))
