@@ -143,7 +143,11 @@ extension PBFT.Replica {
                 fetchVotes[e.sequence] = votes
             }
         }
-        if lastExecuted < lowWaterMark { adoptBatchesProvenByCheckpoint(m.entries, from: sender, work: &outbox.cryptoWork) }
+        if lastExecuted < lowWaterMark {
+            adoptBatchesProvenByCheckpoint(m.entries, from: sender, work: &outbox.cryptoWork)
+        } else if !checkpointCandidates.isEmpty {
+            checkpointCandidates.removeAll()  // caught up some other way: what was kept for it is moot
+        }
         executeReady(outbox: &outbox)
         for key in fetchVotes.keys where key <= lastExecuted { fetchVotes[key] = nil }
         if lastExecuted > before {
