@@ -24,9 +24,7 @@ public enum Experiment {
         }
         let windowStart = sim.windowStart, windowEnd = sim.windowEnd
         settle(sim, for: spec.quietPeriod, after: spec.faultScheduleEnd)
-        var result = measure(sim, spec: spec, windowStart: windowStart, windowEnd: windowEnd)
-        result.notes += RunResult.faultScheduleNotes(spec: spec, windowEnd: windowEnd)
-        return result
+        return measure(sim, spec: spec, windowStart: windowStart, windowEnd: windowEnd)
     }
 
     static func simulationOptions(for spec: ExperimentSpec) -> SimulationOptions {

@@ -23,14 +23,15 @@ public enum PriceOfBFT {
     /// The behaviours each protocol faces: falsified replies, and a leader telling replicas different things.
     public static let behaviors: [ByzantineBehavior] = [.lie, .equivocate]
 
-    /// The specs, in table order (a short simulated run each, seed `seed`).
-    public static func specs(protocols: [String], seed: UInt64) throws -> [ExperimentSpec] {
+    /// The specs, in table order: a short simulated run each, at f = 1, on what `base` gives for the
+    /// protocol (the sweep's own options: its cost profile, network and seed).
+    public static func specs(protocols: [String], base: (String) throws -> ExperimentSpec) throws -> [ExperimentSpec] {
         var specs: [ExperimentSpec] = []
         func spec(_ protocolName: String, byzantine: [String], allowUnsafe: Bool = false) throws -> ExperimentSpec {
-            var s = ExperimentSpec()
-            s.protocolName = protocolName
+            var s = try base(protocolName)
+            s.nodes = nil
             s.faults = 1
-            s.seed = seed
+            s.ops = nil
             // Long enough for PBFT to replace an equivocating primary (a view change) and go on.
             s.warmup = .milliseconds(500)
             s.duration = .seconds(1)
@@ -41,7 +42,8 @@ public enum PriceOfBFT {
         }
         for name in protocols {
             for behavior in behaviors { specs.append(try spec(name, byzantine: ["0:\(behavior.rawValue)"])) }
-            if try ProtocolRegistry.entry(named: name).byzantineLimit(ClusterConfig(replicaCount: 4, faultTolerance: 1)) > 0 {
+            let entry = try ProtocolRegistry.entry(named: name)
+            if entry.byzantineLimit(ClusterConfig(replicaCount: entry.minimumReplicas(1), faultTolerance: 1)) > 0 {
                 specs.append(try spec(name, byzantine: ["0:lie", "1:lie"], allowUnsafe: true))
             }
         }

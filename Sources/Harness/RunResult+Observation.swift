@@ -35,5 +35,6 @@ extension RunResult {
             messagesSimulated: o.counts.totalSent)
         syncs = o.syncs
         recordsPerSync = o.syncs > 0 ? Double(o.syncedRecords) / Double(o.syncs) : 0
+        notes = Self.faultScheduleNotes(spec: spec, windowEnd: o.window.end)
     }
 }

@@ -72,10 +72,8 @@ where R.DurableState: DurableStateCodable, R.DurableChange: DurableStateCodable 
     let replicas = try cluster.replicaReports()
     let generator = try cluster.generatorReport()
     let faultLog = try cluster.faultLog()
-    var result = TCPMeasurement(kindNames: cluster.kindNames, replicas: replicas, generator: generator, window: window)
+    return TCPMeasurement(kindNames: cluster.kindNames, replicas: replicas, generator: generator, window: window)
         .result(spec: spec, faultLog: faultLog)
-    result.notes += RunResult.faultScheduleNotes(spec: spec, windowEnd: window.end)
-    return result
 }
 
 /// `--shell process`: one `consensus-bench node` process per replica, the load generator here. The
@@ -135,7 +133,6 @@ func runOverProcesses<R: Replica>(_ type: R.Type, settings: R.Settings, resolved
     var result = TCPMeasurement(kindNames: MessageCounts.kindNames(protocolKinds: R.Message.kindNames), replicas: run.replicas,
                                 generator: run.generator, window: window).result(spec: spec, faultLog: run.faultLog)
     result.nodeAllocators = run.allocators
-    result.notes += RunResult.faultScheduleNotes(spec: spec, windowEnd: window.end)
     return result
 }
 

@@ -14,6 +14,8 @@ struct Manifest {
     var started = Date()
     var points: [[String: Any]] = []
     var extra: [String: Any] = [:]
+    /// This process's allocator (its memory map, read once: it cannot change while the process runs).
+    static let allocator = Allocator.inUse() ?? "unknown"
 
     mutating func add(point: Int, result: RunResult, wallSeconds: Double) {
         points.append([
@@ -21,7 +23,7 @@ struct Manifest {
             "protocol": result.spec.protocolName,
             "nodes": result.spec.nodes ?? 0,
             "cost_profile": result.spec.costProfile,
-            "allocator": Allocator.inUse() ?? "unknown",
+            "allocator": Self.allocator,
             "node_allocators": result.nodeAllocators,
             "wall_s": wallSeconds,
             "events": result.eventsProcessed,

@@ -50,6 +50,7 @@ struct SweepCommand: ParsableCommand {
             if fromFile.out == nil { fromFile.out = out }
             if fromFile.jobs == nil { fromFile.jobs = jobs }
             fromFile.quiet = fromFile.quiet || quiet
+            fromFile.config = config  // read by execute() only to tell a described sweep from the reference one
             return try fromFile.execute()
         }
         try execute()
@@ -113,7 +114,7 @@ struct SweepCommand: ParsableCommand {
             progress.update(done: index + 1, current: describe(resolved[index].spec))
         }
         progress.finish()
-        if shell == "sim" && (priceOfBft || (nodes == nil && faults == nil)) {
+        if shell == "sim" && (priceOfBft || (nodes == nil && faults == nil && config == nil)) {
             try runPriceOfBFT(protocols: plan.protocols, directory: directory, threads: jobCount)
         }
         let wall = Date().timeIntervalSince(started)
@@ -129,7 +130,7 @@ struct SweepCommand: ParsableCommand {
     /// One Byzantine replica per protocol, in the simulator: which protocols keep safety.
     func runPriceOfBFT(protocols: [String], directory: String, threads: Int) throws {
         if !quiet { FileHandle.standardError.write(Data("sweep: the price of BFT (one Byzantine replica per protocol)\n".utf8)) }
-        let specs = try PriceOfBFT.specs(protocols: protocols, seed: experiment.seed)
+        let specs = try PriceOfBFT.specs(protocols: protocols) { try experiment.spec(protocolName: $0, nodes: nil, faults: 1) }
         var rows: [PriceOfBFT.Row] = []
         let runner = OrderedParallel<Result<RunResult, Error>>(count: specs.count, threads: threads) { index in
             Result { try ResolvedExperiment(specs[index]).run() }
