@@ -58,6 +58,9 @@ public enum SteadyStates {
             },
             prepare: { cluster in
                 guard cluster.replicas.allSatisfy({ $0.view == 0 && $0.isViewActive }) else { fatalError("every replica starts in view 0") }
+                // The clients authenticate their requests, as the shells' do: a backup's cost includes checking them.
+                cluster.clientCredentials = PBFT.Replica.clientCredentials(cluster: ClusterConfig(replicaCount: n, faultTolerance: (n - 1) / 3),
+                                                                           settings: PBFT.Settings(auth: auth))
             })
     }
 }

@@ -4,15 +4,31 @@
 public protocol TamperableMessage: WireMessage {
     /// A copy whose authenticator or digest no longer verifies (the `corrupt` behaviour).
     func corrupted() -> Self
-    /// A conflicting version of this message (another request digest for the same view and sequence
-    /// number), properly authenticated by its faulty sender, or nil when this kind has none.
-    /// The shell gives different `variant`s to different receivers (the `equivocate` behaviour).
-    func equivocated(variant: UInt64) -> Self?
+    /// A conflicting version of this message for the same view and sequence number, properly
+    /// authenticated by its faulty sender with the keys `cluster.secret` gives it, or nil when this kind
+    /// has none. The shell gives different `variant`s to different receivers (the `equivocate`
+    /// behaviour). `earlier` is the last message this sender equivocated on before (nil at first): a
+    /// leader uses the real client requests it carried in place of this one's.
+    func equivocated(variant: UInt64, earlier: Self?, cluster: ClusterConfig) -> Self?
+    /// This message with a client request invented or altered by its faulty sender (the `forge`
+    /// behaviour: a leader or primary that orders what no client asked for), authenticated by the
+    /// sender as an honest one would; nil when this kind carries no client request.
+    func forged(cluster: ClusterConfig) -> Self?
+    /// This message with an authenticator that verifies at some honest receivers and not at others
+    /// (the `split-auth` behaviour: one MAC vector, the same for every receiver, whose entries for the
+    /// receivers `isFailing` names are wrong); nil when this kind carries no MAC vector.
+    func splitAuthenticated(failingAt isFailing: (Int32) -> Bool) -> Self?
+    /// The slot a leader's proposal fills (PBFT: the PRE-PREPARE's sequence number), or nil for any
+    /// other message: what an equivocator's memory tells its proposals apart by.
+    var proposalSlot: UInt64? { get }
 }
 
 extension TamperableMessage {
     public func corrupted() -> Self { self }
-    public func equivocated(variant: UInt64) -> Self? { nil }
+    public func equivocated(variant: UInt64, earlier: Self?, cluster: ClusterConfig) -> Self? { nil }
+    public func forged(cluster: ClusterConfig) -> Self? { nil }
+    public func splitAuthenticated(failingAt isFailing: (Int32) -> Bool) -> Self? { nil }
+    public var proposalSlot: UInt64? { nil }
 }
 
 /// What a Byzantine replica does to its outgoing messages, from some instant on.
@@ -27,8 +43,15 @@ public enum ByzantineBehavior: String, Sendable, CaseIterable, Codable {
     case slow
     /// Sends its messages as an honest replica would, but falsifies the result in every reply it
     /// gives a client: a read returns a value nobody wrote, a compare-and-swap the opposite outcome.
-    /// (Last, so that the report files' numbering of the others stays.)
+    /// (Last but two, so that the report files' numbering of the others stays.)
     case lie
+    /// As leader or primary, orders client requests no client sent: it alters the command of a request
+    /// it proposes and keeps the client's authenticator (an honest replica that checks it rejects the
+    /// proposal).
+    case forge
+    /// Authenticates what it multicasts so that the MAC vector verifies at some honest receivers and
+    /// not at others (needs `--auth mac`: a signature verifies everywhere or nowhere).
+    case splitAuth = "split-auth"
 }
 
 extension ClientRequest {

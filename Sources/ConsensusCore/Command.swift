@@ -56,14 +56,27 @@ public enum CommandResult: Hashable, Sendable {
 
 /// A request as a client sends it: the session (`client`) and a per-session sequence number.
 /// A retry carries the same `(client, sequence)`, so the session table executes it at most once.
+///
+/// A request is its content: equality and hashing ignore the authenticator, which is a proof about
+/// the content (PBFT's clients attach one MAC per replica, or a signature; other protocols none).
 public struct ClientRequest: Hashable, Sendable {
     public var client: ClientID
     public var sequence: UInt64
     public var command: Command
-    @inlinable public init(client: ClientID, sequence: UInt64, command: Command) {
+    /// The client's proof that it sent this request (PBFT §4.1 / TOCS §3.2), `.none` where the
+    /// protocol does not authenticate clients.
+    public var authenticator: Authenticator
+    @inlinable public init(client: ClientID, sequence: UInt64, command: Command, authenticator: Authenticator = .none) {
         self.client = client
         self.sequence = sequence
         self.command = command
+        self.authenticator = authenticator
+    }
+    @inlinable public static func == (a: ClientRequest, b: ClientRequest) -> Bool {
+        a.client == b.client && a.sequence == b.sequence && a.command == b.command
+    }
+    @inlinable public func hash(into h: inout Hasher) {
+        h.combine(client); h.combine(sequence); h.combine(command)
     }
 }
 
@@ -80,10 +93,21 @@ public struct ClientReply: Hashable, Sendable {
     /// The replica that answered (PBFT clients count f+1 matching replies from distinct replicas).
     public var replica: NodeID
     public var outcome: Outcome
-    @inlinable public init(client: ClientID, sequence: UInt64, replica: NodeID, outcome: Outcome) {
+    /// The replica's proof for the client that it sent this reply (PBFT: a MAC under the pair's key, or
+    /// a signature), so a faulty replica cannot answer in another's name. Ignored by equality.
+    public var authenticator: Authenticator
+    @inlinable public init(client: ClientID, sequence: UInt64, replica: NodeID, outcome: Outcome,
+                           authenticator: Authenticator = .none) {
         self.client = client
         self.sequence = sequence
         self.replica = replica
         self.outcome = outcome
+        self.authenticator = authenticator
+    }
+    @inlinable public static func == (a: ClientReply, b: ClientReply) -> Bool {
+        a.client == b.client && a.sequence == b.sequence && a.replica == b.replica && a.outcome == b.outcome
+    }
+    @inlinable public func hash(into h: inout Hasher) {
+        h.combine(client); h.combine(sequence); h.combine(replica); h.combine(outcome)
     }
 }

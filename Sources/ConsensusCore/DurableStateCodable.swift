@@ -36,6 +36,14 @@ extension KVStateMachine {
         }
     }
 
+    /// Bytes `encode` writes.
+    public var encodedSize: Int {
+        var size = 8 + 8 + 4 + 4
+        for value in store.values { size += 8 + value.encodedSize }
+        for session in sessions.values { size += 4 + 8 + session.result.encodedSize }
+        return size
+    }
+
     public static func decode(from r: inout WireReader) throws(WireError) -> KVStateMachine {
         var machine = KVStateMachine()
         let executed: UInt64 = try r.read()

@@ -14,6 +14,10 @@ public struct ClientID: Hashable, Comparable, Sendable, CustomStringConvertible 
     @inlinable public var index: Int { Int(rawValue) }
     @inlinable public static func < (a: ClientID, b: ClientID) -> Bool { a.rawValue < b.rawValue }
     public var description: String { "c\(rawValue)" }
+    /// The session of requests no client sent: the no-ops that fill holes (Raft's leader no-op,
+    /// Multi-Paxos's hole fillers, PBFT's null requests). Client ids are dense from 0, and the wire
+    /// keeps the top bit of the u32 for "an authenticator follows", so this is the top of the rest.
+    public static let system = ClientID(0x7FFF_FFFF)
 }
 
 /// A named timer of one replica. Each protocol numbers its own timers (election, heartbeat, view change…).
@@ -33,10 +37,25 @@ public struct ClusterConfig: Sendable, Equatable {
     public var replicaCount: Int
     /// Faults tolerated, `f`: crash faults for Raft/Multi-Paxos (n ≥ 2f+1), Byzantine for PBFT (n ≥ 3f+1).
     public var faultTolerance: Int
+    /// The key material the cluster's members (replicas and clients) share out of band, as PBFT assumes
+    /// (TOCS §3.2: keys are established before the protocol runs); every key a protocol uses derives
+    /// from it. A run takes it from its seed (`secret(forSeed:)`), so same seed, same keys, and another
+    /// seed, other keys. Harnesses with no run (calibration, unit tests) keep the default.
+    public var secret: UInt64
 
-    public init(replicaCount: Int, faultTolerance: Int) {
+    public init(replicaCount: Int, faultTolerance: Int, secret: UInt64 = 0) {
         self.replicaCount = replicaCount
         self.faultTolerance = faultTolerance
+        self.secret = secret
+    }
+
+    /// The shared secret of the run seeded `seed`: the seed through a SplitMix64 finaliser, so that the
+    /// secret is not the seed itself (a report names the seed).
+    public static func secret(forSeed seed: UInt64) -> UInt64 {
+        var z = seed &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 
     @inlinable public var replicas: Range<Int> { 0 ..< replicaCount }

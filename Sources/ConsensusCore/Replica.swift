@@ -19,6 +19,12 @@ public protocol Replica: AnyObject {
     static var faultModel: FaultModel { get }
     /// How clients talk to this protocol.
     static func clientContract(cluster: ClusterConfig, settings: Settings) -> ClientContract
+    /// The keys the workload's clients authenticate their requests with and check replies by, or nil
+    /// when the protocol authenticates no client (default).
+    static func clientCredentials(cluster: ClusterConfig, settings: Settings) -> (any ClientCredentials)?
+    /// `reply`, changed by its faulty replica's shell (a lie), authenticated again by that replica with
+    /// its own key, as a faulty replica signs its lies (default: unchanged, nothing authenticates replies).
+    static func reauthenticated(_ reply: ClientReply, cluster: ClusterConfig, settings: Settings) -> ClientReply
 
     /// `random` is derived from the run's seed: the replica's only source of randomness.
     init(id: NodeID, cluster: ClusterConfig, settings: Settings, random: DeterministicRandom)
@@ -81,6 +87,22 @@ extension Replica {
     }
 
     public func unpersistedAnswer() -> String? { nil }
+
+    public static func clientCredentials(cluster: ClusterConfig, settings: Settings) -> (any ClientCredentials)? { nil }
+
+    public static func reauthenticated(_ reply: ClientReply, cluster: ClusterConfig, settings: Settings) -> ClientReply { reply }
+}
+
+/// What a protocol's clients prove requests and check replies with (PBFT: a key per client and
+/// replica pair, derived from the cluster's secret). The shell's client driver holds one for all its
+/// clients and uses it for every request it sends and every reply it takes. Clients are the load
+/// generator, not replicas: their crypto is real work on the shell's CPU, but the simulator charges
+/// only what replicas spend.
+public protocol ClientCredentials: AnyObject {
+    /// `request` with the authenticator its client attaches.
+    func authenticate(_ request: ClientRequest) -> ClientRequest
+    /// Whether `reply` proves that the replica it names sent it to this client.
+    func verifies(_ reply: ClientReply) -> Bool
 }
 
 /// How clients of a protocol talk to it: how many matching replies make a result, and what a client

@@ -58,15 +58,49 @@ extension Command {
     }
 }
 
+/// The high bit of a request's or reply's u32 client field: an authenticator follows the body. Clients
+/// of protocols that authenticate nothing pay no byte for it; client ids stay below 2^31.
+@usableFromInline let authenticatorFollows: UInt32 = 0x8000_0000
+
+extension Authenticator {
+    /// Bytes it adds after a request or reply body: none for `.none` (the client field's flag says so).
+    @inlinable @usableFromInline var trailerSize: Int {
+        if case .none = self { return 0 }
+        return encodedSize
+    }
+    @inlinable public var isNone: Bool {
+        if case .none = self { return true }
+        return false
+    }
+}
+
 extension ClientRequest {
-    @inlinable public var encodedSize: Int { 4 + 8 + command.encodedSize }
+    /// u32 client (high bit: authenticated), u64 sequence, the command, then the authenticator if any.
+    @inlinable public var encodedSize: Int { 4 + 8 + command.encodedSize + authenticator.trailerSize }
+    /// Bytes of the content alone (what a digest of the request covers).
+    @inlinable public var contentSize: Int { 4 + 8 + command.encodedSize }
     @inlinable public func encode(into w: inout WireWriter) {
+        if authenticator.isNone {
+            encodeContent(into: &w)
+        } else {
+            w.write(client.rawValue | authenticatorFollows)
+            w.write(sequence)
+            command.encode(into: &w)
+            authenticator.encode(into: &w)
+        }
+    }
+    /// The content without the authenticator: what digests of requests and batches cover.
+    @inlinable public func encodeContent(into w: inout WireWriter) {
         w.write(client.rawValue)
         w.write(sequence)
         command.encode(into: &w)
     }
     @inlinable public static func decode(from r: inout WireReader) throws(WireError) -> ClientRequest {
-        ClientRequest(client: ClientID(Int(try r.read(UInt32.self))), sequence: try r.read(), command: try Command.decode(from: &r))
+        let field: UInt32 = try r.read()
+        var request = ClientRequest(client: ClientID(Int(field & ~authenticatorFollows)), sequence: try r.read(),
+                                    command: try Command.decode(from: &r))
+        if field & authenticatorFollows != 0 { request.authenticator = try Authenticator.decode(from: &r) }
+        return request
     }
 }
 
@@ -96,35 +130,42 @@ extension CommandResult {
 }
 
 extension ClientReply {
+    /// u32 client (high bit: authenticated), u64 sequence, i32 replica, the outcome, then the
+    /// authenticator if any.
     @inlinable public var encodedSize: Int {
         let body: Int
         switch outcome {
         case .executed(let result): body = 1 + result.encodedSize
         case .redirect: body = 1 + 4
         }
-        return 4 + 8 + 4 + body
+        return 4 + 8 + 4 + body + authenticator.trailerSize
     }
     @inlinable public func encode(into w: inout WireWriter) {
-        w.write(client.rawValue)
+        w.write(authenticator.isNone ? client.rawValue : client.rawValue | authenticatorFollows)
         w.write(sequence)
         w.write(replica.rawValue)
         switch outcome {
         case .executed(let result): w.write(UInt8(0)); result.encode(into: &w)
         case .redirect(let hint): w.write(UInt8(1)); w.write(hint?.rawValue ?? -1)
         }
+        if !authenticator.isNone { authenticator.encode(into: &w) }
     }
     @inlinable public static func decode(from r: inout WireReader) throws(WireError) -> ClientReply {
-        let client = ClientID(Int(try r.read(UInt32.self)))
+        let field: UInt32 = try r.read()
+        let client = ClientID(Int(field & ~authenticatorFollows))
         let sequence: UInt64 = try r.read()
         let replica = NodeID(Int(try r.read(Int32.self)))
+        var reply: ClientReply
         switch try r.readByte() {
         case 0:
-            return ClientReply(client: client, sequence: sequence, replica: replica, outcome: .executed(try CommandResult.decode(from: &r)))
+            reply = ClientReply(client: client, sequence: sequence, replica: replica, outcome: .executed(try CommandResult.decode(from: &r)))
         case 1:
             let hint: Int32 = try r.read()
-            return ClientReply(client: client, sequence: sequence, replica: replica, outcome: .redirect(hint: hint < 0 ? nil : NodeID(Int(hint))))
+            reply = ClientReply(client: client, sequence: sequence, replica: replica, outcome: .redirect(hint: hint < 0 ? nil : NodeID(Int(hint))))
         case let t: throw .invalidField("reply tag \(t)")
         }
+        if field & authenticatorFollows != 0 { reply.authenticator = try Authenticator.decode(from: &r) }
+        return reply
     }
 }
 

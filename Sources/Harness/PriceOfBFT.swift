@@ -20,8 +20,9 @@ public enum PriceOfBFT {
         public var safetyHeld: Bool { violations.isEmpty && linearizable != "false" }
     }
 
-    /// The behaviours each protocol faces: falsified replies, and a leader telling replicas different things.
-    public static let behaviors: [ByzantineBehavior] = [.lie, .equivocate]
+    /// The behaviours each protocol faces: falsified replies, a leader telling replicas different
+    /// things, and a leader ordering a write no client asked for.
+    public static let behaviors: [ByzantineBehavior] = [.lie, .equivocate, .forge]
 
     /// The specs, in table order: a short simulated run each, at f = 1, on what `base` gives for the
     /// protocol (the sweep's own options: its cost profile, network and seed).

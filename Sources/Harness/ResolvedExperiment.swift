@@ -30,7 +30,8 @@ public struct ResolvedExperiment: Sendable {
         if let n = spec.nodes, n > 1000 { throw ExperimentError("--nodes must be at most 1000 (got \(n))") }
         let n = spec.nodes ?? entry.minimumReplicas(spec.faults ?? 1)
         let f = spec.faults ?? entry.maximumFaults(n)
-        let cluster = ClusterConfig(replicaCount: n, faultTolerance: f)
+        // The run's keys derive from its seed (shared out of band, as PBFT assumes).
+        let cluster = ClusterConfig(replicaCount: n, faultTolerance: f, secret: ClusterConfig.secret(forSeed: spec.seed))
         if let problem = entry.validate(cluster), !spec.allowUnsafe {
             throw ExperimentError(problem + " (use --allow-unsafe to run it anyway)")
         }
@@ -38,6 +39,7 @@ public struct ResolvedExperiment: Sendable {
         spec.faults = f
         let w = spec.workload
         guard w.clients >= 1 else { throw ExperimentError("--clients must be at least 1 (got \(w.clients))") }
+        guard w.clients <= 1_000_000 else { throw ExperimentError("--clients must be at most 1000000 (got \(w.clients))") }
         guard w.keyCount >= 1 else { throw ExperimentError("--keys must be at least 1 (got \(w.keyCount))") }
         guard (0 ... 1).contains(w.readRatio) else { throw ExperimentError("--read-ratio must be between 0 and 1 (got \(w.readRatio))") }
         guard (0 ... 1).contains(w.casRatio) else { throw ExperimentError("--cas-ratio must be between 0 and 1 (got \(w.casRatio))") }
@@ -65,8 +67,12 @@ public struct ResolvedExperiment: Sendable {
                 guard a.index < n, b.index < n else { throw ExperimentError("fault '\(scheduled.fault)' names a replica beyond 0...\(n - 1)") }
             case .cutClients(let ids):
                 guard ids.allSatisfy({ $0.index < n }) else { throw ExperimentError("fault '\(scheduled.fault)' names a replica beyond 0...\(n - 1)") }
-            case .byzantine(let id, _):
+            case .byzantine(let id, let behavior):
                 guard id.index < n else { throw ExperimentError("--byzantine names replica \(id.rawValue), but replicas are 0...\(n - 1)") }
+                if behavior == .splitAuth, entry.byzantineLimit(cluster) == 0 || spec.auth != "mac" {
+                    let why = entry.byzantineLimit(cluster) == 0 ? "\(entry.name) sends none" : "--auth \(spec.auth) has none"
+                    throw ExperimentError("--byzantine \(id.rawValue):split-auth needs MAC authenticators to split (\(why)); use --auth mac")
+                }
                 byzantine.insert(id)
             case .loss(let p):
                 guard (0 ... 1).contains(p) else { throw ExperimentError("loss must be between 0 and 1 (got \(p))") }

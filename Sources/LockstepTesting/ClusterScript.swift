@@ -152,6 +152,7 @@ public final class ClusterScript<R: Replica> where R.Message: CustomStringConver
         guard let n = try options.number("n", minimum: 1) else { throw ScenarioError("cluster needs n=<replicas>") }
         let make = try dialect.makeReplicas(n, options)
         let c = LockstepCluster(count: n, make: make)
+        c.clientCredentials = dialect.clientCredentials?(c.replicas[0])
         c.observer = { [unowned self] step in self.printStep(step) }
         cluster = c
         nextSequence = [:]
@@ -269,7 +270,7 @@ public final class ClusterScript<R: Replica> where R.Message: CustomStringConver
             case .applied(let position, let request, let executed):
                 print("  \(i) applies \(position): \(request.notation)\(executed ? "" : " (already executed: skipped)")")
             case .becameLeader(let epoch): print("  \(i) becomes leader of \(dialect.epochName) \(epoch)")
-            case .rejected(let kind): print("  \(i) rejects a \(R.Message.kindNames[kind])")
+            case .rejected(let kind): print("  \(i) rejects a \(kind < R.Message.kindNames.count ? R.Message.kindNames[kind] : "client request")")
             case .unsafe(let detail): print("  \(i) finds the run unsafe: \(detail)")
             case .persist: print("  \(i) persists")
             case .setTimer, .cancelTimer: break

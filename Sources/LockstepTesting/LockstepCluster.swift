@@ -86,6 +86,10 @@ public final class LockstepCluster<R: Replica> {
     /// Builds `count` replicas with `make(id)` and starts them (fresh) at time zero. `keepsDisks`: keep
     /// what each replica's persists write, so `crash` and `restart` work (scripts); a
     /// benchmark leaves it off. `haltsOnRejection`: a rejected message is a fatal error (benchmarks).
+    /// The protocol's client keys: requests handed to the cluster get their client's authenticator
+    /// (PBFT's replicas reject requests without one). nil: requests go in as given.
+    public var clientCredentials: (any ClientCredentials)?
+
     public init(count: Int, observed: Int? = nil, keepsDisks: Bool = true, haltsOnRejection: Bool = false,
                 make: @escaping (NodeID) -> R) {
         precondition(count >= 1, "a cluster needs a replica (got \(count))")
@@ -119,17 +123,22 @@ public final class LockstepCluster<R: Replica> {
         queue.append(Envelope(to: index, input: .timer(timer)))
     }
 
-    /// Queues a client's request for replica `index`.
+    /// Queues a client's request for replica `index` (authenticated first, when the cluster has
+    /// `clientCredentials`).
     public func request(_ request: ClientRequest, to index: Int) {
-        queue.append(Envelope(to: index, input: .clientRequest(request)))
+        queue.append(Envelope(to: index, input: .clientRequest(clientCredentials?.authenticate(request) ?? request)))
     }
 
-    /// Hands `input` to replica `index` at once, ahead of everything queued (a script's client request).
-    /// False when the replica is down.
+    /// Hands `input` to replica `index` at once, ahead of everything queued (a script's client request,
+    /// authenticated first when the cluster has `clientCredentials`). False when the replica is down.
     @discardableResult
     public func handNow(_ input: ReplicaInput<R.Message>, to index: Int) -> Bool {
         guard !crashed[index] else { return false }
-        hand(Envelope(to: index, input: input))
+        if case .clientRequest(let request) = input, let credentials = clientCredentials {
+            hand(Envelope(to: index, input: .clientRequest(credentials.authenticate(request))))
+        } else {
+            hand(Envelope(to: index, input: input))
+        }
         return true
     }
 

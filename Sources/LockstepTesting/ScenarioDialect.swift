@@ -23,15 +23,20 @@ public struct ScenarioDialect<R: Replica> where R.Message: CustomStringConvertib
     /// Verbs of this protocol: given the script and the command's arguments, they drive the cluster
     /// (every step they cause is printed as usual).
     public var verbs: [String: (ClusterScript<R>, [String]) throws -> Void]
+    /// The keys a script's clients authenticate their requests with, given a replica of the cluster
+    /// (its configuration and settings decide them); nil for protocols whose clients sign nothing.
+    public var clientCredentials: ((R) -> (any ClientCredentials)?)?
 
     public init(epochName: String, timers: [(name: String, id: TimerID)],
                 makeReplicas: @escaping (_ n: Int, _ options: ScenarioOptions) throws -> (NodeID) -> R,
-                status: @escaping (R) -> String, verbs: [String: (ClusterScript<R>, [String]) throws -> Void] = [:]) {
+                status: @escaping (R) -> String, verbs: [String: (ClusterScript<R>, [String]) throws -> Void] = [:],
+                clientCredentials: ((R) -> (any ClientCredentials)?)? = nil) {
         self.epochName = epochName
         self.timers = timers
         self.makeReplicas = makeReplicas
         self.status = status
         self.verbs = verbs
+        self.clientCredentials = clientCredentials
     }
 
     public func timerName(_ id: TimerID) -> String {

@@ -38,7 +38,8 @@ final class LoadGenerator: ConnectionOwner {
 
     let flushes: FlushBatch
 
-    init(driverID: Int32, replicaCount: Int, workload: WorkloadSpec, contract: ClientContract, kindCount: Int,
+    init(driverID: Int32, replicaCount: Int, workload: WorkloadSpec, contract: ClientContract,
+         credentials: (any ClientCredentials)?, kindCount: Int,
          random: DeterministicRandom, arrivals: DeterministicRandom, options: Loopback.Options, loop: EventLoop) {
         self.driverID = driverID
         self.replicaCount = replicaCount
@@ -48,7 +49,8 @@ final class LoadGenerator: ConnectionOwner {
         var logger = options.logger
         logger[metadataKey: "generator"] = "\(driverID)"
         self.logger = logger
-        driver = ClientDriver(workload: workload, contract: contract, replicaCount: replicaCount, random: random)
+        driver = ClientDriver(workload: workload, contract: contract, replicaCount: replicaCount, random: random,
+                              credentials: credentials)
         driver.issuing = false
         self.arrivals = arrivals
         connections = Array(repeating: nil, count: replicaCount)

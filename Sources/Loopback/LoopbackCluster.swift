@@ -129,7 +129,8 @@ public final class LoopbackCluster<R: Replica>: Sendable {
         let n = cluster.replicaCount
         let generatorOptions = options
         generator = try gl.submit {
-            NIOLoopBound(LoadGenerator(driverID: 0, replicaCount: n, workload: workload, contract: contract, kindCount: kinds,
+            NIOLoopBound(LoadGenerator(driverID: 0, replicaCount: n, workload: workload, contract: contract,
+                                       credentials: R.clientCredentials(cluster: cluster, settings: settings), kindCount: kinds,
                                        random: operationsRandom, arrivals: arrivalsRandom, options: generatorOptions, loop: gl), eventLoop: gl)
         }.wait()
         let boxes = built

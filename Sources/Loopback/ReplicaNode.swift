@@ -66,6 +66,8 @@ final class ReplicaNode<R: Replica>: ConnectionOwner {
     var byzantine: ByzantineBehavior?
     /// Which peers are Byzantine too (an equivocator sends them the original: faulty replicas collude).
     var faultyPeers: [Bool]
+    /// What this replica's shell remembers of its earlier proposals while it equivocates.
+    var equivocationMemory = EquivocationMemory<R.Message>()
 
     // MARK: Observation
     var counts: MessageCounts
@@ -194,7 +196,9 @@ final class ReplicaNode<R: Replica>: ConnectionOwner {
         var message = original
         var slow = false
         if let behavior = byzantine {
-            guard let tampered = behavior.tamper(original, to: Int32(to), receiverIsFaulty: faultyPeers[to]) else { return }
+            let faulty = faultyPeers
+            guard let tampered = behavior.tamper(original, to: Int32(to), isFaulty: { faulty[Int($0)] }, cluster: cluster,
+                                                 memory: &equivocationMemory) else { return }
             message = tampered.message
             slow = tampered.delayed
         }
@@ -211,7 +215,7 @@ final class ReplicaNode<R: Replica>: ConnectionOwner {
 
     func sendReply(_ honest: ClientReply, now: Instant) {
         if byzantine?.dropsReplies == true { return }
-        let reply = byzantine?.tamper(honest) ?? honest
+        let reply = byzantine?.tamper(honest) { R.reauthenticated($0, cluster: cluster, settings: settings) } ?? honest
         counts.count(kind: counts.replyKind, bytes: Wire.frameSize(of: reply), at: now, window: window)
         let driver = reply.client.index % driverCount
         if byzantine?.delaysReplies == true {

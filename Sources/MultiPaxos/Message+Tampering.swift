@@ -9,7 +9,7 @@ extension MultiPaxos.Message {
     ///   lying leader: the acceptors and learners given this copy apply what the others never saw).
     /// - A Promise hides every value the acceptor accepted (phase 1 then cannot find them, and a new
     ///   leader may choose another value for a slot already chosen).
-    public func equivocated(variant: UInt64) -> MultiPaxos.Message? {
+    public func equivocated(variant: UInt64, earlier: MultiPaxos.Message?, cluster: ClusterConfig) -> MultiPaxos.Message? {
         switch self {
         case .accept(let ballot, let slot, let chosenUpTo, let value):
             return .accept(ballot: ballot, slot: slot, chosenUpTo: chosenUpTo, value: value.conflicting(variant: variant))
@@ -21,6 +21,14 @@ extension MultiPaxos.Message {
         case .prepare, .accepted, .commit, .nack, .heartbeat, .heartbeatAck, .catchUpRequest:
             return nil
         }
+    }
+
+    /// A leader that forges: every Accept proposes, for every acceptor, a request with the client's
+    /// session and sequence number but a write no client asked for (Multi-Paxos checks no client
+    /// authenticator, so the acceptors take it; the leader itself applies the real one).
+    public func forged(cluster: ClusterConfig) -> MultiPaxos.Message? {
+        guard case .accept(let ballot, let slot, let chosenUpTo, let value) = self else { return nil }
+        return .accept(ballot: ballot, slot: slot, chosenUpTo: chosenUpTo, value: value.conflicting(variant: 0))
     }
 }
 

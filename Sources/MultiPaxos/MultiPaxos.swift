@@ -19,5 +19,5 @@ import ConsensusCore
 public enum MultiPaxos {
     /// The request that fills a hole (a slot no promise reported a value for). Every replica uses this
     /// exact request, so the agreement check sees the same thing at that position everywhere.
-    public static let noopRequest = ClientRequest(client: ClientID(Int(UInt32.max)), sequence: 0, command: .noop)
+    public static let noopRequest = ClientRequest(client: ClientID.system, sequence: 0, command: .noop)
 }

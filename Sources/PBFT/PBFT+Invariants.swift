@@ -47,7 +47,6 @@ extension PBFT.Replica {
         if durableCheckpoint.sequence > lowWaterMark || durableCheckpoint.sequence > lastExecuted {
             return "durable checkpoint above the low water mark or what was executed"
         }
-        if lastExecuted > highWaterMark { return "executed past the high water mark" }
         if lastExecuted < lowWaterMark, !fetchTimer.armed { return "behind the stable checkpoint with no fetch timer armed" }
         if lastAssigned < lowWaterMark || lastAssigned > highWaterMark { return "last assigned outside [h, H]" }
         if installedView > view { return "installed view above the current view" }

@@ -50,7 +50,8 @@ extension PBFT {
         var prepareSenders: NodeSet
         /// Prepares from distinct backups matching the pre-prepare (own included).
         var prepareCount = 0
-        /// The first 2f of them, for the prepared certificate.
+        /// The first 2f of them, for the prepared certificate; once prepared, the later ones of this
+        /// view (not persisted: a VIEW-CHANGE adds them to the certificate as extra proofs).
         var prepareProofs: [Vote] = []
         var commitSenders: NodeSet
         /// Commits from distinct replicas matching the pre-prepare (own included).
@@ -156,6 +157,13 @@ extension PBFT {
             return PreparedCertificate(view: certificateView, sequence: sequence, digest: certificateDigest,
                                        requests: certificateRequests, prePrepareAuthenticator: certificatePrePrepare,
                                        prepares: certificateProofs)
+        }
+
+        /// The certificate as a VIEW-CHANGE reports it: with the late PREPAREs of its view as extra proofs.
+        var reportedCertificate: PreparedCertificate? {
+            guard var c = certificate else { return nil }
+            if prepared, view == certificateView, !prepareProofs.isEmpty { c.prepares += prepareProofs }
+            return c
         }
     }
 }

@@ -256,13 +256,16 @@ extension PBFT {
         public var stableProof: [Vote]
         public var entries: [FetchEntry]
         public var newView: NewView?
+        /// The state at the stable checkpoint, when the asker is behind everything the sender still
+        /// archives (its batches are gone: only the state can bring it up).
+        public var state: KVStateMachine?
         public var replica: NodeID
         public var authenticator: Authenticator
 
         public init(view: UInt64, lastExecuted: UInt64, stableSequence: UInt64, stableDigest: UInt64, stableProof: [Vote],
-                    entries: [FetchEntry], newView: NewView?, replica: NodeID, authenticator: Authenticator) {
+                    entries: [FetchEntry], newView: NewView?, state: KVStateMachine? = nil, replica: NodeID, authenticator: Authenticator) {
             self.view = view; self.lastExecuted = lastExecuted; self.stableSequence = stableSequence; self.stableDigest = stableDigest
-            self.stableProof = stableProof; self.entries = entries; self.newView = newView
+            self.stableProof = stableProof; self.entries = entries; self.newView = newView; self.state = state
             self.replica = replica; self.authenticator = authenticator
         }
     }

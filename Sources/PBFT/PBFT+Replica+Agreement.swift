@@ -36,6 +36,14 @@ extension PBFT.Replica {
         // One pre-prepare per (v, n): a second one (another digest from a faulty primary, or a copy)
         // is not accepted.
         guard !slots[i].hasPrePrepare else { return }
+        // Every client request in the batch must carry its client's proof for this backup: the primary
+        // orders requests, it cannot make them (§4.1-4.2; null requests have no client).
+        for request in m.requests where request.client != PBFT.nullClient {
+            guard keys.verifyRequest(request, work: &outbox.cryptoWork) else {
+                reject(Message.Kind.prePrepare, outbox: &outbox)
+                return
+            }
+        }
         acceptPrePrepare(slot: i, digest: m.digest, requests: m.requests, authenticator: m.authenticator, outbox: &outbox)
     }
 
@@ -139,9 +147,16 @@ extension PBFT.Replica {
         if slots[k].sequence == m.sequence, slots[k].view == view, isCommit ? slots[k].committed : slots[k].prepared {
             // The phase is already decided here: this vote decides nothing, so it is not worth a MAC
             // check. A second one from the same sender is a retransmission: that replica is stalled.
-            if !slots[k].insertVoter(sender, commit: isCommit),
-               keys.verify(m.authenticator, m.block, from: sender, .multicast, work: &outbox.cryptoWork) {
-                answerRetransmission(slot: k, to: sender, outbox: &outbox)
+            if !slots[k].insertVoter(sender, commit: isCommit) {
+                if keys.verify(m.authenticator, m.block, from: sender, .multicast, work: &outbox.cryptoWork) {
+                    answerRetransmission(slot: k, to: sender, outbox: &outbox)
+                }
+            } else if !isCommit, m.digest == slots[k].digest, slots[k].certificateProofs.count + slots[k].prepareProofs.count < n - 1 {
+                // A late matching PREPARE joins the certificate as an extra proof, unchecked (whoever
+                // reads the certificate checks every proof). With MAC authenticators a faulty backup's
+                // PREPARE may verify here and not at another replica (a split authenticator); the
+                // honest backups' late ones make the certificate hold 2f that verify anywhere.
+                slots[k].prepareProofs.append(PBFT.Vote(replica: sender, authenticator: m.authenticator))
             }
             return nil
         }
@@ -229,7 +244,8 @@ extension PBFT.Replica {
             // Every replica replies to the client (§4.1). A batch learnt by state transfer was answered
             // by the others long ago, unless the client is still asking this replica.
             if let result, fromLog || waited {
-                outbox.reply(ClientReply(client: request.client, sequence: request.sequence, replica: id, outcome: .executed(result)))
+                reply(ClientReply(client: request.client, sequence: request.sequence, replica: id, outcome: .executed(result)),
+                      outbox: &outbox)
             }
             if !known.isEmpty { known.remove(RequestKey(request)) }
         }

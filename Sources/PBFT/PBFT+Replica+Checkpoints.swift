@@ -25,7 +25,16 @@ extension PBFT.Replica {
     }
 
     func receiveCheckpoint(_ m: PBFT.Checkpoint, from sender: NodeID, outbox: inout Outbox<Message>) {
-        guard m.replica == sender, m.sequence > lowWaterMark, m.sequence % interval == 0 else { return }
+        guard m.replica == sender, m.sequence % interval == 0 else { return }
+        if m.sequence == lowWaterMark, m.stateDigest == stableDigest, stableProof.count < n, lowWaterMark > 0,
+           !stableProof.contains(where: { $0.replica == sender }) {
+            // A late vote for the stable checkpoint joins its proof (what VIEW-CHANGE and FETCH-REPLY
+            // carry): a faulty replica's vote in it may verify here and not elsewhere (a split
+            // authenticator), so the proof keeps every honest vote it gets, unchecked (readers check).
+            stableProof.append(PBFT.Vote(replica: sender, authenticator: m.authenticator))
+            return
+        }
+        guard m.sequence > lowWaterMark else { return }
         guard keys.verify(m.authenticator, m.block, from: sender, .multicast, work: &outbox.cryptoWork) else {
             reject(Message.Kind.checkpoint, outbox: &outbox)
             return
@@ -84,14 +93,18 @@ extension PBFT.Replica {
 
     /// Whether `proof` holds 2f+1 valid CHECKPOINT(sequence, digest) votes from distinct replicas.
     /// Sequence number 0 is the initial state, which needs no proof.
+    /// The checkpoint this replica holds stable itself needs no proof here: it knows it (a proof that
+    /// holds a faulty replica's split vote may verify at its holder and not here).
     func isValidCheckpointProof(_ sequence: UInt64, digest: UInt64, proof: [PBFT.Vote], work: inout CryptoWork) -> Bool {
         if sequence == 0 { return digest == PBFT.genesisDigest }
+        if sequence == lowWaterMark, digest == stableDigest { return true }
         guard sequence % interval == 0, proof.count >= quorum else { return false }
         var seen = PBFT.NodeSet(replicaCount: n)
         var valid = 0
         for vote in proof where vote.replica.index >= 0 && vote.replica.index < n && seen.insert(vote.replica) {
             let block = PBFT.Checkpoint.block(sequence: sequence, stateDigest: digest, replica: vote.replica)
             if keys.verify(vote.authenticator, block, from: vote.replica, .multicast, work: &work) { valid += 1 }
+            if valid >= quorum { return true }
         }
         return valid >= quorum
     }

@@ -7,6 +7,11 @@ import ConsensusCore
 extension PBFT.Replica {
     public func clientRequest(_ request: ClientRequest, now: Instant, outbox: inout Outbox<Message>) {
         guard request.client != PBFT.nullClient else { return }
+        // §4.1: a request carries its client's authenticator; one that does not verify here is dropped.
+        guard keys.verifyRequest(request, work: &outbox.cryptoWork) else {
+            reject(Self.requestKind, outbox: &outbox)
+            return
+        }
         if stateMachine.hasExecuted(request) {
             // §4.1: a replica that already executed the request re-sends its reply (the client may have
             // missed it); an older request of the session gets nothing (nil).
@@ -31,8 +36,8 @@ extension PBFT.Replica {
             relay.authenticator = keys.authenticate(relay.block, .pointToPoint, to: primary, work: &outbox.cryptoWork)
         }
         outbox.send(.forwardedRequest(relay), to: primary)
-        outbox.reply(ClientReply(client: request.client, sequence: request.sequence, replica: id,
-                                 outcome: .redirect(hint: primary)))
+        reply(ClientReply(client: request.client, sequence: request.sequence, replica: id, outcome: .redirect(hint: primary)),
+              outbox: &outbox)
     }
 
     func receiveForwardedRequest(_ m: PBFT.ForwardedRequest, from sender: NodeID, outbox: inout Outbox<Message>) {
@@ -44,6 +49,11 @@ extension PBFT.Replica {
             return
         }
         guard isPrimary, isViewActive else { return }
+        // The relaying backup vouches for nothing: the request must carry its client's proof for us.
+        guard keys.verifyRequest(m.request, work: &outbox.cryptoWork) else {
+            reject(Self.requestKind, outbox: &outbox)
+            return
+        }
         if stateMachine.hasExecuted(m.request) {
             replyFromCache(m.request, outbox: &outbox)
         } else {
@@ -53,7 +63,8 @@ extension PBFT.Replica {
 
     func replyFromCache(_ request: ClientRequest, outbox: inout Outbox<Message>) {
         if let result = stateMachine.cachedResult(client: request.client, sequence: request.sequence) {
-            outbox.reply(ClientReply(client: request.client, sequence: request.sequence, replica: id, outcome: .executed(result)))
+            reply(ClientReply(client: request.client, sequence: request.sequence, replica: id, outcome: .executed(result)),
+                  outbox: &outbox)
         }
     }
 

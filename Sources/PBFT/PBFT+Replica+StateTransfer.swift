@@ -105,8 +105,11 @@ extension PBFT.Replica {
         let newView = m.installedView < installedView ? installedNewView : nil
         let stableNews = lowWaterMark >= m.from && lowWaterMark > 0
         guard !entries.isEmpty || newView != nil || stableNews else { return }
+        // The asker is behind what the archive keeps: send the state at the stable checkpoint.
+        let state = stableNews && entries.isEmpty && durableCheckpoint.sequence == lowWaterMark
+            && durableCheckpoint.digest == stableDigest ? durableCheckpoint.state : nil
         var reply = PBFT.FetchReply(view: view, lastExecuted: lastExecuted, stableSequence: lowWaterMark, stableDigest: stableDigest, stableProof: stableProof,
-                                    entries: entries, newView: newView, replica: id, authenticator: .none)
+                                    entries: entries, newView: newView, state: state, replica: id, authenticator: .none)
         if keys.mode != .none {
             outbox.cryptoWork.digestsComputed += 1
             reply.authenticator = keys.authenticate(reply.block, .pointToPoint, to: sender, work: &outbox.cryptoWork)
@@ -125,10 +128,15 @@ extension PBFT.Replica {
         let before = lastExecuted
         if m.lastExecuted > executedAhead[sender.index] { executedAhead[sender.index] = m.lastExecuted }
         if let newView = m.newView { processNewView(newView, outbox: &outbox) }
-        if m.stableSequence > lowWaterMark,
-           isValidCheckpointProof(m.stableSequence, digest: m.stableDigest, proof: m.stableProof, work: &outbox.cryptoWork) {
-            stabilize(m.stableSequence, digest: m.stableDigest, proof: m.stableProof, outbox: &outbox)
+        if m.stableSequence > lowWaterMark {
+            if isValidCheckpointProof(m.stableSequence, digest: m.stableDigest, proof: m.stableProof, work: &outbox.cryptoWork) {
+                stabilize(m.stableSequence, digest: m.stableDigest, proof: m.stableProof, outbox: &outbox)
+            } else {
+                absorbCheckpointVotes(m.stableSequence, digest: m.stableDigest, proof: m.stableProof, outbox: &outbox)
+            }
         }
+        // Batches f+1 replicas vouch for may take this replica past its own window: it is catching up,
+        // and its checkpoints on the way become stable as soon as it holds 2f+1 votes for one.
         let horizon = lastExecuted + 2 * UInt64(settings.effectiveFetchBatch)
         for e in m.entries where e.sequence > lastExecuted && e.sequence <= horizon && decided[e.sequence] == nil {
             var votes = fetchVotes[e.sequence] ?? []
@@ -143,6 +151,9 @@ extension PBFT.Replica {
                 fetchVotes[e.sequence] = votes
             }
         }
+        if lastExecuted < lowWaterMark, let state = m.state, m.stableSequence == lowWaterMark, m.stableDigest == stableDigest {
+            adoptStateVouchedForByFPlusOne(state, from: sender, outbox: &outbox)
+        }
         if lastExecuted < lowWaterMark {
             adoptBatchesProvenByCheckpoint(m.entries, from: sender, work: &outbox.cryptoWork)
         } else if !checkpointCandidates.isEmpty {
@@ -154,6 +165,45 @@ extension PBFT.Replica {
             fetchTimer.backoff = 0
             if isBehind, fetchVotes.isEmpty { sendFetch(outbox: &outbox) }
         }
+    }
+
+    /// A stable-checkpoint proof this replica cannot check whole: with MAC authenticators a faulty
+    /// replica's CHECKPOINT can verify at some honest replicas and not at others (a split
+    /// authenticator), so a proof of 2f+1 votes may hold fewer than 2f+1 that verify here. Each vote
+    /// that does verify here is as good as the CHECKPOINT message itself, so it is counted as one:
+    /// with this replica's own vote, once it executes that far, 2f+1 make the checkpoint stable here.
+    func absorbCheckpointVotes(_ sequence: UInt64, digest: UInt64, proof: [PBFT.Vote], outbox: inout Outbox<Message>) {
+        guard sequence % interval == 0 else { return }
+        var seen = PBFT.NodeSet(replicaCount: n)
+        for vote in proof where vote.replica != id && vote.replica.index >= 0 && vote.replica.index < n && seen.insert(vote.replica) {
+            guard checkpointVotes[sequence]?.contains(where: { $0.replica == vote.replica }) != true else { continue }
+            let block = PBFT.Checkpoint.block(sequence: sequence, stateDigest: digest, replica: vote.replica)
+            guard keys.verify(vote.authenticator, block, from: vote.replica, .multicast, work: &outbox.cryptoWork) else { continue }
+            addCheckpointVote(sequence, CheckpointVote(replica: vote.replica, digest: digest, authenticator: vote.authenticator),
+                              outbox: &outbox)
+            if sequence <= lowWaterMark { return }
+        }
+    }
+
+    /// The state at the stable checkpoint h, from a replica whose archive no longer reaches back to what
+    /// this one executed. The state's digest is a digest of the history that built it, not of its
+    /// content, so one sender could pair the certified digest with any content: the state is installed
+    /// once f+1 replicas (one of them honest) sent the same bytes for h.
+    func adoptStateVouchedForByFPlusOne(_ state: KVStateMachine, from sender: NodeID, outbox: inout Outbox<Message>) {
+        guard state.digest == stableDigest else { return }
+        var w = WireWriter(capacity: state.encodedSize)
+        state.encode(into: &w)
+        outbox.cryptoWork.digestsComputed += 1
+        let content = w.bytes.withUnsafeBytes { PBFT.Digest(hashing: $0) }
+        stateCandidates[sender] = (lowWaterMark, content)
+        let vouching = stateCandidates.values.filter { $0.sequence == lowWaterMark && $0.content == content }.count
+        guard vouching >= f + 1 else { return }
+        stateCandidates.removeAll()
+        stateMachine = state
+        lastExecuted = lowWaterMark
+        for key in decided.keys where key <= lastExecuted { decided[key] = nil }
+        checkpointCandidates.removeAll()
+        persistCheckpoint(lowWaterMark, digest: stableDigest, proof: stableProof, state: state, outbox: &outbox)
     }
 
     /// One replica's batches for (lastExecuted, h], with h the stable checkpoint: executed on a copy of

@@ -143,6 +143,9 @@ extension PBFT {
         /// Below a stable checkpoint: the batches each replica sent, kept until they lead up to the
         /// checkpoint (`adoptBatchesProvenByCheckpoint`), by replica.
         var checkpointCandidates: [NodeID: [UInt64: [ClientRequest]]] = [:]
+        /// Per sender: the stable checkpoint whose state it sent, and that state's content hash
+        /// (`adoptStateVouchedForByFPlusOne`).
+        var stateCandidates: [NodeID: (sequence: UInt64, content: PBFT.Digest)] = [:]
 
         // MARK: Invariants
 
@@ -161,7 +164,7 @@ extension PBFT {
             quorum = 2 * cluster.faultTolerance + 1
             window = UInt64(settings.effectiveLogWindow)
             interval = UInt64(settings.checkpointInterval)
-            keys = Keyring(me: id, n: cluster.replicaCount, mode: settings.auth)
+            keys = Keyring(me: id, n: cluster.replicaCount, mode: settings.auth, secret: cluster.secret)
             slots = Array(repeating: Slot(replicaCount: cluster.replicaCount), count: settings.effectiveLogWindow)
             let genesis = KVStateMachine()
             stableDigest = genesis.digest
@@ -354,6 +357,14 @@ extension PBFT {
         /// Reports a message dropped because its authenticator, signature or digest did not verify.
         @inline(__always) func reject(_ kind: Int, outbox: inout Outbox<Message>) {
             outbox.rejected(messageKind: kind)
+        }
+
+        /// The counts' kind for client requests (the shells count the protocol's kinds, then `request`).
+        static var requestKind: Int { Message.kindNames.count }
+
+        /// Sends `reply` to its client with this replica's proof on it (a MAC or a signature).
+        func reply(_ reply: ClientReply, outbox: inout Outbox<Message>) {
+            outbox.reply(keys.authenticateReply(reply, work: &outbox.cryptoWork))
         }
     }
 }

@@ -40,43 +40,113 @@ extension PBFT.Message {
     }
 
     /// A conflicting message for the same (view, sequence number), authenticated with the faulty
-    /// sender's own keys so that no honest replica can reject it by its MAC or signature:
-    /// - a primary's PRE-PREPARE orders `PBFT.equivocationRequest(variant:)` (a numbered null request)
-    ///   instead of its batch (§4.2: the primary "sends different pre-prepares to different backups");
-    /// - a PREPARE or COMMIT names the digest of that same request instead of the real one;
+    /// sender's own keys (derived from `cluster.secret`) so that no honest replica can reject it by its
+    /// MAC or signature:
+    /// - a primary's PRE-PREPARE orders the real client requests of its `earlier` proposal instead of
+    ///   its batch (§4.2: the primary "sends different pre-prepares to different backups"); each
+    ///   request keeps its client's authenticator, so every backup accepts it. Before the primary has
+    ///   an earlier proposal, or when that one ordered the same batch, a numbered null request
+    ///   (`PBFT.equivocationRequest(variant:)`) takes the batch's place;
+    /// - a PREPARE or COMMIT names the digest of that null request instead of the real one;
     /// - a CHECKPOINT claims another state digest;
     /// - a VIEW-CHANGE hides every prepared certificate (the faulty replica claims it prepared nothing
     ///   above its checkpoint: what the 2f+1 commit quorum exists to survive, §4.5.1).
     /// Other kinds have nothing to equivocate about (nil).
-    public func equivocated(variant: UInt64) -> PBFT.Message? {
-        let otherBatch = [PBFT.equivocationRequest(variant: variant)]
+    public func equivocated(variant: UInt64, earlier: PBFT.Message?, cluster: ClusterConfig) -> PBFT.Message? {
+        let nullBatch = [PBFT.equivocationRequest(variant: variant)]
         var scratch = WireWriter(capacity: 64)
-        let otherDigest = PBFT.digest(of: otherBatch, scratch: &scratch)
+        let nullDigest = PBFT.digest(of: nullBatch, scratch: &scratch)
+        let secret = cluster.secret
         switch self {
         case .prePrepare(var m):
-            m.requests = otherBatch
-            m.digest = otherDigest
-            m.authenticator = PBFT.KeyDerivation.reauthenticate(like: m.authenticator, block: m.block, sender: m.primary)
+            if case .prePrepare(let e)? = earlier, e.digest != m.digest,
+               e.requests.contains(where: { $0.client != PBFT.nullClient }) {
+                m.requests = e.requests
+                m.digest = e.digest
+            } else {
+                m.requests = nullBatch
+                m.digest = nullDigest
+            }
+            m.authenticator = PBFT.KeyDerivation.reauthenticate(like: m.authenticator, block: m.block, sender: m.primary, secret: secret)
             return .prePrepare(m)
         case .prepare(var m):
-            m.digest = otherDigest
-            m.authenticator = PBFT.KeyDerivation.reauthenticate(like: m.authenticator, block: m.block, sender: m.replica)
+            m.digest = nullDigest
+            m.authenticator = PBFT.KeyDerivation.reauthenticate(like: m.authenticator, block: m.block, sender: m.replica, secret: secret)
             return .prepare(m)
         case .commit(var m):
-            m.digest = otherDigest
-            m.authenticator = PBFT.KeyDerivation.reauthenticate(like: m.authenticator, block: m.block, sender: m.replica)
+            m.digest = nullDigest
+            m.authenticator = PBFT.KeyDerivation.reauthenticate(like: m.authenticator, block: m.block, sender: m.replica, secret: secret)
             return .commit(m)
         case .checkpoint(var m):
             m.stateDigest = m.stateDigest ^ (0x9E37_79B9_7F4A_7C15 &* (variant &+ 1))
-            m.authenticator = PBFT.KeyDerivation.reauthenticate(like: m.authenticator, block: m.block, sender: m.replica)
+            m.authenticator = PBFT.KeyDerivation.reauthenticate(like: m.authenticator, block: m.block, sender: m.replica, secret: secret)
             return .checkpoint(m)
         case .viewChange(var m):
             guard !m.prepared.isEmpty else { return nil }
             m.prepared = []
-            m.authenticator = PBFT.KeyDerivation.reauthenticate(like: m.authenticator, block: m.block, sender: m.replica)
+            m.authenticator = PBFT.KeyDerivation.reauthenticate(like: m.authenticator, block: m.block, sender: m.replica, secret: secret)
             return .viewChange(m)
         case .newView, .forwardedRequest, .fetch, .fetchReply:
             return nil
         }
+    }
+
+    /// A primary's PRE-PREPARE whose first client request orders another write than its client asked
+    /// for (same session, sequence number and key; the client's authenticator kept, since the primary
+    /// cannot make a new one), with a digest and an authenticator the primary makes properly. A backup
+    /// that checks the client's MAC or signature rejects it; under `--auth none` nothing can.
+    public func forged(cluster: ClusterConfig) -> PBFT.Message? {
+        guard case .prePrepare(var m) = self,
+              let k = m.requests.firstIndex(where: { $0.client != PBFT.nullClient }) else { return nil }
+        var forged = m.requests[k].conflicting(variant: 0)
+        forged.authenticator = m.requests[k].authenticator
+        m.requests[k] = forged
+        var scratch = WireWriter(capacity: 256)
+        m.digest = PBFT.digest(of: m.requests, scratch: &scratch)
+        m.authenticator = PBFT.KeyDerivation.reauthenticate(like: m.authenticator, block: m.block, sender: m.primary,
+                                                           secret: cluster.secret)
+        return .prePrepare(m)
+    }
+
+    /// The message with its MAC vector broken at the receivers `isFailing` names and intact elsewhere
+    /// (one vector for every receiver, as a real multicast sends). A replica that accepted it and
+    /// forwards it as proof (a prepared certificate in VIEW-CHANGE, a checkpoint proof) then holds a
+    /// proof that some honest replicas cannot check: the case TOCS 2002 §... changes the view change for.
+    public func splitAuthenticated(failingAt isFailing: (Int32) -> Bool) -> PBFT.Message? {
+        func split(_ a: PBFT.Authenticator) -> PBFT.Authenticator? {
+            guard case .macs(var v) = a else { return nil }
+            for j in v.indices where isFailing(Int32(j)) { v[j] = PBFT.MAC(high: ~v[j].high, low: v[j].low) }
+            return .macs(v)
+        }
+        switch self {
+        case .prePrepare(var m):
+            guard let a = split(m.authenticator) else { return nil }
+            m.authenticator = a
+            return .prePrepare(m)
+        case .prepare(var m):
+            guard let a = split(m.authenticator) else { return nil }
+            m.authenticator = a
+            return .prepare(m)
+        case .commit(var m):
+            guard let a = split(m.authenticator) else { return nil }
+            m.authenticator = a
+            return .commit(m)
+        case .checkpoint(var m):
+            guard let a = split(m.authenticator) else { return nil }
+            m.authenticator = a
+            return .checkpoint(m)
+        case .fetch(var m):
+            guard let a = split(m.authenticator) else { return nil }
+            m.authenticator = a
+            return .fetch(m)
+        case .viewChange, .newView, .forwardedRequest, .fetchReply:
+            return nil
+        }
+    }
+
+    /// A PRE-PREPARE's sequence number: what an equivocating primary's shell tells its proposals apart by.
+    public var proposalSlot: UInt64? {
+        if case .prePrepare(let m) = self { return m.sequence }
+        return nil
     }
 }

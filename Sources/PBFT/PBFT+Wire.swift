@@ -277,6 +277,7 @@ extension PBFT.FetchReply: PBFT.DigestAuthenticated {
         var size = 8 + 8 + 8 + 8 + stableProof.encodedSize + 4
         for e in entries { size += 8 + PBFT.batchEncodedSize(e.requests) }
         size += 1 + (newView?.encodedSize ?? 0)
+        size += 1 + (state?.encodedSize ?? 0)
         return size + 4
     }
 
@@ -286,6 +287,7 @@ extension PBFT.FetchReply: PBFT.DigestAuthenticated {
         w.write(UInt32(entries.count))
         for e in entries { w.write(e.sequence); PBFT.encodeBatch(e.requests, into: &w) }
         if let nv = newView { w.write(UInt8(1)); nv.encode(into: &w) } else { w.write(UInt8(0)) }
+        if let state { w.write(UInt8(1)); state.encode(into: &w) } else { w.write(UInt8(0)) }
         replica.encode(into: &w)
     }
     static func decode(from r: inout WireReader) throws(WireError) -> PBFT.FetchReply {
@@ -298,9 +300,10 @@ extension PBFT.FetchReply: PBFT.DigestAuthenticated {
             PBFT.FetchEntry(sequence: try r.read(), requests: try PBFT.decodeBatch(from: &r))
         }
         let newView: PBFT.NewView? = try r.readBool() ? try PBFT.NewView.decode(from: &r) : nil
+        let state: KVStateMachine? = try r.readBool() ? try KVStateMachine.decode(from: &r) : nil
         let replica = try NodeID.decode(from: &r)
         return PBFT.FetchReply(view: view, lastExecuted: executed, stableSequence: stable, stableDigest: digest, stableProof: proof,
-                               entries: entries, newView: newView, replica: replica,
+                               entries: entries, newView: newView, state: state, replica: replica,
                                authenticator: try PBFT.Authenticator.decode(from: &r))
     }
 

@@ -35,9 +35,8 @@ public enum PBFT {
     }
 
     /// The session that owns null requests (§4.4: "a special null request which goes through the
-    /// protocol like other requests, but whose execution is a no-op"). Client ids are dense from 0, so
-    /// the top of the range is free.
-    public static let nullClient = ClientID(Int(UInt32.max))
+    /// protocol like other requests, but whose execution is a no-op").
+    public static let nullClient = ClientID.system
 
     /// What a replica reports applying at a sequence number that ordered a null request.
     public static let nullRequest = ClientRequest(client: nullClient, sequence: 0, command: .noop)

@@ -10,7 +10,7 @@ extension Raft.Message {
     /// - A refused vote or pre-vote is granted (a voter that votes for two candidates in one term).
     /// - A rejected AppendEntries is acknowledged as matching (a follower that acknowledges entries it
     ///   did not store, so the leader counts it towards a commit).
-    public func equivocated(variant: UInt64) -> Raft.Message? {
+    public func equivocated(variant: UInt64, earlier: Raft.Message?, cluster: ClusterConfig) -> Raft.Message? {
         switch self {
         case .appendEntries(var m):
             switch m.entries {
@@ -34,5 +34,18 @@ extension Raft.Message {
         case .requestVote, .preVote:
             return nil
         }
+    }
+
+    /// A leader that forges: every AppendEntries carries, for every follower, requests with the
+    /// clients' sessions and sequence numbers but writes no client asked for (Raft checks no client
+    /// authenticator, so the followers store them; the leader itself applies the real ones).
+    public func forged(cluster: ClusterConfig) -> Raft.Message? {
+        guard case .appendEntries(var m) = self else { return nil }
+        switch m.entries {
+        case .none: return nil
+        case .one(let e): m.entries = .one(Raft.Entry(term: e.term, request: e.request.conflicting(variant: 0)))
+        case .many(let es): m.entries = .many(es.map { Raft.Entry(term: $0.term, request: $0.request.conflicting(variant: 0)) })
+        }
+        return .appendEntries(m)
     }
 }

@@ -42,7 +42,7 @@ public enum Raft {
 
     /// The session that owns the no-op entries a new leader appends at the start of its term (§8).
     /// Client ids come from a dense range starting at 0, so the top of the range is free.
-    public static let noopClient = ClientID(Int(UInt32.max))
+    public static let noopClient = ClientID.system
 
     /// The no-op entry of `term`: one per term, so its (client, sequence) is unique in any log.
     @inlinable public static func noopRequest(term: UInt64) -> ClientRequest {

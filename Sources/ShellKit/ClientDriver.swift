@@ -44,10 +44,18 @@ public final class ClientDriver {
     public private(set) var externalReplies: [ClientReply] = []
     var sentExternal = false
 
-    public init(workload: WorkloadSpec, contract: ClientContract, replicaCount: Int, random: DeterministicRandom) {
+    /// The protocol's client keys (PBFT), or nil: requests then go out with no authenticator and every
+    /// reply is taken at its word.
+    let credentials: (any ClientCredentials)?
+    /// Replies that did not prove they came from the replica they name (dropped unread).
+    public private(set) var rejectedReplies = 0
+
+    public init(workload: WorkloadSpec, contract: ClientContract, replicaCount: Int, random: DeterministicRandom,
+                credentials: (any ClientCredentials)? = nil) {
         self.workload = workload
         self.contract = contract
         self.replicaCount = replicaCount
+        self.credentials = credentials
         operations = OperationSource(spec: workload, random: random)
     }
 
@@ -93,7 +101,11 @@ public final class ClientDriver {
     func beginOperation<T: ClientTransport>(client: Int32, scheduled: Instant, via transport: T) {
         let c = Int(client)
         let command = operations.next(client: sessions[c].id, sequence: sessions[c].nextSequence)
-        let (request, action) = sessions[c].begin(command)
+        var (request, action) = sessions[c].begin(command)
+        if let credentials {
+            request = credentials.authenticate(request)
+            sessions[c].attach(request.authenticator)
+        }
         sent.record(client: request.client, sequence: request.sequence, command: command)
         sessions[c].recordIndex = records.count
         records.append(OperationRecord(client: request.client, sequence: request.sequence, command: command,
@@ -135,6 +147,10 @@ public final class ClientDriver {
         let c = reply.client.index
         guard c < sessions.count else {
             if sentExternal { externalReplies.append(reply) }
+            return
+        }
+        if let credentials, !credentials.verifies(reply) {
+            rejectedReplies += 1
             return
         }
         let action = sessions[c].receive(reply)

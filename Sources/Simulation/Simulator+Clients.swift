@@ -58,7 +58,7 @@ extension Simulator: ClientTransport {
     func sendReply(_ honest: ClientReply, from node: Int32, at time: Int64) {
         let behavior = byzantine[Int(node)]
         if behavior?.dropsReplies == true { return }
-        let reply = behavior?.tamper(honest) ?? honest
+        let reply = behavior?.tamper(honest) { R.reauthenticated($0, cluster: cluster, settings: settings) } ?? honest
         let size = Wire.frameSize(of: reply)
         count(kind: stats.replyKind, bytes: size, at: time)
         guard reachability.clientLinkOpen(Int(node)) else { return }

@@ -64,7 +64,9 @@ extension Simulator {
         var message = original
         var departure = clock
         if let behavior = byzantine[Int(from)] {
-            guard let tampered = behavior.tamper(original, to: to, receiverIsFaulty: byzantine[Int(to)] != nil) else { return }
+            let faulty = byzantine
+            guard let tampered = behavior.tamper(original, to: to, isFaulty: { faulty[Int($0)] != nil }, cluster: cluster,
+                                                 memory: &equivocationMemory[Int(from)]) else { return }
             message = tampered.message
             if tampered.delayed { departure += options.network.slowDelay.nanoseconds }
         }

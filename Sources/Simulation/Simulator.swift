@@ -87,6 +87,8 @@ public final class Simulator<R: Replica> {
     var lossProbability: Double
     var extraLatency: Int64 = 0
     var byzantine: [ByzantineBehavior?]
+    /// What each equivocating replica's shell remembers of its earlier proposals.
+    var equivocationMemory: [EquivocationMemory<Message>]
     var picosPerByteOnLink: Int64
 
     // MARK: Clients
@@ -129,7 +131,8 @@ public final class Simulator<R: Replica> {
             built.append(R(id: NodeID(i), cluster: cluster, settings: settings, random: random.derive()))
         }
         replicas = built
-        clientDriver = ClientDriver(workload: options.workload, contract: clientContract, replicaCount: n, random: random.derive())
+        clientDriver = ClientDriver(workload: options.workload, contract: clientContract, replicaCount: n, random: random.derive(),
+                                    credentials: R.clientCredentials(cluster: cluster, settings: settings))
         self.random = random
         up = Array(repeating: true, count: n)
         incarnation = Array(repeating: 0, count: n)
@@ -157,6 +160,7 @@ public final class Simulator<R: Replica> {
         linkLastArrival = Array(repeating: 0, count: n * n)
         lossProbability = options.network.lossProbability
         byzantine = Array(repeating: nil, count: n)
+        equivocationMemory = Array(repeating: EquivocationMemory(), count: n)
         picosPerByteOnLink = options.network.bandwidthBytesPerSecond > 0
             ? Int64((1e12 / options.network.bandwidthBytesPerSecond).rounded()) : 0
         messageKindNames = MessageCounts.kindNames(protocolKinds: Message.kindNames)

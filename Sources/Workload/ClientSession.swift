@@ -54,6 +54,11 @@ public struct ClientSession: Sendable {
         return (request, .send(to: target))
     }
 
+    /// The outstanding request's authenticator, made by the protocol's client keys after `begin`.
+    public mutating func attach(_ authenticator: Authenticator) {
+        outstanding?.authenticator = authenticator
+    }
+
     /// A reply arrived. Returns `.completed` once enough matching replies are in.
     public mutating func receive(_ reply: ClientReply) -> Action {
         guard let request = outstanding, reply.client == id, reply.sequence == request.sequence else { return .none }

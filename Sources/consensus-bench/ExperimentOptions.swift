@@ -83,7 +83,7 @@ struct ExperimentOptions: ParsableArguments {
     var partition: [String] = []
     @Option(parsing: .singleValue, help: "Heal every partition at a time: 4s (repeatable).")
     var heal: [String] = []
-    @Option(parsing: .singleValue, help: "Make a replica Byzantine: 2:silent, 1:equivocate@1s (silent|equivocate|corrupt|slow).")
+    @Option(parsing: .singleValue, help: "Make a replica Byzantine: 2:silent, 1:equivocate@1s (silent|equivocate|corrupt|slow|lie|forge|split-auth).")
     var byzantine: [String] = []
     @Flag(name: .customLong("allow-unsafe"), help: "Run a configuration the fault arithmetic forbids, to see what breaks.")
     var allowUnsafe = false

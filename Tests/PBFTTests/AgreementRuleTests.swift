@@ -50,7 +50,7 @@ struct AgreementRuleTests {
         let n = 7
         let backup = makeReplica(id: 1, n: n)
         var forgers = (0 ..< n).map { Forger($0, n: n) }
-        let batch = [put(sequence: 1)]
+        let batch = [put(sequence: 1, n: n)]
         let d = digest(batch)
         // Prepares that arrive before the pre-prepare wait for it.
         _ = backup.deliver(forgers[2].prepare(sequence: 1, digest: d), from: 2)
@@ -76,7 +76,7 @@ struct AgreementRuleTests {
         let n = 7
         let backup = makeReplica(id: 1, n: n)
         var forgers = (0 ..< n).map { Forger($0, n: n) }
-        let batch = [put(sequence: 1)]
+        let batch = [put(sequence: 1, n: n)]
         let d = digest(batch)
         _ = backup.deliver(forgers[0].prePrepare(sequence: 1, batch: batch), from: 0)
         for j in 2 ... 4 { _ = backup.deliver(forgers[j].prepare(sequence: 1, digest: d), from: j) }

@@ -55,7 +55,7 @@ struct AuthenticationRuleTests {
         let backup = makeReplica(id: 1, settings: settings(auth: auth))
         var primary = Forger(0, auth: auth)
         var other = Forger(2, auth: auth)
-        let batch = [put(sequence: 1)]
+        let batch = [put(sequence: 1, auth: auth)]
         let forged = primary.prePrepare(sequence: 1, batch: batch).corrupted()
         let out = backup.deliver(forged, from: 0)
         #expect(out.prepares.isEmpty)
@@ -89,7 +89,7 @@ struct AuthenticationRuleTests {
         #expect(vector.count == 7)
         var work = CryptoWork()
         for j in 1 ..< 7 {
-            var keys = PBFT.Keyring(me: NodeID(j), n: 7, mode: .mac)
+            var keys = PBFT.Keyring(me: NodeID(j), n: 7, mode: .mac, secret: 0)
             #expect(keys.verify(m.authenticator, m.block, from: NodeID(0), .multicast, work: &work))
             // The same vector with this receiver's entry broken fails here only.
             var broken = vector
@@ -102,9 +102,9 @@ struct AuthenticationRuleTests {
     @Test("an equivocated pre-prepare is properly authenticated but orders another request", arguments: [PBFT.Authentication.mac, .signatures, .none])
     func equivocationIsAuthentic(auth: PBFT.Authentication) {
         var primary = Forger(0, auth: auth)
-        let batch = [put(sequence: 1)]
+        let batch = [put(sequence: 1, auth: auth)]
         let honest = primary.prePrepare(sequence: 1, batch: batch)
-        guard let lie = honest.equivocated(variant: 1), let other = honest.equivocated(variant: 2) else {
+        guard let lie = honest.equivocated(variant: 1, earlier: nil, cluster: cluster(4)), let other = honest.equivocated(variant: 2, earlier: nil, cluster: cluster(4)) else {
             Issue.record("a pre-prepare must have an equivocated version")
             return
         }
@@ -120,7 +120,7 @@ struct AuthenticationRuleTests {
         #expect(l1.digest != l2.digest)
         // A faulty backup's equivocated PREPARE names the digest of the same conflicting request.
         var backup = Forger(3, auth: auth)
-        guard case .prepare(let p)? = backup.prepare(sequence: 1, digest: digest(batch)).equivocated(variant: 1) else {
+        guard case .prepare(let p)? = backup.prepare(sequence: 1, digest: digest(batch)).equivocated(variant: 1, earlier: nil, cluster: cluster(4)) else {
             Issue.record("a prepare must have an equivocated version")
             return
         }
@@ -128,8 +128,8 @@ struct AuthenticationRuleTests {
         let out = b.deliver(.prepare(p), from: 3)
         #expect(out.rejectedKinds.isEmpty)
         #expect(b.isPrepared(1))  // own prepare + 3's: both for the lie, so b is prepared for it
-        #expect(PBFT.Message.prepare(p).equivocated(variant: 1) != nil)
-        #expect(PBFT.Message.fetch(PBFT.Fetch(installedView: 0, from: 1, replica: NodeID(0), authenticator: .none)).equivocated(variant: 1) == nil)
+        #expect(PBFT.Message.prepare(p).equivocated(variant: 1, earlier: nil, cluster: cluster(4)) != nil)
+        #expect(PBFT.Message.fetch(PBFT.Fetch(installedView: 0, from: 1, replica: NodeID(0), authenticator: .none)).equivocated(variant: 1, earlier: nil, cluster: cluster(4)) == nil)
     }
 
     @Test("with --auth none a corrupted pre-prepare is still caught by its digest")
@@ -140,16 +140,17 @@ struct AuthenticationRuleTests {
         #expect(out.rejectedKinds == [PBFT.Message.Kind.prePrepare])
     }
 
-    @Test("crypto work is recorded: a multicast computes n MACs, a receiver verifies one")
+    @Test("crypto work is recorded: a multicast computes n MACs, a receiver verifies its entry of each authenticator (the primary's and the client's)")
     func cryptoWorkRecorded() {
         let primary = makeReplica(id: 0)
         let out = primary.request(put(sequence: 1))
+        #expect(out.cryptoWork.macsVerified == 1)  // the client's MAC for the primary
         #expect(out.cryptoWork.macsComputed == 4)
         #expect(out.cryptoWork.digestsComputed == 1)
         let backup = makeReplica(id: 1)
         guard let pp = out.broadcasts.first else { Issue.record("no pre-prepare"); return }
         let received = backup.deliver(pp, from: 0)
-        #expect(received.cryptoWork.macsVerified == 1)
+        #expect(received.cryptoWork.macsVerified == 2)
         #expect(received.cryptoWork.digestsComputed == 1)
         #expect(received.cryptoWork.macsComputed == 4)  // its PREPARE's authenticator
         let none = makeReplica(id: 0, settings: settings(auth: .none)).request(put(sequence: 1))

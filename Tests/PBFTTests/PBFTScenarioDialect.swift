@@ -34,4 +34,5 @@ var pbftDialect: ScenarioDialect<PBFT.Replica> { ScenarioDialect(
         }
         return "\(r.isPrimary ? "primary" : "backup") view=\(r.view) \(r.isViewActive ? "active" : "changing") "
             + "executed=\(r.lastExecuted) h=\(r.lowWaterMark) log=[\(log.joined(separator: " "))]"
-    }) }
+    },
+    clientCredentials: { r in PBFT.Replica.clientCredentials(cluster: r.cluster, settings: r.settings) }) }

@@ -27,8 +27,12 @@ func makeReplica(id: Int, n: Int = 4, settings: PBFT.Settings = settings(), dura
     return replica
 }
 
-func put(client: Int = 1, sequence: UInt64, key: UInt64 = 0, tag: UInt64? = nil) -> ClientRequest {
-    ClientRequest(client: ClientID(client), sequence: sequence, command: .put(Key(key), Value(tag: tag ?? sequence, size: 16)))
+/// A client's write, authenticated by its client for an n-replica cluster under `auth` (as the shells'
+/// clients do: PBFT's replicas reject requests that do not carry their client's proof).
+func put(client: Int = 1, sequence: UInt64, key: UInt64 = 0, tag: UInt64? = nil, n: Int = 4,
+         auth: PBFT.Authentication = .mac) -> ClientRequest {
+    let request = ClientRequest(client: ClientID(client), sequence: sequence, command: .put(Key(key), Value(tag: tag ?? sequence, size: 16)))
+    return PBFT.ClientKeyring(cluster: cluster(n), mode: auth).authenticate(request)
 }
 
 func digest(_ batch: [ClientRequest]) -> PBFT.Digest {
@@ -41,7 +45,7 @@ struct Forger {
     var keys: PBFT.Keyring
     var sender: NodeID { keys.me }
     init(_ sender: Int, n: Int = 4, auth: PBFT.Authentication = .mac) {
-        keys = PBFT.Keyring(me: NodeID(sender), n: n, mode: auth)
+        keys = PBFT.Keyring(me: NodeID(sender), n: n, mode: auth, secret: 0)
     }
 
     mutating func prePrepare(view: UInt64 = 0, sequence: UInt64, batch: [ClientRequest], digest d: PBFT.Digest? = nil) -> PBFT.Message {
@@ -110,7 +114,9 @@ func replicaMaker(n: Int = 4, settings s: PBFT.Settings = settings()) -> (NodeID
 /// A whole cluster in lock step, without time: every message sent is queued and delivered in FIFO order
 /// by `deliverAll()`, unless `isLost` says otherwise. Timers fire only when a test fires them.
 func lockstepCluster(n: Int = 4, settings s: PBFT.Settings = settings()) -> LockstepCluster<PBFT.Replica> {
-    LockstepCluster(count: n, make: replicaMaker(n: n, settings: s))
+    let c = LockstepCluster(count: n, make: replicaMaker(n: n, settings: s))
+    c.clientCredentials = PBFT.Replica.clientCredentials(cluster: cluster(n), settings: s)
+    return c
 }
 
 extension LockstepCluster where R == PBFT.Replica {
