@@ -151,11 +151,13 @@ extension PBFT.Replica {
                 if keys.verify(m.authenticator, m.block, from: sender, .multicast, work: &outbox.cryptoWork) {
                     answerRetransmission(slot: k, to: sender, outbox: &outbox)
                 }
-            } else if !isCommit, m.digest == slots[k].digest, slots[k].certificateProofs.count + slots[k].prepareProofs.count < n - 1 {
+            } else if !isCommit, keys.mode == .mac, m.digest == slots[k].digest,
+                      slots[k].certificateProofs.count + slots[k].prepareProofs.count < n - 1 {
                 // A late matching PREPARE joins the certificate as an extra proof, unchecked (whoever
                 // reads the certificate checks every proof). With MAC authenticators a faulty backup's
                 // PREPARE may verify here and not at another replica (a split authenticator); the
-                // honest backups' late ones make the certificate hold 2f that verify anywhere.
+                // honest backups' late ones make the certificate hold 2f that verify anywhere. (A
+                // signature verifies everywhere or nowhere, and `none` has nothing to split.)
                 slots[k].prepareProofs.append(PBFT.Vote(replica: sender, authenticator: m.authenticator))
             }
             return nil
