@@ -10,19 +10,18 @@ import Testing
 /// complete operations after the faulty primary is replaced).
 @Suite("PBFT against each Byzantine behaviour")
 struct ByzantineBehaviourTests {
-    static func run(nodes: Int, byzantine: [String], seed: UInt64 = 3, allowUnsafe: Bool = false,
-                    auth: String? = nil) throws -> RunResult {
+    static func run(nodes: Int, byzantine: [String], seed: UInt64 = 3, auth: String? = nil,
+                    duration: Interval = .milliseconds(1500), alsoScheduled: [ScheduledFault] = []) throws -> RunResult {
         var s = ExperimentSpec()
         s.protocolName = "pbft"
         s.nodes = nodes
         s.seed = seed
         s.workload.clients = 8
         s.warmup = .milliseconds(200)
-        s.duration = .milliseconds(1500)
+        s.duration = duration
         s.quietPeriod = .milliseconds(500)
-        s.allowUnsafe = allowUnsafe
         if let auth { s.auth = auth }
-        s.faultSchedule = try byzantine.map { try FaultParsing.byzantine($0) }
+        s.faultSchedule = try byzantine.map { try FaultParsing.byzantine($0) } + alsoScheduled
         return try ResolvedExperiment(s).run()
     }
 
@@ -44,16 +43,8 @@ struct ByzantineBehaviourTests {
     /// each verify anywhere, and the view change completes.
     @Test("a view change completes despite a backup whose authenticators verify at some replicas only", arguments: [UInt64(3), 4])
     func viewChangeSurvivesSplitAuthenticators(seed: UInt64) throws {
-        var s = ExperimentSpec()
-        s.protocolName = "pbft"
-        s.nodes = 7
-        s.seed = seed
-        s.workload.clients = 8
-        s.warmup = .milliseconds(200)
-        s.duration = .seconds(3)
-        s.quietPeriod = .milliseconds(500)
-        s.faultSchedule = [try FaultParsing.byzantine("2:split-auth"), try FaultParsing.crash("leader@800ms")]
-        let result = try ResolvedExperiment(s).run()
+        let result = try Self.run(nodes: 7, byzantine: ["2:split-auth"], seed: seed, duration: .seconds(3),
+                                  alsoScheduled: [try FaultParsing.crash("leader@800ms")])
         #expect(result.isSafe, "seed \(seed): \(result.violations)")
         #expect(result.leaderChanges >= 1, "seed \(seed): the view changed after the primary crashed")
         #expect(result.longestStallMillis < 1000, "seed \(seed): the view change took \(result.longestStallMillis) ms")
