@@ -10,7 +10,7 @@ import Testing
 /// complete operations after the faulty primary is replaced).
 @Suite("PBFT against each Byzantine behaviour")
 struct ByzantineBehaviourTests {
-    static func run(nodes: Int, byzantine: [String], seed: UInt64 = 3, auth: String? = nil,
+    static func run(nodes: Int, byzantine: [String], seed: UInt64 = 3, auth: String? = nil, allowUnsafe: Bool = false,
                     duration: Interval = .milliseconds(1500), alsoScheduled: [ScheduledFault] = []) throws -> RunResult {
         var s = ExperimentSpec()
         s.protocolName = "pbft"
@@ -20,6 +20,7 @@ struct ByzantineBehaviourTests {
         s.warmup = .milliseconds(200)
         s.duration = duration
         s.quietPeriod = .milliseconds(500)
+        s.allowUnsafe = allowUnsafe
         if let auth { s.auth = auth }
         s.faultSchedule = try byzantine.map { try FaultParsing.byzantine($0) } + alsoScheduled
         return try ResolvedExperiment(s).run()
@@ -54,5 +55,17 @@ struct ByzantineBehaviourTests {
     func forgeryCaughtWithoutAuthentication() throws {
         let result = try Self.run(nodes: 4, byzantine: ["0:forge"], auth: "none")
         #expect(!result.isSafe, "a write no client sent was executed: validity must fail (\(result.violations) \(result.linearizable))")
+    }
+
+    /// Where f+1 cannot break it: no number of faulty replicas can make a client's MAC for an honest
+    /// replica, so forged requests and split authenticators only ever get rejected. (f+1 liars and f+1
+    /// equivocators do break PBFT: the price-of-BFT tests and the negative controls show the checker
+    /// catching both.)
+    @Test("f+1 forging or split-authenticating replicas still cannot make honest replicas execute what no client sent",
+          arguments: [ByzantineBehavior.forge, .splitAuth])
+    func fPlusOneCannotForge(behavior: ByzantineBehavior) throws {
+        let result = try Self.run(nodes: 4, byzantine: ["0:\(behavior.rawValue)", "1:\(behavior.rawValue)"], allowUnsafe: true)
+        #expect(result.violations.isEmpty, "\(behavior): \(result.violations)")
+        #expect(result.linearizable != "false", "\(behavior): \(result.linearizable)")
     }
 }
