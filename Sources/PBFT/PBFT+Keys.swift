@@ -133,8 +133,7 @@ extension PBFT {
                 return .mac(block.withBytes { outgoing[receiver.index].mac($0) })
             case (.mac, .signed), (.signatures, _):
                 work.signaturesMade += 1
-                if signer == nil { signer = Ed25519Signer(seed: KeyDerivation.signingSeed(secret: secret, of: me)) }
-                let key = signer!
+                let key = ownSigner()
                 return .signature(block.withBytes { key.sign($0) })
             }
         }
@@ -164,6 +163,14 @@ extension PBFT {
                 let key = verifiers[sender.index]!
                 return block.withBytes { key.isValid(s, for: $0) }
             }
+        }
+
+        /// This replica's signing key, derived at its first signature (under `mac` only view changes sign).
+        private mutating func ownSigner() -> Ed25519Signer {
+            if let signer { return signer }
+            let made = Ed25519Signer(seed: KeyDerivation.signingSeed(secret: secret, of: me))
+            signer = made
+            return made
         }
 
         private mutating func keys(of client: ClientID) -> ClientKeys {
@@ -207,8 +214,7 @@ extension PBFT {
                 signed.authenticator = .mac(block.withBytes { key.mac($0) })
             case .signatures:
                 work.signaturesMade += 1
-                if signer == nil { signer = Ed25519Signer(seed: KeyDerivation.signingSeed(secret: secret, of: me)) }
-                let key = signer!
+                let key = ownSigner()
                 signed.authenticator = .signature(block.withBytes { key.sign($0) })
             }
             return signed

@@ -9,32 +9,62 @@ extension PBFT.Message {
     /// caught; a PREPARE, COMMIT or CHECKPOINT with a flipped digest simply matches nothing.
     public func corrupted() -> PBFT.Message {
         switch self {
+        case .prePrepare(var m) where m.authenticator.isNone:
+            m.digest.w0 = ~m.digest.w0
+            return .prePrepare(m)
+        case .prepare(var m) where m.authenticator.isNone:
+            m.digest.w0 = ~m.digest.w0
+            return .prepare(m)
+        case .commit(var m) where m.authenticator.isNone:
+            m.digest.w0 = ~m.digest.w0
+            return .commit(m)
+        case .checkpoint(var m) where m.authenticator.isNone:
+            m.stateDigest = ~m.stateDigest
+            return .checkpoint(m)
+        default:
+            return replacingAuthenticator { $0.corrupted() } ?? self
+        }
+    }
+
+    /// This message with `transform` applied to its authenticator, whatever its kind; nil when
+    /// `transform` gives nil (it has nothing to do to that authenticator).
+    func replacingAuthenticator(_ transform: (PBFT.Authenticator) -> PBFT.Authenticator?) -> PBFT.Message? {
+        switch self {
         case .prePrepare(var m):
-            if case .none = m.authenticator { m.digest.w0 = ~m.digest.w0 } else { m.authenticator = m.authenticator.corrupted() }
+            guard let a = transform(m.authenticator) else { return nil }
+            m.authenticator = a
             return .prePrepare(m)
         case .prepare(var m):
-            if case .none = m.authenticator { m.digest.w0 = ~m.digest.w0 } else { m.authenticator = m.authenticator.corrupted() }
+            guard let a = transform(m.authenticator) else { return nil }
+            m.authenticator = a
             return .prepare(m)
         case .commit(var m):
-            if case .none = m.authenticator { m.digest.w0 = ~m.digest.w0 } else { m.authenticator = m.authenticator.corrupted() }
+            guard let a = transform(m.authenticator) else { return nil }
+            m.authenticator = a
             return .commit(m)
         case .checkpoint(var m):
-            if case .none = m.authenticator { m.stateDigest = ~m.stateDigest } else { m.authenticator = m.authenticator.corrupted() }
+            guard let a = transform(m.authenticator) else { return nil }
+            m.authenticator = a
             return .checkpoint(m)
         case .viewChange(var m):
-            m.authenticator = m.authenticator.corrupted()
+            guard let a = transform(m.authenticator) else { return nil }
+            m.authenticator = a
             return .viewChange(m)
         case .newView(var m):
-            m.authenticator = m.authenticator.corrupted()
+            guard let a = transform(m.authenticator) else { return nil }
+            m.authenticator = a
             return .newView(m)
         case .forwardedRequest(var m):
-            m.authenticator = m.authenticator.corrupted()
+            guard let a = transform(m.authenticator) else { return nil }
+            m.authenticator = a
             return .forwardedRequest(m)
         case .fetch(var m):
-            m.authenticator = m.authenticator.corrupted()
+            guard let a = transform(m.authenticator) else { return nil }
+            m.authenticator = a
             return .fetch(m)
         case .fetchReply(var m):
-            m.authenticator = m.authenticator.corrupted()
+            guard let a = transform(m.authenticator) else { return nil }
+            m.authenticator = a
             return .fetchReply(m)
         }
     }
@@ -111,36 +141,15 @@ extension PBFT.Message {
     /// The message with its MAC vector broken at the receivers `isFailing` names and intact elsewhere
     /// (one vector for every receiver, as a real multicast sends). A replica that accepted it and
     /// forwards it as proof (a prepared certificate in VIEW-CHANGE, a checkpoint proof) then holds a
-    /// proof that some honest replicas cannot check: the case TOCS 2002 §... changes the view change for.
+    /// proof that some honest replicas cannot check: the case the MAC-based view change of TOCS 2002
+    /// exists for (README, "Byzantine faults in PBFT").
     public func splitAuthenticated(failingAt isFailing: (Int32) -> Bool) -> PBFT.Message? {
-        func split(_ a: PBFT.Authenticator) -> PBFT.Authenticator? {
-            guard case .macs(var v) = a else { return nil }
+        // Only a MAC vector splits: VIEW-CHANGE and NEW-VIEW are signed, the point-to-point kinds
+        // (forwarded requests, fetch replies) carry one MAC for their one receiver.
+        replacingAuthenticator { authenticator in
+            guard case .macs(var v) = authenticator else { return nil }
             for j in v.indices where isFailing(Int32(j)) { v[j] = PBFT.MAC(high: ~v[j].high, low: v[j].low) }
             return .macs(v)
-        }
-        switch self {
-        case .prePrepare(var m):
-            guard let a = split(m.authenticator) else { return nil }
-            m.authenticator = a
-            return .prePrepare(m)
-        case .prepare(var m):
-            guard let a = split(m.authenticator) else { return nil }
-            m.authenticator = a
-            return .prepare(m)
-        case .commit(var m):
-            guard let a = split(m.authenticator) else { return nil }
-            m.authenticator = a
-            return .commit(m)
-        case .checkpoint(var m):
-            guard let a = split(m.authenticator) else { return nil }
-            m.authenticator = a
-            return .checkpoint(m)
-        case .fetch(var m):
-            guard let a = split(m.authenticator) else { return nil }
-            m.authenticator = a
-            return .fetch(m)
-        case .viewChange, .newView, .forwardedRequest, .fetchReply:
-            return nil
         }
     }
 
