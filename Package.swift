@@ -111,7 +111,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "ReportTests", dependencies: ["Report"]),
-        .testTarget(name: "HarnessTests", dependencies: ["Harness", "ShellKit", "ConsensusCore", "Simulation"]),
+        .testTarget(name: "HarnessTests", dependencies: ["Harness", "ShellKit", "ConsensusCore", "Simulation", "Report"]),
         .testTarget(name: "NegativeControlTests", dependencies: ["Harness", "Simulation", "ShellKit", "Checker", "Raft", "MultiPaxos", "PBFT", "ConsensusCore"]),
         .testTarget(name: "CLITests", dependencies: ["Report", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "LockstepTestingTests", dependencies: ["LockstepTesting", "ConsensusCore"]),

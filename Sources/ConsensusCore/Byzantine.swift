@@ -18,6 +18,10 @@ public protocol TamperableMessage: WireMessage {
     /// (the `split-auth` behaviour: one MAC vector, the same for every receiver, whose entries for the
     /// receivers `isFailing` names are wrong); nil when this kind carries no MAC vector.
     func splitAuthenticated(failingAt isFailing: (Int32) -> Bool) -> Self?
+    /// This message as a faulty replica answers a replica catching up (the `wrong-state` behaviour):
+    /// the state or the committed commands it ships altered, the same way by every faulty replica, and
+    /// authenticated to `receiver` as an honest answer would be; nil when this kind carries no state.
+    func withWrongState(to receiver: Int32, cluster: ClusterConfig) -> Self?
     /// The slot a leader's proposal fills (PBFT: the PRE-PREPARE's sequence number), or nil for any
     /// other message: what an equivocator's memory tells its proposals apart by.
     var proposalSlot: UInt64? { get }
@@ -28,6 +32,7 @@ extension TamperableMessage {
     public func equivocated(variant: UInt64, earlier: Self?, cluster: ClusterConfig) -> Self? { nil }
     public func forged(cluster: ClusterConfig) -> Self? { nil }
     public func splitAuthenticated(failingAt isFailing: (Int32) -> Bool) -> Self? { nil }
+    public func withWrongState(to receiver: Int32, cluster: ClusterConfig) -> Self? { nil }
     public var proposalSlot: UInt64? { nil }
 }
 
@@ -52,6 +57,23 @@ public enum ByzantineBehavior: String, Sendable, CaseIterable, Codable {
     /// Authenticates what it multicasts so that the MAC vector verifies at some honest receivers and
     /// not at others (needs `--auth mac`: a signature verifies everywhere or nowhere).
     case splitAuth = "split-auth"
+    /// Answers state transfer with a wrong state: the checkpoint state and the committed commands it
+    /// sends a replica that is catching up are altered (PBFT fetch replies; Multi-Paxos catch-up;
+    /// a Raft leader's AppendEntries of already-committed entries).
+    case wrongState = "wrong-state"
+}
+
+extension KVStateMachine {
+    /// What a replica lying in state transfer ships in this state's place: the same digest, sessions
+    /// and count, with every stored value replaced by one nobody wrote (and one such key where the
+    /// store is empty). The digest hashes the history, not the content, so nothing in the state itself
+    /// gives the lie away: only copies from other replicas do.
+    public func falsified() -> KVStateMachine {
+        var lie = self
+        if lie.store.isEmpty { lie.store[Key(0)] = Value(tag: 0xBAD0_5747_E000_0000, size: 8) }
+        for (key, value) in lie.store { lie.store[key] = Value(tag: ~value.tag, size: value.size) }
+        return lie
+    }
 }
 
 extension ClientRequest {

@@ -30,12 +30,10 @@ public struct ExperimentSpec: Sendable, Equatable {
     public var batch = 1
     /// Log entries / slots / sequence numbers in flight; nil: the protocol's default for the batch size.
     public var pipeline: Int?
-    /// Multi-Paxos: `piggyback` or `explicit` commit messages.
-    public var paxosCommit = "piggyback"
-    /// PBFT: `mac`, `sig` or `none`.
-    public var auth = "mac"
-    /// PBFT: sequence numbers between checkpoints.
-    public var checkpointInterval = 128
+    /// The protocols' own options by flag (`auth`, `paxos-commit`, …), as the user gave them: each
+    /// protocol reads the ones it declares (`BenchmarkedReplica.options`) and takes its defaults for
+    /// the rest.
+    public var protocolOptions = ProtocolOptionValues()
     public var network = NetworkModel()
     public var cpu = CPUModel()
     /// Where `cpu`'s per-message costs came from: a profile's path, `project-machine` (the built-in

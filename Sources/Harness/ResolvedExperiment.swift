@@ -49,11 +49,14 @@ public struct ResolvedExperiment: Sendable {
         if let ops = spec.ops, ops < 1 { throw ExperimentError("--ops must be at least 1 (got \(ops))") }
         guard spec.batch >= 1 else { throw ExperimentError("--batch must be at least 1 (got \(spec.batch))") }
         if let p = spec.pipeline, p < 1 { throw ExperimentError("--pipeline must be at least 1 (got \(p))") }
-        guard ["piggyback", "explicit"].contains(spec.paxosCommit) else {
-            throw ExperimentError("--paxos-commit must be piggyback or explicit (got '\(spec.paxosCommit)')")
+        // Another protocol's option is ignored (one sweep's flags serve every protocol in it), but its
+        // value must still be one that protocol takes; a flag no protocol declares is a typo.
+        for (flag, value) in spec.protocolOptions.byFlag.sorted(by: { $0.key < $1.key }) {
+            guard let option = ProtocolRegistry.option(flag: flag) else {
+                throw ExperimentError("unknown option '--\(flag)' (protocol options: \(ProtocolRegistry.options.map { "--" + $0.flag }.joined(separator: ", ")))")
+            }
+            if let problem = option.problem(value) { throw ExperimentError(problem) }
         }
-        guard ["mac", "sig", "none"].contains(spec.auth) else { throw ExperimentError("--auth must be mac, sig or none (got '\(spec.auth)')") }
-        guard spec.checkpointInterval >= 1 else { throw ExperimentError("--checkpoint-interval must be at least 1") }
         var byzantine = Set<NodeID>()
         for scheduled in spec.faultSchedule {
             switch scheduled.fault {
@@ -69,8 +72,7 @@ public struct ResolvedExperiment: Sendable {
                 guard ids.allSatisfy({ $0.index < n }) else { throw ExperimentError("fault '\(scheduled.fault)' names a replica beyond 0...\(n - 1)") }
             case .byzantine(let id, let behavior):
                 guard id.index < n else { throw ExperimentError("--byzantine names replica \(id.rawValue), but replicas are 0...\(n - 1)") }
-                if behavior == .splitAuth, entry.byzantineLimit(cluster) == 0 || spec.auth != "mac" {
-                    let why = entry.byzantineLimit(cluster) == 0 ? "\(entry.name) sends none" : "--auth \(spec.auth) has none"
+                if behavior == .splitAuth, let why = entry.splitAuthenticationProblem(spec.protocolOptions) {
                     throw ExperimentError("--byzantine \(id.rawValue):split-auth needs MAC authenticators to split (\(why)); use --auth mac")
                 }
                 byzantine.insert(id)

@@ -90,9 +90,7 @@ func runOverProcesses<R: Replica>(_ type: R.Type, settings: R.Settings, resolved
     template.seed = spec.seed
     template.batch = spec.batch
     template.pipeline = spec.pipeline
-    template.paxosCommit = spec.paxosCommit
-    template.auth = spec.auth
-    template.checkpointInterval = spec.checkpointInterval
+    template.options = spec.protocolOptions.byFlag.isEmpty ? nil : spec.protocolOptions.byFlag
     template.slowDelayNanos = spec.network.slowDelay.nanoseconds
     template.sync = spec.durability.sync == .none ? nil : spec.durability.sync.rawValue
     var nodeFaults = ClusterFile.NodeFaults()
@@ -188,9 +186,7 @@ public struct NodeLaunch: Sendable {
         spec.seed = file.seed
         spec.batch = file.batch
         spec.pipeline = file.pipeline
-        spec.paxosCommit = file.paxosCommit ?? spec.paxosCommit
-        spec.auth = file.auth ?? spec.auth
-        spec.checkpointInterval = file.checkpointInterval ?? spec.checkpointInterval
+        spec.protocolOptions = ProtocolOptionValues(file.options ?? [:])
         spec.durability.sync = file.sync.flatMap(SyncPolicy.init(rawValue:)) ?? .none
         return spec
     }

@@ -31,9 +31,9 @@ public struct ClusterFile: Codable, Sendable, Equatable {
     public var seed: UInt64 = 1
     public var batch: Int = 1
     public var pipeline: Int?
-    public var paxosCommit: String?
-    public var auth: String?
-    public var checkpointInterval: Int?
+    /// The protocol's own options by flag, as on the command line (`{"auth": "sig"}`); absent ones
+    /// take the protocol's defaults.
+    public var options: [String: String]?
     public var replicas: [Member]
 
     // MARK: Set by the process shell's parent
@@ -51,7 +51,7 @@ public struct ClusterFile: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case protocolName = "protocol"
-        case faults, seed, batch, pipeline, paxosCommit, auth, checkpointInterval, replicas
+        case faults, seed, batch, pipeline, options, replicas
         case clockBase, windowStartNanos, windowEndNanos, nodeFaults, slowDelayNanos, reportDirectory, sync
     }
 

@@ -30,6 +30,13 @@ extension MultiPaxos.Message {
         guard case .accept(let ballot, let slot, let chosenUpTo, let value) = self else { return nil }
         return .accept(ballot: ballot, slot: slot, chosenUpTo: chosenUpTo, value: value.conflicting(variant: 0))
     }
+
+    /// A replica that answers a catch-up request (Multi-Paxos's state transfer) with other values for
+    /// the chosen slots it ships: the receiver learns them as chosen and applies them.
+    public func withWrongState(to receiver: Int32, cluster: ClusterConfig) -> MultiPaxos.Message? {
+        guard case .catchUp(let firstSlot, let values, let chosenUpTo) = self, !values.isEmpty else { return nil }
+        return .catchUp(firstSlot: firstSlot, values: values.map { $0.conflicting(variant: 0) }, chosenUpTo: chosenUpTo)
+    }
 }
 
 extension MultiPaxos.SlotValue {

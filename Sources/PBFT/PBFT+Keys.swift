@@ -55,12 +55,14 @@ extension PBFT {
 
         /// A fresh authenticator of `block` by `sender`, in the same form as `template` (the shell's
         /// Byzantine injectors use this: a faulty replica authenticates its lies properly, with its own keys).
-        static func reauthenticate(like template: Authenticator, block: AuthBlock, sender: NodeID, secret: UInt64) -> Authenticator {
+        static func reauthenticate(like template: Authenticator, block: AuthBlock, sender: NodeID, secret: UInt64,
+                                   receiver: NodeID? = nil) -> Authenticator {
             switch template {
             case .none:
                 return .none
             case .mac:
-                return template  // point-to-point kinds have nothing to equivocate about
+                guard let receiver else { return template }
+                return .mac(block.withBytes { sessionKey(secret: secret, from: sender, to: receiver).mac($0) })
             case .macs(let old):
                 var v = [MAC](repeating: .zero, count: old.count)
                 block.withBytes { bytes in

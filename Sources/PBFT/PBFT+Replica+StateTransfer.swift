@@ -14,9 +14,10 @@ import ConsensusCore
 // digest the same way). Without that, a replica whose missing batches only one replica still holds
 // (the others crashed back to an older checkpoint) would wait forever.
 //
-// What it does not do: copy the state itself. A replica further behind than the others' archives (a
-// long crash) cannot catch up this way; that needs the state at a stable checkpoint on the wire, which
-// `KVStateMachine` cannot be rebuilt from today (its session table is internal to ConsensusCore).
+// A replica further behind than the others' archives (a long crash) gets the state itself: the
+// answer to a FETCH from below the stable checkpoint carries the state at that checkpoint, installed
+// once f+1 replicas sent identical bytes (`adoptStateVouchedForByFPlusOne`: a faulty replica can ship a
+// wrong state under the certified digest, the `wrong-state` behaviour).
 
 extension PBFT.Replica {
     /// Something says this replica is behind: arm the fetch timer (if it is not armed already).

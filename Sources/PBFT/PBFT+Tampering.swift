@@ -153,6 +153,27 @@ extension PBFT.Message {
         }
     }
 
+    /// A FETCH-REPLY as a faulty replica sends it to a replica catching up: the checkpoint state it
+    /// ships falsified (same digest, other values) and every batch it ships ordering other writes in
+    /// its requests' places (their clients' authenticators kept), authenticated to the asker with the
+    /// sender's own key. An honest asker installs a state only when f+1 replicas sent the same bytes,
+    /// executes a batch only when f+1 sent the same one (or its execution leads to the digest 2f+1
+    /// replicas certified), so one liar is outvoted; f+1 colluding liars are not.
+    public func withWrongState(to receiver: Int32, cluster: ClusterConfig) -> PBFT.Message? {
+        guard case .fetchReply(var m) = self, m.state != nil || !m.entries.isEmpty else { return nil }
+        m.state = m.state?.falsified()
+        for k in m.entries.indices {
+            m.entries[k].requests = m.entries[k].requests.map { request in
+                var other = request.conflicting(variant: 0)
+                other.authenticator = request.authenticator
+                return other
+            }
+        }
+        m.authenticator = PBFT.KeyDerivation.reauthenticate(like: m.authenticator, block: m.block, sender: m.replica,
+                                                           secret: cluster.secret, receiver: NodeID(Int(receiver)))
+        return .fetchReply(m)
+    }
+
     /// A PRE-PREPARE's sequence number: what an equivocating primary's shell tells its proposals apart by.
     public var proposalSlot: UInt64? {
         if case .prePrepare(let m) = self { return m.sequence }

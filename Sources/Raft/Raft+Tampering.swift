@@ -48,4 +48,21 @@ extension Raft.Message {
         }
         return .appendEntries(m)
     }
+
+    /// Raft has no snapshot here, so a lagging follower catches up on the leader's AppendEntries of
+    /// entries already committed: a lying leader sends other commands in exactly those (the entries
+    /// at or below its commit index), and the follower applies them as committed.
+    public func withWrongState(to receiver: Int32, cluster: ClusterConfig) -> Raft.Message? {
+        guard case .appendEntries(var m) = self, m.prevLogIndex + 1 <= m.leaderCommit else { return nil }
+        let first = m.prevLogIndex + 1, commit = m.leaderCommit
+        func altered(_ e: Raft.Entry, at index: UInt64) -> Raft.Entry {
+            index <= commit ? Raft.Entry(term: e.term, request: e.request.conflicting(variant: 0)) : e
+        }
+        switch m.entries {
+        case .none: return nil
+        case .one(let e): m.entries = .one(altered(e, at: first))
+        case .many(let es): m.entries = .many(es.enumerated().map { altered($1, at: first + UInt64($0)) })
+        }
+        return .appendEntries(m)
+    }
 }

@@ -46,7 +46,7 @@ public enum FitTable {
     public static let header = ["protocol", "metric", "k", "c", "r2", "points"]
 
     public static func fits(runs: CSVTable) throws(ReportError) -> [FitRow] {
-        guard runs.hasColumn("nodes") else { throw ReportError("runs.csv has no 'nodes' column") }
+        guard runs.hasColumn(RunColumn.nodes.name) else { throw ReportError("runs.csv has no 'nodes' column") }
         let sweep = try SweepRuns(runs)
         var protocols: [String] = []
         for row in sweep.rows where !protocols.contains(row.protocolName) {
@@ -59,7 +59,7 @@ public enum FitTable {
                 var x: [Double] = []
                 var y: [Double] = []
                 for row in sweep.rows where row.protocolName == name {
-                    if let n = sweep.number(row, "nodes"), let value = sweep.number(row, metric.rawValue),
+                    if let n = sweep.number(row, RunColumn.nodes.name), let value = sweep.number(row, metric.rawValue),
                        n > 0, value > 0 {
                         x.append(n)
                         y.append(value)

@@ -24,13 +24,15 @@ public struct RenderedReport: Sendable {
 /// `fit.csv` (always recomputed from runs.csv: it is derived data) and `index.html`.
 public enum ReportRenderer {
     /// Renders from parsed tables, writing nothing. `title` heads index.html.
+    /// `expected` are the messages plot's dashed curves.
     public static func render(runs: CSVTable, messages: CSVTable? = nil, latency: CSVTable? = nil,
                               timeseries: CSVTable? = nil, priceOfBFT: CSVTable? = nil,
+                              expected: [StandardPlots.ExpectedCurve] = [],
                               title: String = "consensus-bench results") throws(ReportError) -> RenderedReport {
         var files: [(name: String, contents: String)] = []
         var skipped: [String] = []
         var charts: [(file: String, chart: Chart)] = [
-            ("messages_per_op.svg", try StandardPlots.messagesPerOp(runs: runs)),
+            ("messages_per_op.svg", try StandardPlots.messagesPerOp(runs: runs, expected: expected)),
             ("bytes_per_op.svg", try StandardPlots.bytesPerOp(runs: runs)),
             ("throughput.svg", try StandardPlots.throughput(runs: runs)),
             ("latency.svg", try StandardPlots.latency(runs: runs)),
@@ -63,7 +65,7 @@ public enum ReportRenderer {
     /// (a missing runs.csv, a malformed CSV naming file and line, a missing column) and are
     /// always a `ReportError` or a `CSVError`.
     @discardableResult
-    public static func render(from directory: String) throws -> RenderedReport {
+    public static func render(from directory: String, expected: [StandardPlots.ExpectedCurve] = []) throws -> RenderedReport {
         func path(_ name: String) -> String {
             directory.hasSuffix("/") ? directory + name : directory + "/" + name
         }
@@ -78,7 +80,7 @@ public enum ReportRenderer {
         let report = try render(runs: runs, messages: try optional("messages.csv"),
                                 latency: try optional("latency.csv"),
                                 timeseries: try optional("timeseries.csv"),
-                                priceOfBFT: try optional("price_of_bft.csv"),
+                                priceOfBFT: try optional("price_of_bft.csv"), expected: expected,
                                 title: "consensus-bench results: \(folderName)")
         for file in report.files {
             do {

@@ -4,29 +4,35 @@
 /// matches columns by name (issue 2's names); extra columns are ignored. A chart whose columns
 /// are missing still renders, showing "no data".
 public enum StandardPlots {
-    /// The expected steady-state messages per operation (DESIGN.md): Raft and Multi-Paxos with a
-    /// piggybacked commit 2n, Multi-Paxos with a separate Commit 3n − 1, PBFT 2n² − n + 1.
-    public static let expectedMessageCounts: [(name: String, dash: String, count: @Sendable (Double) -> Double)] = [
-        ("2n (Raft, Paxos)", "8 5", { 2 * $0 }),
-        ("3n−1 (Paxos + Commit)", "2 4", { 3 * $0 - 1 }),
-        ("2n²−n+1 (PBFT)", "12 4 3 4", { 2 * $0 * $0 - $0 + 1 }),
-    ]
+    /// An expected steady-state messages-per-operation curve, drawn dashed: the protocols declare
+    /// them (`BenchmarkedReplica.expectedCurves`) and the CLI hands them over, so this module stays
+    /// free of the protocols.
+    public struct ExpectedCurve: Sendable {
+        public var name: String
+        public var dash: String
+        public var count: @Sendable (Double) -> Double
+        public init(name: String, dash: String, count: @escaping @Sendable (Double) -> Double) {
+            self.name = name
+            self.dash = dash
+            self.count = count
+        }
+    }
 
     private static let sizeAxis = Axis(label: "cluster size n", unit: "replicas", scale: .linear)
 
     /// Messages per operation against n on log-log axes: measured points and mean line per
     /// protocol, and the expected counts dashed across the measured sizes.
-    public static func messagesPerOp(runs: CSVTable) throws(ReportError) -> Chart {
+    public static func messagesPerOp(runs: CSVTable, expected curves: [ExpectedCurve]) throws(ReportError) -> Chart {
         let sweep = try SweepRuns(runs)
-        var series = sweep.seriesKeys.map { sweep.series($0, x: "nodes", y: "messages_per_op") }
-        let sizes = sweep.rows.compactMap { sweep.number($0, "nodes") }.filter { $0 > 0 }
+        var series = sweep.seriesKeys.map { sweep.series($0, x: RunColumn.nodes.name, y: RunColumn.messagesPerOp.name) }
+        let sizes = sweep.rows.compactMap { sweep.number($0, RunColumn.nodes.name) }.filter { $0 > 0 }
         if var low = sizes.min(), var high = sizes.max() {
             if low == high { low *= 0.8; high *= 1.25 }
             let samples = 48
             let xs = (0...samples).map { step in
                 power(10, log10Of(low) + (log10Of(high) - log10Of(low)) * Double(step) / Double(samples))
             }
-            for expected in expectedMessageCounts {
+            for expected in curves {
                 series.append(.analytic(name: expected.name,
                                         points: xs.map { ChartPoint(x: $0, y: expected.count($0)) },
                                         dash: expected.dash))
@@ -46,7 +52,7 @@ public enum StandardPlots {
                      subtitle: "every message any node or client sent, per completed operation",
                      xAxis: Axis(label: "cluster size n", unit: "replicas", scale: .log10),
                      yAxis: Axis(label: "bytes per operation", unit: "B", scale: .log10),
-                     series: sweep.seriesKeys.map { sweep.series($0, x: "nodes", y: "bytes_per_op") })
+                     series: sweep.seriesKeys.map { sweep.series($0, x: RunColumn.nodes.name, y: RunColumn.bytesPerOp.name) })
     }
 
     /// Throughput against n, from zero.
@@ -56,7 +62,7 @@ public enum StandardPlots {
                      subtitle: "completed operations per second in the measurement window",
                      xAxis: sizeAxis,
                      yAxis: Axis(label: "throughput", unit: "ops/s", includesZero: true),
-                     series: sweep.seriesKeys.map { sweep.series($0, x: "nodes", y: "throughput_ops_s") })
+                     series: sweep.seriesKeys.map { sweep.series($0, x: RunColumn.nodes.name, y: RunColumn.throughput.name) })
     }
 
     /// Median and p99 latency against n: per protocol a hollow dashed p50 series and a solid p99.
@@ -69,8 +75,8 @@ public enum StandardPlots {
             var median = base
             median.markerFilled = false
             median.dash = "5 4"
-            series.append(sweep.series(key, x: "nodes", y: "latency_p50_us", name: "\(key) p50", style: median))
-            series.append(sweep.series(key, x: "nodes", y: "latency_p99_us", name: "\(key) p99", style: base))
+            series.append(sweep.series(key, x: RunColumn.nodes.name, y: RunColumn.latencyP50.name, name: "\(key) p50", style: median))
+            series.append(sweep.series(key, x: RunColumn.nodes.name, y: RunColumn.latencyP99.name, name: "\(key) p99", style: base))
         }
         let values = series.flatMap { $0.markers.map(\.y) }.filter { $0 > 0 }
         let spread = (values.max() ?? 1) / (values.min() ?? 1)
@@ -148,7 +154,7 @@ public enum StandardPlots {
 
     /// "raft n=3".
     private static func label(_ row: SweepRuns.Row, _ sweep: SweepRuns) -> String {
-        let size = sweep.text(row, "nodes").map { " n=\($0)" } ?? ""
+        let size = sweep.text(row, RunColumn.nodes.name).map { " n=\($0)" } ?? ""
         return row.seriesKey + size
     }
 
@@ -214,11 +220,11 @@ extension StandardPlots {
     /// SLO, per protocol. Nil when no row has a capacity.
     public static func capacity(runs: CSVTable) throws(ReportError) -> Chart? {
         let sweep = try SweepRuns(runs)
-        guard sweep.rows.contains(where: { (sweep.number($0, "capacity_ops_s") ?? 0) > 0 }) else { return nil }
+        guard sweep.rows.contains(where: { (sweep.number($0, RunColumn.capacity.name) ?? 0) > 0 }) else { return nil }
         return Chart(title: "Capacity at saturation",
                      subtitle: "the highest open-loop rate meeting the SLO with 95 % completed (knee.csv: every probe)",
                      xAxis: Axis(label: "cluster size n", unit: "replicas", scale: .log10),
                      yAxis: Axis(label: "capacity", unit: "ops/s", scale: .log10),
-                     series: sweep.seriesKeys.map { sweep.series($0, x: "nodes", y: "capacity_ops_s") })
+                     series: sweep.seriesKeys.map { sweep.series($0, x: RunColumn.nodes.name, y: RunColumn.capacity.name) })
     }
 }

@@ -18,13 +18,13 @@ struct SweepRuns {
     let hasPointColumn: Bool
 
     init(_ runs: CSVTable) throws(ReportError) {
-        guard let protocolIndex = runs.columnIndex("protocol") else {
+        guard let protocolIndex = runs.columnIndex(RunColumn.protocol.name) else {
             throw ReportError("runs.csv has no 'protocol' column")
         }
         table = runs
-        let pointIndex = runs.columnIndex("point")
+        let pointIndex = runs.columnIndex(RunColumn.point.name)
         hasPointColumn = pointIndex != nil
-        let shellIndex = runs.columnIndex("shell")
+        let shellIndex = runs.columnIndex(RunColumn.shell.name)
         let shells = Set(shellIndex.map { index in runs.rows.map { $0[index] } } ?? [])
         var rows: [Row] = []
         var keys: [String] = []

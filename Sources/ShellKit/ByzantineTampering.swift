@@ -32,6 +32,8 @@ extension ByzantineBehavior {
             return (message.forged(cluster: cluster) ?? message, false)
         case .splitAuth:
             return (message.splitAuthenticated { $0 & 1 == 1 && !isFaulty($0) } ?? message, false)
+        case .wrongState:
+            return (message.withWrongState(to: receiver, cluster: cluster) ?? message, false)
         }
     }
 

@@ -101,7 +101,7 @@ struct CalibrateCommand: ParsableCommand {
     }
 
     func printProtocols(_ tables: [String: CostProfile.ProtocolCosts]) {
-        for name in ["raft", "multipaxos", "pbft"] {
+        for name in ProtocolRegistry.names {
             guard let t = tables[name] else { continue }
             print("\n\(name) (\(t.measuredIn))")
             print(pad("  message", 26) + pad("handle ns", 12, right: true) + pad("send ns", 12, right: true))

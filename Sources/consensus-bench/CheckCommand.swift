@@ -13,7 +13,7 @@ struct CheckCommand: ParsableCommand {
         commandName: "check",
         abstract: "Search seeded fault schedules for safety and liveness violations (VOPR style).")
 
-    @Option(name: .customLong("protocol"), help: "raft, multipaxos or pbft.")
+    @Option(name: .customLong("protocol"), help: "\(ProtocolRegistry.names.joined(separator: ", ")).")
     var protocolName: String = "raft"
     @Option(help: "Seeds to run: 1-1000, or 5,17,42.")
     var seeds: String = "1-100"

@@ -37,12 +37,11 @@ struct ExperimentOptions: ParsableArguments {
     var batch: Int = 1
     @Option(help: "Entries / slots / sequence numbers in flight (default: the protocol's, for the batch size).")
     var pipeline: Int?
-    @Option(name: .customLong("paxos-commit"), help: "Multi-Paxos learning: piggyback or explicit.")
-    var paxosCommit: String = "piggyback"
-    @Option(help: "PBFT authentication: mac, sig or none.")
-    var auth: String = "mac"
-    @Option(name: .customLong("checkpoint-interval"), help: "PBFT sequence numbers between checkpoints.")
-    var checkpointInterval: Int = 128
+    /// The protocols' own options (`--auth sig`, `--paxos-commit explicit`): every argument the flags
+    /// here do not name, checked against what the registered protocols declare
+    /// (`ProtocolRegistry.options`, listed in the commands' help).
+    @Argument(parsing: .allUnrecognized, help: .hidden)
+    var protocolFlags: [String] = []
     @Option(help: "Seed of every random choice in the run.")
     var seed: UInt64 = 1
     @Option(name: .customLong("link-latency"), help: "One-way link latency, e.g. 200us.")
@@ -83,7 +82,7 @@ struct ExperimentOptions: ParsableArguments {
     var partition: [String] = []
     @Option(parsing: .singleValue, help: "Heal every partition at a time: 4s (repeatable).")
     var heal: [String] = []
-    @Option(parsing: .singleValue, help: "Make a replica Byzantine: 2:silent, 1:equivocate@1s (silent|equivocate|corrupt|slow|lie|forge|split-auth).")
+    @Option(parsing: .singleValue, help: "Make a replica Byzantine: 2:silent, 1:equivocate@1s (silent|equivocate|corrupt|slow|lie|forge|split-auth|wrong-state).")
     var byzantine: [String] = []
     @Flag(name: .customLong("allow-unsafe"), help: "Run a configuration the fault arithmetic forbids, to see what breaks.")
     var allowUnsafe = false
@@ -116,9 +115,7 @@ struct ExperimentOptions: ParsableArguments {
         s.ops = ops ?? (duration == nil ? defaultOps : nil)
         s.batch = batch ?? self.batch
         s.pipeline = pipeline
-        s.paxosCommit = paxosCommit
-        s.auth = auth
-        s.checkpointInterval = checkpointInterval
+        s.protocolOptions = try protocolOptions()
         s.allowUnsafe = allowUnsafe
         s.checkLinearizability = !noCheck
         s.transport = TransportLayout(bindHost: bind, threads: tcpThreads, generatorThreads: tcpGeneratorThreads)
@@ -198,5 +195,42 @@ enum CostProfileOption {
         }
         if flatPerMessage != nil { return (nil, "flat") }
         return (CostProfile.projectMachine, "project-machine")
+    }
+}
+
+extension ExperimentOptions {
+    /// The protocol options among the arguments: `--flag value` or `--flag=value`, each a flag some
+    /// registered protocol declares. Values are checked when the run is resolved, against the protocol
+    /// that runs (a sweep's `--auth none` is PBFT's, and Raft ignores it).
+    func protocolOptions() throws -> ProtocolOptionValues {
+        var values = ProtocolOptionValues()
+        var i = 0
+        while i < protocolFlags.count {
+            let word = protocolFlags[i]
+            guard word.hasPrefix("--"), word.count > 2 else { throw ExperimentError("unexpected argument '\(word)'") }
+            var flag = String(word.dropFirst(2))
+            var value: String?
+            if let equals = flag.firstIndex(of: "=") {
+                value = String(flag[flag.index(after: equals)...])
+                flag = String(flag[..<equals])
+            }
+            guard ProtocolRegistry.option(flag: flag) != nil else {
+                throw ExperimentError("unknown option '--\(flag)' (protocol options: \(ProtocolRegistry.options.map { "--" + $0.flag }.joined(separator: ", ")))")
+            }
+            if value == nil {
+                guard i + 1 < protocolFlags.count, !protocolFlags[i + 1].hasPrefix("--") else { throw ExperimentError("--\(flag) needs a value") }
+                i += 1
+                value = protocolFlags[i]
+            }
+            values[flag] = value
+            i += 1
+        }
+        return values
+    }
+
+    /// The protocol options for a command's help: one line each.
+    static var protocolOptionsHelp: String {
+        "Protocol options (each applies to the protocol that declares it):\n"
+            + ProtocolRegistry.options.map { "  --\($0.flag) <value>  \($0.help) (default: \($0.defaultValue))" }.joined(separator: "\n")
     }
 }

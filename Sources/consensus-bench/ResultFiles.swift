@@ -6,14 +6,9 @@ import Report
 /// in one write, flushed at once, and runs.csv last, so an interrupted sweep leaves valid CSV in which
 /// every row of runs.csv has its details in the other files.
 final class ResultFiles {
-    static let runColumns = [
-        "point", "protocol", "shell", "nodes", "faults", "clients", "seed", "ops", "duration_s",
-        "throughput_ops_s", "latency_p50_us", "latency_p90_us", "latency_p99_us", "latency_p999_us", "latency_max_us",
-        "messages_per_op", "bytes_per_op", "leader_changes", "linearizable",
-        "batch", "pipeline", "load", "offered_ops_s", "saturated", "capacity_ops_s", "keys", "key_distribution", "read_ratio", "cas_ratio", "value_size",
-        "paxos_commit", "auth", "checkpoint_interval", "link_latency_us", "faults_injected", "longest_stall_ms",
-        "violations", "rejected_messages", "sync", "crash_kind", "syncs", "records_per_sync",
-    ]
+    /// runs.csv's columns: the shared ones around every registered protocol's options (one column each,
+    /// empty in the rows of protocols that do not declare it).
+    static let runColumns = RunsSchema.columns(protocolColumns: ProtocolRegistry.options.map(\.column))
 
     /// Columns that describe the simulator's network model: empty in a row of a real shell (tcp,
     /// process), which has no simulated link. The model's other knobs (jitter, bandwidth, loss, CPU
@@ -126,8 +121,13 @@ final class ResultFiles {
             r.offeredOpsPerSecond.map { formatDecimal($0, places: 1) } ?? "", r.saturated.map { $0 ? "true" : "false" } ?? "",
             r.capacityOpsPerSecond.map { formatDecimal($0, places: 1) } ?? "", String(w.keyCount), w.keyDistribution.description,
             formatDecimal(w.readRatio, places: 3), formatDecimal(w.casRatio, places: 3), String(w.valueSize),
-            s.protocolName == "multipaxos" ? s.paxosCommit : "", s.protocolName == "pbft" ? s.auth : "",
-            s.protocolName == "pbft" ? String(s.checkpointInterval) : "",
+        ]
+        let entry = try? ProtocolRegistry.entry(named: s.protocolName)
+        row += ProtocolRegistry.options.map { option in
+            guard let entry, entry.declares(option.flag) else { return "" }
+            return entry.value(of: option, in: s)
+        }
+        row += [
             formatDecimal(Double(s.network.latency.nanoseconds) / 1000, places: 1), faults,
             formatDecimal(r.longestStallMillis, places: 3), String(r.violations.count), String(r.rejectedCounts.reduce(0, +)),
             s.durability.sync.rawValue, s.durability.crashKind.rawValue, String(r.syncs), formatDecimal(r.recordsPerSync, places: 2),

@@ -8,9 +8,10 @@ import Report
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run one cluster under load in a shell (simulator, TCP in one process, or one process per replica) and write its CSV files.")
+        abstract: "Run one cluster under load in a shell (simulator, TCP in one process, or one process per replica) and write its CSV files.",
+        discussion: ExperimentOptions.protocolOptionsHelp)
 
-    @Option(name: .customLong("protocol"), help: "raft, multipaxos or pbft.")
+    @Option(name: .customLong("protocol"), help: "\(ProtocolRegistry.names.joined(separator: ", ")).")
     var protocolName: String = "raft"
     @Option(help: "Replicas (default: the fewest that tolerate --faults).")
     var nodes: Int?

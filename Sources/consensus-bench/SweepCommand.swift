@@ -15,6 +15,8 @@ struct SweepCommand: ParsableCommand {
         With no arguments it runs the reference sweep: Raft, Multi-Paxos and PBFT at f = 1…10 \
         (n = 2f+1, and 3f+1 for PBFT), \(SweepPlan.defaultOps) operations per point after a \(SweepPlan.defaultWarmup) \
         warm-up, seed 1, in the simulator.
+
+        \(ExperimentOptions.protocolOptionsHelp)
         """)
 
     @Option(help: "Comma-separated protocols.")

@@ -16,10 +16,11 @@ enum SweepConfigFile {
     static let listKeys: Set<String> = ["protocols", "nodes", "faults", "clients-list", "batch-list"]
     static let repeatableKeys: Set<String> = ["crash", "restart", "partition", "heal", "byzantine"]
     static let flagKeys: Set<String> = ["allow-unsafe", "no-check", "quiet", "knee"]
-    static let scalarKeys: Set<String> = [
+    /// Shared flags, and every registered protocol's options (`auth`, `paxos-commit`, …).
+    static var scalarKeys: Set<String> { sharedScalarKeys.union(ProtocolRegistry.options.map(\.flag)) }
+    static let sharedScalarKeys: Set<String> = [
         "repeat", "jobs", "out", "shell", "clients", "duration", "ops", "warmup", "quiet-period", "rate", "keys", "key-distribution",
-        "read-ratio", "cas-ratio", "value-size", "timeout", "batch", "pipeline", "paxos-commit", "auth",
-        "checkpoint-interval", "seed", "link-latency", "jitter", "bandwidth", "loss", "duplicate", "reorder",
+        "read-ratio", "cas-ratio", "value-size", "timeout", "batch", "pipeline", "seed", "link-latency", "jitter", "bandwidth", "loss", "duplicate", "reorder",
         "slo", "profile", "shared-cpus", "allocator", "cpu-per-message", "cpu-per-mac", "cpu-per-signature", "cpu-per-signature-check", "cpu-per-digest", "cpu-per-persist", "sync", "crash-kind", "sync-latency", "bind", "tcp-threads", "tcp-generator-threads",
     ]
 

@@ -4,9 +4,14 @@ import Report
 
 /// After a sweep (or for `plot DIR`): fit.csv, the SVG plots and index.html, from the CSV files alone.
 enum SweepReport {
+    /// The registered protocols' analytic message counts, for the messages plot.
+    static var expectedCurves: [StandardPlots.ExpectedCurve] {
+        ProtocolRegistry.expectedCurves.map { StandardPlots.ExpectedCurve(name: $0.name, dash: $0.dash, count: $0.count) }
+    }
+
     static func finish(directory: String) throws -> String {
         do {
-            return try ReportRenderer.render(from: directory).fitSummary
+            return try ReportRenderer.render(from: directory, expected: expectedCurves).fitSummary
         } catch let error as ReportError {
             throw ExperimentError(error.description)
         } catch let error as CSVError {

@@ -9,7 +9,8 @@ import Report
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
-        abstract: "Run the same workloads in the simulator (with the cost profile) and over tcp, and compare capacity, latency and costs.")
+        abstract: "Run the same workloads in the simulator (with the cost profile) and over tcp, and compare capacity, latency and costs.",
+        discussion: ExperimentOptions.protocolOptionsHelp)
 
     @Option(help: "Protocol:sizes pairs, e.g. raft:3,5 (repeatable; default raft:3,5 multipaxos:3,5 pbft:4,7).")
     var cluster: [String] = []
@@ -19,7 +20,10 @@ struct ValidateCommand: ParsableCommand {
     var slo: String?
     @OptionGroup var experiment: ExperimentOptions
 
-    static let defaultClusters = ["raft:3,5", "multipaxos:3,5", "pbft:4,7"]
+    /// Every protocol at its smallest clusters for f = 1 and 2 (raft:3,5 … pbft:4,7).
+    static var defaultClusters: [String] {
+        ProtocolRegistry.all.map { "\($0.name):\($0.minimumReplicas(1)),\($0.minimumReplicas(2))" }
+    }
     static let columns = ["protocol", "nodes", "metric", "unit", "sim", "tcp", "ratio"]
 
     func run() throws {

@@ -10,7 +10,7 @@ struct DeterminismTests {
     func sameSeedSameRun(protocolName: String, paxosCommit: String) throws {
         var s = ExperimentSpec()
         s.protocolName = protocolName
-        s.paxosCommit = paxosCommit
+        s.protocolOptions["paxos-commit"] = paxosCommit
         s.nodes = 5
         s.seed = 64
         s.workload.clients = 16

@@ -1,3 +1,4 @@
+import ConsensusCore
 import Harness
 import ShellKit
 import Testing
@@ -6,16 +7,17 @@ import Testing
 /// (which tolerate crash faults only) leaves PBFT safe, up to f of them.
 @Suite("The price of BFT")
 struct PriceOfBFTTests {
-    static func run(_ protocolName: String, nodes: Int? = nil, byzantine: [String], allowUnsafe: Bool = false) throws -> (ResolvedExperiment, RunResult) {
+    static func run(_ protocolName: String, nodes: Int? = nil, byzantine: [String], allowUnsafe: Bool = false,
+                    duration: Interval = .milliseconds(400), alsoScheduled: [ScheduledFault] = []) throws -> (ResolvedExperiment, RunResult) {
         var s = ExperimentSpec()
         s.protocolName = protocolName
         s.nodes = nodes
         s.seed = 5
         s.warmup = .milliseconds(100)
-        s.duration = .milliseconds(400)
+        s.duration = duration
         s.quietPeriod = .milliseconds(300)
         s.allowUnsafe = allowUnsafe
-        s.faultSchedule = try byzantine.map { try FaultParsing.byzantine($0) }
+        s.faultSchedule = try byzantine.map { try FaultParsing.byzantine($0) } + alsoScheduled
         let resolved = try ResolvedExperiment(s)
         return (resolved, try resolved.run())
     }
@@ -49,5 +51,16 @@ struct PriceOfBFTTests {
     func pbftFallsToFPlusOneLiars() throws {
         let (_, result) = try Self.run("pbft", nodes: 4, byzantine: ["0:lie", "1:lie"], allowUnsafe: true)
         #expect(result.linearizable == "false", "\(result.linearizable)")
+    }
+
+    /// Raft and Multi-Paxos trust whoever brings a lagging replica up to date: the leader's
+    /// AppendEntries of committed entries, or a catch-up answer. (PBFT's side, f outvoted and f+1 not,
+    /// is in the PBFT tests.)
+    @Test("a replica catching up from a leader that sends a wrong state applies it, and the safety monitor says so",
+          arguments: ["raft", "multipaxos"])
+    func wrongStateBreaksCrashFaultProtocols(protocolName: String) throws {
+        let (_, result) = try Self.run(protocolName, nodes: 3, byzantine: ["0:wrong-state"], duration: .milliseconds(1200),
+                                       alsoScheduled: [try FaultParsing.crash("1@200ms"), try FaultParsing.restart("1@800ms")])
+        #expect(result.violations.contains { $0.contains("agreement violated") }, "\(result.violations)")
     }
 }

@@ -14,7 +14,7 @@ struct MessageCountTests {
         spec.protocolName = "multipaxos"
         spec.nodes = n
         spec.seed = seed
-        spec.paxosCommit = commit
+        spec.protocolOptions["paxos-commit"] = commit
         spec.workload.clients = 16
         spec.warmup = .milliseconds(300)
         spec.duration = .seconds(1)
@@ -23,29 +23,30 @@ struct MessageCountTests {
         return spec
     }
 
-    @Test("steady state without batching costs 2n messages per operation with piggybacked commits",
-          arguments: [3, 5, 7, 9])
-    func piggybackIs2n(n: Int) throws {
-        let seed: UInt64 = 61
-        let result = try ResolvedExperiment(spec(n: n, commit: "piggyback", seed: seed)).run()
-        let expected = Double(2 * n)
+    /// Runs n replicas with `commit` and holds messages per operation to the declared analytic count.
+    func steadyState(n: Int, commit: String, seed: UInt64) throws -> RunResult {
+        let result = try ResolvedExperiment(spec(n: n, commit: commit, seed: seed)).run()
+        let expected = MultiPaxos.Replica.expectedMessagesPerOperation(replicas: Double(n), options: ProtocolOptionValues(["paxos-commit": commit]))
         #expect(result.ops > 1000, "seed \(seed)")
         #expect(abs(result.messagesPerOp - expected) / expected < 0.02,
                 "seed \(seed), n=\(n): \(result.messagesPerOp) messages/op, expected \(expected); by kind \(Array(zip(result.messageKinds, result.messageCounts)))")
-        #expect(result.messageCounts[result.messageKinds.firstIndex(of: "Commit")!] == 0)
         #expect(result.violations.isEmpty, "seed \(seed): \(result.violations)")
+        return result
+    }
+
+    @Test("steady state without batching costs 2n messages per operation with piggybacked commits",
+          arguments: [3, 5, 7, 9])
+    func piggybackIs2n(n: Int) throws {
+        #expect(MultiPaxos.Replica.expectedMessagesPerOperation(replicas: Double(n), options: ProtocolOptionValues()) == Double(2 * n))
+        let result = try steadyState(n: n, commit: "piggyback", seed: 61)
+        #expect(result.messageCounts[result.messageKinds.firstIndex(of: "Commit")!] == 0)
     }
 
     @Test("steady state without batching costs 3n − 1 messages per operation with explicit commits",
           arguments: [3, 5, 7, 9])
     func explicitIs3nMinus1(n: Int) throws {
-        let seed: UInt64 = 62
-        let result = try ResolvedExperiment(spec(n: n, commit: "explicit", seed: seed)).run()
-        let expected = Double(3 * n - 1)
-        #expect(result.ops > 1000, "seed \(seed)")
-        #expect(abs(result.messagesPerOp - expected) / expected < 0.02,
-                "seed \(seed), n=\(n): \(result.messagesPerOp) messages/op, expected \(expected); by kind \(Array(zip(result.messageKinds, result.messageCounts)))")
-        #expect(result.violations.isEmpty, "seed \(seed): \(result.violations)")
+        #expect(MultiPaxos.Replica.expectedMessagesPerOperation(replicas: Double(n), options: ProtocolOptionValues(["paxos-commit": "explicit"])) == Double(3 * n - 1))
+        _ = try steadyState(n: n, commit: "explicit", seed: 62)
     }
 
     @Test("batching puts several requests in one slot and costs fewer messages per operation")

@@ -15,8 +15,8 @@ import Testing
 /// passes it.
 @Suite("Negative controls: broken protocols are caught")
 struct NegativeControlTests {
-    static func crashFaultPlan(_ seed: UInt64) -> FaultSearch.Plan {
-        FaultSearch.plan(seed: seed, nodes: nil, minimumReplicas: { Raft.Replica.minimumReplicas(tolerating: $0) },
+    static func crashFaultPlan(_ seed: UInt64, nodes: Int? = nil) -> FaultSearch.Plan {
+        FaultSearch.plan(seed: seed, nodes: nodes, minimumReplicas: { Raft.Replica.minimumReplicas(tolerating: $0) },
                          maximumFaults: { Raft.Replica.maximumFaults(replicaCount: $0) },
                          byzantineLimit: { _ in 0 })
     }
@@ -41,8 +41,8 @@ struct NegativeControlTests {
         return plan
     }
 
-    static func pbftPlan(_ seed: UInt64, equivocators: Int = 0, liars: Int = 0) -> FaultSearch.Plan {
-        var plan = FaultSearch.plan(seed: seed, nodes: nil, minimumReplicas: { PBFT.Replica.minimumReplicas(tolerating: $0) },
+    static func pbftPlan(_ seed: UInt64, equivocators: Int = 0, liars: Int = 0, nodes: Int? = nil) -> FaultSearch.Plan {
+        var plan = FaultSearch.plan(seed: seed, nodes: nodes, minimumReplicas: { PBFT.Replica.minimumReplicas(tolerating: $0) },
                                     maximumFaults: { PBFT.Replica.maximumFaults(replicaCount: $0) },
                                     byzantineLimit: { _ in 0 })
         let byzantine = (0 ..< equivocators).map { ScheduledFault(at: .zero, .byzantine(NodeID($0), .equivocate)) }
@@ -105,6 +105,16 @@ struct NegativeControlTests {
         }, { seed in
             FaultSearch.run(PBFT.Replica.self, settings: PBFT.Settings(), plan: pbftPlan(seed, liars: 1))
         }),
+        ("multipaxos phase 1 ignoring accepted values", { seed in
+            FaultSearch.run(PaxosIgnoringAcceptedValues.self, settings: MultiPaxos.Settings(), plan: churnPlan(seed))
+        }, { seed in
+            FaultSearch.run(MultiPaxos.Replica.self, settings: MultiPaxos.Settings(), plan: churnPlan(seed))
+        }),
+        ("pbft new-view dropping prepared requests", { seed in
+            FaultSearch.run(PBFTNewViewDroppingPrepared.self, settings: pbftWithoutAuth, plan: withChurn(pbftPlan(seed), seed: seed))
+        }, { seed in
+            FaultSearch.run(PBFT.Replica.self, settings: pbftWithoutAuth, plan: withChurn(pbftPlan(seed), seed: seed))
+        }),
         ("pbft with f+1 equivocating replicas (allow-unsafe)", { seed in
             let f = pbftPlan(seed).cluster.faultTolerance
             return FaultSearch.run(PBFT.Replica.self, settings: PBFT.Settings(), plan: pbftPlan(seed, equivocators: f + 1))
@@ -124,6 +134,8 @@ struct NegativeControlTests {
         "pbft committing with 2f commits": 183,
         "pbft with f+1 equivocating replicas (allow-unsafe)": 1,
         "pbft client accepting the first reply": 1,
+        "multipaxos phase 1 ignoring accepted values": 2,
+        "pbft new-view dropping prepared requests": 2,
     ]
 
     @Test("each broken variant is caught at its pinned seed", arguments: controls.map(\.0))

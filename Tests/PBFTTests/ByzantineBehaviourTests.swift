@@ -11,7 +11,8 @@ import Testing
 @Suite("PBFT against each Byzantine behaviour")
 struct ByzantineBehaviourTests {
     static func run(nodes: Int, byzantine: [String], seed: UInt64 = 3, auth: String? = nil, allowUnsafe: Bool = false,
-                    duration: Interval = .milliseconds(1500), alsoScheduled: [ScheduledFault] = []) throws -> RunResult {
+                    duration: Interval = .milliseconds(1500), checkpointInterval: Int = 128,
+                    alsoScheduled: [ScheduledFault] = []) throws -> RunResult {
         var s = ExperimentSpec()
         s.protocolName = "pbft"
         s.nodes = nodes
@@ -21,7 +22,8 @@ struct ByzantineBehaviourTests {
         s.duration = duration
         s.quietPeriod = .milliseconds(500)
         s.allowUnsafe = allowUnsafe
-        if let auth { s.auth = auth }
+        s.protocolOptions["checkpoint-interval"] = String(checkpointInterval)
+        if let auth { s.protocolOptions["auth"] = auth }
         s.faultSchedule = try byzantine.map { try FaultParsing.byzantine($0) } + alsoScheduled
         return try ResolvedExperiment(s).run()
     }
@@ -67,5 +69,30 @@ struct ByzantineBehaviourTests {
         let result = try Self.run(nodes: 4, byzantine: ["0:\(behavior.rawValue)", "1:\(behavior.rawValue)"], allowUnsafe: true)
         #expect(result.violations.isEmpty, "\(behavior): \(result.violations)")
         #expect(result.linearizable != "false", "\(behavior): \(result.linearizable)")
+    }
+
+    /// An honest replica down for a second falls behind the others' archives (32 checkpoints of 8), so
+    /// it catches up on the state itself, and on batches after it: from honest replicas and from the
+    /// ones answering with a falsified state under the certified digest.
+    static func catchingUp(nodes: Int, liars: [Int], allowUnsafe: Bool = false) throws -> RunResult {
+        try run(nodes: nodes, byzantine: liars.map { "\($0):wrong-state" }, allowUnsafe: allowUnsafe, duration: .seconds(2),
+                checkpointInterval: 8,
+                alsoScheduled: [try FaultParsing.crash("1@300ms"), try FaultParsing.restart("1@1300ms")])
+    }
+
+    @Test("a replica catching up installs the state f+1 replicas agree on, not the wrong state f replicas send", arguments: [4, 7])
+    func wrongStateOutvoted(nodes: Int) throws {
+        let f = (nodes - 1) / 3
+        let result = try Self.catchingUp(nodes: nodes, liars: (0 ..< f).map { $0 * 3 })
+        let fetchReplies = result.messageCounts[try #require(result.messageKinds.firstIndex(of: "FetchReply"))]
+        #expect(fetchReplies > 0, "n=\(nodes): the restarted replica never fetched")
+        #expect(result.isSafe, "n=\(nodes): \(result.violations) linearizable=\(result.linearizable)")
+        #expect(result.ops > 100, "n=\(nodes): \(result.ops) operations completed")
+    }
+
+    @Test("f+1 replicas sending the same wrong state make a catching-up replica install it, and the convergence check catches it")
+    func wrongStateFromFPlusOneCaught() throws {
+        let result = try Self.catchingUp(nodes: 4, liars: [0, 2], allowUnsafe: true)
+        #expect(result.violations.contains { $0.contains("convergence") }, "\(result.violations)")
     }
 }

@@ -201,7 +201,8 @@ struct RaftSimulationTests {
     @Test("messages_per_op is 2n within 2% in steady state without batching", arguments: [3, 5, 7, 9])
     func messagesPerOpIsTwoN(n: Int) throws {
         let result = try Self.experiment(n: n)
-        let expected = Double(2 * n)
+        let expected = Raft.Replica.expectedMessagesPerOperation(replicas: Double(n), options: ProtocolOptionValues())
+        #expect(expected == Double(2 * n))
         #expect(result.ops > 5_000, "n=\(n): \(result.ops) operations")
         #expect(abs(result.messagesPerOp - expected) / expected < 0.02,
                 "n=\(n): \(result.messagesPerOp) messages per op, expected \(expected) (\(Array(zip(result.messageKinds, result.messageCounts))))")

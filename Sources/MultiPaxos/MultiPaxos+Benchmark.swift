@@ -1,0 +1,30 @@
+import ConsensusCore
+
+// What the suite's command line and reports need to know about Multi-Paxos
+// (ConsensusCore.BenchmarkedReplica): how followers learn a chosen slot is its one option.
+
+extension MultiPaxos.Replica: BenchmarkedReplica {
+    public static var options: [ProtocolOption] {
+        [.choice("paxos-commit", column: "paxos_commit", help: "Multi-Paxos: how followers learn a chosen slot",
+                 default: MultiPaxos.Settings.CommitMode.piggyback)]
+    }
+
+    public static func settings(_ common: CommonSettings, _ options: ProtocolOptionValues) -> MultiPaxos.Settings {
+        MultiPaxos.Settings(commitMode: options.choice("paxos-commit", default: .piggyback),
+                            maxBatch: common.batch, maxInflight: common.pipeline)
+    }
+
+    /// Per operation: the request, an Accept to each of the n−1 acceptors and its Accepted, the reply
+    /// (2n); with explicit commits the leader also sends Commit to the n−1 others (3n−1).
+    public static func expectedMessagesPerOperation(replicas n: Double, options: ProtocolOptionValues) -> Double {
+        switch options.choice("paxos-commit", default: MultiPaxos.Settings.CommitMode.piggyback) {
+        case .piggyback: return 2 * n
+        case .explicit: return 3 * n - 1
+        }
+    }
+
+    public static var expectedCurves: [ExpectedCurve] {
+        [ExpectedCurve(formula: "2n", who: "Paxos", dash: "8 5", options: ProtocolOptionValues(["paxos-commit": "piggyback"])),
+         ExpectedCurve(formula: "3n−1", who: "Paxos + Commit", dash: "2 4", options: ProtocolOptionValues(["paxos-commit": "explicit"]))]
+    }
+}
