@@ -2,7 +2,7 @@
 /// in log order. It keeps a session table (the last sequence number and result per client),
 /// so a request that is committed twice (a client retry that reached a new leader) executes once:
 /// the second time the remembered result is returned instead (Raft paper §8).
-public struct KVStateMachine: Sendable, Equatable {
+public struct KVStateMachine: Sendable, Hashable {
     public internal(set) var store: [Key: Value] = [:]
     @usableFromInline var sessions: [ClientID: Session] = [:]
     /// Commands executed (not counting duplicates that the session table answered).
@@ -11,7 +11,7 @@ public struct KVStateMachine: Sendable, Equatable {
     /// same digest executed the same sequence. PBFT checkpoints carry it.
     public internal(set) var digest: UInt64 = 0xCBF2_9CE4_8422_2325
 
-    @usableFromInline struct Session: Sendable, Equatable {
+    @usableFromInline struct Session: Sendable, Hashable {
         var sequence: UInt64
         var result: CommandResult
     }

@@ -113,6 +113,10 @@ public protocol BenchmarkedReplica: Replica {
     /// Why the `split-auth` behaviour cannot run with these options (nil: it can). Default: the
     /// protocol authenticates nothing.
     static func splitAuthenticationProblem(_ options: ProtocolOptionValues) -> String?
+    /// The options one seed of the fault search runs with, derived from the seed alone, so the search
+    /// also covers mechanisms the defaults seldom reach in a short run (Raft: log compaction).
+    /// Default: the declared defaults.
+    static func faultSearchOptions(seed: UInt64) -> ProtocolOptionValues
 }
 
 extension BenchmarkedReplica {
@@ -126,4 +130,6 @@ extension BenchmarkedReplica {
     public static func splitAuthenticationProblem(_ options: ProtocolOptionValues) -> String? {
         "\(protocolName) sends none"
     }
+
+    public static func faultSearchOptions(seed: UInt64) -> ProtocolOptionValues { ProtocolOptionValues() }
 }

@@ -76,8 +76,8 @@ public struct ProtocolEntry: Sendable {
     public let tcp: @Sendable (ResolvedExperiment) throws -> RunResult
     /// Runs one replica of a cluster file in this process (`consensus-bench node`).
     public let node: @Sendable (ResolvedExperiment, NodeLaunch) throws -> Void
-    /// One seed of the fault search (`nodes` fixes the cluster size), with the default options;
-    /// `profile` prices the simulator's CPU (nil: the flat model).
+    /// One seed of the fault search (`nodes` fixes the cluster size), with the options the protocol
+    /// draws for that seed (`faultSearchOptions`); `profile` prices the simulator's CPU (nil: the flat model).
     public let checkSeed: @Sendable (_ seed: UInt64, _ nodes: Int?, _ durability: Durability, _ profile: CostProfile?) -> FaultSearch.Outcome
 
     /// This protocol's value of an option for a run: the spec's, or the declared default.
@@ -122,7 +122,7 @@ public struct ProtocolEntry: Sendable {
                                             maximumFaults: { R.maximumFaults(replicaCount: $0) },
                                             byzantineLimit: byzantineLimit, durability: durability)
                 if let profile { plan.options.cpu = profile.applied(to: plan.options.cpu, protocolName: R.protocolName) }
-                return FaultSearch.run(R.self, settings: R.settings(CommonSettings(), ProtocolOptionValues()), plan: plan)
+                return FaultSearch.run(R.self, settings: R.settings(CommonSettings(), R.faultSearchOptions(seed: seed)), plan: plan)
             })
     }
 }

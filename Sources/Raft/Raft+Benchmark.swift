@@ -1,17 +1,37 @@
 import ConsensusCore
 
-// What the suite's command line and reports need to know about Raft (ConsensusCore.BenchmarkedReplica).
+// What the suite's command line and reports need to know about Raft (ConsensusCore.BenchmarkedReplica):
+// how often a server compacts its log is its one option.
 
 extension Raft.Replica: BenchmarkedReplica {
+    public static var options: [ProtocolOption] {
+        [.integer("snapshot-interval", column: "snapshot_interval", help: "Raft: applied entries between snapshots, 0 never",
+                  minimum: 0, default: Raft.defaultSnapshotInterval)]
+    }
+
     public static func settings(_ common: CommonSettings, _ options: ProtocolOptionValues) -> Raft.Settings {
-        Raft.Settings(maxBatch: common.batch, maxInflight: common.pipeline)
+        var settings = Raft.Settings(maxBatch: common.batch, maxInflight: common.pipeline)
+        settings.snapshotInterval = options.integer("snapshot-interval", default: Raft.defaultSnapshotInterval)
+        return settings
     }
 
     /// Per operation: the request, an AppendEntries to each of the n−1 followers and its answer, the
-    /// reply; the commit index rides on the next AppendEntries (§5.3).
+    /// reply; the commit index rides on the next AppendEntries (§5.3). Snapshots are per server and
+    /// cost no message unless a follower needs one.
     public static func expectedMessagesPerOperation(replicas n: Double, options: ProtocolOptionValues) -> Double {
         2 * n
     }
 
     public static var expectedCurves: [ExpectedCurve] { [ExpectedCurve(formula: "2n", who: "Raft", dash: "8 5")] }
+
+    /// A fault-search run completes a few thousand operations, fewer than the default interval: two
+    /// seeds in three snapshot every 50 or 400 entries, so compaction, InstallSnapshot and restarts
+    /// from a snapshot all meet the faults.
+    public static func faultSearchOptions(seed: UInt64) -> ProtocolOptionValues {
+        switch seed % 3 {
+        case 1: return ProtocolOptionValues(["snapshot-interval": "50"])
+        case 2: return ProtocolOptionValues(["snapshot-interval": "400"])
+        default: return ProtocolOptionValues()
+        }
+    }
 }

@@ -45,6 +45,7 @@ extension Raft.Replica {
                 answer(request, at: lastApplied, result: result, outbox: &outbox)
             }
         }
+        snapshotIfDue(outbox: &outbox)
     }
 
     func answer(_ request: ClientRequest, at index: UInt64, result: CommandResult?, outbox: inout Outbox<Message>) {

@@ -23,7 +23,7 @@ extension Raft.Replica {
     /// - terms never decrease, and a server votes at most once per term (Election Safety rests on it);
     ///   a candidate or leader has voted for itself;
     /// - log terms never decrease along the log, and none exceeds the current term; committed entries
-    ///   never change;
+    ///   never change (or are compacted into the snapshot, §7);
     /// - a leader knows itself as leader, its last entry is of its own term (its no-op at least, §8),
     ///   and for every follower matchIndex < nextIndex ≤ last index + 1;
     /// - only a leader holds pending client requests or a batch timer.
@@ -78,11 +78,13 @@ extension Raft.Replica {
         let lastIndex = log.lastIndex
         let committed = invariantRecord.committed
         if committed.index > lastIndex { return "committed entry \(committed.index) is gone (the log ends at \(lastIndex))" }
-        if log.term(at: committed.index) != committed.term {
+        // (An entry the snapshot compacted away was committed, and the snapshot holds it.)
+        if !log.isCompacted(committed.index), log.term(at: committed.index) != committed.term {
             return "committed entry \(committed.index) changed term from \(committed.term) to \(log.term(at: committed.index) ?? 0)"
         }
         let tail = invariantRecord.tail
         var i = tail.index <= lastIndex && log.term(at: tail.index) == tail.term ? tail.index : committed.index
+        i = max(i, log.snapshotIndex)
         var previous = log.term(at: i) ?? 0
         while i < lastIndex {
             i += 1

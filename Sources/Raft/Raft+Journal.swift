@@ -11,6 +11,9 @@ extension Raft {
         case hardState(currentTerm: UInt64, votedFor: NodeID?)
         /// Keep entries `1 ... keep`, drop the rest, then append `entries`.
         case entries(keep: UInt64, Entries)
+        /// Log compaction or an installed snapshot (§7): `state` replaces entries `1 ... index`, the
+        /// last of which has `term`; the entries after it stay only if the log agrees there.
+        case snapshot(index: UInt64, term: UInt64, state: KVStateMachine)
     }
 
     /// What this server has written to its disk, so that a persist writes only what changed since.
@@ -23,13 +26,16 @@ extension Raft {
         var logLength: UInt64 = 0
         /// Entries `1 ... intactThrough` in memory are still the ones on disk (a truncation lowers it).
         var intactThrough: UInt64 = 0
+        /// The snapshot on disk covers `1 ... snapshotIndex`.
+        var snapshotIndex: UInt64 = 0
 
-        mutating func wrote(term: UInt64, vote: NodeID?, logLength: UInt64) {
+        mutating func wrote(term: UInt64, vote: NodeID?, logLength: UInt64, snapshotIndex: UInt64) {
             isEmpty = false
             currentTerm = term
             votedFor = vote
             self.logLength = logLength
             intactThrough = logLength
+            self.snapshotIndex = snapshotIndex
         }
     }
 }
@@ -38,13 +44,20 @@ extension Raft.Replica {
     public typealias DurableChange = Raft.DurableChange
 
     public func takeDurableRecords(into journal: inout [JournalRecord]) {
-        defer { disk.wrote(term: currentTerm, vote: votedFor, logLength: log.lastIndex) }
+        defer { disk.wrote(term: currentTerm, vote: votedFor, logLength: log.lastIndex, snapshotIndex: log.snapshotIndex) }
         if disk.isEmpty {
             journal.append(.snapshot(durableState))
             return
         }
         if currentTerm != disk.currentTerm || votedFor != disk.votedFor {
             journal.append(.change(.hardState(currentTerm: currentTerm, votedFor: votedFor)))
+        }
+        if log.snapshotIndex != disk.snapshotIndex {
+            // A new snapshot, then the entries after it whole: whether the disk's log kept its suffix
+            // through the compaction, this record makes it the one in memory.
+            journal.append(.change(.snapshot(index: log.snapshotIndex, term: log.snapshotTerm, state: snapshot)))
+            journal.append(.change(.entries(keep: log.snapshotIndex, log.entries(from: log.snapshotIndex + 1, maxCount: Int.max))))
+            return
         }
         let keep = disk.intactThrough  // never above logLength: a truncation only lowers it
         if keep != disk.logLength || log.lastIndex > keep {
@@ -60,6 +73,9 @@ extension Raft.Replica {
         case .entries(let keep, let entries):
             state.log.truncate(after: keep)
             for k in 0 ..< entries.count { state.log.append(entries[k]) }
+        case .snapshot(let index, let term, let machine):
+            state.log.compact(through: index, term: term)
+            state.snapshot = machine
         }
     }
 
@@ -95,6 +111,11 @@ extension Raft.DurableChange: DurableStateCodable {
             w.write(keep)
             w.write(UInt32(entries.count))
             for k in 0 ..< entries.count { entries[k].encode(into: &w) }
+        case .snapshot(let index, let term, let state):
+            w.write(UInt8(3))
+            w.write(index)
+            w.write(term)
+            state.encode(into: &w)
         }
     }
 
@@ -113,6 +134,11 @@ extension Raft.DurableChange: DurableStateCodable {
             entries.reserveCapacity(count)
             for _ in 0 ..< count { entries.append(try Raft.Entry.decode(from: &r)) }
             return .entries(keep: keep, Raft.Entries(entries))
+        case 3:
+            let index: UInt64 = try r.read()
+            let term: UInt64 = try r.read()
+            guard (index == 0) == (term == 0) else { throw .invalidField("snapshot through index \(index) of term \(term)") }
+            return .snapshot(index: index, term: term, state: try KVStateMachine.decode(from: &r))
         default:
             throw .invalidField("raft journal change tag \(tag)")
         }

@@ -20,6 +20,8 @@ extension Raft.Message: CustomStringConvertible {
             case .rejected(let prevLogIndex, let conflictTerm, let conflictIndex):
                 return "AppendEntriesResponse term=\(m.term) rejected prev=\(prevLogIndex) conflict=\(conflictIndex)/\(conflictTerm)"
             }
+        case .installSnapshot(let m):
+            return "InstallSnapshot term=\(m.term) last=\(m.lastIncludedIndex)/\(m.lastIncludedTerm) executed=\(m.state.executedCount)"
         }
     }
 }

@@ -65,7 +65,25 @@ extension Raft {
         }
     }
 
-    /// Every message Raft servers exchange: the paper's two RPCs and their results, plus PreVote.
+    /// InstallSnapshot's arguments (§7, Figure 13), sent whole: the leader has compacted the entries a
+    /// follower still needs, so it sends the state machine they built instead. The follower answers
+    /// with an AppendEntriesResponse that matches through `lastIncludedIndex`.
+    public struct InstallSnapshot: Hashable, Sendable {
+        public var term: UInt64
+        /// The snapshot replaces every entry through this index; `lastIncludedTerm` is that entry's term.
+        public var lastIncludedIndex: UInt64
+        public var lastIncludedTerm: UInt64
+        /// The state machine after applying entries 1 … lastIncludedIndex.
+        public var state: KVStateMachine
+        public init(term: UInt64, lastIncludedIndex: UInt64, lastIncludedTerm: UInt64, state: KVStateMachine) {
+            self.term = term
+            self.lastIncludedIndex = lastIncludedIndex
+            self.lastIncludedTerm = lastIncludedTerm
+            self.state = state
+        }
+    }
+
+    /// Every message Raft servers exchange: the paper's RPCs and their results, plus PreVote.
     public enum Message: Hashable, Sendable {
         case requestVote(VoteRequest)
         case requestVoteResponse(VoteResponse)
@@ -73,6 +91,7 @@ extension Raft {
         case preVoteResponse(VoteResponse)
         case appendEntries(AppendEntries)
         case appendEntriesResponse(AppendEntriesResponse)
+        case installSnapshot(InstallSnapshot)
 
         /// The term the message carries; term handling at the door compares it with the receiver's.
         @inlinable public var term: UInt64 {
@@ -81,6 +100,7 @@ extension Raft {
             case .requestVoteResponse(let m), .preVoteResponse(let m): return m.term
             case .appendEntries(let m): return m.term
             case .appendEntriesResponse(let m): return m.term
+            case .installSnapshot(let m): return m.term
             }
         }
     }

@@ -39,6 +39,8 @@ extension Raft {
         /// The leader of `currentTerm`, once heard from (followers redirect clients to it, §8).
         public internal(set) var knownLeader: NodeID?
         public internal(set) var stateMachine = KVStateMachine()
+        /// The state machine at `log.snapshotIndex`, what InstallSnapshot sends (§7).
+        var snapshot = KVStateMachine()
 
         // MARK: Election clock
 
@@ -114,7 +116,7 @@ extension Raft {
         // MARK: - Durable state
 
         public var durableState: DurableState {
-            DurableState(currentTerm: currentTerm, votedFor: votedFor, log: log)
+            DurableState(currentTerm: currentTerm, votedFor: votedFor, log: log, snapshot: log.snapshotIndex > 0 ? snapshot : nil)
         }
 
         // MARK: - Inputs
@@ -126,7 +128,14 @@ extension Raft {
                 currentTerm = durable.currentTerm
                 votedFor = durable.votedFor
                 log = durable.log
-                disk.wrote(term: currentTerm, vote: votedFor, logLength: log.lastIndex)
+                disk.wrote(term: currentTerm, vote: votedFor, logLength: log.lastIndex, snapshotIndex: log.snapshotIndex)
+                // The snapshot is committed and applied (§7): the state machine starts from it.
+                if log.snapshotIndex > 0, let state = durable.snapshot {
+                    snapshot = state
+                    stateMachine = state
+                    commitIndex = log.snapshotIndex
+                    lastApplied = log.snapshotIndex
+                }
             }
             role = .follower
             knownLeader = nil
@@ -151,7 +160,7 @@ extension Raft {
                     break  // granted pre-votes carry the term we asked about
                 case .requestVote where inLease(now: now):
                     return  // a leader is alive: ignore the disruption (thesis §4.2.3)
-                case .appendEntries:
+                case .appendEntries, .installSnapshot:
                     becomeFollower(term: term, leader: sender, now: now, outbox: &outbox)
                 default:
                     becomeFollower(term: term, leader: nil, now: now, outbox: &outbox)
@@ -162,6 +171,9 @@ extension Raft {
                     // Tell the stale leader our term, so it steps down (§5.1).
                     outbox.send(.appendEntriesResponse(AppendEntriesResponse(
                         term: currentTerm, outcome: .rejected(prevLogIndex: m.prevLogIndex, conflictTerm: 0, conflictIndex: 0))), to: sender)
+                case .installSnapshot(let m):
+                    outbox.send(.appendEntriesResponse(AppendEntriesResponse(
+                        term: currentTerm, outcome: .rejected(prevLogIndex: m.lastIncludedIndex, conflictTerm: 0, conflictIndex: 0))), to: sender)
                 case .requestVote:
                     outbox.send(.requestVoteResponse(VoteResponse(term: currentTerm, granted: false)), to: sender)
                 case .preVote:
@@ -206,6 +218,8 @@ extension Raft {
             switch message {
             case .appendEntries(let m):
                 handleAppendEntries(m, from: sender, now: now, outbox: &outbox)
+            case .installSnapshot(let m):
+                handleInstallSnapshot(m, from: sender, now: now, outbox: &outbox)
             case .requestVote, .preVote, .requestVoteResponse, .preVoteResponse, .appendEntriesResponse:
                 break  // answers to an election or a leadership this server has left behind
             }
@@ -217,6 +231,9 @@ extension Raft {
                 // A leader of our term exists: follow it (§5.2).
                 becomeFollower(term: currentTerm, leader: sender, now: now, outbox: &outbox)
                 handleAppendEntries(m, from: sender, now: now, outbox: &outbox)
+            case .installSnapshot(let m):
+                becomeFollower(term: currentTerm, leader: sender, now: now, outbox: &outbox)
+                handleInstallSnapshot(m, from: sender, now: now, outbox: &outbox)
             case .preVoteResponse(let r):
                 // Grants name the term we proposed; refusals our own term. Anything else is from an
                 // earlier round.
@@ -234,6 +251,9 @@ extension Raft {
                 // Another server won this term (§5.2): return to follower.
                 becomeFollower(term: currentTerm, leader: sender, now: now, outbox: &outbox)
                 handleAppendEntries(m, from: sender, now: now, outbox: &outbox)
+            case .installSnapshot(let m):
+                becomeFollower(term: currentTerm, leader: sender, now: now, outbox: &outbox)
+                handleInstallSnapshot(m, from: sender, now: now, outbox: &outbox)
             case .requestVoteResponse(let r):
                 tally(r.granted, from: sender, now: now, outbox: &outbox)
             case .requestVote, .preVote, .preVoteResponse, .appendEntriesResponse:
@@ -245,7 +265,7 @@ extension Raft {
             switch message {
             case .appendEntriesResponse(let r):
                 handleAppendEntriesResponse(r, from: sender, now: now, outbox: &outbox)
-            case .appendEntries:
+            case .appendEntries, .installSnapshot:
                 // Two leaders in one term cannot happen (Election Safety, §5.2); a message claiming it
                 // is not from a correct server.
                 break
@@ -256,9 +276,9 @@ extension Raft {
 
         // MARK: - Introspection for tests and the harness
 
-        /// The entry at `index` (1 … `lastIndex`), or nil.
+        /// The entry at `index` (`snapshotIndex + 1` … `lastIndex`), or nil (past the end, or compacted).
         public func entry(at index: UInt64) -> Entry? {
-            index >= 1 && index <= log.lastIndex ? log[index] : nil
+            index > log.snapshotIndex && index <= log.lastIndex ? log[index] : nil
         }
         public var lastIndex: UInt64 { log.lastIndex }
         /// Leaders only: the next index to send to `peer` (§5.3).

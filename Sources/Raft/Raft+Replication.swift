@@ -66,6 +66,10 @@ extension Raft.Replica {
     /// in-flight window holds. With `batchDelay` > 0 a partial batch waits for the batch timer unless
     /// `flush` is set.
     func sendAppends(to peer: Int, flush: Bool, outbox: inout Outbox<Message>) {
+        if progress[peer].next <= log.snapshotIndex {
+            sendSnapshot(to: peer, outbox: &outbox)
+            return
+        }
         let holdPartial = settings.batchDelay.nanoseconds > 0 && !flush
         while true {
             switch progress[peer].claim(lastIndex: log.lastIndex, maxBatch: settings.maxBatch, holdPartial: holdPartial) {
@@ -101,6 +105,8 @@ extension Raft.Replica {
             case .probe:
                 progress[p].probeSent = false
                 sendAppends(to: p, flush: true, outbox: &outbox)
+            case .replicate where progress[p].next <= log.snapshotIndex:
+                sendAppends(to: p, flush: true, outbox: &outbox)  // what it needs is in the snapshot now
             case .replicate:
                 sendAppendEntries(to: p, prevLogIndex: progress[p].next - 1, entries: .none, outbox: &outbox)
             }
@@ -176,9 +182,22 @@ extension Raft.Replica {
         leaderContact = now
         electionClockStart = now
         let prev = m.prevLogIndex
+        if log.isCompacted(prev) {
+            // Committed entries, in this server's snapshot: they match the leader's (Leader Completeness),
+            // so the logs agree through the snapshot, and the leader goes on from there.
+            outbox.send(.appendEntriesResponse(Raft.AppendEntriesResponse(term: currentTerm, outcome: .success(matchIndex: log.snapshotIndex))),
+                        to: leader)
+            return
+        }
         guard let localPrevTerm = log.term(at: prev) else {
             // The log is too short: say where it ends.
             reject(prevLogIndex: prev, conflictTerm: 0, conflictIndex: log.lastIndex + 1, to: leader, outbox: &outbox)
+            return
+        }
+        if localPrevTerm != m.prevLogTerm, prev == log.snapshotIndex {
+            // The snapshot's last entry is committed: a leader that disagrees with it lost committed
+            // entries (or lies). Say so rather than take its log.
+            outbox.unsafe("leader \(leader.rawValue) of term \(currentTerm) sent entries after index \(prev) of term \(m.prevLogTerm), which conflicts with this server's snapshot (term \(localPrevTerm) there)")
             return
         }
         if localPrevTerm != m.prevLogTerm {

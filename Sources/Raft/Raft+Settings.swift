@@ -31,6 +31,10 @@ extension Raft {
         /// minimum, so a new cluster elects it and clients' first target (`clientContract`) is right.
         /// nil: every replica draws its first timeout from the full range.
         public var bootstrapLeader: NodeID? = NodeID(0)
+        /// Applied entries between snapshots (§7): each server compacts its log on its own once this
+        /// many entries were applied since its last snapshot, so memory and the journal stay bounded.
+        /// 0: never (the log keeps every entry).
+        public var snapshotInterval = Raft.defaultSnapshotInterval
 
         public init() {}
 
@@ -55,6 +59,7 @@ extension Raft {
             if maxBatch < 1 { return "raft batch size must be at least 1 (got \(maxBatch))" }
             if let w = maxInflight, w < 1 { return "raft pipeline depth must be at least 1 (got \(w))" }
             if batchDelay.nanoseconds < 0 { return "raft batch delay must not be negative (got \(batchDelay))" }
+            if snapshotInterval < 0 { return "raft snapshot interval must not be negative (got \(snapshotInterval))" }
             return nil
         }
     }

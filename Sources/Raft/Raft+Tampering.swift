@@ -10,6 +10,7 @@ extension Raft.Message {
     /// - A refused vote or pre-vote is granted (a voter that votes for two candidates in one term).
     /// - A rejected AppendEntries is acknowledged as matching (a follower that acknowledges entries it
     ///   did not store, so the leader counts it towards a commit).
+    /// - An InstallSnapshot carries a falsified state.
     public func equivocated(variant: UInt64, earlier: Raft.Message?, cluster: ClusterConfig) -> Raft.Message? {
         switch self {
         case .appendEntries(var m):
@@ -31,6 +32,9 @@ extension Raft.Message {
             guard case .rejected(let prevLogIndex, _, _) = m.outcome else { return nil }
             m.outcome = .success(matchIndex: prevLogIndex)
             return .appendEntriesResponse(m)
+        case .installSnapshot(var m):
+            m.state = m.state.falsified()
+            return .installSnapshot(m)
         case .requestVote, .preVote:
             return nil
         }
@@ -49,10 +53,15 @@ extension Raft.Message {
         return .appendEntries(m)
     }
 
-    /// Raft has no snapshot here, so a lagging follower catches up on the leader's AppendEntries of
-    /// entries already committed: a lying leader sends other commands in exactly those (the entries
-    /// at or below its commit index), and the follower applies them as committed.
+    /// A lagging follower catches up on the leader's snapshot (§7), and on its AppendEntries of entries
+    /// already committed: a lying leader sends a falsified state in the one, and other commands in
+    /// exactly the entries at or below its commit index in the other; the follower takes both as
+    /// committed.
     public func withWrongState(to receiver: Int32, cluster: ClusterConfig) -> Raft.Message? {
+        if case .installSnapshot(var m) = self {
+            m.state = m.state.falsified()
+            return .installSnapshot(m)
+        }
         guard case .appendEntries(var m) = self, m.prevLogIndex + 1 <= m.leaderCommit else { return nil }
         let first = m.prevLogIndex + 1, commit = m.leaderCommit
         func altered(_ e: Raft.Entry, at index: UInt64) -> Raft.Entry {

@@ -124,6 +124,7 @@ extension Raft.Message: TamperableMessage {
     /// The `type` column of messages.csv, indexed by `kind`.
     public static let kindNames = [
         "RequestVote", "RequestVoteResponse", "PreVote", "PreVoteResponse", "AppendEntries", "AppendEntriesResponse",
+        "InstallSnapshot",
     ]
 
     @inlinable public var kind: Int {
@@ -134,6 +135,7 @@ extension Raft.Message: TamperableMessage {
         case .preVoteResponse: return 3
         case .appendEntries: return 4
         case .appendEntriesResponse: return 5
+        case .installSnapshot: return 6
         }
     }
 
@@ -143,6 +145,7 @@ extension Raft.Message: TamperableMessage {
         case .requestVoteResponse, .preVoteResponse: return 1 + Raft.VoteResponse.encodedSize
         case .appendEntries(let m): return 1 + m.encodedSize
         case .appendEntriesResponse(let m): return 1 + m.encodedSize
+        case .installSnapshot(let m): return 1 + 8 + 8 + 8 + m.state.encodedSize
         }
     }
 
@@ -153,6 +156,11 @@ extension Raft.Message: TamperableMessage {
         case .requestVoteResponse(let m), .preVoteResponse(let m): m.encode(into: &w)
         case .appendEntries(let m): m.encode(into: &w)
         case .appendEntriesResponse(let m): m.encode(into: &w)
+        case .installSnapshot(let m):
+            w.write(m.term)
+            w.write(m.lastIncludedIndex)
+            w.write(m.lastIncludedTerm)
+            m.state.encode(into: &w)
         }
     }
 
@@ -164,6 +172,13 @@ extension Raft.Message: TamperableMessage {
         case 3: return .preVoteResponse(try Raft.VoteResponse.decode(from: &r))
         case 4: return .appendEntries(try Raft.AppendEntries.decode(from: &r))
         case 5: return .appendEntriesResponse(try Raft.AppendEntriesResponse.decode(from: &r))
+        case 6:
+            let term: UInt64 = try r.read()
+            let index: UInt64 = try r.read()
+            let lastTerm: UInt64 = try r.read()
+            guard lastTerm <= term else { throw .invalidField("InstallSnapshot of term \(lastTerm) from a leader of term \(term)") }
+            return .installSnapshot(Raft.InstallSnapshot(term: term, lastIncludedIndex: index, lastIncludedTerm: lastTerm,
+                                                         state: try KVStateMachine.decode(from: &r)))
         case let k: throw .unknownMessageKind(k)
         }
     }

@@ -43,6 +43,8 @@ public enum Raft {
     /// The session that owns the no-op entries a new leader appends at the start of its term (§8).
     /// Client ids come from a dense range starting at 0, so the top of the range is free.
     public static let noopClient = ClientID.system
+    /// `Settings.snapshotInterval`'s default: etcd's `--snapshot-count` before v3.2 (10,000 entries).
+    public static let defaultSnapshotInterval = 10_000
 
     /// The no-op entry of `term`: one per term, so its (client, sequence) is unique in any log.
     @inlinable public static func noopRequest(term: UInt64) -> ClientRequest {

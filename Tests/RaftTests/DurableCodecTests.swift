@@ -30,6 +30,17 @@ struct DurableCodecTests {
         return state
     }
 
+    @Test("a compacted log (§7): the snapshot's index, term and state machine, and the entries after it, round-trip exactly")
+    func snapshotRoundTrip() throws {
+        var machine = KVStateMachine()
+        for e in Self.state.log.entries { machine.apply(e.request) }
+        var compacted = Self.state
+        compacted.log.compact(through: 3, term: 2)
+        compacted.snapshot = machine
+        #expect(compacted.log.entries.count == 2 && compacted.log.lastIndex == 5)
+        #expect(try Self.decoded(Self.encoded(compacted)) == compacted)
+    }
+
     @Test("term, vote and a log of several entries and terms round-trip exactly")
     func roundTrip() throws {
         #expect(try Self.decoded(Self.encoded(Self.state)) == Self.state)

@@ -26,7 +26,15 @@ struct WireTests {
         .appendEntries(Raft.AppendEntries(term: 9, prevLogIndex: 100, prevLogTerm: 8, entries: .many(entries), leaderCommit: 99)),
         .appendEntriesResponse(Raft.AppendEntriesResponse(term: 9, outcome: .success(matchIndex: 101))),
         .appendEntriesResponse(Raft.AppendEntriesResponse(term: 9, outcome: .rejected(prevLogIndex: 100, conflictTerm: 4, conflictIndex: 60))),
+        .installSnapshot(Raft.InstallSnapshot(term: 9, lastIncludedIndex: 100, lastIncludedTerm: 8, state: snapshotState)),
     ]
+
+    /// A state machine that executed every entry above.
+    static var snapshotState: KVStateMachine {
+        var machine = KVStateMachine()
+        for e in entries { machine.apply(e.request) }
+        return machine
+    }
 
     static func encode(_ m: Raft.Message) -> [UInt8] {
         var w = WireWriter()
@@ -55,7 +63,7 @@ struct WireTests {
     func samplesCoverKinds() {
         #expect(Set(Self.samples.map(\.kind)) == Set(Raft.Message.kindNames.indices))
         #expect(Raft.Message.kindNames == ["RequestVote", "RequestVoteResponse", "PreVote", "PreVoteResponse",
-                                           "AppendEntries", "AppendEntriesResponse"])
+                                           "AppendEntries", "AppendEntriesResponse", "InstallSnapshot"])
     }
 
     @Test("truncated bytes throw WireError", arguments: samples)
@@ -75,7 +83,7 @@ struct WireTests {
             var r = WireReader(bytes)
             return try Raft.Message.decode(from: &r)
         }
-        #expect(throws: WireError.unknownMessageKind(6)) { _ = try decode([6]) }
+        #expect(throws: WireError.unknownMessageKind(7)) { _ = try decode([7]) }
         #expect(throws: WireError.unknownMessageKind(255)) { _ = try decode([255, 1, 2, 3]) }
 
         var vote = Self.encode(.requestVoteResponse(Raft.VoteResponse(term: 1, granted: true)))
