@@ -26,6 +26,34 @@ struct NegativeControlTests {
     /// (what the forgetful and the answering-before-persisting variants need to be caught).
     static func churnPlan(_ seed: UInt64) -> FaultSearch.Plan { withChurn(crashFaultPlan(seed), seed: seed) }
 
+    /// Figure 8's sequence, with the seed choosing the moments and the network losing a third of all
+    /// messages: the first leader (replica 0, the bootstrap leader) goes down with entries no one else
+    /// stored; the next leader goes down soon after its election; replica 0 comes back, leads again,
+    /// and goes down again shortly; then everyone comes back.
+    static func figure8Plan(_ seed: UInt64) -> FaultSearch.Plan {
+        var plan = crashFaultPlan(seed, nodes: 3)
+        plan.options.network.lossProbability = 0.3
+        var random = DeterministicRandom(seed: seed ^ 0xF1_6008)
+        var faults: [ScheduledFault] = []
+        func at(_ ms: Int) -> Instant { .zero + .milliseconds(Int64(ms)) }
+        var t = 300 + random.below(200)
+        for _ in 0 ..< 4 {
+            faults.append(ScheduledFault(at: at(t), .crash(.node(NodeID(0)))))     // (a) the first leader's entries stay its own
+            t += 300 + random.below(200)
+            faults.append(ScheduledFault(at: at(t), .crash(.leader)))              // (b) the next leader, soon after its election
+            t += 1 + random.below(20)
+            faults.append(ScheduledFault(at: at(t), .restart(.node(NodeID(0)))))   // (c) replica 0 returns and may lead again
+            t += 200 + random.below(250)
+            faults.append(ScheduledFault(at: at(t), .crash(.leader)))              // … and goes down with its count
+            t += 1 + random.below(20)
+            for k in 0 ..< 3 { faults.append(ScheduledFault(at: at(t), .restart(.node(NodeID(k))))) }  // (d) the rest return
+            t += 300 + random.below(300)
+        }
+        plan.options.faults = (plan.options.faults.filter { if case .crash = $0.fault { return false }; if case .restart = $0.fault { return false }; return true }
+            + faults).sorted { $0.at < $1.at }
+        return plan
+    }
+
     static func withChurn(_ plan: FaultSearch.Plan, seed: UInt64) -> FaultSearch.Plan {
         var plan = plan
         var random = DeterministicRandom(seed: seed ^ 0xC4C4)
@@ -105,6 +133,11 @@ struct NegativeControlTests {
         }, { seed in
             FaultSearch.run(PBFT.Replica.self, settings: PBFT.Settings(), plan: pbftPlan(seed, liars: 1))
         }),
+        ("raft committing an earlier term's entry by counting (figure 8)", { seed in
+            FaultSearch.run(RaftCountingEarlierTerms.self, settings: Raft.Settings(), plan: figure8Plan(seed))
+        }, { seed in
+            FaultSearch.run(Raft.Replica.self, settings: Raft.Settings(), plan: figure8Plan(seed))
+        }),
         ("multipaxos phase 1 ignoring accepted values", { seed in
             FaultSearch.run(PaxosIgnoringAcceptedValues.self, settings: MultiPaxos.Settings(), plan: churnPlan(seed))
         }, { seed in
@@ -146,6 +179,7 @@ struct NegativeControlTests {
         "multipaxos phase 1 ignoring accepted values": 2,
         "pbft new-view dropping prepared requests": 2,
         "pbft prepared on 2f-1 prepares": 509,
+        "raft committing an earlier term's entry by counting (figure 8)": 756,
     ]
 
     @Test("each broken variant is caught at its pinned seed", arguments: controls.map(\.0))
