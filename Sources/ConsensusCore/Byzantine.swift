@@ -79,7 +79,8 @@ extension KVStateMachine {
 extension ClientRequest {
     /// What an equivocating leader orders in this request's place for some receivers: the same session
     /// and sequence number with another effect (a write of a value no client wrote, at the same key;
-    /// a no-op stays a no-op). Replicas that execute it and replicas that execute the original diverge.
+    /// a no-op stays a no-op), keeping the original's authenticator, which no faulty replica can remake.
+    /// Replicas that execute it and replicas that execute the original diverge.
     @inlinable
     public func conflicting(variant: UInt64) -> ClientRequest {
         let forged = Value(tag: 0xBAD0_0000_0000_0000 | variant, size: 8)

@@ -22,13 +22,16 @@ public enum ProtocolRegistry {
 
     /// Every protocol's options, in registry order (the order of their runs.csv columns); an option two
     /// protocols declare under one flag appears once.
-    public static var options: [ProtocolOption] {
+    public static let options: [ProtocolOption] = {
         var seen = Set<String>()
         return all.flatMap(\.options).filter { seen.insert($0.flag).inserted }
-    }
+    }()
 
-    /// The option a flag names, if any protocol declares it.
-    public static func option(flag: String) -> ProtocolOption? { options.first { $0.flag == flag } }
+    /// The option `flag` names; a flag no protocol declares is a typo, refused in one line.
+    public static func option(flag: String) throws -> ProtocolOption {
+        if let option = options.first(where: { $0.flag == flag }) { return option }
+        throw ExperimentError("unknown option '--\(flag)' (protocol options: \(options.map { "--" + $0.flag }.joined(separator: ", ")))")
+    }
 
     /// The dashed curves of the messages plot: one per formula, naming every protocol that has it
     /// ("2n (Raft, Paxos)"), with the first declarer's dash pattern.

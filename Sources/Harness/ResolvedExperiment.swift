@@ -52,10 +52,7 @@ public struct ResolvedExperiment: Sendable {
         // Another protocol's option is ignored (one sweep's flags serve every protocol in it), but its
         // value must still be one that protocol takes; a flag no protocol declares is a typo.
         for (flag, value) in spec.protocolOptions.byFlag.sorted(by: { $0.key < $1.key }) {
-            guard let option = ProtocolRegistry.option(flag: flag) else {
-                throw ExperimentError("unknown option '--\(flag)' (protocol options: \(ProtocolRegistry.options.map { "--" + $0.flag }.joined(separator: ", ")))")
-            }
-            if let problem = option.problem(value) { throw ExperimentError(problem) }
+            if let problem = try ProtocolRegistry.option(flag: flag).problem(value) { throw ExperimentError(problem) }
         }
         var byzantine = Set<NodeID>()
         for scheduled in spec.faultSchedule {

@@ -4,20 +4,23 @@ import ConsensusCore
 // (ConsensusCore.BenchmarkedReplica): how followers learn a chosen slot is its one option.
 
 extension MultiPaxos.Replica: BenchmarkedReplica {
+    /// The option's default is the settings' own.
+    private static var defaultCommitMode: MultiPaxos.Settings.CommitMode { MultiPaxos.Settings().commitMode }
+
     public static var options: [ProtocolOption] {
         [.choice("paxos-commit", column: "paxos_commit", help: "Multi-Paxos: how followers learn a chosen slot",
-                 default: MultiPaxos.Settings.CommitMode.piggyback)]
+                 default: defaultCommitMode)]
     }
 
     public static func settings(_ common: CommonSettings, _ options: ProtocolOptionValues) -> MultiPaxos.Settings {
-        MultiPaxos.Settings(commitMode: options.choice("paxos-commit", default: .piggyback),
+        MultiPaxos.Settings(commitMode: options.choice("paxos-commit", default: defaultCommitMode),
                             maxBatch: common.batch, maxInflight: common.pipeline)
     }
 
     /// Per operation: the request, an Accept to each of the n−1 acceptors and its Accepted, the reply
     /// (2n); with explicit commits the leader also sends Commit to the n−1 others (3n−1).
     public static func expectedMessagesPerOperation(replicas n: Double, options: ProtocolOptionValues) -> Double {
-        switch options.choice("paxos-commit", default: MultiPaxos.Settings.CommitMode.piggyback) {
+        switch options.choice("paxos-commit", default: defaultCommitMode) {
         case .piggyback: return 2 * n
         case .explicit: return 3 * n - 1
         }

@@ -4,14 +4,18 @@ import ConsensusCore
 // its authenticators and its checkpoint interval are its options.
 
 extension PBFT.Replica: BenchmarkedReplica {
+    /// The options' defaults are the settings' own.
+    private static var defaults: PBFT.Settings { PBFT.Settings() }
+
     public static var options: [ProtocolOption] {
-        [.choice("auth", column: "auth", help: "PBFT authentication", default: PBFT.Authentication.mac),
+        [.choice("auth", column: "auth", help: "PBFT authentication", default: defaults.auth),
          .integer("checkpoint-interval", column: "checkpoint_interval", help: "PBFT sequence numbers between checkpoints",
-                  minimum: 1, default: 128)]
+                  minimum: 1, default: defaults.checkpointInterval)]
     }
 
     public static func settings(_ common: CommonSettings, _ options: ProtocolOptionValues) -> PBFT.Settings {
-        PBFT.Settings(auth: options.choice("auth", default: .mac), checkpointInterval: options.integer("checkpoint-interval", default: 128),
+        PBFT.Settings(auth: options.choice("auth", default: defaults.auth),
+                      checkpointInterval: options.integer("checkpoint-interval", default: defaults.checkpointInterval),
                       maxBatch: common.batch, pipelineDepth: common.pipeline)
     }
 
@@ -26,7 +30,7 @@ extension PBFT.Replica: BenchmarkedReplica {
 
     /// Only MAC vectors split: a signature verifies everywhere or nowhere, `none` has nothing to split.
     public static func splitAuthenticationProblem(_ options: ProtocolOptionValues) -> String? {
-        let auth = options.choice("auth", default: PBFT.Authentication.mac)
+        let auth = options.choice("auth", default: defaults.auth)
         return auth == .mac ? nil : "--auth \(auth.rawValue) has none"
     }
 }

@@ -128,9 +128,7 @@ extension PBFT.Message {
     public func forged(cluster: ClusterConfig) -> PBFT.Message? {
         guard case .prePrepare(var m) = self,
               let k = m.requests.firstIndex(where: { $0.client != PBFT.nullClient }) else { return nil }
-        var forged = m.requests[k].conflicting(variant: 0)
-        forged.authenticator = m.requests[k].authenticator
-        m.requests[k] = forged
+        m.requests[k] = m.requests[k].conflicting(variant: 0)
         var scratch = WireWriter(capacity: 256)
         m.digest = PBFT.digest(of: m.requests, scratch: &scratch)
         m.authenticator = PBFT.KeyDerivation.reauthenticate(like: m.authenticator, block: m.block, sender: m.primary,
@@ -163,11 +161,7 @@ extension PBFT.Message {
         guard case .fetchReply(var m) = self, m.state != nil || !m.entries.isEmpty else { return nil }
         m.state = m.state?.falsified()
         for k in m.entries.indices {
-            m.entries[k].requests = m.entries[k].requests.map { request in
-                var other = request.conflicting(variant: 0)
-                other.authenticator = request.authenticator
-                return other
-            }
+            m.entries[k].requests = m.entries[k].requests.map { $0.conflicting(variant: 0) }
         }
         m.authenticator = PBFT.KeyDerivation.reauthenticate(like: m.authenticator, block: m.block, sender: m.replica,
                                                            secret: cluster.secret, receiver: NodeID(Int(receiver)))

@@ -214,9 +214,7 @@ extension ExperimentOptions {
                 value = String(flag[flag.index(after: equals)...])
                 flag = String(flag[..<equals])
             }
-            guard ProtocolRegistry.option(flag: flag) != nil else {
-                throw ExperimentError("unknown option '--\(flag)' (protocol options: \(ProtocolRegistry.options.map { "--" + $0.flag }.joined(separator: ", ")))")
-            }
+            _ = try ProtocolRegistry.option(flag: flag)
             if value == nil {
                 guard i + 1 < protocolFlags.count, !protocolFlags[i + 1].hasPrefix("--") else { throw ExperimentError("--\(flag) needs a value") }
                 i += 1
