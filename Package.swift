@@ -11,7 +11,7 @@
 //   ShellKit                    what every shell does alike: client driver, faults, tampering, counting, window
 //   Checker      Workload       safety monitor, linearizability · pure client sessions, key choice, history records
 //   Raft  MultiPaxos  PBFT      pure replicas
-//   ConsensusCore               ids, time, replica contract, outbox, KV machine, wire codec
+//   ConsensusCore               ids, time, replica contract, outbox, KV machine, wire codec, SHA-256 and Ed25519
 //
 // Beside them, for tests and Benchmarks/ only: LockstepTesting (a cluster stepped in lock step and the
 // scenario scripts that drive it; depends on ConsensusCore alone).
@@ -53,7 +53,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
-        .target(name: "ConsensusCore", swiftSettings: optimized),
+        .target(name: "ConsensusCore", dependencies: [
+            .product(name: "Crypto", package: "swift-crypto"),
+        ], swiftSettings: optimized),
         .target(name: "Raft", dependencies: ["ConsensusCore"], swiftSettings: optimized),
         .target(name: "MultiPaxos", dependencies: ["ConsensusCore"], swiftSettings: optimized),
         .target(name: "PBFT", dependencies: [

@@ -105,17 +105,22 @@ public protocol ClientCredentials: AnyObject {
     func verifies(_ reply: ClientReply) -> Bool
 }
 
-/// How clients of a protocol talk to it: how many matching replies make a result, and what a client
-/// does when its request times out. Raft and Multi-Paxos: one reply from the leader, retry at another
-/// replica. PBFT: f+1 matching replies, retry by multicasting to all replicas (PBFT §4.1).
+/// How clients of a protocol talk to it: where a request goes first, how many matching replies make a
+/// result, and what a client does when its request times out. Raft and Multi-Paxos: to the leader, one
+/// reply, retry at another replica. PBFT: to the primary, f+1 matching replies, retry by multicasting
+/// to all replicas (PBFT §4.1). HotStuff: to every replica (the leader rotates each view, and whichever
+/// replica leads next proposes it), f+1 matching replies, retry to all.
 public struct ClientContract: Sendable, Equatable {
     public var matchingRepliesNeeded: Int
     public var retryToAll: Bool
     /// Where a client sends first: the replica a fresh cluster makes leader / primary, if the protocol knows.
     public var initialTarget: NodeID
-    public init(matchingRepliesNeeded: Int, retryToAll: Bool, initialTarget: NodeID = NodeID(0)) {
+    /// Every request goes to every replica from its first send, not to `initialTarget` alone.
+    public var sendToAll: Bool
+    public init(matchingRepliesNeeded: Int, retryToAll: Bool, initialTarget: NodeID = NodeID(0), sendToAll: Bool = false) {
         self.matchingRepliesNeeded = matchingRepliesNeeded
         self.retryToAll = retryToAll
         self.initialTarget = initialTarget
+        self.sendToAll = sendToAll
     }
 }

@@ -43,7 +43,3 @@ extension PBFT {
     }
 }
 
-extension PBFT.Digest {
-    /// The first four hex digits: enough to tell a scenario's batches apart.
-    var short: String { String(description.prefix(4)) }
-}

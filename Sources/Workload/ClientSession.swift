@@ -9,7 +9,7 @@ public struct ClientSession: Sendable {
         case none
         /// Send the outstanding request to one replica (and arm the request timer).
         case send(to: NodeID)
-        /// Send the outstanding request to every replica (PBFT's retry, §4.1).
+        /// Send the outstanding request to every replica (PBFT's retry, §4.1; every HotStuff request).
         case sendToAll
         /// Wait `after`, then call `retryDue()` (a redirect without a leader hint: an election is under way).
         case retryLater(after: Interval)
@@ -51,7 +51,7 @@ public struct ClientSession: Sendable {
         outstanding = request
         retries = 0
         replies.removeAll(keepingCapacity: true)
-        return (request, .send(to: target))
+        return (request, contract.sendToAll ? .sendToAll : .send(to: target))
     }
 
     /// The outstanding request's authenticator, made by the protocol's client keys after `begin`.

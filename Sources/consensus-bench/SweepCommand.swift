@@ -20,7 +20,7 @@ struct SweepCommand: ParsableCommand {
         """)
 
     @Option(help: "Comma-separated protocols.")
-    var protocols: String = "raft,multipaxos,pbft"
+    var protocols: String = ProtocolRegistry.names.joined(separator: ",")
     @Option(help: "Replica counts, e.g. 3,5,7 (exclusive with --faults).")
     var nodes: String?
     @Option(help: "Fault counts, e.g. 1,2,3 or 1-10: n = 2f+1 (Raft, Multi-Paxos) or 3f+1 (PBFT). Default 1-10.")
