@@ -110,9 +110,13 @@ public protocol BenchmarkedReplica: Replica {
     static var expectedCurves: [ExpectedCurve] { get }
     /// How many replicas may be Byzantine in `cluster`: f for a Byzantine-fault model, 0 otherwise.
     static func byzantineLimit(_ cluster: ClusterConfig) -> Int
-    /// Why the `split-auth` behaviour cannot run with these options (nil: it can). Default: the
-    /// protocol authenticates nothing.
-    static func splitAuthenticationProblem(_ options: ProtocolOptionValues) -> String?
+    /// Why a Byzantine replica cannot do `behavior` in this protocol with these options (nil: it can),
+    /// as a clause for an error line; the fault search draws only behaviours with none. Default:
+    /// `split-auth` has no MAC vector to split, every other behaviour runs.
+    static func behaviorProblem(_ behavior: ByzantineBehavior, _ options: ProtocolOptionValues) -> String?
+    /// `settings` as a simulated run uses them (HotStuff shares one memo of checked signatures among a
+    /// run's replicas). Default: unchanged.
+    static func forSimulation(_ settings: Settings) -> Settings
     /// The options one seed of the fault search runs with, derived from the seed alone, so the search
     /// also covers mechanisms the defaults seldom reach in a short run (Raft: log compaction).
     /// Default: the declared defaults.
@@ -127,9 +131,11 @@ extension BenchmarkedReplica {
         return 0
     }
 
-    public static func splitAuthenticationProblem(_ options: ProtocolOptionValues) -> String? {
-        "\(protocolName) sends none"
+    public static func behaviorProblem(_ behavior: ByzantineBehavior, _ options: ProtocolOptionValues) -> String? {
+        behavior == .splitAuth ? "\(protocolName) sends no MAC vector to split" : nil
     }
+
+    public static func forSimulation(_ settings: Settings) -> Settings { settings }
 
     public static func faultSearchOptions(seed: UInt64) -> ProtocolOptionValues { ProtocolOptionValues() }
 }

@@ -48,9 +48,11 @@ public enum FaultSearch {
     public static let searchedBehaviors = ByzantineBehavior.allCases.filter { $0 != .splitAuth }
 
     /// Derives the whole run from `seed`. `nodes` fixes the cluster size; otherwise f is 1 or 2.
-    /// `byzantineLimit`: how many replicas may turn Byzantine (PBFT: f; crash-fault protocols: 0).
+    /// `byzantineLimit`: how many replicas may turn Byzantine (PBFT: f; crash-fault protocols: 0);
+    /// `behaviors`: what they may do (the protocol's share of `searchedBehaviors`).
     public static func plan(seed: UInt64, nodes: Int?, minimumReplicas: (Int) -> Int, maximumFaults: (Int) -> Int,
-                            byzantineLimit: (ClusterConfig) -> Int, durability: Durability = Durability()) -> Plan {
+                            byzantineLimit: (ClusterConfig) -> Int, durability: Durability = Durability(),
+                            behaviors: [ByzantineBehavior] = searchedBehaviors) -> Plan {
         var random = DeterministicRandom(seed: seed ^ 0x5EED_F00D_CAFE_D00D)
         let n = nodes ?? minimumReplicas(1 + random.below(2))
         let cluster = ClusterConfig(replicaCount: n, faultTolerance: maximumFaults(n), secret: ClusterConfig.secret(forSeed: seed))
@@ -75,7 +77,7 @@ public enum FaultSearch {
         var chosen = Set<Int>()
         while chosen.count < byzantine { chosen.insert(random.below(n)) }
         for node in chosen.sorted() {
-            let behavior = searchedBehaviors[random.below(searchedBehaviors.count)]
+            let behavior = behaviors[random.below(behaviors.count)]
             faults.append(ScheduledFault(at: .zero, .byzantine(NodeID(node), behavior)))
         }
         var down: [Int] = []

@@ -68,8 +68,8 @@ public struct ProtocolEntry: Sendable {
     public let byzantineLimit: @Sendable (ClusterConfig) -> Int
     /// The protocol's own options (`BenchmarkedReplica.options`).
     public let options: [ProtocolOption]
-    /// Why `split-auth` cannot run with these option values, or nil.
-    public let splitAuthenticationProblem: @Sendable (ProtocolOptionValues) -> String?
+    /// Why a Byzantine replica cannot do this behaviour with these option values, or nil.
+    public let behaviorProblem: @Sendable (ByzantineBehavior, ProtocolOptionValues) -> String?
     /// Steady-state messages per operation for n replicas and these option values.
     public let expectedMessagesPerOperation: @Sendable (Double, ProtocolOptionValues) -> Double
     public let expectedCurves: [ExpectedCurve]
@@ -108,11 +108,11 @@ public struct ProtocolEntry: Sendable {
             minimumReplicas: minimumReplicas,
             byzantineLimit: byzantineLimit,
             options: R.options,
-            splitAuthenticationProblem: { R.splitAuthenticationProblem($0) },
+            behaviorProblem: { R.behaviorProblem($0, $1) },
             expectedMessagesPerOperation: { R.expectedMessagesPerOperation(replicas: $0, options: $1) },
             expectedCurves: R.expectedCurves,
             simulate: { resolved in
-                try Experiment.simulate(R.self, settings: settings(resolved.spec), resolved: resolved)
+                try Experiment.simulate(R.self, settings: R.forSimulation(settings(resolved.spec)), resolved: resolved)
             },
             tcp: { resolved in
                 try runOverTCP(R.self, settings: settings(resolved.spec), resolved: resolved)
@@ -121,11 +121,13 @@ public struct ProtocolEntry: Sendable {
                 try serveNode(R.self, settings: settings(resolved.spec), resolved: resolved, launch: launch)
             },
             checkSeed: { seed, nodes, durability, profile in
+                let options = R.faultSearchOptions(seed: seed)
                 var plan = FaultSearch.plan(seed: seed, nodes: nodes, minimumReplicas: minimumReplicas,
                                             maximumFaults: { R.maximumFaults(replicaCount: $0) },
-                                            byzantineLimit: byzantineLimit, durability: durability)
+                                            byzantineLimit: byzantineLimit, durability: durability,
+                                            behaviors: FaultSearch.searchedBehaviors.filter { R.behaviorProblem($0, options) == nil })
                 if let profile { plan.options.cpu = profile.applied(to: plan.options.cpu, protocolName: R.protocolName) }
-                return FaultSearch.run(R.self, settings: R.settings(CommonSettings(), R.faultSearchOptions(seed: seed)), plan: plan)
+                return FaultSearch.run(R.self, settings: R.forSimulation(R.settings(CommonSettings(), options)), plan: plan)
             })
     }
 }

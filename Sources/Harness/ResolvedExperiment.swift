@@ -69,8 +69,11 @@ public struct ResolvedExperiment: Sendable {
                 guard ids.allSatisfy({ $0.index < n }) else { throw ExperimentError("fault '\(scheduled.fault)' names a replica beyond 0...\(n - 1)") }
             case .byzantine(let id, let behavior):
                 guard id.index < n else { throw ExperimentError("--byzantine names replica \(id.rawValue), but replicas are 0...\(n - 1)") }
-                if behavior == .splitAuth, let why = entry.splitAuthenticationProblem(spec.protocolOptions) {
-                    throw ExperimentError("--byzantine \(id.rawValue):split-auth needs MAC authenticators to split (\(why)); use --auth mac")
+                if let why = entry.behaviorProblem(behavior, spec.protocolOptions) {
+                    if behavior == .splitAuth, entry.declares("auth") {
+                        throw ExperimentError("--byzantine \(id.rawValue):split-auth needs MAC authenticators to split (\(why)); use --auth mac")
+                    }
+                    throw ExperimentError("--byzantine \(id.rawValue):\(behavior.rawValue) does not apply to \(entry.name): \(why)")
                 }
                 byzantine.insert(id)
             case .loss(let p):

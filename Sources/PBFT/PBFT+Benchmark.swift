@@ -29,7 +29,8 @@ extension PBFT.Replica: BenchmarkedReplica {
     public static var expectedCurves: [ExpectedCurve] { [ExpectedCurve(formula: "2n²−n+1", who: "PBFT", dash: "12 4 3 4")] }
 
     /// Only MAC vectors split: a signature verifies everywhere or nowhere, `none` has nothing to split.
-    public static func splitAuthenticationProblem(_ options: ProtocolOptionValues) -> String? {
+    public static func behaviorProblem(_ behavior: ByzantineBehavior, _ options: ProtocolOptionValues) -> String? {
+        guard behavior == .splitAuth else { return nil }
         let auth = options.choice("auth", default: defaults.auth)
         return auth == .mac ? nil : "--auth \(auth.rawValue) has none"
     }
