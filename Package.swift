@@ -10,7 +10,7 @@
 //   Simulation   Loopback       the shells: virtual time and links · real TCP (in-process or node processes)
 //   ShellKit                    what every shell does alike: client driver, faults, tampering, counting, window
 //   Checker      Workload       safety monitor, linearizability · pure client sessions, key choice, history records
-//   Raft  MultiPaxos  PBFT      pure replicas
+//   Raft  MultiPaxos  PBFT  HotStuff   pure replicas
 //   ConsensusCore               ids, time, replica contract, outbox, KV machine, wire codec, SHA-256 and Ed25519
 //
 // Beside them, for tests and Benchmarks/ only: LockstepTesting (a cluster stepped in lock step and the
@@ -35,6 +35,7 @@ let package = Package(
         .library(name: "Raft", targets: ["Raft"]),
         .library(name: "MultiPaxos", targets: ["MultiPaxos"]),
         .library(name: "PBFT", targets: ["PBFT"]),
+        .library(name: "HotStuff", targets: ["HotStuff"]),
         .library(name: "Simulation", targets: ["Simulation"]),
         .library(name: "Checker", targets: ["Checker"]),
         .library(name: "ShellKit", targets: ["ShellKit"]),
@@ -62,6 +63,10 @@ let package = Package(
             "ConsensusCore",
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: optimized),
+        .target(name: "HotStuff", dependencies: [
+            "ConsensusCore",
+            .product(name: "DequeModule", package: "swift-collections"),
+        ], swiftSettings: optimized),
         .target(name: "Workload", dependencies: ["ConsensusCore"], swiftSettings: optimized),
         .target(name: "ShellKit", dependencies: ["ConsensusCore", "Workload", "Checker"], swiftSettings: optimized),
         .target(name: "Simulation", dependencies: [
@@ -76,7 +81,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: optimized),
         .target(name: "Harness", dependencies: [
-            "ConsensusCore", "Raft", "MultiPaxos", "PBFT", "Workload", "Checker", "ShellKit", "Simulation", "Loopback",
+            "ConsensusCore", "Raft", "MultiPaxos", "PBFT", "HotStuff", "Workload", "Checker", "ShellKit", "Simulation", "Loopback",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: optimized),
@@ -107,6 +112,9 @@ let package = Package(
             "PBFT", "Simulation", "ShellKit", "Checker", "Harness", "ConsensusCore", "LockstepTesting",
             .product(name: "Crypto", package: "swift-crypto"),
         ], exclude: ["testdata"]),
+        .testTarget(name: "HotStuffTests", dependencies: [
+            "HotStuff", "Simulation", "ShellKit", "Checker", "Harness", "ConsensusCore",
+        ]),
         .testTarget(name: "CheckerTests", dependencies: ["Checker", "ConsensusCore"]),
         .testTarget(name: "LoopbackTests", dependencies: [
             "Loopback", "Harness", "ConsensusCore", "Raft", "Workload", "ShellKit", "Checker",

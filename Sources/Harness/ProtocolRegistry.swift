@@ -1,4 +1,5 @@
 import ConsensusCore
+import HotStuff
 import MultiPaxos
 import PBFT
 import Raft
@@ -11,6 +12,7 @@ public enum ProtocolRegistry {
         .of(Raft.Replica.self),
         .of(MultiPaxos.Replica.self),
         .of(PBFT.Replica.self),
+        .of(HotStuff.Replica.self),
     ]
 
     public static var names: [String] { all.map(\.name) }

@@ -1,0 +1,125 @@
+import ConsensusCore
+
+// Catching up. A replica that meets a block whose ancestors it lacks fetches them by hash (a block is
+// its hash's: any replica may answer, and a wrong answer is simply not the block asked for). One
+// further behind than the others' checkpoints installs the checkpoint f+1 replicas send alike.
+
+extension HotStuff.Replica {
+    /// Asks `target` for block `hash` and its ancestors above the committed height.
+    func requestBlock(_ hash: SHA256Hash, from target: NodeID, outbox: inout Outbox<HotStuff.Message>) {
+        guard fetching != hash, stateReplies == nil else { return }
+        fetching = hash
+        fetchTarget = target == id ? NodeID((id.index + 1) % n) : target
+        outbox.send(.fetch(HotStuff.Fetch(block: hash, above: committedHeight)), to: fetchTarget)
+        outbox.setTimer(HotStuff.Timers.fetch, after: settings.fetchTimeout)
+    }
+
+    /// No answer: ask the next replica.
+    func fetchTimedOut(outbox: inout Outbox<HotStuff.Message>) {
+        guard let hash = fetching, stateReplies == nil else { return }
+        var next = NodeID((fetchTarget.index + 1) % n)
+        if next == id { next = NodeID((next.index + 1) % n) }
+        fetchTarget = next
+        outbox.send(.fetch(HotStuff.Fetch(block: hash, above: committedHeight)), to: next)
+        outbox.setTimer(HotStuff.Timers.fetch, after: settings.fetchTimeout)
+    }
+
+    func onFetch(_ m: HotStuff.Fetch, from sender: NodeID, outbox: inout Outbox<HotStuff.Message>) {
+        var found: [HotStuff.Block] = []
+        var h = m.block
+        while found.count < settings.fetchBatch, let b = blocks[h], b.height > m.above {
+            found.append(b)
+            h = b.parent
+        }
+        outbox.send(.blocks(HotStuff.Blocks(blocks: found, checkpointHeight: checkpoint.block.height)), to: sender)
+    }
+
+    /// Keeps the blocks that are the chain asked for (each the one its successor names), then either
+    /// carries on down, transfers state (the answerer keeps nothing that low), or resumes.
+    func onBlocks(_ m: HotStuff.Blocks, from sender: NodeID, outbox: inout Outbox<HotStuff.Message>) {
+        guard let wanted = fetching, sender == fetchTarget, stateReplies == nil else { return }
+        var expected = wanted
+        var lowest: HotStuff.Block?
+        for b in m.blocks {
+            outbox.cryptoWork.digestsComputed += 1
+            guard b.hash == expected, b.height > committedHeight else { break }
+            store(b)
+            lowest = b
+            expected = b.parent
+        }
+        guard let lowest else { return }  // not the block asked for: the fetch timer asks elsewhere
+        fetching = nil
+        outbox.cancelTimer(HotStuff.Timers.fetch)
+        guard let missing = firstMissing(below: lowest) else {
+            if isConnected(lowest) { resume(outbox: &outbox) }
+            return  // else a fork below what this replica committed
+        }
+        // Far behind a checkpoint the answerer holds (or below what it keeps): take its state instead
+        // of walking down block by block.
+        if m.checkpointHeight >= missing.height || m.checkpointHeight > committedHeight + UInt64(settings.fetchBatch) {
+            startStateTransfer(outbox: &outbox)
+        } else {
+            requestBlock(missing.hash, from: sender, outbox: &outbox)
+        }
+    }
+
+    /// The missing ancestors are here: handle what waited for them.
+    func resume(outbox: inout Outbox<HotStuff.Message>) {
+        if let b = blocks[highQC.block], isConnected(b) { process(highQC, outbox: &outbox) }
+        if let p = waiting, let parent = blocks[p.block.parent], isConnected(parent) {
+            waiting = nil
+            accept(p, outbox: &outbox)
+        }
+        tryPropose(outbox: &outbox)
+    }
+
+    // MARK: State transfer
+
+    func startStateTransfer(outbox: inout Outbox<HotStuff.Message>) {
+        guard stateReplies == nil else { return }
+        stateReplies = [:]
+        outbox.broadcast(.stateRequest(HotStuff.StateRequest(committedHeight: committedHeight)))
+        outbox.setTimer(HotStuff.Timers.state, after: settings.fetchTimeout * 4)
+    }
+
+    func stateTransferTimedOut(outbox: inout Outbox<HotStuff.Message>) {
+        guard stateReplies != nil else { return }
+        outbox.broadcast(.stateRequest(HotStuff.StateRequest(committedHeight: committedHeight)))
+        outbox.setTimer(HotStuff.Timers.state, after: settings.fetchTimeout * 4)
+    }
+
+    func onStateRequest(_ m: HotStuff.StateRequest, from sender: NodeID, outbox: inout Outbox<HotStuff.Message>) {
+        guard checkpoint.block.height > m.committedHeight else { return }
+        outbox.send(.stateReply(checkpoint), to: sender)
+    }
+
+    /// Installs a checkpoint once f+1 replicas sent the same one (same block, same state digest): at
+    /// least one of them is honest.
+    func onStateReply(_ m: HotStuff.StateReply, from sender: NodeID, outbox: inout Outbox<HotStuff.Message>) {
+        guard var replies = stateReplies, m.block.height > committedHeight else { return }
+        outbox.cryptoWork.digestsComputed += 1
+        replies[sender] = m
+        stateReplies = replies
+        let alike = replies.values.reduce(0) {
+            $0 + ($1.block.hash == m.block.hash && $1.state.digest == m.state.digest && $1.state.executedCount == m.state.executedCount ? 1 : 0)
+        }
+        guard alike >= cluster.faultTolerance + 1 else { return }
+        stateReplies = nil
+        outbox.cancelTimer(HotStuff.Timers.state)
+        install(m, outbox: &outbox)
+    }
+
+    func install(_ m: HotStuff.StateReply, outbox: inout Outbox<HotStuff.Message>) {
+        stateMachine = m.state
+        committedHeight = m.block.height
+        committedHash = m.block.hash
+        checkpoint = m
+        store(m.block)
+        prune()
+        for (key, request) in pending where stateMachine.hasExecuted(request) { pending[key] = nil }
+        while let first = pendingOrder.first, pending[first] == nil { pendingOrder.removeFirst() }
+        disk.needsSnapshot = true
+        outbox.persist()
+        resume(outbox: &outbox)
+    }
+}
