@@ -44,6 +44,7 @@ extension HotStuff {
     }
 
     /// Asks for block `block` and its ancestors above height `above` (the asker's committed height).
+    /// `block` zero asks for the answerer's highest certified block (an idle replica's probe).
     public struct Fetch: Hashable, Sendable {
         public var block: SHA256Hash
         public var above: UInt64
@@ -56,13 +57,16 @@ extension HotStuff {
     /// The answer to a Fetch: the block asked for first, then its ancestors in descending height, as
     /// far as the answerer keeps them; `checkpointHeight` is the answerer's last checkpoint (it keeps no
     /// block below it, so an asker further behind must transfer state). Blocks need no signature: each
-    /// one's hash is named by the QC or the block above it.
+    /// one's hash is named by the QC or the block above it. An answer to a probe carries the QC of its
+    /// first block (the answerer's highQC), which commits what the asker missed; others the genesis QC.
     public struct Blocks: Hashable, Sendable {
         public var blocks: [Block]
         public var checkpointHeight: UInt64
-        public init(blocks: [Block], checkpointHeight: UInt64) {
+        public var certificate: QuorumCertificate
+        public init(blocks: [Block], checkpointHeight: UInt64, certificate: QuorumCertificate = .genesis) {
             self.blocks = blocks
             self.checkpointHeight = checkpointHeight
+            self.certificate = certificate
         }
     }
 

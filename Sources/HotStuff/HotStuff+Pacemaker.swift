@@ -41,19 +41,21 @@ extension HotStuff.Replica {
         }
     }
 
-    /// No progress in this view: move to the next and tell everyone, with the highest QC.
+    /// No progress in this view: ask everyone to move to the next leader's first view, with the
+    /// highest QC. The replica stays in its view until 2f+1 ask for the same (a local timeout alone
+    /// never moves it, so no replica runs ahead of the others on its own clock: DiemBFT's rule); the
+    /// timer asks again, doubled, until they do.
     func viewTimedOut(outbox: inout Outbox<HotStuff.Message>) {
         viewTimerArmed = false
         guard hasWork() else { return }
         consecutiveTimeouts += 1
-        let next = view + 1
-        enter(view: next, outbox: &outbox)
-        sendNewView(for: next, outbox: &outbox)
+        sendNewView(for: max(HotStuff.nextLeadersView(after: view), newViewSentFor), again: true, outbox: &outbox)
+        armViewTimer(outbox: &outbox)
     }
 
-    /// Broadcasts a signed NEW-VIEW for `v` (once per view), after persisting the view.
-    func sendNewView(for v: UInt64, outbox: inout Outbox<HotStuff.Message>) {
-        guard v > newViewSentFor else { return }
+    /// Broadcasts a signed NEW-VIEW for `v` (once per view unless `again`), after persisting.
+    func sendNewView(for v: UInt64, again: Bool = false, outbox: inout Outbox<HotStuff.Message>) {
+        guard v > newViewSentFor || (again && v == newViewSentFor) else { return }
         newViewSentFor = v
         let signature = keys.sign(.newView(view: v, highQC: highQC), work: &outbox.cryptoWork)
         outbox.persist()
@@ -72,20 +74,22 @@ extension HotStuff.Replica {
         record(newView: m.view, from: sender, highQC: m.highQC, outbox: &outbox)
     }
 
-    /// Counts a NEW-VIEW. f+1 replicas past this one's view include an honest one that timed out, so
-    /// this replica joins the highest view f+1 have reached; the leader of a view with 2f+1 proposes.
+    /// Counts a NEW-VIEW. f+1 replicas asking for views past this one's include an honest one that
+    /// timed out, so this replica asks for the highest view f+1 have asked for (Bracha's amplification:
+    /// then every honest replica asks, and 2f+1 form). 2f+1 asking for one view (a timeout
+    /// certificate) move this replica into it, and let its leader propose.
     func record(newView v: UInt64, from sender: NodeID, highQC qc: HotStuff.QuorumCertificate, outbox: inout Outbox<HotStuff.Message>) {
         joinedView[sender.index] = max(joinedView[sender.index], v)
-        if v >= view { newViews[v, default: [:]][sender] = qc }
+        guard v > view else { return }
+        newViews[v, default: [:]][sender] = qc
         let joined = joinedView.sorted(by: >)[cluster.faultTolerance]
-        if joined > view {
-            enter(view: joined, outbox: &outbox)
-            sendNewView(for: joined, outbox: &outbox)
-        }
-        if leaderOnHighQC(of: v) == id, v >= view, let votes = newViews[v], votes.count >= quorum {
-            if v > view { enter(view: v, outbox: &outbox) }
-            readyView = max(readyView, v)
-            tryPropose(outbox: &outbox)
+        if joined > view { sendNewView(for: joined, outbox: &outbox) }
+        if let asking = newViews[v], asking.count >= quorum, v > view {
+            enter(view: v, outbox: &outbox)
+            if leader(of: v) == id {
+                readyView = max(readyView, v)
+                tryPropose(outbox: &outbox)
+            }
         }
     }
 
@@ -94,12 +98,11 @@ extension HotStuff.Replica {
     /// a block in the last three of the chain carries commands (the QCs that commit them must reach
     /// the others), or commands wait uncommitted; otherwise the chain rests until a request comes.
     func tryPropose(outbox: inout Outbox<HotStuff.Message>) {
-        guard proposedView < view, readyView >= view, stateReplies == nil else { return }
+        guard leader(of: view) == id, proposedView < view, readyView >= view, stateReplies == nil else { return }
         guard let parent = blocks[highQC.block], isConnected(parent) else {
             if blocks[highQC.block] == nil { requestBlock(highQC.block, from: highQC.votes.first?.replica ?? NodeID(0), outbox: &outbox) }
             return
         }
-        guard leader(of: view, extending: parent) == id else { return }
         inFlightKeys.removeAll(keepingCapacity: true)
         var tailHasCommands = false
         var depth = 0
@@ -128,7 +131,7 @@ extension HotStuff.Replica {
         outbox.persist()
         outbox.broadcast(.proposal(HotStuff.Proposal(block: block, proposer: id, signature: signature)))
         let voteSignature = keys.sign(.vote(view: view, block: block.hash), work: &outbox.cryptoWork)
-        let next = leader(of: view + 1, extending: block)
+        let next = leader(of: view + 1)
         if next == id {
             collect(HotStuff.SignedVote(replica: id, signature: voteSignature), view: block.view, block: block.hash, outbox: &outbox)
         } else {

@@ -69,6 +69,10 @@ extension HotStuff {
         var fetchTarget = NodeID(0)
         /// While a state transfer is under way: the checkpoints received, by sender.
         var stateReplies: [NodeID: StateReply]?
+        /// The committed height at the last probe, its backoff, and whom it asked.
+        var probeMark: UInt64 = 0
+        var probeBackoff: Int64 = 0
+        var probeTarget = NodeID(0)
         /// The last QCs whose signatures this replica checked (a QC arrives in a proposal and again in
         /// NEW-VIEWs: real implementations check it once).
         var verifiedQCs: [(view: UInt64, block: SHA256Hash)] = []
@@ -89,16 +93,7 @@ extension HotStuff {
             fetchTarget = id
         }
 
-        @inline(__always) func leader(of v: UInt64, extending parent: Block) -> NodeID {
-            HotStuff.leader(of: v, extending: parent, replicaCount: n)
-        }
-
-        /// The leader of view `v` for a proposal on this replica's highQC (round-robin while its block
-        /// is missing).
-        func leaderOnHighQC(of v: UInt64) -> NodeID {
-            guard let parent = blocks[highQC.block] else { return NodeID(Int(v % UInt64(n))) }
-            return leader(of: v, extending: parent)
-        }
+        @inline(__always) func leader(of v: UInt64) -> NodeID { HotStuff.leader(of: v, replicaCount: n) }
     }
 }
 
@@ -113,7 +108,7 @@ extension HotStuff.Replica: Replica {
     /// f+1 matching replies, as PBFT's do; a retry goes to every replica again.
     public static func clientContract(cluster: ClusterConfig, settings: HotStuff.Settings) -> ClientContract {
         ClientContract(matchingRepliesNeeded: cluster.faultTolerance + 1, retryToAll: true,
-                       initialTarget: HotStuff.leader(of: 1, extending: .genesis, replicaCount: cluster.replicaCount), sendToAll: true)
+                       initialTarget: HotStuff.leader(of: 1, replicaCount: cluster.replicaCount), sendToAll: true)
     }
 
     public func start(durable: HotStuff.DurableState?, now: Instant, outbox: inout Outbox<HotStuff.Message>) {
@@ -123,6 +118,8 @@ extension HotStuff.Replica: Replica {
             // The leader of view 1 proposes on the genesis QC.
             readyView = 1
         }
+        probeTarget = id
+        outbox.setTimer(HotStuff.Timers.probe, after: settings.idleProbeInterval)
     }
 
     public func receive(_ message: HotStuff.Message, from sender: NodeID, now: Instant, outbox: inout Outbox<HotStuff.Message>) {
@@ -143,6 +140,7 @@ extension HotStuff.Replica: Replica {
         case HotStuff.Timers.view: viewTimedOut(outbox: &outbox)
         case HotStuff.Timers.fetch: fetchTimedOut(outbox: &outbox)
         case HotStuff.Timers.state: stateTransferTimedOut(outbox: &outbox)
+        case HotStuff.Timers.probe: probeIfIdle(outbox: &outbox)
         default: break
         }
     }

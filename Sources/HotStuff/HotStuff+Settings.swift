@@ -15,6 +15,9 @@ extension HotStuff {
         public var maximumViewTimeout: Interval = .seconds(3.2)
         /// How long a block fetch or state request waits before asking again elsewhere.
         public var fetchTimeout: Interval = .milliseconds(30)
+        /// How long a replica waits without a commit before it probes another for what it missed (an
+        /// idle cluster sends no proposal that would show a lagging replica its gap). Backs off to 4×.
+        public var idleProbeInterval: Interval = .milliseconds(250)
         /// Most blocks one BLOCKS answer carries.
         public var fetchBatch = 64
         /// Signatures already found valid in this run, shared by its replicas: set by the simulator

@@ -24,20 +24,54 @@ extension HotStuff.Replica {
         outbox.setTimer(HotStuff.Timers.fetch, after: settings.fetchTimeout)
     }
 
+    /// The probe fired: when nothing committed since the last one, ask the next replica for its highest
+    /// certified block (it answers only when that is above this replica's committed height).
+    func probeIfIdle(outbox: inout Outbox<HotStuff.Message>) {
+        if committedHeight == probeMark, fetching == nil, stateReplies == nil {
+            probeTarget = NodeID((probeTarget.index + 1) % n)
+            if probeTarget == id { probeTarget = NodeID((probeTarget.index + 1) % n) }
+            if probeTarget != id { outbox.send(.fetch(HotStuff.Fetch(block: .zero, above: committedHeight)), to: probeTarget) }
+            probeBackoff = min(probeBackoff + 1, 2)
+        } else {
+            probeBackoff = 0
+        }
+        probeMark = committedHeight
+        outbox.setTimer(HotStuff.Timers.probe, after: settings.idleProbeInterval * (Int64(1) << probeBackoff))
+    }
+
     func onFetch(_ m: HotStuff.Fetch, from sender: NodeID, outbox: inout Outbox<HotStuff.Message>) {
+        let isProbe = m.block == .zero
+        if isProbe {
+            guard let top = blocks[highQC.block], top.height > m.above else { return }
+        }
         var found: [HotStuff.Block] = []
-        var h = m.block
+        var h = isProbe ? highQC.block : m.block
         while found.count < settings.fetchBatch, let b = blocks[h], b.height > m.above {
             found.append(b)
             h = b.parent
         }
-        outbox.send(.blocks(HotStuff.Blocks(blocks: found, checkpointHeight: checkpoint.block.height)), to: sender)
+        outbox.send(.blocks(HotStuff.Blocks(blocks: found, checkpointHeight: checkpoint.block.height,
+                                            certificate: isProbe ? highQC : .genesis)), to: sender)
     }
 
     /// Keeps the blocks that are the chain asked for (each the one its successor names), then either
     /// carries on down, transfers state (the answerer keeps nothing that low), or resumes.
     func onBlocks(_ m: HotStuff.Blocks, from sender: NodeID, outbox: inout Outbox<HotStuff.Message>) {
-        guard let wanted = fetching, sender == fetchTarget, stateReplies == nil else { return }
+        guard stateReplies == nil else { return }
+        let certified = !m.certificate.isGenesis
+        let wanted: SHA256Hash
+        if certified {
+            // A probe's answer: its first block is the one its QC certifies.
+            guard m.blocks.first?.hash == m.certificate.block else { return }
+            guard verify(m.certificate, work: &outbox.cryptoWork) else {
+                outbox.rejected(messageKind: 4)
+                return
+            }
+            wanted = m.certificate.block
+        } else {
+            guard let hash = fetching, sender == fetchTarget else { return }
+            wanted = hash
+        }
         var expected = wanted
         var lowest: HotStuff.Block?
         for b in m.blocks {
@@ -48,8 +82,11 @@ extension HotStuff.Replica {
             expected = b.parent
         }
         guard let lowest else { return }  // not the block asked for: the fetch timer asks elsewhere
-        fetching = nil
-        outbox.cancelTimer(HotStuff.Timers.fetch)
+        if !certified || fetching == nil {
+            fetching = nil
+            outbox.cancelTimer(HotStuff.Timers.fetch)
+        }
+        if certified { learn(m.certificate, outbox: &outbox) }
         guard let missing = firstMissing(below: lowest) else {
             if isConnected(lowest) { resume(outbox: &outbox) }
             return  // else a fork below what this replica committed
@@ -93,16 +130,15 @@ extension HotStuff.Replica {
         outbox.send(.stateReply(checkpoint), to: sender)
     }
 
-    /// Installs a checkpoint once f+1 replicas sent the same one (same block, same state digest): at
-    /// least one of them is honest.
+    /// Installs a checkpoint once f+1 replicas sent the same one (same block, same state): at least
+    /// one of them is honest.
     func onStateReply(_ m: HotStuff.StateReply, from sender: NodeID, outbox: inout Outbox<HotStuff.Message>) {
         guard var replies = stateReplies, m.block.height > committedHeight else { return }
         outbox.cryptoWork.digestsComputed += 1
         replies[sender] = m
         stateReplies = replies
-        let alike = replies.values.reduce(0) {
-            $0 + ($1.block.hash == m.block.hash && $1.state.digest == m.state.digest && $1.state.executedCount == m.state.executedCount ? 1 : 0)
-        }
+        // The whole state, not its digest: the digest hashes the history, so a liar can keep it.
+        let alike = replies.values.reduce(0) { $0 + ($1.block.hash == m.block.hash && $1.state == m.state ? 1 : 0) }
         guard alike >= cluster.faultTolerance + 1 else { return }
         stateReplies = nil
         outbox.cancelTimer(HotStuff.Timers.state)

@@ -7,7 +7,7 @@ extension HotStuff.Replica {
     /// ⟨GENERIC, b⟩ from the leader of b.view.
     func onProposal(_ p: HotStuff.Proposal, from sender: NodeID, outbox: inout Outbox<HotStuff.Message>) {
         let b = p.block
-        guard b.view > 0, b.height > 0, sender == p.proposer else { return }
+        guard b.view > 0, b.height > 0, sender == p.proposer, p.proposer == leader(of: b.view) else { return }
         if b.view <= lastVotedView, blocks[b.hash] != nil { return }  // seen it already
         outbox.cryptoWork.digestsComputed += 1
         guard b.commands.count <= settings.maxBatch,
@@ -31,8 +31,7 @@ extension HotStuff.Replica {
             }
             return
         }
-        guard b.height == parent.height + 1, b.view > parent.view, b.justify.view == parent.view,
-              p.proposer == leader(of: b.view, extending: parent) else { return }
+        guard b.height == parent.height + 1, b.view > parent.view, b.justify.view == parent.view else { return }
         store(b)
         process(b.justify, outbox: &outbox)
         if b.view > view { enter(view: b.view, outbox: &outbox) } else if b.view == view { armViewTimer(outbox: &outbox) }
@@ -82,7 +81,7 @@ extension HotStuff.Replica {
         lastVotedView = b.view
         let signature = keys.sign(.vote(view: b.view, block: b.hash), work: &outbox.cryptoWork)
         outbox.persist()
-        let next = leader(of: b.view + 1, extending: b)
+        let next = leader(of: b.view + 1)
         if next == id {
             collect(HotStuff.SignedVote(replica: id, signature: signature), view: b.view, block: b.hash, outbox: &outbox)
         } else {
@@ -92,9 +91,7 @@ extension HotStuff.Replica {
 
     /// A vote, at the leader of the view after the one it is for.
     func onVote(_ v: HotStuff.Vote, from sender: NodeID, outbox: inout Outbox<HotStuff.Message>) {
-        guard v.replica == sender, v.view + 1 >= view, v.view >= highQC.view else { return }
-        // A vote may arrive before its block: its leader is known only once the block is here.
-        if let b = blocks[v.block], leader(of: v.view + 1, extending: b) != id { return }
+        guard v.replica == sender, leader(of: v.view + 1) == id, v.view + 1 >= view, v.view >= highQC.view else { return }
         guard keys.verify(v.signature, on: .vote(view: v.view, block: v.block), by: sender, work: &outbox.cryptoWork) else {
             outbox.rejected(messageKind: 1)
             return
@@ -144,6 +141,8 @@ extension HotStuff.Replica {
     /// and commit.
     func learn(_ qc: HotStuff.QuorumCertificate, outbox: inout Outbox<HotStuff.Message>) {
         if qc.view > highQC.view { highQC = qc }
+        // 2f+1 voted in qc.view: the view after it is under way.
+        if qc.view + 1 > view { enter(view: qc.view + 1, outbox: &outbox) }
         if let b = blocks[qc.block] {
             if isConnected(b) { process(qc, outbox: &outbox) }
         } else if qc.view == highQC.view, fetching == nil, let signer = qc.votes.first(where: { $0.replica != id })?.replica {

@@ -91,7 +91,7 @@ extension HotStuff.Message: TamperableMessage {
         case .newView(let m): return 1 + 8 + m.highQC.encodedSize + 4 + Signature.encodedSize
         case .fetch: return 1 + SHA256Hash.encodedSize + 8
         case .blocks(let m):
-            var size = 1 + 4 + 8
+            var size = 1 + 4 + 8 + m.certificate.encodedSize
             for b in m.blocks { size += b.encodedSize }
             return size
         case .stateRequest: return 1 + 8
@@ -123,6 +123,7 @@ extension HotStuff.Message: TamperableMessage {
             w.write(UInt32(m.blocks.count))
             for b in m.blocks { b.encode(into: &w) }
             w.write(m.checkpointHeight)
+            m.certificate.encode(into: &w)
         case .stateRequest(let m):
             w.write(m.committedHeight)
         case .stateReply(let m):
@@ -156,7 +157,8 @@ extension HotStuff.Message: TamperableMessage {
             var blocks: [HotStuff.Block] = []
             blocks.reserveCapacity(count)
             for _ in 0 ..< count { blocks.append(try HotStuff.Block.decode(from: &r)) }
-            return .blocks(HotStuff.Blocks(blocks: blocks, checkpointHeight: try r.read()))
+            return .blocks(HotStuff.Blocks(blocks: blocks, checkpointHeight: try r.read(),
+                                           certificate: try HotStuff.QuorumCertificate.decode(from: &r)))
         case 5:
             return .stateRequest(HotStuff.StateRequest(committedHeight: try r.read()))
         case 6:

@@ -15,11 +15,11 @@ import ConsensusCore
 /// - **Committing** (three-chain): on a QC for b'', with b'' ← b' ← b linked by QCs in consecutive views
 ///   (the paper's direct-parent chain: it inserts dummy blocks so that heights follow views), commit b
 ///   and its ancestors.
-/// - **Pacemaker** (Algorithm 5, here as DiemBFT's round synchronizer makes it concrete): the leader of
-///   view v is v mod n; a replica with work pending that sees no progress within its view timeout
-///   broadcasts a signed NEW-VIEW for v+1 carrying its highest QC; f+1 NEW-VIEWs for a view make a
-///   replica join it, 2f+1 let its leader propose on the highest QC among them. Timeouts double while
-///   no block commits.
+/// - **Pacemaker** (Algorithm 5, here as DiemBFT's round synchronizer makes it concrete): leaders take
+///   turns round-robin, four consecutive views each (`leader(of:)` says why); a replica with work
+///   pending that sees no progress within its view timeout broadcasts a signed NEW-VIEW for the next
+///   leader's first view, carrying its highest QC; f+1 NEW-VIEWs for a view make a replica join it,
+///   2f+1 let its leader propose on the highest QC among them. Timeouts double while no block commits.
 ///
 /// Blocks are named by SHA-256 hash and votes are Ed25519 signatures, as in real implementations; a
 /// QC carries its 2f+1 signatures (swift-crypto has no aggregate or threshold signatures), so a
@@ -33,24 +33,29 @@ public enum HotStuff {
         public static let fetch = TimerID(1)
         /// A state transfer got no f+1 matching answers yet: ask again.
         public static let state = TimerID(2)
+        /// Nothing committed for a while: ask another replica for its highest certified block.
+        public static let probe = TimerID(3)
     }
 
-    /// The leader of `view` for a proposal extending `parent`. Leaders rotate every view, but only
-    /// among the replicas whose votes certified the parent's parent (`parent.justify`), when the
-    /// proposal follows its parent directly (the view after it): a crashed or silent replica signs no
-    /// QC, so it leaves the rotation. Otherwise (the view after a timeout, or the first) plain
-    /// round-robin, v mod n.
+    /// Consecutive views each leader keeps (its stint).
+    public static let viewsPerLeader: UInt64 = 4
+
+    /// The leader of `view`: round-robin by stints of `viewsPerLeader` consecutive views, so each view
+    /// has one leader every replica can name.
     ///
-    /// Why not plain round-robin throughout: a block commits only at the head of a three-chain in
-    /// consecutive views whose QC a fourth leader forwards, so round-robin needs four live leaders in
-    /// a row, and with n = 4 and one replica down no block would ever commit. Excluding replicas that
-    /// did not vote is the simplest form of the leader reputation LibraBFT and Carousel (Cohen et al.,
-    /// 2022) add to chained HotStuff for the same reason. Every replica computes it from the proposal's
-    /// own ancestry, so all agree on who may propose it; who leads never matters for safety.
-    @inlinable public static func leader(of view: UInt64, extending parent: Block, replicaCount n: Int) -> NodeID {
-        let signers = parent.justify.votes
-        if parent.view + 1 == view, !signers.isEmpty { return signers[Int(view % UInt64(signers.count))].replica }
-        return NodeID(Int(view % UInt64(n)))
+    /// Why not a new leader every view, as the paper's evaluation rotates: a block commits only at the
+    /// head of a three-chain in consecutive views whose QC a fourth leader forwards, so per-view
+    /// rotation needs four live leaders in a row, and with n = 4 and one replica down no block would
+    /// ever commit (LibraBFT and Carousel add leader reputation to chained HotStuff for this reason).
+    /// A live leader's stint of four views holds such a chain on its own; a replica that times out
+    /// moves to the next stint's first view, so a crashed leader costs one timeout.
+    @inlinable public static func leader(of view: UInt64, replicaCount n: Int) -> NodeID {
+        NodeID(Int((view / viewsPerLeader) % UInt64(n)))
+    }
+
+    /// The first view of the stint after `view`'s: where a timeout leads.
+    @inlinable public static func nextLeadersView(after view: UInt64) -> UInt64 {
+        (view / viewsPerLeader + 1) * viewsPerLeader
     }
 
     /// The quorum of a Byzantine cluster: any two intersect in at least one honest replica,

@@ -64,7 +64,7 @@ struct HotStuffSimulationTests {
         #expect(afterHeal > 100, "seed \(seed): \(afterHeal) operations completed after the heal")
     }
 
-    @Test("f silent replicas: the rest still form quorums and rotate leadership among themselves", arguments: [(4, UInt64(6)), (7, 7)])
+    @Test("f silent replicas: the rest still form quorums, and each silent leader costs one timeout", arguments: [(4, UInt64(6)), (7, 7)])
     func silentReplicas(n: Int, seed: UInt64) throws {
         let f = (n - 1) / 3
         let r = try Self.run(nodes: n, seed: seed, byzantine: (0 ..< f).map { "\($0 * 2):silent" })

@@ -44,8 +44,8 @@ struct ChainBuilder {
     }
 
     /// `block` as its view's leader proposes it, signed.
-    func proposal(_ block: HotStuff.Block, parent: HotStuff.Block) -> (message: HotStuff.Message, leader: NodeID) {
-        let leader = HotStuff.leader(of: block.view, extending: parent, replicaCount: n)
+    func proposal(_ block: HotStuff.Block) -> (message: HotStuff.Message, leader: NodeID) {
+        let leader = HotStuff.leader(of: block.view, replicaCount: n)
         return (.proposal(HotStuff.Proposal(block: block, proposer: leader, signature: HotStuff.sign(.proposal(block), as: leader, secret: 0))), leader)
     }
 }
@@ -53,8 +53,8 @@ struct ChainBuilder {
 extension HotStuff.Replica {
     /// Delivers `block`'s proposal and returns what the replica asked for.
     @discardableResult
-    func deliver(_ block: HotStuff.Block, parent: HotStuff.Block, by builder: ChainBuilder) -> Outbox {
-        let (message, leader) = builder.proposal(block, parent: parent)
+    func deliver(_ block: HotStuff.Block, by builder: ChainBuilder) -> Outbox {
+        let (message, leader) = builder.proposal(block)
         var outbox = Outbox()
         receive(message, from: leader, now: .zero, outbox: &outbox)
         checkInvariants()

@@ -14,7 +14,7 @@ struct WireTests {
         var state = KVStateMachine()
         state.apply(put(sequence: 1))
         return [
-            chain.proposal(b2, parent: b1).message,
+            chain.proposal(b2).message,
             .vote(HotStuff.Vote(view: 2, block: b2.hash, replica: NodeID(1), signature: qc.votes[1].signature)),
             .newView(HotStuff.NewView(view: 3, highQC: qc, replica: NodeID(2), signature: qc.votes[2].signature)),
             .fetch(HotStuff.Fetch(block: b2.hash, above: 0)),
@@ -60,7 +60,7 @@ struct WireTests {
         var parent = HotStuff.Block.genesis
         for view in UInt64(1) ... 6 {
             let b = chain.block(view: view, on: parent, commands: [put(sequence: view)])
-            replica.deliver(b, parent: parent, by: chain)
+            replica.deliver(b, by: chain)
             replica.takeDurableRecords(into: &journal)
             parent = b
         }
