@@ -64,7 +64,25 @@ extension HotStuff.Replica {
     }
 
     func onNewView(_ m: HotStuff.NewView, from sender: NodeID, outbox: inout Outbox<HotStuff.Message>) {
-        guard m.replica == sender, m.view > 0, m.view > joinedView[sender.index] else { return }
+        guard m.replica == sender, m.view > 0 else { return }
+        // Asking for a view this replica is already in or past: the sender missed the NEW-VIEWs that
+        // moved the others (they were lost, or its links were down), so it may wait forever for 2f+1.
+        // Answer with this replica's own NEW-VIEW for that view: it moved there too. A few answers per
+        // sender and view, so that two replicas answering each other's answers stop.
+        if m.view <= view {
+            if m.view > helped[sender.index].view { helped[sender.index] = (m.view, 0) }
+            guard helped[sender.index].count < 3 else { return }
+            helped[sender.index].count += 1
+            guard keys.verify(m.signature, on: .newView(view: m.view, highQC: m.highQC), by: sender, work: &outbox.cryptoWork) else {
+                outbox.rejected(messageKind: 2)
+                return
+            }
+            joinedView[sender.index] = max(joinedView[sender.index], m.view)
+            let signature = keys.sign(.newView(view: m.view, highQC: highQC), work: &outbox.cryptoWork)
+            outbox.send(.newView(HotStuff.NewView(view: m.view, highQC: highQC, replica: id, signature: signature)), to: sender)
+            return
+        }
+        guard m.view > joinedView[sender.index] else { return }
         guard keys.verify(m.signature, on: .newView(view: m.view, highQC: m.highQC), by: sender, work: &outbox.cryptoWork),
               verify(m.highQC, work: &outbox.cryptoWork) else {
             outbox.rejected(messageKind: 2)

@@ -81,7 +81,16 @@ extension HotStuff.Replica {
             lowest = b
             expected = b.parent
         }
-        guard let lowest else { return }  // not the block asked for: the fetch timer asks elsewhere
+        guard let lowest else {
+            // The answerer lacks the block. Kept below its checkpoint, it was pruned there: take its
+            // state. Otherwise the fetch timer asks elsewhere.
+            if !certified, m.blocks.isEmpty, m.checkpointHeight > committedHeight {
+                fetching = nil
+                outbox.cancelTimer(HotStuff.Timers.fetch)
+                startStateTransfer(outbox: &outbox)
+            }
+            return
+        }
         if !certified || fetching == nil {
             fetching = nil
             outbox.cancelTimer(HotStuff.Timers.fetch)
