@@ -82,7 +82,7 @@ extension HotStuff.Replica {
             outbox.send(.newView(HotStuff.NewView(view: m.view, highQC: highQC, replica: id, signature: signature)), to: sender)
             return
         }
-        guard m.view > joinedView[sender.index] else { return }
+        guard newViews[m.view]?[sender] == nil else { return }  // counted already
         guard keys.verify(m.signature, on: .newView(view: m.view, highQC: m.highQC), by: sender, work: &outbox.cryptoWork),
               verify(m.highQC, work: &outbox.cryptoWork) else {
             outbox.rejected(messageKind: 2)
