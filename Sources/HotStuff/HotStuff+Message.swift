@@ -35,11 +35,15 @@ extension HotStuff {
         public var highQC: QuorumCertificate
         public var replica: NodeID
         public var signature: Signature
-        public init(view: UInt64, highQC: QuorumCertificate, replica: NodeID, signature: Signature) {
+        /// Sent in answer to a NEW-VIEW for a view the sender had already passed (never answered in
+        /// turn, so two replicas cannot keep answering each other). Not signed: it changes no count.
+        public var isAnswer: Bool
+        public init(view: UInt64, highQC: QuorumCertificate, replica: NodeID, signature: Signature, isAnswer: Bool = false) {
             self.view = view
             self.highQC = highQC
             self.replica = replica
             self.signature = signature
+            self.isAnswer = isAnswer
         }
     }
 

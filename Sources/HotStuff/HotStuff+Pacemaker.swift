@@ -67,19 +67,17 @@ extension HotStuff.Replica {
         guard m.replica == sender, m.view > 0 else { return }
         // Asking for a view this replica is already in or past: the sender missed the NEW-VIEWs that
         // moved the others (they were lost, or its links were down), so it may wait forever for 2f+1.
-        // Answer with this replica's own NEW-VIEW for that view: it moved there too. A few answers per
-        // sender and view, so that two replicas answering each other's answers stop.
+        // Answer with this replica's own NEW-VIEW for that view: it moved there too (an answer is not
+        // answered).
         if m.view <= view {
-            if m.view > helped[sender.index].view { helped[sender.index] = (m.view, 0) }
-            guard helped[sender.index].count < 3 else { return }
-            helped[sender.index].count += 1
+            guard !m.isAnswer else { return }
             guard keys.verify(m.signature, on: .newView(view: m.view, highQC: m.highQC), by: sender, work: &outbox.cryptoWork) else {
                 outbox.rejected(messageKind: 2)
                 return
             }
             joinedView[sender.index] = max(joinedView[sender.index], m.view)
             let signature = keys.sign(.newView(view: m.view, highQC: highQC), work: &outbox.cryptoWork)
-            outbox.send(.newView(HotStuff.NewView(view: m.view, highQC: highQC, replica: id, signature: signature)), to: sender)
+            outbox.send(.newView(HotStuff.NewView(view: m.view, highQC: highQC, replica: id, signature: signature, isAnswer: true)), to: sender)
             return
         }
         guard newViews[m.view]?[sender] == nil else { return }  // counted already
@@ -144,7 +142,12 @@ extension HotStuff.Replica {
         let signature = keys.sign(.proposal(block), work: &outbox.cryptoWork)
         proposedView = view
         store(block)
-        outbox.becameLeader(epoch: view)
+        // Leadership is per stint: its epoch is the stint's number, reported at its first proposal.
+        let stint = view / HotStuff.viewsPerLeader
+        if stint != ledStint {
+            ledStint = stint
+            outbox.becameLeader(epoch: stint)
+        }
         lastVotedView = view
         outbox.persist()
         outbox.broadcast(.proposal(HotStuff.Proposal(block: block, proposer: id, signature: signature)))

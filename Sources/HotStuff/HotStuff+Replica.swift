@@ -56,12 +56,12 @@ extension HotStuff {
         /// NEW-VIEWs by view (views ≥ the current one), and each replica's highest NEW-VIEW view.
         var newViews: [UInt64: [NodeID: QuorumCertificate]] = [:]
         var joinedView: [UInt64]
-        /// Per replica: the last view it asked for that this replica had passed, and how often it answered.
-        var helped: [(view: UInt64, count: Int)]
         var newViewSentFor: UInt64 = 0
         /// The last view this replica proposed in, and the highest view it may propose in as leader (it
         /// formed the QC of the view before, or holds 2f+1 NEW-VIEWs for it).
         var proposedView: UInt64 = 0
+        /// The stint this replica last reported leading (`becameLeader`).
+        var ledStint: UInt64 = .max
         var readyView: UInt64 = 0
         var consecutiveTimeouts: Int64 = 0
         var viewTimerArmed = false
@@ -69,6 +69,7 @@ extension HotStuff {
         var waiting: Proposal?
         var fetching: SHA256Hash?
         var fetchTarget = NodeID(0)
+        var fetchAttempts = 0
         /// While a state transfer is under way: the checkpoints received, by sender.
         var stateReplies: [NodeID: StateReply]?
         /// The committed height at the last probe, its backoff, and whom it asked.
@@ -92,7 +93,6 @@ extension HotStuff {
             quorum = HotStuff.quorum(cluster)
             keys = Keyring(me: id, n: cluster.replicaCount, secret: cluster.secret, memo: settings.signatureMemo)
             joinedView = Array(repeating: 0, count: cluster.replicaCount)
-            helped = Array(repeating: (0, 0), count: cluster.replicaCount)
             fetchTarget = id
         }
 

@@ -9,9 +9,11 @@ extension HotStuff {
         /// and the blocks above it, and prunes the rest, so a long run keeps bounded memory. A replica
         /// that fell further behind than its peers' checkpoints catches up by state transfer.
         public var checkpointInterval = 1000
-        /// How long a replica with work pending waits in a view for a proposal before it times out.
-        /// Doubles with each timeout that no commit follows, up to `maximumViewTimeout`.
-        public var viewTimeout: Interval = .milliseconds(100)
+        /// How long a replica with work pending waits in a view for a proposal before it times out: many
+        /// times a view's round trip (a proposal and a vote: about 1 ms over the default 200 µs links,
+        /// a few at n = 31 under load). Doubles with each timeout that no commit follows, up to
+        /// `maximumViewTimeout`, so a slow network gets the time it needs.
+        public var viewTimeout: Interval = .milliseconds(20)
         public var maximumViewTimeout: Interval = .seconds(3.2)
         /// How long a block fetch or state request waits before asking again elsewhere.
         public var fetchTimeout: Interval = .milliseconds(30)

@@ -9,14 +9,24 @@ extension HotStuff.Replica {
     func requestBlock(_ hash: SHA256Hash, from target: NodeID, outbox: inout Outbox<HotStuff.Message>) {
         guard fetching != hash, stateReplies == nil else { return }
         fetching = hash
+        fetchAttempts = 1
         fetchTarget = target == id ? NodeID((id.index + 1) % n) : target
         outbox.send(.fetch(HotStuff.Fetch(block: hash, above: committedHeight)), to: fetchTarget)
         outbox.setTimer(HotStuff.Timers.fetch, after: settings.fetchTimeout)
     }
 
-    /// No answer: ask the next replica.
+    /// No answer: ask the next replica. After every other replica was asked, nobody keeps the block
+    /// (a fork that lost, pruned): give it up and fetch what the newest waiting proposal lacks.
     func fetchTimedOut(outbox: inout Outbox<HotStuff.Message>) {
         guard let hash = fetching, stateReplies == nil else { return }
+        if fetchAttempts >= n - 1 {
+            fetching = nil
+            if let p = waiting, let missing = firstMissing(below: p.block), missing.hash != hash {
+                requestBlock(missing.hash, from: p.proposer, outbox: &outbox)
+            }
+            return
+        }
+        fetchAttempts += 1
         var next = NodeID((fetchTarget.index + 1) % n)
         if next == id { next = NodeID((next.index + 1) % n) }
         fetchTarget = next

@@ -88,7 +88,7 @@ extension HotStuff.Message: TamperableMessage {
         switch self {
         case .proposal(let m): return 1 + m.block.encodedSize + 4 + Signature.encodedSize
         case .vote: return 1 + 8 + SHA256Hash.encodedSize + 4 + Signature.encodedSize
-        case .newView(let m): return 1 + 8 + m.highQC.encodedSize + 4 + Signature.encodedSize
+        case .newView(let m): return 1 + 8 + m.highQC.encodedSize + 4 + Signature.encodedSize + 1
         case .fetch: return 1 + SHA256Hash.encodedSize + 8
         case .blocks(let m):
             var size = 1 + 4 + 8 + m.certificate.encodedSize
@@ -116,6 +116,7 @@ extension HotStuff.Message: TamperableMessage {
             m.highQC.encode(into: &w)
             w.write(m.replica.rawValue)
             w.write(bytes: m.signature.bytes)
+            w.write(m.isAnswer)
         case .fetch(let m):
             m.block.encode(into: &w)
             w.write(m.above)
@@ -148,8 +149,8 @@ extension HotStuff.Message: TamperableMessage {
             let view: UInt64 = try r.read()
             let qc = try HotStuff.QuorumCertificate.decode(from: &r)
             let replica = NodeID(Int(try r.read(Int32.self)))
-            return .newView(HotStuff.NewView(view: view, highQC: qc, replica: replica,
-                                             signature: Signature(bytes: try r.readBytes(Signature.encodedSize))))
+            let signature = Signature(bytes: try r.readBytes(Signature.encodedSize))
+            return .newView(HotStuff.NewView(view: view, highQC: qc, replica: replica, signature: signature, isAnswer: try r.readBool()))
         case 3:
             return .fetch(HotStuff.Fetch(block: try SHA256Hash.decode(from: &r), above: try r.read()))
         case 4:

@@ -16,7 +16,7 @@ import ConsensusCore
 ///   (the paper's direct-parent chain: it inserts dummy blocks so that heights follow views), commit b
 ///   and its ancestors.
 /// - **Pacemaker** (Algorithm 5, here as DiemBFT's round synchronizer makes it concrete): leaders take
-///   turns round-robin, four consecutive views each (`leader(of:)` says why); a replica with work
+///   turns round-robin, 32 consecutive views each (`leader(of:)` says why); a replica with work
 ///   pending that sees no progress within its view timeout broadcasts a signed NEW-VIEW for the next
 ///   leader's first view, carrying its highest QC; f+1 NEW-VIEWs for a view make a replica join it,
 ///   2f+1 let its leader propose on the highest QC among them. Timeouts double while no block commits.
@@ -37,8 +37,10 @@ public enum HotStuff {
         public static let probe = TimerID(3)
     }
 
-    /// Consecutive views each leader keeps (its stint).
-    public static let viewsPerLeader: UInt64 = 4
+    /// Consecutive views each leader keeps (its stint). At least four, so that a live leader's stint
+    /// holds a commit's three-chain on its own; long enough that a crashed leader's stint (one view
+    /// timeout, then the next leader's) costs a small share of the time.
+    public static let viewsPerLeader: UInt64 = 32
 
     /// The leader of `view`: round-robin by stints of `viewsPerLeader` consecutive views, so each view
     /// has one leader every replica can name.
@@ -47,8 +49,9 @@ public enum HotStuff {
     /// head of a three-chain in consecutive views whose QC a fourth leader forwards, so per-view
     /// rotation needs four live leaders in a row, and with n = 4 and one replica down no block would
     /// ever commit (LibraBFT and Carousel add leader reputation to chained HotStuff for this reason).
-    /// A live leader's stint of four views holds such a chain on its own; a replica that times out
-    /// moves to the next stint's first view, so a crashed leader costs one timeout.
+    /// A live leader's stint holds such a chain on its own; a replica that times out asks for the next
+    /// stint's first view, so a crashed leader costs one timeout per turn (libhotstuff keeps a leader
+    /// until it fails; this rotates on a schedule so every replica takes a turn).
     @inlinable public static func leader(of view: UInt64, replicaCount n: Int) -> NodeID {
         NodeID(Int((view / viewsPerLeader) % UInt64(n)))
     }

@@ -31,8 +31,8 @@ struct ProtocolRegistryTests {
     @Test("protocols with the same analytic count share one dashed curve that names them all")
     func mergedCurves() {
         let curves = ProtocolRegistry.expectedCurves
-        #expect(curves.map(\.name) == ["2n (Raft, Paxos)", "3n−1 (Paxos + Commit)", "2n²−n+1 (PBFT)"])
-        #expect(curves.map { $0.count(4) } == [8, 11, 29])
+        #expect(curves.map(\.name) == ["2n (Raft, Paxos)", "3n−1 (Paxos + Commit)", "2n²−n+1 (PBFT)", "4n−2 (HotStuff)"])
+        #expect(curves.map { $0.count(4) } == [8, 11, 29, 14])
     }
 
     @Test("an option takes the declaring protocol's default when absent, and the given value when present")

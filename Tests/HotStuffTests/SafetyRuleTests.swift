@@ -84,24 +84,24 @@ struct SafetyRuleTests {
     @Test("the next leader forms a QC from 2f+1 votes and proposes on it")
     func quorumFormsAndLeaderProposes() {
         var chain = ChainBuilder()
-        // View 3 is replica 0's last; view 4 is replica 1's first.
-        let b1 = chain.block(view: 3, on: .genesis, commands: [put(sequence: 1)])
-        let next = HotStuff.leader(of: 4, replicaCount: 4)
+        // View 31 is replica 0's last; view 32 is replica 1's first.
+        let b1 = chain.block(view: 31, on: .genesis, commands: [put(sequence: 1)])
+        let next = HotStuff.leader(of: 32, replicaCount: 4)
         #expect(next == NodeID(1))
         let leader = makeReplica(id: next.index)
         leader.deliver(b1, by: chain)  // its own vote
         var outbox = Outbox()
         var proposed: HotStuff.Block?
         for voter in 0 ..< 4 where voter != next.index {
-            let v = HotStuff.Vote(view: 3, block: b1.hash, replica: NodeID(voter),
-                                  signature: HotStuff.sign(.vote(view: 3, block: b1.hash), as: NodeID(voter), secret: 0))
+            let v = HotStuff.Vote(view: 31, block: b1.hash, replica: NodeID(voter),
+                                  signature: HotStuff.sign(.vote(view: 31, block: b1.hash), as: NodeID(voter), secret: 0))
             outbox.clear()
             leader.receive(.vote(v), from: NodeID(voter), now: .zero, outbox: &outbox)
             for case .broadcast(.proposal(let p)) in outbox.effects { proposed = p.block }
             if proposed != nil { break }
         }
         let block = try! #require(proposed)
-        #expect(block.view == 4 && block.parent == b1.hash)
+        #expect(block.view == 32 && block.parent == b1.hash)
         #expect(block.justify.votes.count == HotStuff.quorum(cluster()), "the QC carries 2f+1 signatures")
     }
 }
