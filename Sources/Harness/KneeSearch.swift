@@ -102,13 +102,21 @@ public struct KneeSearch: Sendable {
             let p = try probe(rate)
             if p.met { low = p; rate *= 1.25 } else { high = p; break }
         }
-        // The start failed: come down by halves until one meets the objective.
+        // The start failed: come down by halves until one meets the objective. A probe that kept up
+        // but whose latency fell by less than a tenth when the load halved has met the protocol's
+        // latency floor, not a queue: no rate meets the bound (HotStuff at n = 31 needs about 12 ms
+        // to commit anything), so the search stops there instead of halving towards a rate of zero.
         if low == nil, let h = high {
             rate = h.rate / 2
+            var previous = h
             for _ in 0 ..< 20 {
                 let p = try probe(rate)
                 if p.met { low = p; break }
+                let atFloor = p.completedRatio >= Self.keepUpRatio && previous.completedRatio >= Self.keepUpRatio
+                    && p.latencyMicros > 0.9 * previous.latencyMicros
                 high = p
+                previous = p
+                if atFloor { break }
                 rate /= 2
             }
         }

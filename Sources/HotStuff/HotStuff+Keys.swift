@@ -64,9 +64,14 @@ extension HotStuff {
             verifiers = Array(repeating: nil, count: n)
         }
 
+        /// Signs `content`. In the simulator the signature also goes into the memo: Ed25519 is correct
+        /// (a signature made with a key verifies under its public key), so a replica that later checks
+        /// it would find it valid; it is still counted and charged as a check when one is made.
         func sign(_ content: SignedContent, work: inout CryptoWork) -> Signature {
             work.signaturesMade += 1
-            return content.withBytes { signer.sign($0) }
+            let signature = content.withBytes { signer.sign($0) }
+            memo?.insert(SignatureMemo.Entry(signer: me.rawValue, content: content, signature: signature))
+            return signature
         }
 
         /// Whether `signature` is `signer`'s on `content`. Counted as one check whether or not the
@@ -86,10 +91,12 @@ extension HotStuff {
     }
 }
 
-/// Signatures the replicas of one simulated run have already found valid. A check is a pure function
-/// of key, content and signature, so remembering its result changes no outcome and no figure (each
-/// replica still counts, and the simulator charges, every check it makes); it only spares the host
-/// CPU from verifying the same QC once per replica. Only valid signatures are remembered.
+/// Signatures the replicas of one simulated run made or have already found valid. A check is a pure
+/// function of key, content and signature, so remembering its result changes no outcome and no figure
+/// (each replica still counts, and the simulator charges, every check it makes); it only spares the
+/// host CPU from verifying what an honest replica signed, or the same QC once per replica. Only valid
+/// signatures are remembered: a corrupted one, or one a faulty replica's shell made for a lie, is
+/// checked for real.
 public final class SignatureMemo: Sendable {
     struct Entry: Hashable {
         var signer: Int32

@@ -118,8 +118,14 @@ extension HotStuff.Replica: Replica {
         if let durable {
             restore(durable, outbox: &outbox)
         } else {
-            // The leader of view 1 proposes on the genesis QC.
+            // The leader of view 1 proposes on the genesis QC. It leads the first stint from the start
+            // (shells that wait for a leader before load arrives learn it here, not at a first proposal
+            // that waits for load).
             readyView = 1
+            if leader(of: 1) == id {
+                ledStint = 1 / HotStuff.viewsPerLeader
+                outbox.becameLeader(epoch: ledStint)
+            }
         }
         probeTarget = id
         outbox.setTimer(HotStuff.Timers.probe, after: settings.idleProbeInterval)
