@@ -108,8 +108,8 @@ public protocol ClientCredentials: AnyObject {
 /// How clients of a protocol talk to it: where a request goes first, how many matching replies make a
 /// result, and what a client does when its request times out. Raft and Multi-Paxos: to the leader, one
 /// reply, retry at another replica. PBFT: to the primary, f+1 matching replies, retry by multicasting
-/// to all replicas (PBFT §4.1). HotStuff: to every replica (the leader rotates each view, and whichever
-/// replica leads next proposes it), f+1 matching replies, retry to all.
+/// to all replicas (PBFT §4.1). HotStuff: to every replica (leaders take turns, and whichever replica
+/// leads when it arrives proposes it), f+1 matching replies, retry to all.
 public struct ClientContract: Sendable, Equatable {
     public var matchingRepliesNeeded: Int
     public var retryToAll: Bool

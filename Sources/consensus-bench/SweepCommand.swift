@@ -12,8 +12,8 @@ struct SweepCommand: ParsableCommand {
         commandName: "sweep",
         abstract: "Sweep protocols × cluster sizes and write CSV, fits and SVG plots.",
         discussion: """
-        With no arguments it runs the reference sweep: Raft, Multi-Paxos and PBFT at f = 1…10 \
-        (n = 2f+1, and 3f+1 for PBFT), \(SweepPlan.defaultOps) operations per point after a \(SweepPlan.defaultWarmup) \
+        With no arguments it runs the reference sweep: every protocol (Raft, Multi-Paxos, PBFT, HotStuff) \
+        at f = 1…10 (n = 2f+1, and 3f+1 for PBFT and HotStuff), \(SweepPlan.defaultOps) operations per point after a \(SweepPlan.defaultWarmup) \
         warm-up, seed 1, in the simulator.
 
         \(ExperimentOptions.protocolOptionsHelp)
@@ -23,7 +23,7 @@ struct SweepCommand: ParsableCommand {
     var protocols: String = ProtocolRegistry.names.joined(separator: ",")
     @Option(help: "Replica counts, e.g. 3,5,7 (exclusive with --faults).")
     var nodes: String?
-    @Option(help: "Fault counts, e.g. 1,2,3 or 1-10: n = 2f+1 (Raft, Multi-Paxos) or 3f+1 (PBFT). Default 1-10.")
+    @Option(help: "Fault counts, e.g. 1,2,3 or 1-10: n = 2f+1 (Raft, Multi-Paxos) or 3f+1 (PBFT, HotStuff). Default 1-10.")
     var faults: String?
     @Option(name: .customLong("clients-list"), help: "Several client counts, e.g. 16,64 (default: --clients).")
     var clientsList: String?
