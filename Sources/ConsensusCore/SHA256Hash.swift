@@ -20,6 +20,14 @@ public struct SHA256Hash: Hashable, Sendable, CustomStringConvertible {
         self = hash.finalize().withUnsafeBytes { SHA256Hash(loading: $0) }
     }
 
+    /// A key or signing seed derived from a cluster's shared secret: SHA-256 of a domain tag, the secret
+    /// and two ids (a pair of parties, or one party and 0). Same secret, same keys.
+    public init(deriving domain: UInt64, secret: UInt64, _ a: UInt32, _ b: UInt32) {
+        let material: (UInt64, UInt64, UInt64, UInt64) = (domain.littleEndian, secret.littleEndian,
+                                                           UInt64(a).littleEndian, UInt64(b).littleEndian)
+        self = withUnsafeBytes(of: material) { SHA256Hash(hashing: $0) }
+    }
+
     /// The first 32 bytes of `raw`, read little-endian.
     public init(loading raw: UnsafeRawBufferPointer) {
         self.init(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),

@@ -124,13 +124,8 @@ extension HotStuff.Replica {
         committedHash = durable.checkpoint.block.hash
         blocks = [durable.checkpoint.block.hash: durable.checkpoint.block]
         for b in durable.blocks { blocks[b.hash] = b }
-        var chain: [HotStuff.Block] = []
-        var h = s.committedHash
-        while let b = blocks[h], b.height > committedHeight {
-            chain.append(b)
-            h = b.parent
-        }
-        if h == committedHash {
+        let (chain, reached) = chain(down: s.committedHash)
+        if reached == committedHash {
             for b in chain.reversed() { execute(b, replaying: true, outbox: &outbox) }
         }
         disk.needsSnapshot = false

@@ -6,19 +6,26 @@ import ConsensusCore
 extension HotStuff.Replica {
     /// Commits `b` and every ancestor above the committed block.
     func commit(_ b: HotStuff.Block, outbox: inout Outbox<HotStuff.Message>) {
-        var chain: [HotStuff.Block] = []
-        var h = b.hash
-        while let block = blocks[h], block.height > committedHeight {
-            chain.append(block)
-            h = block.parent
-        }
-        guard h == committedHash, chain.last.map({ $0.height == committedHeight + 1 }) ?? false else {
+        let (chain, reached) = chain(down: b.hash)
+        guard reached == committedHash, chain.last.map({ $0.height == committedHeight + 1 }) ?? false else {
             outbox.unsafe("hotstuff replica \(id.rawValue): block at height \(b.height) does not extend its committed block at height \(committedHeight)")
             return
         }
         for block in chain.reversed() { execute(block, replaying: false, outbox: &outbox) }
         consecutiveTimeouts = 0
         if !hasWork() { cancelViewTimer(outbox: &outbox) }
+    }
+
+    /// The kept blocks from `hash` down to the committed height, highest first, and the hash where the
+    /// walk stopped (the committed block's when they reach it).
+    func chain(down hash: SHA256Hash) -> (blocks: [HotStuff.Block], reached: SHA256Hash) {
+        var chain: [HotStuff.Block] = []
+        var h = hash
+        while let block = blocks[h], block.height > committedHeight {
+            chain.append(block)
+            h = block.parent
+        }
+        return (chain, h)
     }
 
     /// The log position of a block's index-th command: dense per height, `maxBatch` per block.
@@ -47,6 +54,12 @@ extension HotStuff.Replica {
             disk.checkpointChanged = true
             prune()
         }
+        dropLeavingRequests()
+    }
+
+    /// Drops the arrival order's head while its requests have left the pending pool (executed); keys
+    /// further in are skipped when met.
+    func dropLeavingRequests() {
         while let first = pendingOrder.first, pending[first] == nil { pendingOrder.removeFirst() }
     }
 

@@ -38,9 +38,7 @@ extension HotStuff {
     /// The 32-byte seed of `replica`'s Ed25519 key: SHA-256 of a domain tag, the cluster's secret and
     /// the replica id (keys are established out of band, per run, from the run's seed).
     static func signingSeed(secret: UInt64, of replica: NodeID) -> SHA256Hash {
-        let material: (UInt64, UInt64, UInt64) = (UInt64(0x484F_5453_5455_4646).littleEndian, secret.littleEndian,  // "HOTSTUFF"
-                                                  UInt64(UInt32(bitPattern: replica.rawValue)).littleEndian)
-        return withUnsafeBytes(of: material) { SHA256Hash(hashing: $0) }
+        SHA256Hash(deriving: 0x484F_5453_5455_4646, secret: secret, UInt32(bitPattern: replica.rawValue), 0)  // "HOTSTUFF"
     }
 
     /// `content` signed by `replica` with its key (also what a faulty replica's shell signs its lies with).

@@ -69,21 +69,18 @@ extension HotStuff.Replica {
         // moved the others (they were lost, or its links were down), so it may wait forever for 2f+1.
         // Answer with this replica's own NEW-VIEW for that view: it moved there too (an answer is not
         // answered).
-        if m.view <= view {
-            guard !m.isAnswer else { return }
-            guard keys.verify(m.signature, on: .newView(view: m.view, highQC: m.highQC), by: sender, work: &outbox.cryptoWork) else {
-                outbox.rejected(messageKind: 2)
-                return
-            }
+        let passed = m.view <= view
+        if passed ? m.isAnswer : newViews[m.view]?[sender] != nil { return }  // an answer, or counted already
+        // Only a NEW-VIEW that counts needs its QC checked.
+        guard keys.verify(m.signature, on: .newView(view: m.view, highQC: m.highQC), by: sender, work: &outbox.cryptoWork),
+              passed || verify(m.highQC, work: &outbox.cryptoWork) else {
+            outbox.rejected(messageKind: 2)
+            return
+        }
+        if passed {
             joinedView[sender.index] = max(joinedView[sender.index], m.view)
             let signature = keys.sign(.newView(view: m.view, highQC: highQC), work: &outbox.cryptoWork)
             outbox.send(.newView(HotStuff.NewView(view: m.view, highQC: highQC, replica: id, signature: signature, isAnswer: true)), to: sender)
-            return
-        }
-        guard newViews[m.view]?[sender] == nil else { return }  // counted already
-        guard keys.verify(m.signature, on: .newView(view: m.view, highQC: m.highQC), by: sender, work: &outbox.cryptoWork),
-              verify(m.highQC, work: &outbox.cryptoWork) else {
-            outbox.rejected(messageKind: 2)
             return
         }
         learn(m.highQC, outbox: &outbox)
@@ -151,13 +148,7 @@ extension HotStuff.Replica {
         lastVotedView = view
         outbox.persist()
         outbox.broadcast(.proposal(HotStuff.Proposal(block: block, proposer: id, signature: signature)))
-        let voteSignature = keys.sign(.vote(view: view, block: block.hash), work: &outbox.cryptoWork)
-        let next = leader(of: view + 1)
-        if next == id {
-            collect(HotStuff.SignedVote(replica: id, signature: voteSignature), view: block.view, block: block.hash, outbox: &outbox)
-        } else {
-            outbox.send(.vote(HotStuff.Vote(view: block.view, block: block.hash, replica: id, signature: voteSignature)), to: next)
-        }
+        sendVote(for: block, outbox: &outbox)
         armViewTimer(outbox: &outbox)
     }
 }

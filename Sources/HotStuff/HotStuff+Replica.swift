@@ -97,6 +97,12 @@ extension HotStuff {
         }
 
         @inline(__always) func leader(of v: UInt64) -> NodeID { HotStuff.leader(of: v, replicaCount: n) }
+
+        /// The replica after `replica` in id order, skipping this one (itself with n = 1).
+        func nextPeer(after replica: NodeID) -> NodeID {
+            let next = NodeID((replica.index + 1) % n)
+            return next == id ? NodeID((next.index + 1) % n) : next
+        }
     }
 }
 

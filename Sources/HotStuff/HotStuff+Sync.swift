@@ -10,7 +10,7 @@ extension HotStuff.Replica {
         guard fetching != hash, stateReplies == nil else { return }
         fetching = hash
         fetchAttempts = 1
-        fetchTarget = target == id ? NodeID((id.index + 1) % n) : target
+        fetchTarget = target == id ? nextPeer(after: id) : target
         outbox.send(.fetch(HotStuff.Fetch(block: hash, above: committedHeight)), to: fetchTarget)
         outbox.setTimer(HotStuff.Timers.fetch, after: settings.fetchTimeout)
     }
@@ -27,8 +27,7 @@ extension HotStuff.Replica {
             return
         }
         fetchAttempts += 1
-        var next = NodeID((fetchTarget.index + 1) % n)
-        if next == id { next = NodeID((next.index + 1) % n) }
+        let next = nextPeer(after: fetchTarget)
         fetchTarget = next
         outbox.send(.fetch(HotStuff.Fetch(block: hash, above: committedHeight)), to: next)
         outbox.setTimer(HotStuff.Timers.fetch, after: settings.fetchTimeout)
@@ -38,8 +37,7 @@ extension HotStuff.Replica {
     /// certified block (it answers only when that is above this replica's committed height).
     func probeIfIdle(outbox: inout Outbox<HotStuff.Message>) {
         if committedHeight == probeMark, fetching == nil, stateReplies == nil {
-            probeTarget = NodeID((probeTarget.index + 1) % n)
-            if probeTarget == id { probeTarget = NodeID((probeTarget.index + 1) % n) }
+            probeTarget = nextPeer(after: probeTarget)
             if probeTarget != id { outbox.send(.fetch(HotStuff.Fetch(block: .zero, above: committedHeight)), to: probeTarget) }
             probeBackoff = min(probeBackoff + 1, 2)
         } else {
@@ -172,7 +170,7 @@ extension HotStuff.Replica {
         store(m.block)
         prune()
         for (key, request) in pending where stateMachine.hasExecuted(request) { pending[key] = nil }
-        while let first = pendingOrder.first, pending[first] == nil { pendingOrder.removeFirst() }
+        dropLeavingRequests()
         disk.needsSnapshot = true
         outbox.persist()
         resume(outbox: &outbox)

@@ -79,8 +79,14 @@ extension HotStuff.Replica {
     /// Signs a vote for `b` and sends it to the next view's leader, after persisting that it voted.
     func vote(for b: HotStuff.Block, outbox: inout Outbox<HotStuff.Message>) {
         lastVotedView = b.view
-        let signature = keys.sign(.vote(view: b.view, block: b.hash), work: &outbox.cryptoWork)
         outbox.persist()
+        sendVote(for: b, outbox: &outbox)
+    }
+
+    /// The vote for `b`, signed, to the next view's leader (or into this replica's own vote box). The
+    /// caller has recorded and persisted that it votes.
+    func sendVote(for b: HotStuff.Block, outbox: inout Outbox<HotStuff.Message>) {
+        let signature = keys.sign(.vote(view: b.view, block: b.hash), work: &outbox.cryptoWork)
         let next = leader(of: b.view + 1)
         if next == id {
             collect(HotStuff.SignedVote(replica: id, signature: signature), view: b.view, block: b.hash, outbox: &outbox)

@@ -20,9 +20,7 @@ extension PBFT {
     enum KeyDerivation {
         /// SHA-256 of a domain tag, the secret and two ids: the key (or signing seed) of one pair.
         static func derive(_ domain: UInt64, secret: UInt64, _ a: UInt32, _ b: UInt32) -> Digest {
-            let material: (UInt64, UInt64, UInt64, UInt64) = (domain.littleEndian, secret.littleEndian,
-                                                               UInt64(a).littleEndian, UInt64(b).littleEndian)
-            return withUnsafeBytes(of: material) { Digest(hashing: $0) }
+            Digest(deriving: domain, secret: secret, a, b)
         }
 
         /// The key `sender` uses to authenticate what it sends to `receiver` (k_{sender,receiver}).
