@@ -61,6 +61,10 @@ public struct ExperimentSpec: Sendable, Equatable {
     public var transport = TransportLayout()
     /// `--shell process`: the allocator the node processes run with (`--allocator`).
     public var allocator = Allocator.system
+    /// `--shell process --hosts FILE`: the node processes run on these hosts over ssh.
+    public var hosts: HostsFile?
+    /// `--push-binary`: copy this executable to hosts that lack this build.
+    public var pushBinary = false
 
     public init() {}
 }

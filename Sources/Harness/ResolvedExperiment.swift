@@ -22,6 +22,9 @@ public struct ResolvedExperiment: Sendable {
         if spec.allocator != .system && spec.shell != "process" {
             throw ExperimentError("--allocator applies to the node processes of --shell process (and to calibrate), not to --shell \(spec.shell)")
         }
+        if spec.hosts != nil && spec.shell != "process" {
+            throw ExperimentError("--hosts runs node processes on other hosts with --shell process (sweep --shell sim and check spread their points or seeds over them instead); not --shell \(spec.shell)")
+        }
         if spec.sharedCPUs != nil && spec.shell != "sim" {
             throw ExperimentError("--shared-cpus models the tcp shell's event loops in the simulator; --shell \(spec.shell) has real ones")
         }

@@ -117,6 +117,12 @@ func runOverProcesses<R: Replica>(_ type: R.Type, settings: R.Settings, resolved
     }
     let windowStart = Instant.zero + spec.warmup
     let window = RunWindow(start: windowStart, end: windowStart + spec.duration)
+    // Over --hosts: the placement is checked first (no ssh needed), then every host, before anything starts.
+    var placement: RemotePlacement?
+    if let hosts = spec.hosts {
+        _ = try hosts.placement(replicas: resolved.cluster.replicaCount)
+        placement = try hosts.checked(localExecutable: executable, pushBinary: spec.pushBinary).0.placement(replicas: resolved.cluster.replicaCount)
+    }
     let run: Loopback.ProcessRun
     var nodeOptions = options
     nodeOptions.allocator = spec.allocator
@@ -124,7 +130,7 @@ func runOverProcesses<R: Replica>(_ type: R.Type, settings: R.Settings, resolved
         run = try Loopback.runProcesses(R.self, template: template, cluster: resolved.cluster, settings: settings, workload: spec.workload,
                                         window: window, quietPeriod: spec.quietPeriod, faults: parentFaults, faultsEnd: spec.faultScheduleEnd,
                                         executable: executable,
-                                        options: nodeOptions)
+                                        options: nodeOptions, placement: placement)
     } catch let error as LoopbackError {
         throw ExperimentError(error.description)
     }

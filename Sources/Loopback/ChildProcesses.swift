@@ -123,6 +123,19 @@ public final class ChildProcesses: @unchecked Sendable {
         queue.sync { killAllLocked() }
     }
 
+    /// Waits up to `grace` for the children `pids` to exit on their own, reaping them.
+    public func awaitExit(of pids: [pid_t], grace: Interval) {
+        let deadline = DispatchTime.now() + .nanoseconds(Int(grace.nanoseconds))
+        while DispatchTime.now() < deadline {
+            let left = queue.sync { () -> Int in
+                for i in children.indices where !children[i].exited { reap(i, blocking: false) }
+                return children.filter { !$0.exited && pids.contains($0.pid) }.count
+            }
+            if left == 0 { return }
+            usleep(10_000)
+        }
+    }
+
     /// SIGKILLs and reaps every child now.
     public func killAll() { queue.sync { killAllLocked() } }
 

@@ -60,15 +60,24 @@ extension Loopback {
     public static func runProcesses<R: Replica>(_ type: R.Type, template: ClusterFile, cluster: ClusterConfig, settings: R.Settings,
                                                 workload: WorkloadSpec, window: RunWindow, quietPeriod: Interval,
                                                 faults: [(at: Instant, fault: Fault)], faultsEnd: Instant? = nil, executable: String,
-                                                options: Options, startupAllowance: Interval = .seconds(3),
+                                                options: Options, placement: RemotePlacement? = nil, startupAllowance: Interval = .seconds(3),
                                                 beforeRestart: ((String) -> Void)? = nil) throws -> ProcessRun {
         let n = cluster.replicaCount
         let host = LoopbackCluster<R>.connectHost(for: options.bindHost)
-        let ports = try freePorts(count: n, host: options.bindHost)
+        let onHost = placement.map { p in p.hosts.indices.map { h in (0 ..< n).filter { p.hostOfReplica[$0] == h } } } ?? []
+        let sites = try concurrentMap(onHost.indices) { h in try RemoteSite(host: placement!.hosts[h], portCount: onHost[h].count) }
+        defer { _ = try? concurrentMap(sites.indices) { sites[$0].removeFolder() } }
+        // Replica i runs on host `siteOf[i]` of the placement, or here.
+        let siteOf: [Int?] = (0 ..< n).map { i in placement.map { $0.hostOfReplica[i] } }
+        let localIDs = (0 ..< n).filter { siteOf[$0] == nil }
+        let localPorts = try freePorts(count: localIDs.count, host: options.bindHost)
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var file = template
-        file.replicas = (0 ..< n).map { ClusterFile.Member(id: $0, host: host, port: ports[$0]) }
+        file.replicas = (0 ..< n).map { i in
+            if let h = siteOf[i] { return ClusterFile.Member(id: i, host: sites[h].host.address, port: sites[h].ports[onHost[h].firstIndex(of: i)!]) }
+            return ClusterFile.Member(id: i, host: host, port: localPorts[localIDs.firstIndex(of: i)!])
+        }
         let clock = RunClock(base: NIODeadline.now().uptimeNanoseconds + UInt64(startupAllowance.nanoseconds))
         file.clockBase = clock.base
         file.windowStartNanos = window.start.nanoseconds
@@ -79,6 +88,15 @@ extension Loopback {
         file.nodeFaults = nodeFaults
         let path = directory + "/cluster.json"
         try file.save(to: path)
+        // Each host gets the file with its own run folder and run time zero on its own clock.
+        _ = try concurrentMap(sites.indices) { h in
+            var hostFile = file
+            hostFile.reportDirectory = sites[h].directory
+            hostFile.clockBase = UInt64(Int64(clock.base) + sites[h].clockOffset)
+            try sites[h].write(try JSONEncoder().encode(hostFile), to: sites[h].directory + "/cluster.json")
+        }
+        /// Where replica i's files are: its host's run folder, or this one.
+        func folder(_ i: Int) -> String { siteOf[i].map { sites[$0].directory } ?? directory }
 
         let children = ChildProcesses()
         children.exitOnInterrupt { try? FileManager.default.removeItem(atPath: directory) }
@@ -88,12 +106,41 @@ extension Loopback {
         }
         var incarnations = Array(repeating: 0, count: n)
         func arguments(_ i: Int) -> [String] {
-            ["node", "--id", "\(i)", "--cluster", path, "--bind", options.bindHost, "--exit-with-parent", "--incarnation", "\(incarnations[i])"]
-                + ["--state", Journal.path(directory: directory, id: i)]
+            ["--id", "\(i)", "--cluster", folder(i) + "/cluster.json", "--bind", siteOf[i].map { sites[$0].host.address } ?? options.bindHost,
+             "--exit-with-parent", "--incarnation", "\(incarnations[i])", "--state", Journal.path(directory: folder(i), id: i)]
         }
-        let environment = try options.allocator.preload().map { ["LD_PRELOAD": $0] } ?? [:]
+        let preload = try options.allocator.preload()
+        let ssh = sites.isEmpty ? "" : try SSH.executable()
+        func spawn(_ i: Int) throws -> pid_t {
+            if let h = siteOf[i] {
+                return try children.spawn(ssh, sites[h].host.sshArguments(sites[h].nodeCommand(id: i, arguments: arguments(i), preload: preload)))
+            }
+            return try children.spawn(executable, ["node"] + arguments(i), environment: preload.map { ["LD_PRELOAD": $0] } ?? [:])
+        }
+        /// The files `paths(i)` of each replica in `ids`, read here or fetched from its host (one ssh per host).
+        func read(_ ids: [Int], _ paths: (Int) -> [String]) -> [Int: [[UInt8]?]] {
+            var found: [Int: [[UInt8]?]] = [:]
+            var wanted: [Int: [String]] = [:]
+            for i in ids { wanted[i] = paths(i) }
+            for i in ids where siteOf[i] == nil { found[i] = wanted[i]!.map { try? ReportFile.read($0) } }
+            let fetched = (try? concurrentMap(sites.indices) { h -> [Int: [[UInt8]?]] in
+                let mine = ids.filter { siteOf[$0] == h }
+                guard !mine.isEmpty else { return [:] }
+                let files = sites[h].read(mine.flatMap { wanted[$0]! })
+                var byID: [Int: [[UInt8]?]] = [:]
+                var at = 0
+                for i in mine {
+                    let count = wanted[i]!.count
+                    byID[i] = Array(files[at ..< at + count])
+                    at += count
+                }
+                return byID
+            }) ?? []
+            for part in fetched { found.merge(part) { a, _ in a } }
+            return found
+        }
         var pids: [pid_t] = []
-        for i in 0 ..< n { pids.append(try children.spawn(executable, arguments(i), environment: environment)) }
+        for i in 0 ..< n { pids.append(try spawn(i)) }
         let layout = Layout(localReplicas: [], generator: true, endpoints: file.replicas.map { Endpoint(host: $0.host, port: $0.port) },
                             clockBase: clock.base)
         let parent = try LoopbackCluster<R>(cluster: cluster, settings: settings, workload: workload, seed: file.seed,
@@ -117,12 +164,16 @@ extension Loopback {
                 let target: Int?
                 switch crashTarget {
                 case .node(let id): target = id.index
-                case .leader: target = currentLeader(directory: directory, excluding: killed, incarnations: incarnations)
+                case .leader:
+                    let live = (0 ..< n).filter { !killed.contains($0) }
+                    let reports = read(live) { [ReportFile.reportPath(directory: folder($0), id: $0, incarnation: incarnations[$0])] }
+                    target = currentLeader(live.map { ($0, reports[$0]?.first ?? nil) })
                 }
                 guard let node = target, !killed.contains(node) else {
                     faultLog.append("\(clock.now()) crash \(crashTarget) (nothing crashed)")
                     continue
                 }
+                if let h = siteOf[node] { sites[h].kill(node) }
                 children.kill(pids[node])
                 killed.insert(node)
                 if crashTarget == .leader { lastCrashedLeader = node }
@@ -137,43 +188,71 @@ extension Loopback {
                     faultLog.append("\(clock.now()) restart \(restartTarget) (nothing to restart)")
                     continue
                 }
-                let statePath = Journal.path(directory: directory, id: node)
-                beforeRestart?(statePath)
-                let stateSize = (try? FileManager.default.attributesOfItem(atPath: statePath))?[.size] as? Int
+                let statePath = Journal.path(directory: folder(node), id: node)
+                let stateSize: Int?
+                if siteOf[node] != nil {
+                    stateSize = (read([node]) { _ in [statePath] }[node]?.first ?? nil)?.count
+                } else {
+                    beforeRestart?(statePath)
+                    stateSize = (try? FileManager.default.attributesOfItem(atPath: statePath))?[.size] as? Int
+                }
                 incarnations[node] += 1
-                pids[node] = try children.spawn(executable, arguments(node), environment: environment)
+                pids[node] = try spawn(node)
                 killed.remove(node)
-                try awaitReport(directory: directory, id: node, incarnation: incarnations[node], pid: pids[node], children: children,
-                                limit: startupAllowance + .seconds(5))
+                let limit = startupAllowance + .seconds(5)
+                if let h = siteOf[node] {
+                    let report = ReportFile.reportPath(directory: folder(node), id: node, incarnation: incarnations[node])
+                    guard sites[h].await(report, whileNodeLives: node, limit: limit) else {
+                        throw LoopbackError("node process of replica \(node) on host \(sites[h].host) did not come up again from its journal within \(limit)")
+                    }
+                } else {
+                    try awaitReport(directory: directory, id: node, incarnation: incarnations[node], pid: pids[node], children: children, limit: limit)
+                }
+                let place = siteOf[node].map { "on \(sites[$0].host) " } ?? ""
                 faultLog.append("\(clock.now()) restart \(restartTarget)" + (restartTarget == .leader ? " (node \(node))" : "")
-                                + ": process \(pids[node]) started from " + (stateSize.map { "\(statePath) (\($0) bytes)" } ?? "nothing (no journal)"))
+                                + ": process \(pids[node]) \(place)started from " + (stateSize.map { "\(statePath) (\($0) bytes)" } ?? "nothing (no journal)"))
             default:
                 throw LoopbackError("the process shell's parent injects crashes and restarts only, not '\(fault)'")
             }
         }
         try parent.sleep(until: window.end, clock: clock)
-        let allocators = pids.map { Allocator.inUse(pid: $0) ?? "unknown (the process had exited)" }
+        var allocators = pids.map { Allocator.inUse(pid: $0) ?? "unknown (the process had exited)" }
+        for (h, ids) in onHost.enumerated() where !ids.isEmpty {
+            for (i, allocator) in zip(ids, sites[h].allocators(ids)) { allocators[i] = allocator }
+        }
         try parent.stopIssuing()
         // The quiet period begins once every scheduled fault (the nodes' own too) has fired.
         if let faultsEnd, faultsEnd >= clock.now() { try parent.sleep(until: faultsEnd + .milliseconds(1), clock: clock) }
         try parent.sleep(for: quietPeriod)
         let generator = try parent.generatorReport()
+        // Remote nodes get their SIGTERM on their hosts and their ssh sessions end with them; ending a
+        // session first would make its node remove the run folder, reports and all.
+        if !sites.isEmpty {
+            _ = try concurrentMap(onHost.indices) { sites[$0].terminateNodes(onHost[$0]) }
+            children.awaitExit(of: (0 ..< n).filter { siteOf[$0] != nil }.map { pids[$0] }, grace: .seconds(5))
+        }
         children.terminateAll(grace: .seconds(5))
 
+        let lifePaths = { (i: Int) -> [String] in
+            (0 ... incarnations[i]).flatMap { life in
+                [ReportFile.reportPath(directory: folder(i), id: i, incarnation: life), ReportFile.appliedPath(directory: folder(i), id: i, incarnation: life)]
+            }
+        }
+        let files = read(Array(0 ..< n), lifePaths)
         var replicas: [ReplicaReport] = []
         for i in 0 ..< n {
             var lives: [ReplicaReport] = []
             for life in 0 ... incarnations[i] {
                 var report: ReplicaReport
-                if let bytes = try? ReportFile.read(ReportFile.reportPath(directory: directory, id: i, incarnation: life)),
-                   let decoded = try? ReportFile.decode(bytes) {
+                let reportBytes = files[i]?[2 * life] ?? nil
+                if let bytes = reportBytes, let decoded = try? ReportFile.decode(bytes) {
                     report = decoded
                 } else {
                     report = ReplicaReport(id: NodeID(i), counts: MessageCounts(protocolKinds: R.Message.kindNames), applied: [],
                                            restartsAt: [], leadership: [], persistCount: 0, isUp: false, byzantine: nil, store: [:], executedCount: 0)
                     faultLog.append("node \(i)" + (life == 0 ? "" : " (life \(life))") + " left no report")
                 }
-                if let applied = try? ReportFile.read(ReportFile.appliedPath(directory: directory, id: i, incarnation: life)) {
+                if let applied = files[i]?[2 * life + 1] ?? nil {
                     report.applied = ReportFile.decodeApplied(applied)
                 }
                 lives.append(report)
@@ -200,11 +279,10 @@ extension Loopback {
     }
 
     /// As the simulator's `currentLeader`, from the reports the live nodes wrote last.
-    static func currentLeader(directory: String, excluding killed: Set<Int>, incarnations: [Int]) -> Int? {
+    static func currentLeader(_ reports: [(id: Int, bytes: [UInt8]?)]) -> Int? {
         var best: (id: Int, epoch: UInt64, at: Int64)?
-        for i in incarnations.indices where !killed.contains(i) {
-            guard let bytes = try? ReportFile.read(ReportFile.reportPath(directory: directory, id: i, incarnation: incarnations[i])),
-                  let report = try? ReportFile.decode(bytes), let last = report.leadership.last else { continue }
+        for (i, bytes) in reports {
+            guard let bytes, let report = try? ReportFile.decode(bytes), let last = report.leadership.last else { continue }
             if best == nil || last.epoch > best!.epoch || (last.epoch == best!.epoch && last.at.nanoseconds > best!.at) {
                 best = (i, last.epoch, last.at.nanoseconds)
             }

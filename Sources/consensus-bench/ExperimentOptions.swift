@@ -93,6 +93,11 @@ struct ExperimentOptions: ParsableArguments {
     var bind: String?
     @Option(help: "--shell process: the allocator the node processes run with, system or jemalloc (Debian's libjemalloc, preloaded).")
     var allocator: String = "system"
+    @Option(help: ArgumentHelp("--shell process: run the node processes on these hosts over ssh; sweep --shell sim and check: spread points or seeds over them (YAML; README: \"Several hosts\").",
+                               valueName: "file"))
+    var hosts: String?
+    @Flag(name: .customLong("push-binary"), help: "--hosts: copy this consensus-bench to every host that lacks this build.")
+    var pushBinary = false
     @Option(name: .customLong("tcp-threads"), help: "tcp shell: event-loop threads shared by the replicas (default 2, or $CONSENSUS_BENCH_TCP_THREADS).")
     var tcpThreads: Int?
     @Option(name: .customLong("tcp-generator-threads"),
@@ -122,6 +127,8 @@ struct ExperimentOptions: ParsableArguments {
         guard let chosen = Allocator(rawValue: allocator) else { throw ExperimentError("--allocator must be system or jemalloc (got '\(allocator)')") }
         s.allocator = chosen
         if chosen != .system { _ = try chosen.preload() }  // a missing library fails before anything runs
+        s.hosts = try loadHosts()
+        s.pushBinary = pushBinary
         var w = WorkloadSpec()
         w.clients = clients ?? self.clients
         w.ratePerSecond = rate
@@ -231,4 +238,23 @@ extension ExperimentOptions {
         "Protocol options (each applies to the protocol that declares it):\n"
             + ProtocolRegistry.options.map { "  --\($0.flag) <value>  \($0.help) (default: \($0.defaultValue))" }.joined(separator: "\n")
     }
+}
+
+extension ExperimentOptions {
+    /// The `--hosts` file, read and checked for form (not yet for reachability).
+    func loadHosts() throws -> HostsFile? {
+        guard let hosts else {
+            if pushBinary { throw ExperimentError("--push-binary applies with --hosts") }
+            return nil
+        }
+        return try HostsFile.load(hosts, defaultBinary: try localExecutable())
+    }
+}
+
+/// This consensus-bench's executable (what node processes, workers and pushes use).
+func localExecutable() throws -> String {
+    guard let path = ProcessInfo.processInfo.environment["CONSENSUS_BENCH_EXECUTABLE"] ?? ChildProcesses.currentExecutable() else {
+        throw ExperimentError("cannot find the consensus-bench executable (set CONSENSUS_BENCH_EXECUTABLE)")
+    }
+    return path
 }

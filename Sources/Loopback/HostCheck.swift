@@ -1,0 +1,153 @@
+import ConsensusCore
+import Foundation
+
+/// The check every `--hosts` run makes before it starts anything: each host is reachable over ssh and
+/// runs this very build of consensus-bench (or gets it with `--push-binary`). Every host that fails
+/// says so in one line on stderr, all of them, and then the run stops.
+public enum HostCheck {
+    /// A host that passed: its binary (pushed or found) and how many cores it has.
+    public struct Ready: Sendable {
+        public var host: SSHHost
+        public var cores: Int
+    }
+
+    /// This executable's identity: the SHA-256 of its file. Two hosts run the same build when these
+    /// match, whatever its version string says (a rebuilt binary is another build).
+    public static func identity(ofExecutable path: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: path) else { throw LoopbackError("cannot read the executable \(path)") }
+        let hash = data.withUnsafeBytes { SHA256Hash(hashing: $0) }
+        return [hash.w0, hash.w1, hash.w2, hash.w3].map { word in
+            let digits = String(word, radix: 16)
+            return String(repeating: "0", count: 16 - digits.count) + digits
+        }.joined()
+    }
+
+    /// What `consensus-bench agent identity` prints: `consensus-bench <sha256> cores <n>`.
+    public static func identityLine(executable: String) throws -> String {
+        "consensus-bench \(try identity(ofExecutable: executable)) cores \(ProcessInfo.processInfo.activeProcessorCount)"
+    }
+
+    /// Checks every host at once; with `pushBinary`, copies `localExecutable` to a host whose binary is
+    /// missing or another build. Throws after writing one line per failing host to stderr.
+    public static func run(_ hosts: [SSHHost], localExecutable: String, pushBinary: Bool) throws -> [Ready] {
+        _ = try SSH.executable()
+        let local = try identity(ofExecutable: localExecutable)
+        let results = ResultSlots<Result<Ready, LoopbackError>>(count: hosts.count)
+        let group = DispatchGroup()
+        for (i, host) in hosts.enumerated() {
+            group.enter()
+            Thread {
+                results[i] = Result { () throws(LoopbackError) in try check(host, local: local, localExecutable: localExecutable, pushBinary: pushBinary) }
+                group.leave()
+            }.start()
+        }
+        group.wait()
+        var ready: [Ready] = []
+        var failed: [String] = []
+        for (i, result) in results.values.enumerated() {
+            switch result {
+            case .success(let r): ready.append(r)
+            case .failure(let error):
+                FileHandle.standardError.write(Data("consensus-bench: host \(hosts[i]): \(error.description)\n".utf8))
+                failed.append(hosts[i].description)
+            case nil: failed.append(hosts[i].description)
+            }
+        }
+        guard failed.isEmpty else {
+            throw LoopbackError("\(failed.count) of \(hosts.count) hosts not ready (\(failed.joined(separator: ", "))); nothing was started")
+        }
+        return ready
+    }
+
+    static func check(_ host: SSHHost, local: String, localExecutable: String, pushBinary: Bool) throws(LoopbackError) -> Ready {
+        var host = host
+        let probe = try reach(host, "\(SSH.quote(host.binary)) agent identity")
+        if let ready = parse(probe, host: host, local: local) { return ready }
+        guard pushBinary else {
+            if probe.status == 127 || probe.status == 126 {
+                throw LoopbackError("no consensus-bench at \(host.binary) (install this build there, or use --push-binary)")
+            }
+            let theirs = probe.text.split(separator: " ").dropFirst().first.map { String($0.prefix(12)) } ?? "unknown"
+            throw LoopbackError("\(host.binary) is another build of consensus-bench (sha256 \(theirs)…, this is \(local.prefix(12))…); "
+                                + "install this build there, or use --push-binary")
+        }
+        // Pushed once per build: a later run finds it in place.
+        let directory = "/tmp/consensus-bench-\(local.prefix(16))"
+        host.binary = directory + "/consensus-bench"
+        let already = try reach(host, "\(SSH.quote(host.binary)) agent identity")
+        if let ready = parse(already, host: host, local: local) { return ready }
+        guard let bytes = FileManager.default.contents(atPath: localExecutable) else { throw LoopbackError("cannot read \(localExecutable) to push it") }
+        let target = SSH.quote(host.binary)
+        _ = try reach(host, "mkdir -p \(SSH.quote(directory)) && cat > \(target).part && chmod +x \(target).part && mv \(target).part \(target)",
+                      input: bytes)
+        let pushed = try reach(host, "\(target) agent identity")
+        guard let ready = parse(pushed, host: host, local: local) else {
+            throw LoopbackError("pushed consensus-bench to \(host.binary) but it does not run there (\(pushed.lastErrorLine))")
+        }
+        return ready
+    }
+
+    /// Runs `command`, turning ssh's own failure (status 255) into the host's one-line error.
+    static func reach(_ host: SSHHost, _ command: String, input: Data? = nil) throws(LoopbackError) -> SSH.Output {
+        let output: SSH.Output
+        do { output = try SSH.run(host, command, input: input) } catch let error as LoopbackError { throw error } catch {
+            throw LoopbackError("cannot run ssh: \(error)")
+        }
+        if output.status == 255 { throw LoopbackError("not reachable over ssh: \(output.lastErrorLine)") }
+        return output
+    }
+
+    static func parse(_ output: SSH.Output, host: SSHHost, local: String) -> Ready? {
+        let words = output.text.split(whereSeparator: \.isWhitespace)
+        guard output.status == 0, words.count == 4, words[0] == "consensus-bench", words[1] == local, words[2] == "cores",
+              let cores = Int(words[3]), cores > 0 else { return nil }
+        return Ready(host: host, cores: cores)
+    }
+}
+
+/// One slot per index, filled from any thread.
+final class ResultSlots<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [Value?]
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    subscript(index: Int) -> Value? {
+        get { lock.withLock { slots[index] } }
+        set { lock.withLock { slots[index] = newValue } }
+    }
+    var values: [Value?] { lock.withLock { slots } }
+}
+
+/// `transform` of every element, run on one thread each (for a few ssh round trips at once); the
+/// first error is rethrown after all have finished.
+public func concurrentMap<C: RandomAccessCollection, T>(_ items: C, _ transform: @escaping (C.Element) throws -> T) throws -> [T]
+where C.Index == Int {
+    let slots = ResultSlots<Result<T, Error>>(count: items.count)
+    let group = DispatchGroup()
+    for (k, item) in items.enumerated() {
+        group.enter()
+        let box = UncheckedBox((item, transform))
+        Thread {
+            slots[k] = Result { try box.value.1(box.value.0) }
+            group.leave()
+        }.start()
+    }
+    group.wait()
+    return try slots.values.map { try $0!.get() }
+}
+
+/// Hands a non-Sendable value to a thread that alone uses it until the caller waits for it.
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
+
+/// Which host of a `--hosts` file runs each replica.
+public struct RemotePlacement: Sendable {
+    public var hosts: [SSHHost]
+    /// Index into `hosts` by replica id.
+    public var hostOfReplica: [Int]
+    public init(hosts: [SSHHost], hostOfReplica: [Int]) {
+        self.hosts = hosts
+        self.hostOfReplica = hostOfReplica
+    }
+}

@@ -1,0 +1,180 @@
+import ConsensusCore
+import Foundation
+import NIOCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One host's part of a process-shell run over `--hosts`: a run folder of its own there (cluster file,
+/// journals, pid files, report files), the ports its nodes listen on, and how far its monotonic
+/// clock is from this machine's.
+///
+/// Every node process on the host runs as `ssh host 'echo $$ > DIR/node-I.pid && exec consensus-bench node …'`.
+/// Its stdin is the ssh channel, whose other end is a pipe only the parent holds: when the parent dies
+/// (even by SIGKILL) or the ssh session ends, the node reads end-of-file, removes the run folder and
+/// exits, just as a local node does when its stdin pipe closes.
+public final class RemoteSite: @unchecked Sendable {
+    public let host: SSHHost
+    /// The run folder on the host.
+    public let directory: String
+    /// Free ports on the host's address, one per replica it runs.
+    public let ports: [Int]
+    /// The host's monotonic clock minus this machine's, in nanoseconds (`ClockOffset`).
+    public let clockOffset: Int64
+    /// The round trip of the best clock sample: the offset is good to within half of it.
+    public let clockUncertainty: Int64
+
+    /// Makes the run folder, finds `portCount` free ports and measures the clock offset.
+    public init(host: SSHHost, portCount: Int) throws {
+        self.host = host
+        let binary = SSH.quote(host.binary)
+        let made = try HostCheck.reach(host, "d=$(mktemp -d /tmp/consensus-bench-run-XXXXXX) && echo \"$d\" && "
+                                       + "\(binary) agent ports --count \(portCount) --host \(SSH.quote(host.address))")
+        let lines = made.text.split(whereSeparator: \.isNewline).map(String.init)
+        guard made.status == 0, lines.count == 2, lines[0].hasPrefix("/tmp/") else {
+            throw LoopbackError("host \(host): cannot prepare a run folder and \(portCount) ports on \(host.address): \(made.lastErrorLine)")
+        }
+        directory = lines[0]
+        ports = lines[1].split(separator: " ").compactMap { Int($0) }
+        guard ports.count == portCount else { throw LoopbackError("host \(host): asked for \(portCount) free ports, got '\(lines[1])'") }
+        (clockOffset, clockUncertainty) = try ClockOffset.measure(host)
+    }
+
+    /// Writes `data` to `path` on the host.
+    public func write(_ data: Data, to path: String) throws {
+        let out = try HostCheck.reach(host, "cat > \(SSH.quote(path))", input: data)
+        guard out.status == 0 else { throw LoopbackError("host \(host): cannot write \(path): \(out.lastErrorLine)") }
+    }
+
+    /// The contents of `paths` on the host, read once each (`agent cat`); nil for a file that is not there.
+    public func read(_ paths: [String]) -> [[UInt8]?] {
+        guard let out = try? SSH.run(host, "\(SSH.quote(host.binary)) agent cat " + paths.map(SSH.quote).joined(separator: " ")),
+              out.status == 0 else { return paths.map { _ in nil } }
+        return AgentCat.decode(Array(out.stdout), count: paths.count)
+    }
+
+    /// The shell command that starts replica `id`'s node process with `arguments` (after `node`).
+    public func nodeCommand(id: Int, arguments: [String], preload: String?) -> String {
+        "echo $$ > \(SSH.quote(pidPath(id))) && exec " + (preload.map { "env LD_PRELOAD=\(SSH.quote($0)) " } ?? "")
+            + ([host.binary, "node"] + arguments).map(SSH.quote).joined(separator: " ")
+    }
+
+    func pidPath(_ id: Int) -> String { "\(directory)/node-\(id).pid" }
+
+    /// SIGKILLs replica `id`'s node process (a crash): its journal stays on the host.
+    public func kill(_ id: Int) {
+        _ = try? SSH.run(host, "kill -KILL $(cat \(SSH.quote(pidPath(id))))")
+    }
+
+    /// SIGTERMs every node process of the run on this host: each writes its last report and exits.
+    public func terminateNodes(_ ids: [Int]) {
+        let pids = ids.map { "$(cat \(SSH.quote(pidPath($0))) 2>/dev/null)" }.joined(separator: " ")
+        _ = try? SSH.run(host, "kill -TERM \(pids) 2>/dev/null; true")
+    }
+
+    /// Waits, on the host, until `path` exists while node `id`'s process lives; false if it died or
+    /// `limit` passed first.
+    public func await(_ path: String, whileNodeLives id: Int, limit: Interval) -> Bool {
+        let tries = max(1, Int(limit.nanoseconds / 20_000_000))
+        let script = "i=0; while [ ! -e \(SSH.quote(path)) ]; do kill -0 $(cat \(SSH.quote(pidPath(id)))) 2>/dev/null || exit 3; "
+            + "i=$((i+1)); [ $i -gt \(tries) ] && exit 4; sleep 0.02; done"
+        return (try? SSH.run(host, script))?.status == 0
+    }
+
+    /// The allocator each of `ids`' node processes runs with, read from its memory map on the host.
+    public func allocators(_ ids: [Int]) -> [String] {
+        let script = ids.map { id in
+            "m=/proc/$(cat \(SSH.quote(pidPath(id))) 2>/dev/null)/maps; if [ ! -r \"$m\" ]; then echo gone; "
+                + "elif grep -q libjemalloc \"$m\"; then echo jemalloc; else echo system; fi"
+        }.joined(separator: "; ")
+        let lines = (try? SSH.run(host, script))?.text.split(whereSeparator: \.isNewline).map(String.init) ?? []
+        return ids.indices.map { i in
+            guard i < lines.count, lines[i] != "gone" else { return "unknown (the process had exited)" }
+            return lines[i]
+        }
+    }
+
+    /// Removes the run folder from the host.
+    public func removeFolder() {
+        _ = try? SSH.run(host, "rm -rf \(SSH.quote(directory))")
+    }
+}
+
+/// `consensus-bench agent cat FILE…`'s output: for each file its length in decimal on a line (-1 when
+/// it cannot be read), then its bytes. One read per file, so a report rewritten meanwhile is whole.
+public enum AgentCat {
+    public static func encode(_ paths: [String]) -> Data {
+        var out = Data()
+        for path in paths {
+            if let handle = FileHandle(forReadingAtPath: path), let data = try? handle.readToEnd() {
+                try? handle.close()
+                out.append(Data("\(data.count)\n".utf8))
+                out.append(data)
+            } else {
+                out.append(Data("-1\n".utf8))
+            }
+        }
+        return out
+    }
+
+    static func decode(_ bytes: [UInt8], count: Int) -> [[UInt8]?] {
+        var files: [[UInt8]?] = []
+        var at = 0
+        while files.count < count {
+            guard let newline = bytes[at...].firstIndex(of: UInt8(ascii: "\n")),
+                  let length = Int(String(decoding: bytes[at ..< newline], as: UTF8.self)) else { break }
+            at = newline + 1
+            if length < 0 { files.append(nil); continue }
+            guard at + length <= bytes.count else { break }
+            files.append(Array(bytes[at ..< at + length]))
+            at += length
+        }
+        while files.count < count { files.append(nil) }
+        return files
+    }
+}
+
+/// The offset between a host's monotonic clock and this machine's, measured the way NTP does over an
+/// open ssh session (`consensus-bench agent clock` answers each line with its clock): of a few round
+/// trips, the shortest gives the offset, to within half its length. Processes on one machine (or in
+/// its network namespaces) share the clock, and the offset comes out near zero.
+public enum ClockOffset {
+    public static func measure(_ host: SSHHost, rounds: Int = 8) throws -> (offset: Int64, uncertainty: Int64) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try SSH.executable())
+        process.arguments = host.sshArguments("\(SSH.quote(host.binary)) agent clock")
+        let stdin = Pipe(), stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer {
+            try? stdin.fileHandleForWriting.close()
+            process.waitUntilExit()
+        }
+        let reader = stdout.fileHandleForReading.fileDescriptor
+        var best: (rtt: Int64, offset: Int64)?
+        for round in 0 ... rounds {  // the first round trip also waits for the session: it is dropped
+            let sent = Int64(NIODeadline.now().uptimeNanoseconds)
+            try stdin.fileHandleForWriting.write(contentsOf: Data("t\n".utf8))
+            guard let line = readLine(reader), let remote = Int64(line) else {
+                throw LoopbackError("host \(host): `\(host.binary) agent clock` did not answer")
+            }
+            let received = Int64(NIODeadline.now().uptimeNanoseconds)
+            let rtt = received - sent
+            if round == 0 { continue }
+            if best == nil || rtt < best!.rtt { best = (rtt, remote - (sent + rtt / 2)) }
+        }
+        return (best!.offset, best!.rtt / 2)
+    }
+
+    private static func readLine(_ fd: Int32) -> String? {
+        var bytes: [UInt8] = []
+        var byte: UInt8 = 0
+        while read(fd, &byte, 1) == 1 {
+            if byte == UInt8(ascii: "\n") { return String(decoding: bytes, as: UTF8.self) }
+            bytes.append(byte)
+        }
+        return nil
+    }
+}
