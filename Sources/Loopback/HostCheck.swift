@@ -47,16 +47,14 @@ public enum HostCheck {
         for (i, result) in results.values.enumerated() {
             switch result {
             case .success(let r): ready.append(r)
-            case .failure(let error):
-                FileHandle.standardError.write(Data("consensus-bench: host \(hosts[i]): \(error.description)\n".utf8))
-                failed.append(hosts[i].description)
-            case nil: failed.append(hosts[i].description)
+            case .failure(let error): failed.append("host \(hosts[i]): \(error.description)")
+            case nil: failed.append("host \(hosts[i]): not checked")
             }
         }
-        guard failed.isEmpty else {
-            throw LoopbackError("\(failed.count) of \(hosts.count) hosts not ready (\(failed.joined(separator: ", "))); nothing was started")
-        }
-        return ready
+        // One line per host that failed: all but the last here, the last as the error.
+        guard let last = failed.last else { return ready }
+        for line in failed.dropLast() { FileHandle.standardError.write(Data("consensus-bench: error: \(line)\n".utf8)) }
+        throw LoopbackError(last + (failed.count > 1 ? " (\(failed.count) of \(hosts.count) hosts not ready; nothing was started)" : ""))
     }
 
     static func check(_ host: SSHHost, local: String, localExecutable: String, pushBinary: Bool) throws(LoopbackError) -> Ready {

@@ -64,15 +64,24 @@ extension Loopback {
                                                 beforeRestart: ((String) -> Void)? = nil) throws -> ProcessRun {
         let n = cluster.replicaCount
         let host = LoopbackCluster<R>.connectHost(for: options.bindHost)
-        let onHost = placement.map { p in p.hosts.indices.map { h in (0 ..< n).filter { p.hostOfReplica[$0] == h } } } ?? []
-        let sites = try concurrentMap(onHost.indices) { h in try RemoteSite(host: placement!.hosts[h], portCount: onHost[h].count) }
-        defer { _ = try? concurrentMap(sites.indices) { sites[$0].removeFolder() } }
-        // Replica i runs on host `siteOf[i]` of the placement, or here.
-        let siteOf: [Int?] = (0 ..< n).map { i in placement.map { $0.hostOfReplica[i] } }
-        let localIDs = (0 ..< n).filter { siteOf[$0] == nil }
-        let localPorts = try freePorts(count: localIDs.count, host: options.bindHost)
+        // The hosts that run replicas, and which replicas each runs.
+        let used = placement.map { p in p.hosts.indices.filter { p.hostOfReplica.contains($0) } } ?? []
+        let onHost = used.map { h in (0 ..< n).filter { placement!.hostOfReplica[$0] == h } }
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
+        let sites = try concurrentMap(onHost.indices) { h in
+            try RemoteSite(host: placement!.hosts[used[h]], portCount: onHost[h].count, controlFolder: directory)
+        }
+        defer {
+            _ = try? concurrentMap(sites.indices) {
+                sites[$0].removeFolder()
+                sites[$0].closeMaster()
+            }
+        }
+        // Replica i runs on host `siteOf[i]` of the placement, or here.
+        let siteOf: [Int?] = (0 ..< n).map { i in placement.map { used.firstIndex(of: $0.hostOfReplica[i])! } }
+        let localIDs = (0 ..< n).filter { siteOf[$0] == nil }
+        let localPorts = try freePorts(count: localIDs.count, host: options.bindHost)
         var file = template
         file.replicas = (0 ..< n).map { i in
             if let h = siteOf[i] { return ClusterFile.Member(id: i, host: sites[h].host.address, port: sites[h].ports[onHost[h].firstIndex(of: i)!]) }
@@ -113,7 +122,11 @@ extension Loopback {
         let ssh = sites.isEmpty ? "" : try SSH.executable()
         func spawn(_ i: Int) throws -> pid_t {
             if let h = siteOf[i] {
-                return try children.spawn(ssh, sites[h].host.sshArguments(sites[h].nodeCommand(id: i, arguments: arguments(i), preload: preload)))
+                // A session of its own, not through the master: its end is this node's end alone.
+                var direct = sites[h].host
+                direct.controlPath = nil
+                return try children.spawn(ssh, direct.sshArguments(sites[h].nodeCommand(id: i, incarnation: incarnations[i], arguments: arguments(i),
+                                                                                          preload: preload)))
             }
             return try children.spawn(executable, ["node"] + arguments(i), environment: preload.map { ["LD_PRELOAD": $0] } ?? [:])
         }
@@ -173,7 +186,7 @@ extension Loopback {
                     faultLog.append("\(clock.now()) crash \(crashTarget) (nothing crashed)")
                     continue
                 }
-                if let h = siteOf[node] { sites[h].kill(node) }
+                if let h = siteOf[node] { sites[h].kill(node, incarnation: incarnations[node]) }
                 children.kill(pids[node])
                 killed.insert(node)
                 if crashTarget == .leader { lastCrashedLeader = node }
@@ -202,7 +215,7 @@ extension Loopback {
                 let limit = startupAllowance + .seconds(5)
                 if let h = siteOf[node] {
                     let report = ReportFile.reportPath(directory: folder(node), id: node, incarnation: incarnations[node])
-                    guard sites[h].await(report, whileNodeLives: node, limit: limit) else {
+                    guard sites[h].await(report, whileNodeLives: node, incarnation: incarnations[node], limit: limit) else {
                         throw LoopbackError("node process of replica \(node) on host \(sites[h].host) did not come up again from its journal within \(limit)")
                     }
                 } else {
@@ -218,7 +231,7 @@ extension Loopback {
         try parent.sleep(until: window.end, clock: clock)
         var allocators = pids.map { Allocator.inUse(pid: $0) ?? "unknown (the process had exited)" }
         for (h, ids) in onHost.enumerated() where !ids.isEmpty {
-            for (i, allocator) in zip(ids, sites[h].allocators(ids)) { allocators[i] = allocator }
+            for (i, allocator) in zip(ids, sites[h].allocators(ids.map { ($0, incarnations[$0]) })) { allocators[i] = allocator }
         }
         try parent.stopIssuing()
         // The quiet period begins once every scheduled fault (the nodes' own too) has fired.
@@ -228,7 +241,7 @@ extension Loopback {
         // Remote nodes get their SIGTERM on their hosts and their ssh sessions end with them; ending a
         // session first would make its node remove the run folder, reports and all.
         if !sites.isEmpty {
-            _ = try concurrentMap(onHost.indices) { sites[$0].terminateNodes(onHost[$0]) }
+            _ = try concurrentMap(sites.indices) { sites[$0].terminateNodes() }
             children.awaitExit(of: (0 ..< n).filter { siteOf[$0] != nil }.map { pids[$0] }, grace: .seconds(5))
         }
         children.terminateAll(grace: .seconds(5))

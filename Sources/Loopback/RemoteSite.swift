@@ -25,7 +25,9 @@ public final class RemoteSite: @unchecked Sendable {
     public let clockUncertainty: Int64
 
     /// Makes the run folder, finds `portCount` free ports and measures the clock offset.
-    public init(host: SSHHost, portCount: Int) throws {
+    public init(host: SSHHost, portCount: Int, controlFolder: String) throws {
+        var host = host
+        host.controlPath = try Self.openMaster(host, socket: controlFolder + "/ssh-\(host.address)-\(host.port ?? 22)")
         self.host = host
         let binary = SSH.quote(host.binary)
         let made = try HostCheck.reach(host, "d=$(mktemp -d /tmp/consensus-bench-run-XXXXXX) && echo \"$d\" && "
@@ -38,6 +40,45 @@ public final class RemoteSite: @unchecked Sendable {
         ports = lines[1].split(separator: " ").compactMap { Int($0) }
         guard ports.count == portCount else { throw LoopbackError("host \(host): asked for \(portCount) free ports, got '\(lines[1])'") }
         (clockOffset, clockUncertainty) = try ClockOffset.measure(host)
+    }
+
+    /// Starts a master connection that later commands share. It goes to the background once logged in
+    /// and ends by itself 15 s after its last session closes, so that it outlives no parent for long.
+    static func openMaster(_ host: SSHHost, socket: String) throws -> String {
+        var direct = host
+        direct.controlPath = nil
+        var arguments = direct.sshArguments("true")
+        arguments.removeLast(2)  // "--" and the command: the master runs none
+        arguments = ["-o", "ControlMaster=yes", "-o", "ControlPath=\(socket)", "-o", "ControlPersist=15", "-f", "-N"] + arguments
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try SSH.executable())
+        process.arguments = arguments
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            let message = String(decoding: errors.fileHandleForReading.availableData, as: UTF8.self)
+            throw LoopbackError("host \(host): not reachable over ssh: \(message.split(whereSeparator: \.isNewline).last.map(String.init) ?? "")")
+        }
+        return socket
+    }
+
+    /// Ends the master connection.
+    public func closeMaster() {
+        guard let socket = host.controlPath else { return }
+        var arguments = host.sshArguments("true")
+        arguments.removeLast(2)
+        let process = Process()
+        guard let ssh = try? SSH.executable() else { return }
+        process.executableURL = URL(fileURLWithPath: ssh)
+        process.arguments = ["-o", "ControlPath=\(socket)", "-O", "exit"] + arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try? process.run()
+        process.waitUntilExit()
     }
 
     /// Writes `data` to `path` on the host.
@@ -54,41 +95,43 @@ public final class RemoteSite: @unchecked Sendable {
     }
 
     /// The shell command that starts replica `id`'s node process with `arguments` (after `node`).
-    public func nodeCommand(id: Int, arguments: [String], preload: String?) -> String {
-        "echo $$ > \(SSH.quote(pidPath(id))) && exec " + (preload.map { "env LD_PRELOAD=\(SSH.quote($0)) " } ?? "")
+    public func nodeCommand(id: Int, incarnation: Int, arguments: [String], preload: String?) -> String {
+        "echo $$ > \(SSH.quote(pidPath(id, incarnation))) && exec " + (preload.map { "env LD_PRELOAD=\(SSH.quote($0)) " } ?? "")
             + ([host.binary, "node"] + arguments).map(SSH.quote).joined(separator: " ")
     }
 
-    func pidPath(_ id: Int) -> String { "\(directory)/node-\(id).pid" }
+    /// Each life of a node writes its own pid file, so that a wait for a restarted node never reads its
+    /// dead predecessor's pid.
+    func pidPath(_ id: Int, _ incarnation: Int) -> String { "\(directory)/node-\(id)-\(incarnation).pid" }
 
-    /// SIGKILLs replica `id`'s node process (a crash): its journal stays on the host.
-    public func kill(_ id: Int) {
-        _ = try? SSH.run(host, "kill -KILL $(cat \(SSH.quote(pidPath(id))))")
+    /// SIGKILLs life `incarnation` of replica `id`'s node process (a crash): its journal stays on the host.
+    public func kill(_ id: Int, incarnation: Int) {
+        _ = try? SSH.run(host, "kill -KILL $(cat \(SSH.quote(pidPath(id, incarnation))))")
     }
 
     /// SIGTERMs every node process of the run on this host: each writes its last report and exits.
-    public func terminateNodes(_ ids: [Int]) {
-        let pids = ids.map { "$(cat \(SSH.quote(pidPath($0))) 2>/dev/null)" }.joined(separator: " ")
-        _ = try? SSH.run(host, "kill -TERM \(pids) 2>/dev/null; true")
+    public func terminateNodes() {
+        _ = try? SSH.run(host, "kill -TERM $(cat \(SSH.quote(directory))/node-*.pid 2>/dev/null) 2>/dev/null; true")
     }
 
-    /// Waits, on the host, until `path` exists while node `id`'s process lives; false if it died or
-    /// `limit` passed first.
-    public func await(_ path: String, whileNodeLives id: Int, limit: Interval) -> Bool {
+    /// Waits, on the host, until `path` exists while life `incarnation` of node `id` lives; false if it
+    /// died or `limit` passed first.
+    public func await(_ path: String, whileNodeLives id: Int, incarnation: Int, limit: Interval) -> Bool {
         let tries = max(1, Int(limit.nanoseconds / 20_000_000))
-        let script = "i=0; while [ ! -e \(SSH.quote(path)) ]; do kill -0 $(cat \(SSH.quote(pidPath(id)))) 2>/dev/null || exit 3; "
+        let pid = SSH.quote(pidPath(id, incarnation))
+        let script = "i=0; while [ ! -e \(SSH.quote(path)) ]; do if [ -s \(pid) ]; then kill -0 $(cat \(pid)) 2>/dev/null || exit 3; fi; "
             + "i=$((i+1)); [ $i -gt \(tries) ] && exit 4; sleep 0.02; done"
         return (try? SSH.run(host, script))?.status == 0
     }
 
-    /// The allocator each of `ids`' node processes runs with, read from its memory map on the host.
-    public func allocators(_ ids: [Int]) -> [String] {
-        let script = ids.map { id in
-            "m=/proc/$(cat \(SSH.quote(pidPath(id))) 2>/dev/null)/maps; if [ ! -r \"$m\" ]; then echo gone; "
+    /// The allocator each node process `(id, incarnation)` runs with, read from its memory map on the host.
+    public func allocators(_ nodes: [(id: Int, incarnation: Int)]) -> [String] {
+        let script = nodes.map { (id, incarnation) in
+            "m=/proc/$(cat \(SSH.quote(pidPath(id, incarnation))) 2>/dev/null)/maps; if [ ! -r \"$m\" ]; then echo gone; "
                 + "elif grep -q libjemalloc \"$m\"; then echo jemalloc; else echo system; fi"
         }.joined(separator: "; ")
         let lines = (try? SSH.run(host, script))?.text.split(whereSeparator: \.isNewline).map(String.init) ?? []
-        return ids.indices.map { i in
+        return nodes.indices.map { i in
             guard i < lines.count, lines[i] != "gone" else { return "unknown (the process had exited)" }
             return lines[i]
         }
