@@ -74,8 +74,10 @@ public enum SSH {
         throw LoopbackError("--hosts needs OpenSSH's client, ssh, on the PATH (Debian: apt-get install openssh-client)")
     }
 
-    /// Runs `command` on `host` and waits for it; `input` is its stdin (empty when nil).
-    public static func run(_ host: SSHHost, _ command: String, input: Data? = nil) throws -> Output {
+    /// Runs `command` on `host` and waits for it; `input` is its stdin (empty when nil). With
+    /// `keepInputOpen`, its stdin stays open until it exits, so that a worker watching for end-of-file
+    /// there ends when this process dies.
+    public static func run(_ host: SSHHost, _ command: String, input: Data? = nil, keepInputOpen: Bool = false) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try executable())
         process.arguments = host.sshArguments(command)
@@ -89,9 +91,10 @@ public enum SSH {
         let reader = Thread { errorBox.data = stderr.fileHandleForReading.readDataToEndOfFile() }
         reader.start()
         if let input { try? stdin.fileHandleForWriting.write(contentsOf: input) }
-        try? stdin.fileHandleForWriting.close()
+        if !keepInputOpen { try? stdin.fileHandleForWriting.close() }
         let out = stdout.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        if keepInputOpen { try? stdin.fileHandleForWriting.close() }
         while !errorBox.done { usleep(1_000) }
         return Output(status: process.terminationStatus, stdout: out, stderr: String(decoding: errorBox.data, as: UTF8.self))
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Harness
 import ConsensusCore
+import Loopback
 import ShellKit
 
 /// `consensus-bench check --protocol P --seeds 1-1000`: the seeded fault search. Each seed prints one
@@ -28,6 +29,12 @@ struct CheckCommand: ParsableCommand {
     var quiet = false
     @Flag(help: "Exit 0 when seeds are undecided but none failed (default: exit 4).")
     var allowUndecided = false
+    @Option(help: ArgumentHelp("Spread the seeds over these hosts, as many at once on each as it has cores (YAML; README: \"Several hosts\").", valueName: "file"))
+    var hosts: String?
+    @Flag(name: .customLong("push-binary"), help: "--hosts: copy this consensus-bench to every host that lacks this build.")
+    var pushBinary = false
+    @Flag(name: .customLong("worker"), help: .hidden)
+    var worker = false
 
     func run() throws {
         let entry = try ProtocolRegistry.entry(named: protocolName)
@@ -42,37 +49,94 @@ struct CheckCommand: ParsableCommand {
         if durabilityOptions.syncLatency == nil, let p = costs.profile { chosen.syncLatency = Interval(nanoseconds: p.disk.sync) }
         let durability = chosen
         let cost = costs.profile
-        let threads = max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+        if worker {
+            // A worker of `check --hosts`: one JSON line per seed, in order; it ends when its parent does.
+            Loopback.exitWhenStdinCloses()
+            for seed in list {
+                var line = try JSONEncoder().encode(SeedVerdict(entry.checkSeed(seed, fixedNodes, durability, cost)))
+                line.append(UInt8(ascii: "\n"))
+                FileHandle.standardOutput.write(line)
+            }
+            return
+        }
+        let hostsFile = try hosts.map { try HostsFile.load($0, defaultBinary: try localExecutable()) }
+        if pushBinary && hostsFile == nil { throw ExperimentError("--push-binary applies with --hosts") }
+        let workers = try hostsFile.map { try RemoteWorkers($0, pushBinary: pushBinary) }
+        // Over hosts, seeds go in chunks (one ssh session each), a few per slot so that the hosts finish together.
+        let chunk = workers.map { max(1, min(50, list.count / ($0.totalSlots * 4))) } ?? 1
+        let chunks = stride(from: 0, to: list.count, by: chunk).map { Array(list[$0 ..< min(list.count, $0 + chunk)]) }
+        let threads = workers?.totalSlots ?? max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+        let workerArguments = RemoteWorkers.passThrough(dropping: ["--hosts", "--jobs", "--seeds"], flags: ["--push-binary", "--quiet", "--allow-undecided"])
         let progress = ProgressBar(total: list.count, enabled: quiet && isatty(STDERR_FILENO) == 1)
         let started = Date()
         var failures: [UInt64] = []
         var undecided: [UInt64] = []
         let replayFlags = durabilityOptions.commandLine + (profile.map { " --profile \($0)" } ?? "")
-        let search = OrderedParallel<FaultSearch.Outcome>(count: list.count, threads: threads) { index in
-            entry.checkSeed(list[index], fixedNodes, durability, cost)
-        }
-        search.run { index, outcome in
-            let head = "seed \(outcome.seed)  \(outcome.protocolName) n=\(outcome.cluster.replicaCount) f=\(outcome.cluster.faultTolerance)  ops \(outcome.opsCompleted)"
-            if let failure = outcome.failure {
-                failures.append(outcome.seed)
-                progress.clearLine()
-                print("\(head)  FAILED: \(failure)")
-                print("  faults: \(outcome.plan)")
-                print("  replay: consensus-bench check --protocol \(protocolName) --seeds \(outcome.seed)" + (fixedNodes.map { " --nodes \($0)" } ?? "") + replayFlags)
-            } else if let why = outcome.undecided {
-                undecided.append(outcome.seed)
-                progress.clearLine()
-                print("\(head)  UNDECIDED: \(why)")
-                print("  replay: consensus-bench check --protocol \(protocolName) --seeds \(outcome.seed)" + (fixedNodes.map { " --nodes \($0)" } ?? "") + replayFlags)
-            } else if !quiet {
-                print("\(head)  ok  [\(outcome.plan)]")
+        let search = OrderedParallel<Result<[SeedVerdict], Error>>(count: chunks.count, threads: threads) { index in
+            Result {
+                guard let workers else { return chunks[index].map { SeedVerdict(entry.checkSeed($0, fixedNodes, durability, cost)) } }
+                let seeds = chunks[index].map(String.init).joined(separator: ",")
+                return try workers.run(["check"] + workerArguments + ["--seeds", seeds, "--worker"]) { data in
+                    try SeedVerdict.decode(data, seeds: chunks[index])
+                }.0
             }
-            progress.update(done: index + 1, current: "seed \(outcome.seed)")
+        }
+        var done = 0
+        try search.run { _, verdicts in
+            for outcome in try verdicts.get() {
+                done += 1
+                let index = done - 1
+                let head = outcome.head
+                if let failure = outcome.failure {
+                    failures.append(outcome.seed)
+                    progress.clearLine()
+                    print("\(head)  FAILED: \(failure)")
+                    print("  faults: \(outcome.plan)")
+                    print("  replay: consensus-bench check --protocol \(protocolName) --seeds \(outcome.seed)" + (fixedNodes.map { " --nodes \($0)" } ?? "") + replayFlags)
+                } else if let why = outcome.undecided {
+                    undecided.append(outcome.seed)
+                    progress.clearLine()
+                    print("\(head)  UNDECIDED: \(why)")
+                    print("  replay: consensus-bench check --protocol \(protocolName) --seeds \(outcome.seed)" + (fixedNodes.map { " --nodes \($0)" } ?? "") + replayFlags)
+                } else if !quiet {
+                    print("\(head)  ok  [\(outcome.plan)]")
+                }
+                progress.update(done: index + 1, current: "seed \(outcome.seed)")
+            }
         }
         progress.finish()
         let wall = Date().timeIntervalSince(started)
         print("\(list.count - failures.count - undecided.count) passed, \(failures.count) failed, \(undecided.count) undecided (\(protocolName), \(list.count) seeds in \(formatSeconds(wall)) s)")
         if !failures.isEmpty { throw ExitCode(1) }
         if !undecided.isEmpty && !allowUndecided { throw ExitCode(4) }
+    }
+}
+
+/// One seed's verdict as `check` prints it, the same whether the seed ran here or on a host
+/// (`check --hosts`, where a worker prints it as one JSON line).
+struct SeedVerdict: Codable {
+    var seed: UInt64
+    var head: String
+    var failure: String?
+    var undecided: String?
+    var plan: String
+
+    init(_ outcome: FaultSearch.Outcome) {
+        seed = outcome.seed
+        head = "seed \(outcome.seed)  \(outcome.protocolName) n=\(outcome.cluster.replicaCount) f=\(outcome.cluster.faultTolerance)  ops \(outcome.opsCompleted)"
+        failure = outcome.failure
+        undecided = outcome.undecided
+        plan = "\(outcome.plan)"
+    }
+
+    /// A worker's output for `seeds`: one JSON line each, in order, whole.
+    static func decode(_ data: Data, seeds: [UInt64]) throws -> [SeedVerdict] {
+        let lines = data.split(separator: UInt8(ascii: "\n"))
+        guard data.last == UInt8(ascii: "\n"), lines.count == seeds.count else {
+            throw ExperimentError("the worker answered \(lines.count) of \(seeds.count) seeds")
+        }
+        let verdicts = try lines.map { try JSONDecoder().decode(SeedVerdict.self, from: Data($0)) }
+        guard verdicts.map(\.seed) == seeds else { throw ExperimentError("the worker answered other seeds") }
+        return verdicts
     }
 }

@@ -17,8 +17,11 @@ struct Manifest {
     /// This process's allocator (its memory map, read once: it cannot change while the process runs).
     static let allocator = Allocator.inUse() ?? "unknown"
 
-    mutating func add(point: Int, result: RunResult, wallSeconds: Double) {
-        points.append([
+    mutating func add(_ entry: [String: Any]) { points.append(entry) }
+
+    /// A point's entry: what it ran and how fast the simulator ran it.
+    static func entry(point: Int, result: RunResult, wallSeconds: Double) -> [String: Any] {
+        [
             "point": point,
             "protocol": result.spec.protocolName,
             "nodes": result.spec.nodes ?? 0,
@@ -33,7 +36,7 @@ struct Manifest {
             "faults_injected": result.faultLog,
             "violations": result.violations,
             "linearizability_detail": result.linearizabilityDetail ?? "",
-        ])
+        ]
     }
 
     func write(to directory: String) {

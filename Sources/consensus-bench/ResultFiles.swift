@@ -77,26 +77,13 @@ final class ResultFiles {
         try? runs.close(); try? messages.close(); try? latency.close(); try? timeseries.close(); try? knee?.close()
     }
 
-    /// Appends one point's rows to every file.
-    func append(_ r: RunResult, point: Int) {
-        let p = String(point)
-        var text = ""
-        for (i, kind) in r.messageKinds.enumerated() where r.messageCounts[i] > 0 {
-            text += CSVWriter.line([p, kind, String(r.messageCounts[i]), String(r.messageBytes[i])])
-        }
-        write(text, to: messages)
-        text = ""
-        for (percentile, micros) in r.latencyDistribution {
-            text += CSVWriter.line([p, formatDecimal(percentile, places: 2), formatDecimal(micros, places: 1)])
-        }
-        write(text, to: latency)
-        text = ""
-        for s in r.timeseries {
-            text += CSVWriter.line([p, formatDecimal(s.start, places: 3), formatDecimal(s.width, places: 3), String(s.completedOps),
-                                    formatDecimal(s.throughput, places: 1), formatDecimal(s.p99Micros, places: 1)])
-        }
-        write(text, to: timeseries)
-        write(CSVWriter.line(Self.runRow(r, point: point)), to: runs)
+    /// Appends one point's rows to every file (knee.csv first, runs.csv last).
+    func append(_ output: PointOutput) {
+        appendKnee(output.knee)
+        write(output.messages, to: messages)
+        write(output.latency, to: latency)
+        write(output.timeseries, to: timeseries)
+        write(output.runs, to: runs)
     }
 
     private func write(_ text: String, to handle: FileHandle) {

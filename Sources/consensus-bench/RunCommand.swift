@@ -50,9 +50,9 @@ struct RunCommand: ParsableCommand {
             result = try resolved.run()
         }
         let wall = Date().timeIntervalSince(started)
-        files.append(result, point: 0)
+        files.append(PointOutput(point: 0, result: result, wallSeconds: wall, kneeRows: "", describe: ""))
         if history { try HistoryFile.write(result, to: directory + "/history.jsonl") }
-        manifest.add(point: 0, result: result, wallSeconds: wall)
+        manifest.add(Manifest.entry(point: 0, result: result, wallSeconds: wall))
         manifest.write(to: directory)
         print(Summary.text(result))
         if let capacity = result.capacityOpsPerSecond, let search {

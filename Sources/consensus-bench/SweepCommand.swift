@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Harness
 import Logging
+import Loopback
 import Report
 
 /// `consensus-bench sweep`: the cross product of protocols × sizes × clients × batch sizes × repeats,
@@ -45,14 +46,29 @@ struct SweepCommand: ParsableCommand {
     var priceOfBft = false
     @OptionGroup var kneeOptions: KneeOptions
     @OptionGroup var experiment: ExperimentOptions
+    @Option(name: .customLong("worker-points"), help: .hidden)
+    var workerPoints: String?
+    @Option(name: .customLong("worker-config"), help: .hidden)
+    var workerConfig: String?
 
     func run() throws {
+        if let workerConfig {
+            // A worker of `sweep --hosts`: the parent's sweep file, sent as text.
+            var fromFile = try SweepConfigFile.command(yaml: workerConfig, file: "the parent's sweep file")
+            fromFile.workerPoints = workerPoints
+            fromFile.config = "-"
+            return try fromFile.execute()
+        }
         if let config {
             var fromFile = try SweepConfigFile.command(from: config)
             if fromFile.out == nil { fromFile.out = out }
             if fromFile.jobs == nil { fromFile.jobs = jobs }
             fromFile.quiet = fromFile.quiet || quiet
             fromFile.config = config  // read by execute() only to tell a described sweep from the reference one
+            if fromFile.experiment.hosts == nil {
+                fromFile.experiment.hosts = experiment.hosts
+                fromFile.experiment.pushBinary = fromFile.experiment.pushBinary || experiment.pushBinary
+            }
             return try fromFile.execute()
         }
         try execute()
@@ -75,44 +91,45 @@ struct SweepCommand: ParsableCommand {
             batches: try batchList.map { try parseIntegerList($0, flag: "--batch-list") },
             repeats: `repeat`,
             shell: shell)
-        let specs = try plan.points(experiment)
+        var specs = try plan.points(experiment)
+        // Spread over --hosts, a simulated point runs on some host, not on hosts of its own.
+        let hostsFile = shell == "sim" ? try experiment.loadHosts() : nil
+        if shell == "sim" { for i in specs.indices { specs[i].hosts = nil } }
         let resolved = try specs.map { try ResolvedExperiment($0) }
         let search = try kneeOptions.search(rate: experiment.rate)
+        if let workerPoints { return try work(points: try parseIntegerList(workerPoints, flag: "--worker-points"), resolved: resolved, search: search) }
+        let workers = try hostsFile.map { try RemoteWorkers($0, pushBinary: experiment.pushBinary) }
         // Real-socket points share the machine's cores with the cluster they measure: one at a time.
-        let jobCount = shell == "sim" ? max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount) : 1
+        let jobCount = workers?.totalSlots ?? (shell == "sim" ? max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount) : 1)
         let directory = out ?? "results/" + Timestamp.compactUTC()
         let files = try ResultFiles(directory: directory, knee: search != nil)
         let progress = ProgressBar(total: resolved.count, enabled: !quiet && isatty(STDERR_FILENO) == 1)
-        // With --knee a point is its closed-loop run as without, plus the knee's capacity.
-        let runner = OrderedParallel<Result<(RunResult, Double, String), Error>>(count: resolved.count, threads: jobCount) { index in
-            let started = Date()
-            return Result {
-                var result = try resolved[index].run()
-                var rows = ""
-                if let search {
-                    let found = try KneeReport.search(search, spec: resolved[index].spec, point: index, quiet: true)
-                    result.capacityOpsPerSecond = found.capacity?.rate
-                    rows = found.rows
+        let workerArguments = try workers.map { _ in try self.workerArguments() }
+        let runner = OrderedParallel<Result<PointOutput, Error>>(count: resolved.count, threads: jobCount) { index in
+            Result {
+                if let workers, let workerArguments {
+                    let (output, host) = try workers.run(["sweep"] + workerArguments + ["--worker-points", String(index)]) { data in
+                        try PointOutput.decode(data, point: index)
+                    }
+                    var placed = output
+                    placed.host = host
+                    return placed
                 }
-                return (result, Date().timeIntervalSince(started), rows)
+                return try runPoint(index, resolved: resolved, search: search)
             }
         }
         var manifest = Manifest()
         manifest.extra["points_total"] = resolved.count
+        if let hostsFile { manifest.extra["hosts"] = hostsFile.hosts.map(\.description) }
         manifest.write(to: directory)
         var unsafe: [String] = []
         let started = Date()
         try runner.run { index, outcome in
-            switch outcome {
-            case .success(let (result, wall, kneeRows)):
-                files.appendKnee(kneeRows)
-                files.append(result, point: index)
-                manifest.add(point: index, result: result, wallSeconds: wall)
-                manifest.write(to: directory)
-                if !result.isSafe { unsafe.append("point \(index) (\(describe(result.spec))): \(result.violations.first ?? "linearizable=\(result.linearizable)")") }
-            case .failure(let error):
-                throw error
-            }
+            let output = try outcome.get()
+            files.append(output)
+            manifest.add(output.manifestEntry)
+            manifest.write(to: directory)
+            if let u = output.unsafe { unsafe.append(u) }
             progress.update(done: index + 1, current: describe(resolved[index].spec))
         }
         progress.finish()
@@ -127,6 +144,43 @@ struct SweepCommand: ParsableCommand {
         print("\(resolved.count) points in \(formatSeconds(wall)) s wall with \(jobCount) jobs; wrote \(directory)/")
         for u in unsafe { FileHandle.standardError.write(Data("SAFETY: \(u)\n".utf8)) }
         if !unsafe.isEmpty { throw ExitCode(3) }
+    }
+
+    /// Runs point `index` here: its closed-loop run and, with --knee, the knee's capacity.
+    func runPoint(_ index: Int, resolved: [ResolvedExperiment], search: KneeSearch?) throws -> PointOutput {
+        let started = Date()
+        var result = try resolved[index].run()
+        var rows = ""
+        if let search {
+            let found = try KneeReport.search(search, spec: resolved[index].spec, point: index, quiet: true)
+            result.capacityOpsPerSecond = found.capacity?.rate
+            rows = found.rows
+        }
+        return PointOutput(point: index, result: result, wallSeconds: Date().timeIntervalSince(started), kneeRows: rows,
+                           describe: describe(resolved[index].spec))
+    }
+
+    /// A worker of `sweep --hosts`: runs the points it was given and prints each as one JSON line.
+    /// It ends when its parent does (its stdin, the ssh channel, closes).
+    func work(points: [Int], resolved: [ResolvedExperiment], search: KneeSearch?) throws {
+        Loopback.exitWhenStdinCloses()
+        for index in points {
+            guard resolved.indices.contains(index) else { throw ExperimentError("--worker-points: the sweep has no point \(index)") }
+            var line = try JSONEncoder().encode(try runPoint(index, resolved: resolved, search: search))
+            line.append(UInt8(ascii: "\n"))
+            FileHandle.standardOutput.write(line)
+        }
+    }
+
+    /// What a worker is given besides its points: the sweep as this command line describes it, its
+    /// file (if any) as text.
+    func workerArguments() throws -> [String] {
+        var arguments = RemoteWorkers.passThrough(dropping: ["--hosts", "--out", "--jobs", "--config"], flags: ["--push-binary", "--quiet"])
+        if let config, config != "-" {
+            guard let text = try? String(contentsOfFile: config, encoding: .utf8) else { throw ExperimentError("cannot read sweep file '\(config)'") }
+            arguments += ["--worker-config", text]
+        }
+        return arguments
     }
 
     /// One Byzantine replica per protocol, in the simulator: which protocols keep safety.

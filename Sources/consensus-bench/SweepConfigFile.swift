@@ -15,18 +15,22 @@ import Yams
 enum SweepConfigFile {
     static let listKeys: Set<String> = ["protocols", "nodes", "faults", "clients-list", "batch-list"]
     static let repeatableKeys: Set<String> = ["crash", "restart", "partition", "heal", "byzantine"]
-    static let flagKeys: Set<String> = ["allow-unsafe", "no-check", "quiet", "knee"]
+    static let flagKeys: Set<String> = ["allow-unsafe", "no-check", "quiet", "knee", "push-binary"]
     /// Shared flags, and every registered protocol's options (`auth`, `paxos-commit`, …).
     static var scalarKeys: Set<String> { sharedScalarKeys.union(ProtocolRegistry.options.map(\.flag)) }
     static let sharedScalarKeys: Set<String> = [
-        "repeat", "jobs", "out", "shell", "clients", "duration", "ops", "warmup", "quiet-period", "rate", "keys", "key-distribution",
+        "repeat", "jobs", "out", "shell", "hosts", "clients", "duration", "ops", "warmup", "quiet-period", "rate", "keys", "key-distribution",
         "read-ratio", "cas-ratio", "value-size", "timeout", "batch", "pipeline", "seed", "link-latency", "jitter", "bandwidth", "loss", "duplicate", "reorder",
         "slo", "profile", "shared-cpus", "allocator", "cpu-per-message", "cpu-per-mac", "cpu-per-signature", "cpu-per-signature-check", "cpu-per-digest", "cpu-per-persist", "sync", "crash-kind", "sync-latency", "bind", "tcp-threads", "tcp-generator-threads",
     ]
 
     static func command(from path: String) throws -> SweepCommand {
         guard let data = FileManager.default.contents(atPath: path) else { throw ExperimentError("cannot read sweep file '\(path)'") }
-        let text = String(decoding: data, as: UTF8.self)
+        return try command(yaml: String(decoding: data, as: UTF8.self), file: path)
+    }
+
+    /// The sweep `text` describes (`file` names it in errors).
+    static func command(yaml text: String, file path: String) throws -> SweepCommand {
         let arguments = try arguments(yaml: text, file: path)
         do {
             return try SweepCommand.parse(arguments)

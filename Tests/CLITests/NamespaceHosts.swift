@@ -55,14 +55,33 @@ final class NamespaceHosts: @unchecked Sendable {
     /// Stops host `i`'s sshd: new sessions are refused, open ones go on.
     func stopSSHD(_ i: Int) { _ = Self.shell([Self.script, "stop-sshd", name, String(i), directory]) }
 
+    /// Host `i` dies: every process in its namespace (sshd, its sessions, what they run) is SIGKILLed.
+    func killHost(_ i: Int) {
+        for pid in Self.shell(["/usr/sbin/ip", "netns", "pids", "\(name)-h\(i)"]).output.split(whereSeparator: \.isNewline) {
+            if let p = Int32(pid) { kill(p, SIGKILL) }
+        }
+    }
+
+    /// Waits up to `seconds` until a consensus-bench process runs on host `i`.
+    func awaitWork(on i: Int, within seconds: Double = 60) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if processes(onHost: i).contains(where: { $0.hasPrefix("consensus-") }) { return true }
+            usleep(20_000)
+        }
+        return false
+    }
+
+    /// Command names of the processes in host `i`'s namespace.
+    func processes(onHost i: Int) -> [String] {
+        Self.shell(["/usr/sbin/ip", "netns", "pids", "\(name)-h\(i)"]).output.split(whereSeparator: \.isNewline).compactMap { pid in
+            (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+    }
+
     /// Command names of every process running in the hosts' namespaces (sshd's own included).
     func processes() -> [String] {
-        (1 ... count).flatMap { i -> [String] in
-            let pids = Self.shell(["/usr/sbin/ip", "netns", "pids", "\(name)-h\(i)"]).output.split(whereSeparator: \.isNewline)
-            return pids.compactMap { pid in
-                (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
-            }
-        }
+        (1 ... count).flatMap { processes(onHost: $0) }
     }
 
     /// consensus-bench processes on any host, after waiting up to `seconds` for them to go.
