@@ -99,37 +99,36 @@ public struct HostsFile: Sendable, Equatable {
         return list.map { "\($0)" }
     }
 
-    /// Which host runs each of `n` replicas: as the hosts list them, or round-robin over the hosts that
-    /// list none. Listing some but not all of them, or one twice, is an error naming the replica.
+    /// Which host runs each of `n` replicas: the ones a host lists under `replicas:` there, the rest
+    /// round-robin over the hosts without a `replicas:` key (a generator host says `replicas: []`).
+    /// A replica listed twice, or left with no host, is an error naming it.
     public func placement(replicas n: Int) throws -> RemotePlacement {
         var hostOf = Array(repeating: -1, count: n)
-        let listing = hosts.indices.filter { hosts[$0].replicas != nil }
-        if listing.isEmpty {
-            for i in 0 ..< n { hostOf[i] = i % hosts.count }
-        } else {
-            for h in listing {
-                for id in hosts[h].replicas! {
-                    guard id < n else {
-                        throw ExperimentError("hosts file \(path): host \(hosts[h]) lists replica \(id), but the cluster has replicas 0...\(n - 1)")
-                    }
-                    guard hostOf[id] < 0 else {
-                        throw ExperimentError("hosts file \(path): replica \(id) is listed by both \(hosts[hostOf[id]]) and \(hosts[h])")
-                    }
-                    hostOf[id] = h
+        for h in hosts.indices {
+            for id in hosts[h].replicas ?? [] {
+                guard id < n else {
+                    throw ExperimentError("hosts file \(path): host \(hosts[h]) lists replica \(id), but the cluster has replicas 0...\(n - 1)")
                 }
-            }
-            if let missing = hostOf.firstIndex(of: -1) {
-                throw ExperimentError("hosts file \(path) places \(n - hostOf.filter { $0 < 0 }.count) of the cluster's \(n) replicas: "
-                                      + "replica \(missing) has no host (list it under a host's replicas, or drop every replicas: list for round-robin)")
+                guard hostOf[id] < 0 else {
+                    throw ExperimentError("hosts file \(path): replica \(id) is listed by both \(hosts[hostOf[id]]) and \(hosts[h])")
+                }
+                hostOf[id] = h
             }
         }
+        let open = hosts.indices.filter { hosts[$0].replicas == nil }
+        let unplaced = hostOf.indices.filter { hostOf[$0] < 0 }
+        if let missing = unplaced.first, open.isEmpty {
+            throw ExperimentError("hosts file \(path) places \(n - unplaced.count) of the cluster's \(n) replicas: replica \(missing) has no host "
+                                  + "(list it under a host's replicas, or leave a host without a replicas list to take the rest round-robin)")
+        }
+        for (k, id) in unplaced.enumerated() { hostOf[id] = open[k % open.count] }
         // Two replicas on one host need two ports there; the same address on two hosts is one machine named twice.
         for a in hosts.indices {
             for b in hosts.indices where b > a && hosts[a].address == hosts[b].address && hostOf.contains(a) && hostOf.contains(b) {
                 throw ExperimentError("hosts file \(path): hosts \(hosts[a]) and \(hosts[b]) both give address \(hosts[a].address)")
             }
         }
-        return RemotePlacement(hosts: hosts, hostOfReplica: hostOf)
+        return RemotePlacement(hosts: hosts, hostOfReplica: hostOf, generatorHosts: hosts.indices.filter { hosts[$0].generator })
     }
 
     /// Checks every host (ssh, this build of consensus-bench) and returns the file with each host's

@@ -1,5 +1,6 @@
 import ConsensusCore
 import HotStuff
+import Loopback
 import MultiPaxos
 import PBFT
 import Raft
@@ -81,6 +82,8 @@ public struct ProtocolEntry: Sendable {
     public let tcp: @Sendable (ResolvedExperiment) throws -> RunResult
     /// Runs one replica of a cluster file in this process (`consensus-bench node`).
     public let node: @Sendable (ResolvedExperiment, NodeLaunch) throws -> Void
+    /// Runs one load generator of a cluster file in this process (`consensus-bench generate`).
+    public let generate: @Sendable (ResolvedExperiment, GeneratorLaunch) throws -> GeneratorReport
     /// One seed of the fault search (`nodes` fixes the cluster size), with the options the protocol
     /// draws for that seed (`faultSearchOptions`); `profile` prices the simulator's CPU (nil: the flat model).
     public let checkSeed: @Sendable (_ seed: UInt64, _ nodes: Int?, _ durability: Durability, _ profile: CostProfile?) -> FaultSearch.Outcome
@@ -121,6 +124,9 @@ public struct ProtocolEntry: Sendable {
             },
             node: { resolved, launch in
                 try serveNode(R.self, settings: settings(resolved.spec), resolved: resolved, launch: launch)
+            },
+            generate: { resolved, launch in
+                try runGenerator(R.self, settings: settings(resolved.spec), resolved: resolved, launch: launch)
             },
             checkSeed: { seed, nodes, durability, profile in
                 let options = R.faultSearchOptions(seed: seed)

@@ -50,6 +50,8 @@ public struct RunResult: Sendable {
     /// `--shell process`: the allocator each node process ran with, as read from its memory map
     /// (`system` or `jemalloc`); empty for the other shells.
     public var nodeAllocators: [String] = []
+    /// `--hosts`: each host's clock offset from the parent's as measured, and what each ran.
+    public var hosts: [String] = []
     /// Set on the row a knee search (`--knee`) reports: the highest open-loop rate that met the SLO.
     public var capacityOpsPerSecond: Double?
     /// One-line remarks about how the run went that change how to read it (the CLI prints them).

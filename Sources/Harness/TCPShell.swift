@@ -137,6 +137,7 @@ func runOverProcesses<R: Replica>(_ type: R.Type, settings: R.Settings, resolved
     var result = TCPMeasurement(kindNames: MessageCounts.kindNames(protocolKinds: R.Message.kindNames), replicas: run.replicas,
                                 generator: run.generator, window: window).result(spec: spec, faultLog: run.faultLog)
     result.nodeAllocators = run.allocators
+    result.hosts = run.hosts
     return result
 }
 
@@ -300,5 +301,54 @@ extension Loopback.Options {
         if let t = value("CONSENSUS_BENCH_TCP_THREADS").flatMap(Int.init), t >= 1 { threads = t }
         if let g = value("CONSENSUS_BENCH_TCP_GENERATOR_THREADS").flatMap(Int.init), g >= 0 { generatorThreads = g }
         if let b = value("CONSENSUS_BENCH_TCP_BIND"), !b.isEmpty { bindHost = b }
+    }
+}
+
+/// What `consensus-bench generate` was asked to run: load generator `id` of a cluster file the
+/// process shell's parent wrote for a run over `--hosts` with `generators:`.
+public struct GeneratorLaunch: Sendable {
+    public var id: Int
+    public var node: NodeLaunch
+    public init(id: Int, node: NodeLaunch) {
+        self.id = id
+        self.node = node
+    }
+
+    /// The run's whole workload, as the file carries it.
+    public func workload() throws -> WorkloadSpec {
+        guard let load = node.file.load else { throw ExperimentError("the cluster file has no load: only a run's parent writes generator files") }
+        var w = WorkloadSpec()
+        w.clients = load.clients
+        w.ratePerSecond = load.ratePerSecond
+        w.keyCount = load.keys
+        guard let distribution = WorkloadSpec.KeyDistribution(parsing: load.keyDistribution) else {
+            throw ExperimentError("the cluster file's key distribution '\(load.keyDistribution)' is not one this build knows")
+        }
+        w.keyDistribution = distribution
+        w.readRatio = load.readRatio
+        w.casRatio = load.casRatio
+        w.valueSize = load.valueSize
+        w.requestTimeout = Interval(nanoseconds: load.requestTimeoutNanos)
+        return w
+    }
+}
+
+/// Runs one load generator of a cluster file (`consensus-bench generate`) and returns its report.
+public func runGenerator(_ launch: GeneratorLaunch) throws -> GeneratorReport {
+    let resolved = try ResolvedExperiment(launch.node.spec)
+    return try resolved.entry.generate(resolved, launch)
+}
+
+func runGenerator<R: Replica>(_ type: R.Type, settings: R.Settings, resolved: ResolvedExperiment, launch: GeneratorLaunch) throws -> GeneratorReport {
+    var options = Loopback.Options()
+    options.threads = 1
+    options.generatorThreads = 0
+    options.generatorLoop = 0
+    if launch.node.exitWithParent { Loopback.exitWhenStdinCloses() }
+    do {
+        return try Loopback.runGenerator(R.self, id: launch.id, file: launch.node.file, cluster: resolved.cluster, settings: settings,
+                                         workload: try launch.workload(), options: options)
+    } catch let error as LoopbackError {
+        throw ExperimentError(error.description)
     }
 }

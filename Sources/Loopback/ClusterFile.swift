@@ -49,10 +49,44 @@ public struct ClusterFile: Codable, Sendable, Equatable {
     /// `--sync`: none (nil) or fsync.
     public var sync: String?
 
+    // MARK: Set by the parent when load generators run on hosts of their own (`consensus-bench generate`)
+    /// Load generators of the run (nil: one, in the parent).
+    public var generators: Int?
+    /// The whole run's load, which the generators split.
+    public var load: Load?
+    /// After the window (and the last scheduled fault), how long the generators wait for outstanding
+    /// operations before they report.
+    public var quietPeriodNanos: Int64?
+    public var faultsEndNanos: Int64?
+
+    /// The run's workload (`WorkloadSpec`), as the cluster file carries it to generator processes.
+    public struct Load: Codable, Sendable, Equatable {
+        public var clients: Int
+        public var ratePerSecond: Double?
+        public var keys: Int
+        public var keyDistribution: String
+        public var readRatio: Double
+        public var casRatio: Double
+        public var valueSize: Int
+        public var requestTimeoutNanos: Int64
+        public init(clients: Int, ratePerSecond: Double?, keys: Int, keyDistribution: String, readRatio: Double, casRatio: Double,
+                    valueSize: Int, requestTimeoutNanos: Int64) {
+            self.clients = clients
+            self.ratePerSecond = ratePerSecond
+            self.keys = keys
+            self.keyDistribution = keyDistribution
+            self.readRatio = readRatio
+            self.casRatio = casRatio
+            self.valueSize = valueSize
+            self.requestTimeoutNanos = requestTimeoutNanos
+        }
+    }
+
     enum CodingKeys: String, CodingKey {
         case protocolName = "protocol"
         case faults, seed, batch, pipeline, options, replicas
         case clockBase, windowStartNanos, windowEndNanos, nodeFaults, slowDelayNanos, reportDirectory, sync
+        case generators, load, quietPeriodNanos, faultsEndNanos
     }
 
     public init(protocolName: String, replicas: [Member]) {

@@ -144,8 +144,11 @@ public struct RemotePlacement: Sendable {
     public var hosts: [SSHHost]
     /// Index into `hosts` by replica id.
     public var hostOfReplica: [Int]
-    public init(hosts: [SSHHost], hostOfReplica: [Int]) {
+    /// Hosts that run a load generator each (empty: the parent runs the only one).
+    public var generatorHosts: [Int]
+    public init(hosts: [SSHHost], hostOfReplica: [Int], generatorHosts: [Int] = []) {
         self.hosts = hosts
         self.hostOfReplica = hostOfReplica
+        self.generatorHosts = generatorHosts
     }
 }

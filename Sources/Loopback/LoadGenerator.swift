@@ -38,7 +38,7 @@ final class LoadGenerator: ConnectionOwner {
 
     let flushes: FlushBatch
 
-    init(driverID: Int32, replicaCount: Int, workload: WorkloadSpec, contract: ClientContract,
+    init(driverID: Int32, clientIDStride: Int = 1, replicaCount: Int, workload: WorkloadSpec, contract: ClientContract,
          credentials: (any ClientCredentials)?, kindCount: Int,
          random: DeterministicRandom, arrivals: DeterministicRandom, options: Loopback.Options, loop: EventLoop) {
         self.driverID = driverID
@@ -52,6 +52,8 @@ final class LoadGenerator: ConnectionOwner {
         driver = ClientDriver(workload: workload, contract: contract, replicaCount: replicaCount, random: random,
                               credentials: credentials)
         driver.issuing = false
+        driver.clientIDStride = clientIDStride
+        driver.clientIDOffset = Int(driverID)
         self.arrivals = arrivals
         connections = Array(repeating: nil, count: replicaCount)
         dialling = Array(repeating: false, count: replicaCount)

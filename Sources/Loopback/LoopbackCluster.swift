@@ -28,9 +28,15 @@ extension Loopback {
         /// Whether start-up waits until every local replica has dialled every peer. False for a node
         /// process restarted mid-run: it starts at once and its peers (some perhaps down) connect as they can.
         public var awaitPeers: Bool
+        /// Load generators of the run (K) and which one runs here (k): generator k's clients are the ids
+        /// k, k+K, k+2K, … and replicas send each reply to the generator of its client.
+        public var generatorCount: Int
+        public var generatorID: Int
 
         public init(localReplicas: [Int]? = nil, generator: Bool = true, endpoints: [Endpoint]? = nil, clockBase: UInt64? = nil,
-                    awaitGenerator: Bool? = nil, awaitPeers: Bool = true) {
+                    awaitGenerator: Bool? = nil, awaitPeers: Bool = true, generatorCount: Int = 1, generatorID: Int = 0) {
+            self.generatorCount = max(1, generatorCount)
+            self.generatorID = generatorID
             self.localReplicas = localReplicas
             self.generator = generator
             self.endpoints = endpoints
@@ -113,7 +119,7 @@ public final class LoopbackCluster<R: Replica>: Sendable {
             let loop = loops[slot % loops.count]
             let nodeOptions = options
             built[i] = try loop.submit {
-                NIOLoopBound(ReplicaNode<R>(id: NodeID(i), cluster: cluster, settings: settings, random: r, driverCount: 1,
+                NIOLoopBound(ReplicaNode<R>(id: NodeID(i), cluster: cluster, settings: settings, random: r, driverCount: layout.generatorCount,
                                             options: nodeOptions, loop: loop), eventLoop: loop)
             }.wait()
             loopOf[i] = loop
@@ -121,15 +127,17 @@ public final class LoopbackCluster<R: Replica>: Sendable {
         nodeLoops = loopOf
         nodes = built
         let contract = R.clientContract(cluster: cluster, settings: settings)
-        let operationsRandom = random.derive()
+        var operationsRandom = random.derive()
         let arrivalsRandom = random.derive()
+        // Each of several generators draws its own operations (generator 0 the ones a lone generator would).
+        for _ in 0 ..< layout.generatorID { operationsRandom = operationsRandom.derive() }
         let controlRandom = random.derive()
         let gl = generatorLoop
         let kinds = kindNames.count
         let n = cluster.replicaCount
         let generatorOptions = options
         generator = try gl.submit {
-            NIOLoopBound(LoadGenerator(driverID: 0, replicaCount: n, workload: workload, contract: contract,
+            NIOLoopBound(LoadGenerator(driverID: Int32(layout.generatorID), clientIDStride: layout.generatorCount, replicaCount: n, workload: workload, contract: contract,
                                        credentials: R.clientCredentials(cluster: cluster, settings: settings), kindCount: kinds,
                                        random: operationsRandom, arrivals: arrivalsRandom, options: generatorOptions, loop: gl), eventLoop: gl)
         }.wait()

@@ -38,7 +38,7 @@ extension Loopback {
         if let note = recovered?.note { options.logger.warning("\(note)") }
         let restored = recovered?.state
         let layout = Layout(localReplicas: [id], generator: false, endpoints: endpoints, clockBase: file.clockBase, awaitGenerator: false,
-                            awaitPeers: restored == nil && incarnation == 0)
+                            awaitPeers: restored == nil && incarnation == 0, generatorCount: file.generators ?? 1)
 
         let stop = DispatchSemaphore(value: 0)
         var sources: [DispatchSourceSignal] = []

@@ -38,6 +38,8 @@ extension Loopback {
         public var faultLog: [String]
         /// What each node process ran with (`Allocator.inUse`, read from its memory map while it ran).
         public var allocators: [String] = []
+        /// `--hosts`: per host, what it ran and its clock's measured offset from the parent's.
+        public var hosts: [String] = []
     }
 
     /// The process shell's parent (`--shell process`): picks free ports, writes the cluster file, starts
@@ -64,8 +66,9 @@ extension Loopback {
                                                 beforeRestart: ((String) -> Void)? = nil) throws -> ProcessRun {
         let n = cluster.replicaCount
         let host = LoopbackCluster<R>.connectHost(for: options.bindHost)
-        // The hosts that run replicas, and which replicas each runs.
-        let used = placement.map { p in p.hosts.indices.filter { p.hostOfReplica.contains($0) } } ?? []
+        // The hosts that run replicas or load generators, and which replicas each runs.
+        let used = placement.map { p in p.hosts.indices.filter { p.hostOfReplica.contains($0) || p.generatorHosts.contains($0) } } ?? []
+        let generatorSites = (placement?.generatorHosts ?? []).map { used.firstIndex(of: $0)! }
         let onHost = used.map { h in (0 ..< n).filter { placement!.hostOfReplica[$0] == h } }
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -95,6 +98,16 @@ extension Loopback {
         var nodeFaults = file.nodeFaults ?? ClusterFile.NodeFaults()
         nodeFaults.heal.append("\(window.end.nanoseconds)ns")  // the quiet period begins healed
         file.nodeFaults = nodeFaults
+        if !generatorSites.isEmpty {
+            // The load is split over generator processes on their hosts; the file tells them all of it.
+            file.generators = generatorSites.count
+            file.load = ClusterFile.Load(clients: workload.clients, ratePerSecond: workload.ratePerSecond, keys: workload.keyCount,
+                                         keyDistribution: workload.keyDistribution.description, readRatio: workload.readRatio,
+                                         casRatio: workload.casRatio, valueSize: workload.valueSize,
+                                         requestTimeoutNanos: workload.requestTimeout.nanoseconds)
+            file.quietPeriodNanos = quietPeriod.nanoseconds
+            file.faultsEndNanos = faultsEnd?.nanoseconds
+        }
         let path = directory + "/cluster.json"
         try file.save(to: path)
         // Each host gets the file with its own run folder and run time zero on its own clock.
@@ -154,7 +167,17 @@ extension Loopback {
         }
         var pids: [pid_t] = []
         for i in 0 ..< n { pids.append(try spawn(i)) }
-        let layout = Layout(localReplicas: [], generator: true, endpoints: file.replicas.map { Endpoint(host: $0.host, port: $0.port) },
+        // Generator k on its host: `consensus-bench generate`, in a session of its own like a node's.
+        let generatorPids = try generatorSites.enumerated().map { k, h in
+            var direct = sites[h].host
+            direct.controlPath = nil
+            let command = "exec " + [direct.binary, "generate", "--id", "\(k)", "--cluster", sites[h].directory + "/cluster.json",
+                                     "--report", GeneratorReportFile.path(directory: sites[h].directory, id: k), "--exit-with-parent"]
+                .map(SSH.quote).joined(separator: " ")
+            return try children.spawn(ssh, direct.sshArguments(command))
+        }
+        // With generators elsewhere, the parent here only keeps the clock and the fault schedule.
+        let layout = Layout(localReplicas: [], generator: generatorSites.isEmpty, endpoints: file.replicas.map { Endpoint(host: $0.host, port: $0.port) },
                             clockBase: clock.base)
         let parent = try LoopbackCluster<R>(cluster: cluster, settings: settings, workload: workload, seed: file.seed,
                                             options: options, layout: layout)
@@ -237,7 +260,22 @@ extension Loopback {
         // The quiet period begins once every scheduled fault (the nodes' own too) has fired.
         if let faultsEnd, faultsEnd >= clock.now() { try parent.sleep(until: faultsEnd + .milliseconds(1), clock: clock) }
         try parent.sleep(for: quietPeriod)
-        let generator = try parent.generatorReport()
+        var generator = try parent.generatorReport()
+        if !generatorSites.isEmpty {
+            // Each generator reports once it has waited out the quiet period on its own clock.
+            children.awaitExit(of: generatorPids, grace: .seconds(30))
+            var reports: [GeneratorReport] = []
+            for (k, h) in generatorSites.enumerated() {
+                let path = GeneratorReportFile.path(directory: sites[h].directory, id: k)
+                guard let bytes = sites[h].read([path]).first ?? nil else {
+                    throw LoopbackError("load generator \(k) on host \(sites[h].host) wrote no report (its error, if any, is above)")
+                }
+                do { reports.append(try GeneratorReportFile.decode(bytes)) } catch {
+                    throw LoopbackError("load generator \(k) on host \(sites[h].host) wrote a damaged report: \(error)")
+                }
+            }
+            generator = GeneratorReportFile.merge(reports)!
+        }
         // Remote nodes get their SIGTERM on their hosts and their ssh sessions end with them; ending a
         // session first would make its node remove the run folder, reports and all.
         if !sites.isEmpty {
@@ -274,7 +312,11 @@ extension Loopback {
             if killed.contains(i) { report.isUp = false }
             replicas.append(report)
         }
-        return ProcessRun(generator: generator, replicas: replicas, faultLog: faultLog, allocators: allocators)
+        let hostNotes = sites.indices.map { h in
+            let runs = onHost[h].map { "replica \($0)" } + generatorSites.indices.filter { generatorSites[$0] == h }.map { "generator \($0)" }
+            return "\(sites[h].host): \(runs.joined(separator: ", ")); clock offset \(sites[h].clockOffset / 1000) us ± \(sites[h].clockUncertainty / 1000) us"
+        }
+        return ProcessRun(generator: generator, replicas: replicas, faultLog: faultLog, allocators: allocators, hosts: hostNotes)
     }
 
     /// Waits until life `incarnation` of node `id` wrote its first report (it is up); throws if the

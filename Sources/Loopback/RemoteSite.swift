@@ -30,10 +30,11 @@ public final class RemoteSite: @unchecked Sendable {
         host.controlPath = try Self.openMaster(host, socket: controlFolder + "/ssh-\(host.address)-\(host.port ?? 22)")
         self.host = host
         let binary = SSH.quote(host.binary)
+        // A generator-only host needs no ports.
         let made = try HostCheck.reach(host, "d=$(mktemp -d /tmp/consensus-bench-run-XXXXXX) && echo \"$d\" && "
-                                       + "\(binary) agent ports --count \(portCount) --host \(SSH.quote(host.address))")
-        let lines = made.text.split(whereSeparator: \.isNewline).map(String.init)
-        guard made.status == 0, lines.count == 2, lines[0].hasPrefix("/tmp/") else {
+                                       + (portCount == 0 ? "echo" : "\(binary) agent ports --count \(portCount) --host \(SSH.quote(host.address))"))
+        let lines = made.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard made.status == 0, lines.count >= 2, lines[0].hasPrefix("/tmp/") else {
             throw LoopbackError("host \(host): cannot prepare a run folder and \(portCount) ports on \(host.address): \(made.lastErrorLine)")
         }
         directory = lines[0]
@@ -180,7 +181,7 @@ public enum AgentCat {
 /// The offset between a host's monotonic clock and this machine's, measured the way NTP does over an
 /// open ssh session (`consensus-bench agent clock` answers each line with its clock): of a few round
 /// trips, the shortest gives the offset, to within half its length. Processes on one machine (or in
-/// its network namespaces) share the clock, and the offset comes out near zero.
+/// its network namespaces) share the clock: their offset comes out within that bound, and is taken as 0.
 public enum ClockOffset {
     public static func measure(_ host: SSHHost, rounds: Int = 8) throws -> (offset: Int64, uncertainty: Int64) {
         let process = Process()
@@ -208,7 +209,10 @@ public enum ClockOffset {
             if round == 0 { continue }
             if best == nil || rtt < best!.rtt { best = (rtt, remote - (sent + rtt / 2)) }
         }
-        return (best!.offset, best!.rtt / 2)
+        // An offset within the measurement's own error is no offset: hosts that share a clock (network
+        // namespaces of one machine) keep exactly the parent's run time zero.
+        let uncertainty = best!.rtt / 2
+        return (abs(best!.offset) <= uncertainty ? 0 : best!.offset, uncertainty)
     }
 
     private static func readLine(_ fd: Int32) -> String? {

@@ -50,6 +50,13 @@ public final class ClientDriver {
     /// Replies that did not prove they came from the replica they name (dropped unread).
     public private(set) var rejectedReplies = 0
 
+    /// The client ids this driver's sessions take: session c is client `c * clientIDStride +
+    /// clientIDOffset`. One driver has them all (stride 1); K load generators on several hosts take
+    /// every K-th from their own offset, so that ids stay distinct and a replica routes a reply to the
+    /// generator of its client (`id mod K`). Set before `makeSessions`.
+    public var clientIDStride = 1
+    public var clientIDOffset = 0
+
     public init(workload: WorkloadSpec, contract: ClientContract, replicaCount: Int, random: DeterministicRandom,
                 credentials: (any ClientCredentials)? = nil) {
         self.workload = workload
@@ -65,7 +72,7 @@ public final class ClientDriver {
         precondition(sessions.isEmpty, "the workload's sessions are made once per run")
         sessions.reserveCapacity(workload.clients)
         for c in 0 ..< workload.clients {
-            sessions.append(ClientSession(id: ClientID(c), contract: contract, replicaCount: replicaCount))
+            sessions.append(ClientSession(id: ClientID(c * clientIDStride + clientIDOffset), contract: contract, replicaCount: replicaCount))
         }
         timerIsBackoff = Array(repeating: false, count: workload.clients)
         if isOpenLoop {
@@ -144,8 +151,9 @@ public final class ClientDriver {
 
     /// A reply reached its client.
     public func received<T: ClientTransport>(_ reply: ClientReply, via transport: T) {
-        let c = reply.client.index
-        guard c < sessions.count else {
+        let own = reply.client.index - clientIDOffset
+        let c = own / clientIDStride
+        guard own >= 0, own % clientIDStride == 0, c < sessions.count else {
             if sentExternal { externalReplies.append(reply) }
             return
         }

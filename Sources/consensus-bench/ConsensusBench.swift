@@ -9,7 +9,7 @@ struct ConsensusBench: ParsableCommand {
         commandName: "consensus-bench",
         abstract: "Measure what Multi-Paxos, Raft and PBFT cost: throughput, latency, messages and bytes.",
         subcommands: [RunCommand.self, SweepCommand.self, CheckCommand.self, ValidateCommand.self, PlotCommand.self, CompareCommand.self, NodeCommand.self,
-                      CheckHistoryCommand.self, CalibrateCommand.self, AgentCommand.self])
+                      CheckHistoryCommand.self, CalibrateCommand.self, AgentCommand.self, GenerateCommand.self])
 
     /// Parses and runs; turns every error into one line on stderr.
     static func entry() {

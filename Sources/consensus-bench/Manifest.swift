@@ -28,6 +28,7 @@ struct Manifest {
             "cost_profile": result.spec.costProfile,
             "allocator": Self.allocator,
             "node_allocators": result.nodeAllocators,
+            "hosts": result.hosts,
             "wall_s": wallSeconds,
             "events": result.eventsProcessed,
             "messages_simulated": result.messagesSimulated,

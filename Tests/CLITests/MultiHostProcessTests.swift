@@ -33,6 +33,35 @@ struct MultiHostProcessTests {
         #expect(hosts.leftoverNodes().isEmpty)
     }
 
+    @Test("the load split over generators on two hosts merges into one linearizable history with distinct client ids")
+    func generatorsOnTwoHosts() throws {
+        let hosts = try NamespaceHosts(count: 3)
+        defer { hosts.close() }
+        let file = try hosts.hostsFile(named: "generators.yaml", entries: [
+            "{ssh: root@\(hosts.address(1)), address: \(hosts.address(1))}",
+            "{ssh: root@\(hosts.address(2)), address: \(hosts.address(2)), generator: true}",
+            "{ssh: root@\(hosts.address(3)), address: \(hosts.address(3)), generator: true, replicas: []}",
+        ])
+        let out = CLIRunner.temporaryDirectory("hosts-generators")
+        let (outcome, runs) = try Self.run(["run", "--shell", "process", "--protocol", "raft", "--nodes", "3", "--duration", "2s", "--clients", "7",
+                                            "--history", "--hosts", file], out: out)
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let table = try #require(runs)
+        try #require(table.rows.count == 1)
+        #expect(table.value(row: 0, column: "linearizable") == "true")
+        #expect(Int(table.value(row: 0, column: "ops") ?? "") ?? 0 > 100)
+        // Generator 0 has clients 0, 2, 4, 6 and generator 1 has 1, 3, 5: all seven show up in the merged history.
+        let history = try String(contentsOfFile: out + "/history.jsonl", encoding: .utf8)
+        var clients = Set<Int>()
+        for line in history.split(separator: "\n") {
+            if let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let c = object["client"] as? Int { clients.insert(c) }
+        }
+        #expect(clients == Set(0 ..< 7))
+        let manifest = try String(contentsOfFile: out + "/manifest.json", encoding: .utf8)
+        #expect(manifest.contains("root@\(hosts.address(3)): generator 1; clock offset"), "\(manifest)")
+        #expect(hosts.leftoverNodes().isEmpty)
+    }
+
     @Test("a node SIGKILLed on its host restarts there from its journal, and no node is left on any host")
     func remoteCrashAndRestart() throws {
         let hosts = try NamespaceHosts(count: 3)
