@@ -17,7 +17,7 @@ struct MultiHostWorkTests {
         #expect(here.status == 0, "\(here.stderr)")
         let started = try CLIRunner.start(Self.sweep + ["--out", spread, "--hosts", hosts.hostsFile])
         // Host 2 dies while a point runs on it: sshd, the session and the worker all at once.
-        #expect(hosts.awaitWork(on: 2))
+        #expect(hosts.awaitProcess(on: 2, withArgument: "--worker-points"))
         hosts.killHost(2)
         let there = CLIRunner.finish(started)
         #expect(there.status == 0, "\(there.stderr)")
@@ -40,7 +40,7 @@ struct MultiHostWorkTests {
         #expect(here.status == 0, "\(here.stderr)")
         let started = try CLIRunner.start(arguments + ["--hosts", hosts.hostsFile])
         // New sessions to host 1 are refused from now on; the ones already open finish.
-        #expect(hosts.awaitWork(on: 1))
+        #expect(hosts.awaitProcess(on: 1, withArgument: "--worker"))
         hosts.stopSSHD(1)
         let there = CLIRunner.finish(started)
         #expect(there.status == 0, "\(there.stderr)")

@@ -62,11 +62,15 @@ final class NamespaceHosts: @unchecked Sendable {
         }
     }
 
-    /// Waits up to `seconds` until a consensus-bench process runs on host `i`.
-    func awaitWork(on i: Int, within seconds: Double = 60) -> Bool {
+    /// Waits up to `seconds` until a process whose command line contains `argument` runs on host `i`
+    /// (a worker, say, not the check every host gets first).
+    func awaitProcess(on i: Int, withArgument argument: String, within seconds: Double = 60) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
-            if processes(onHost: i).contains(where: { $0.hasPrefix("consensus-") }) { return true }
+            for pid in Self.shell(["/usr/sbin/ip", "netns", "pids", "\(name)-h\(i)"]).output.split(whereSeparator: \.isNewline) {
+                guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { continue }
+                if data.split(separator: 0).contains(where: { String(decoding: $0, as: UTF8.self) == argument }) { return true }
+            }
             usleep(20_000)
         }
         return false
