@@ -52,13 +52,7 @@ public enum GeneratorReportFile {
     public static func encode(_ g: GeneratorReport) -> [UInt8] {
         var w = WireWriter(capacity: 64 + g.records.count * 64)
         w.write(magic)
-        w.write(UInt32(g.counts.counts.count))
-        for k in g.counts.counts.indices {
-            w.write(UInt64(g.counts.counts[k]))
-            w.write(UInt64(g.counts.bytes[k]))
-            w.write(UInt64(g.counts.rejected[k]))
-        }
-        w.write(UInt64(g.counts.totalSent))
+        ReportFile.encode(g.counts, into: &w)
         w.write(UInt64(g.completedInWindow))
         w.write(g.window.start.nanoseconds)
         w.write(g.window.end.nanoseconds)
@@ -82,20 +76,12 @@ public enum GeneratorReportFile {
     public static func decode(_ bytes: [UInt8]) throws(WireError) -> GeneratorReport {
         var r = WireReader(bytes)
         guard try r.read(UInt32.self) == magic else { throw .invalidField("not a generator report") }
-        let kinds = Int(try r.read(UInt32.self))
-        guard kinds <= 1024 else { throw .invalidField("message kinds \(kinds)") }
-        var counts = MessageCounts(kindCount: kinds)
-        for k in 0 ..< kinds {
-            counts.counts[k] = Int(try r.read(UInt64.self))
-            counts.bytes[k] = Int(try r.read(UInt64.self))
-            counts.rejected[k] = Int(try r.read(UInt64.self))
-        }
-        counts.totalSent = Int(try r.read(UInt64.self))
+        let counts = try ReportFile.decodeCounts(from: &r)
         let completed = Int(try r.read(UInt64.self))
         let window = RunWindow(start: Instant(nanoseconds: try r.read(Int64.self)), end: Instant(nanoseconds: try r.read(Int64.self)))
         let outstanding = Int(try r.read(UInt64.self))
         let count = Int(try r.read(UInt64.self))
-        guard count <= bytes.count else { throw .invalidField("record count \(count)") }
+        guard count <= r.remaining else { throw .invalidField("record count \(count)") }
         var records: [OperationRecord] = []
         records.reserveCapacity(count)
         for _ in 0 ..< count {

@@ -369,4 +369,12 @@ public struct GeneratorReport: Sendable {
     public var completedInWindow: Int
     public var window: RunWindow
     public var outstanding: Int
+
+    public init(records: [OperationRecord], counts: MessageCounts, completedInWindow: Int, window: RunWindow, outstanding: Int) {
+        self.records = records
+        self.counts = counts
+        self.completedInWindow = completedInWindow
+        self.window = window
+        self.outstanding = outstanding
+    }
 }

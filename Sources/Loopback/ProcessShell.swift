@@ -72,9 +72,7 @@ extension Loopback {
         let onHost = used.map { h in (0 ..< n).filter { placement!.hostOfReplica[$0] == h } }
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let sites = try concurrentMap(onHost.indices) { h in
-            try RemoteSite(host: placement!.hosts[used[h]], portCount: onHost[h].count, controlFolder: directory)
-        }
+        let sites = try RemoteSite.prepareAll(used.map { placement!.hosts[$0] }, portCounts: onHost.map(\.count), controlFolder: directory)
         defer {
             _ = try? concurrentMap(sites.indices) {
                 sites[$0].removeFolder()

@@ -35,12 +35,39 @@ public final class RemoteSite: @unchecked Sendable {
                                        + (portCount == 0 ? "echo" : "\(binary) agent ports --count \(portCount) --host \(SSH.quote(host.address))"))
         let lines = made.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         guard made.status == 0, lines.count >= 2, lines[0].hasPrefix("/tmp/") else {
+            if lines[0].hasPrefix("/tmp/consensus-bench-run-") { _ = try? SSH.run(host, "rm -rf \(SSH.quote(lines[0]))") }
+            Self.closeMaster(host)
             throw LoopbackError("host \(host): cannot prepare a run folder and \(portCount) ports on \(host.address): \(made.lastErrorLine)")
         }
         directory = lines[0]
         ports = lines[1].split(separator: " ").compactMap { Int($0) }
-        guard ports.count == portCount else { throw LoopbackError("host \(host): asked for \(portCount) free ports, got '\(lines[1])'") }
-        (clockOffset, clockUncertainty) = try ClockOffset.measure(host)
+        guard ports.count == portCount else {
+            _ = try? SSH.run(host, "rm -rf \(SSH.quote(lines[0]))")
+            Self.closeMaster(host)
+            throw LoopbackError("host \(host): asked for \(portCount) free ports, got '\(lines[1])'")
+        }
+        do { (clockOffset, clockUncertainty) = try ClockOffset.measure(host) } catch {
+            _ = try? SSH.run(host, "rm -rf \(SSH.quote(lines[0]))")
+            Self.closeMaster(host)
+            throw error
+        }
+    }
+
+    /// Prepares every host at once; if one cannot be prepared, the others' folders and master
+    /// connections are removed again before the error is thrown.
+    public static func prepareAll(_ hosts: [SSHHost], portCounts: [Int], controlFolder: String) throws -> [RemoteSite] {
+        let results = try concurrentMap(hosts.indices) { h in Result { try RemoteSite(host: hosts[h], portCount: portCounts[h], controlFolder: controlFolder) } }
+        let sites = results.compactMap { try? $0.get() }
+        for result in results {
+            if case .failure(let error) = result {
+                _ = try? concurrentMap(sites.indices) {
+                    sites[$0].removeFolder()
+                    sites[$0].closeMaster()
+                }
+                throw error
+            }
+        }
+        return sites
     }
 
     /// Starts a master connection that later commands share. It goes to the background once logged in
@@ -68,7 +95,9 @@ public final class RemoteSite: @unchecked Sendable {
     }
 
     /// Ends the master connection.
-    public func closeMaster() {
+    public func closeMaster() { Self.closeMaster(host) }
+
+    static func closeMaster(_ host: SSHHost) {
         guard let socket = host.controlPath else { return }
         var arguments = host.sshArguments("true")
         arguments.removeLast(2)

@@ -41,13 +41,7 @@ public enum ReportFile {
         w.write(UInt64(r.persistCount))
         w.write(UInt64(r.syncs))
         w.write(UInt64(r.syncedRecords))
-        w.write(UInt32(r.counts.counts.count))
-        for k in r.counts.counts.indices {
-            w.write(UInt64(r.counts.counts[k]))
-            w.write(UInt64(r.counts.bytes[k]))
-            w.write(UInt64(r.counts.rejected[k]))
-        }
-        w.write(UInt64(r.counts.totalSent))
+        encode(r.counts, into: &w)
         w.write(UInt32(r.leadership.count))
         for l in r.leadership {
             w.write(l.at.nanoseconds)
@@ -65,6 +59,29 @@ public enum ReportFile {
         return w.bytes
     }
 
+    /// Message counts by kind (count, bytes, rejected) and the total sent: a node's or a generator's.
+    static func encode(_ counts: MessageCounts, into w: inout WireWriter) {
+        w.write(UInt32(counts.counts.count))
+        for k in counts.counts.indices {
+            w.write(UInt64(counts.counts[k]))
+            w.write(UInt64(counts.bytes[k]))
+            w.write(UInt64(counts.rejected[k]))
+        }
+        w.write(UInt64(counts.totalSent))
+    }
+
+    static func decodeCounts(from r: inout WireReader) throws(WireError) -> MessageCounts {
+        let kinds = try r.readCount(minimumElementSize: 24)
+        var counts = MessageCounts(kindCount: kinds)
+        for k in 0 ..< kinds {
+            counts.counts[k] = Int(try r.read(UInt64.self))
+            counts.bytes[k] = Int(try r.read(UInt64.self))
+            counts.rejected[k] = Int(try r.read(UInt64.self))
+        }
+        counts.totalSent = Int(try r.read(UInt64.self))
+        return counts
+    }
+
     /// Decodes a report; its `applied` list is empty (they live in the applied file).
     public static func decode(_ bytes: [UInt8]) throws(WireError) -> ReplicaReport {
         var r = WireReader(bytes)
@@ -79,14 +96,7 @@ public enum ReportFile {
         let persistCount = Int(try r.read(UInt64.self))
         let syncs = Int(try r.read(UInt64.self))
         let syncedRecords = Int(try r.read(UInt64.self))
-        let kinds = try r.readCount(minimumElementSize: 24)
-        var counts = MessageCounts(kindCount: kinds)
-        for k in 0 ..< kinds {
-            counts.counts[k] = Int(try r.read(UInt64.self))
-            counts.bytes[k] = Int(try r.read(UInt64.self))
-            counts.rejected[k] = Int(try r.read(UInt64.self))
-        }
-        counts.totalSent = Int(try r.read(UInt64.self))
+        let counts = try decodeCounts(from: &r)
         var leadership: [ReplicaReport.Leadership] = []
         for _ in 0 ..< (try r.readCount(minimumElementSize: 16)) {
             leadership.append(ReplicaReport.Leadership(at: Instant(nanoseconds: try r.read()), epoch: try r.read()))
