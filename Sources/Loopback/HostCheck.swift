@@ -16,8 +16,10 @@ public enum HostCheck {
     public static func identity(ofExecutable path: String) throws -> String {
         guard let data = FileManager.default.contents(atPath: path) else { throw LoopbackError("cannot read the executable \(path)") }
         let hash = data.withUnsafeBytes { SHA256Hash(hashing: $0) }
+        // The words hold the digest's bytes little-endian: swapped, they print as the usual hex digest
+        // (the one manifest.json records as binary_sha256, and sha256sum prints).
         return [hash.w0, hash.w1, hash.w2, hash.w3].map { word in
-            let digits = String(word, radix: 16)
+            let digits = String(word.byteSwapped, radix: 16)
             return String(repeating: "0", count: 16 - digits.count) + digits
         }.joined()
     }
@@ -76,8 +78,9 @@ public enum HostCheck {
         if let ready = parse(already, host: host, local: local) { return ready }
         guard let bytes = FileManager.default.contents(atPath: localExecutable) else { throw LoopbackError("cannot read \(localExecutable) to push it") }
         let target = SSH.quote(host.binary)
-        _ = try reach(host, "mkdir -p \(SSH.quote(directory)) && cat > \(target).part && chmod +x \(target).part && mv \(target).part \(target)",
-                      input: bytes)
+        // A part file of this push's own (hosts may share a file system), renamed into place whole.
+        let part = "\(target).part.$$"
+        _ = try reach(host, "mkdir -p \(SSH.quote(directory)) && cat > \(part) && chmod +x \(part) && mv \(part) \(target)", input: bytes)
         let pushed = try reach(host, "\(target) agent identity")
         guard let ready = parse(pushed, host: host, local: local) else {
             throw LoopbackError("pushed consensus-bench to \(host.binary) but it does not run there (\(pushed.lastErrorLine))")

@@ -56,6 +56,11 @@ extension Loopback {
     /// is lost with it. `faults` holds only `.crash` and `.restart`; `beforeRestart` (for tests) runs
     /// with the journal's path just before a node is started again.
     ///
+    /// With a `placement` (`--hosts`), the replicas it puts on hosts run there over ssh (`RemoteSite`:
+    /// a run folder, ports and a clock offset per host, every node in an ssh session of its own), and
+    /// if it names generator hosts, `consensus-bench generate` runs there in place of the generator
+    /// here, and their reports are merged (`GeneratorReportFile.merge`).
+    ///
     /// Run time zero is `startupAllowance` after the nodes are spawned: long enough for a debug build's
     /// processes to start on a loaded 2-core machine (1.5 s was not: a CI run saw nodes come up after
     /// the window had closed, and no operation completed).

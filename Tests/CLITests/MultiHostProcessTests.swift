@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Report
 import Testing
@@ -94,6 +95,28 @@ struct MultiHostProcessTests {
         kill(started.0.processIdentifier, SIGKILL)
         _ = CLIRunner.finish(started)
         #expect(hosts.leftoverNodes(within: 15).isEmpty, "left on the hosts: \(hosts.processes())")
+    }
+
+    @Test("--push-binary copies this build to hosts that lack it, and the run goes ahead with it")
+    func pushBinary() throws {
+        let hosts = try NamespaceHosts(count: 2)
+        defer { hosts.close() }
+        let missing = hosts.directory + "/nowhere/consensus-bench"
+        let file = try hosts.hostsFile(named: "push.yaml", entries: (1 ... 2).map {
+            "{ssh: root@\(hosts.address($0)), address: \(hosts.address($0)), binary: \(missing)}"
+        })
+        // The pushed copy goes where every later run finds it: /tmp/consensus-bench-<the build's SHA-256, 16 digits>/
+        // (the namespace hosts share this machine's /tmp: an earlier push is removed first).
+        let build = try #require(FileManager.default.contents(atPath: CLIRunner.executable))
+        let digest = SHA256.hash(data: build).map { String(format: "%02x", $0) }.joined()
+        let pushed = "/tmp/consensus-bench-\(digest.prefix(16))"
+        try? FileManager.default.removeItem(atPath: pushed)
+        let (outcome, runs) = try Self.run(["run", "--shell", "process", "--protocol", "raft", "--nodes", "3", "--duration", "1s",
+                                            "--hosts", file, "--push-binary"], out: CLIRunner.temporaryDirectory("hosts-push"))
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(runs?.value(row: 0, column: "linearizable") == "true")
+        #expect(FileManager.default.contents(atPath: pushed + "/consensus-bench") == build)
+        #expect(hosts.leftoverNodes().isEmpty)
     }
 
     @Test("bad hosts: each is one line naming the host, a non-zero exit, and nothing left running")
