@@ -344,7 +344,11 @@ func runGenerator<R: Replica>(_ type: R.Type, settings: R.Settings, resolved: Re
     options.threads = 1
     options.generatorThreads = 0
     options.generatorLoop = 0
-    if launch.node.exitWithParent { Loopback.exitWhenStdinCloses() }
+    if launch.node.exitWithParent {
+        // The parent died: the generator removes the host's run folder, as a node does.
+        let directory = launch.node.file.reportDirectory
+        Loopback.exitWhenStdinCloses { if let directory { Loopback.removeDirectory(directory) } }
+    }
     do {
         return try Loopback.runGenerator(R.self, id: launch.id, file: launch.node.file, cluster: resolved.cluster, settings: settings,
                                          workload: try launch.workload(), options: options)

@@ -71,16 +71,25 @@ public enum HostCheck {
             throw LoopbackError("\(host.binary) is another build of consensus-bench (sha256 \(theirs)…, this is \(local.prefix(12))…); "
                                 + "install this build there, or use --push-binary")
         }
-        // Pushed once per build: a later run finds it in place.
-        let directory = "/tmp/consensus-bench-\(local.prefix(16))"
-        host.binary = directory + "/consensus-bench"
-        let already = try reach(host, "\(SSH.quote(host.binary)) agent identity")
-        if let ready = parse(already, host: host, local: local) { return ready }
-        guard let bytes = FileManager.default.contents(atPath: localExecutable) else { throw LoopbackError("cannot read \(localExecutable) to push it") }
+        // Pushed once per build into the login user's own cache (mode 700: no other user can plant a
+        // binary there), and checked by sha256sum, not by what the binary says of itself.
+        let prepare = try reach(host, "d=\"$HOME/.cache/consensus-bench/\(local.prefix(16))\" && mkdir -p \"$d\" && "
+                                + "chmod 700 \"$HOME/.cache/consensus-bench\" \"$d\" && echo \"$d\" && "
+                                + "{ sha256sum \"$d/consensus-bench\" 2>/dev/null || echo none; }")
+        let lines = prepare.text.split(whereSeparator: \.isNewline).map(String.init)
+        guard prepare.status == 0, lines.count == 2, lines[0].hasPrefix("/") else {
+            throw LoopbackError("cannot make a folder to push consensus-bench into: \(prepare.lastErrorLine)")
+        }
+        host.binary = lines[0] + "/consensus-bench"
         let target = SSH.quote(host.binary)
-        // A part file of this push's own (hosts may share a file system), renamed into place whole.
-        let part = "\(target).part.$$"
-        _ = try reach(host, "mkdir -p \(SSH.quote(directory)) && cat > \(part) && chmod +x \(part) && mv \(part) \(target)", input: bytes)
+        if !lines[1].hasPrefix(local + " ") {
+            guard let bytes = FileManager.default.contents(atPath: localExecutable) else { throw LoopbackError("cannot read \(localExecutable) to push it") }
+            // A part file of this push's own (hosts may share a file system), renamed into place whole.
+            let part = "\(target).part.$$"
+            let copied = try reach(host, "cat > \(part) && chmod 700 \(part) && [ \"$(sha256sum < \(part) | cut -d' ' -f1)\" = \(local) ] && mv \(part) \(target) "
+                                   + "|| { rm -f \(part); exit 1; }", input: bytes)
+            guard copied.status == 0 else { throw LoopbackError("could not push consensus-bench to \(host.binary): \(copied.lastErrorLine)") }
+        }
         let pushed = try reach(host, "\(target) agent identity")
         guard let ready = parse(pushed, host: host, local: local) else {
             throw LoopbackError("pushed consensus-bench to \(host.binary) but it does not run there (\(pushed.lastErrorLine))")

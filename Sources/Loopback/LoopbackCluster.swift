@@ -128,9 +128,13 @@ public final class LoopbackCluster<R: Replica>: Sendable {
         nodes = built
         let contract = R.clientContract(cluster: cluster, settings: settings)
         var operationsRandom = random.derive()
-        let arrivalsRandom = random.derive()
-        // Each of several generators draws its own operations (generator 0 the ones a lone generator would).
-        for _ in 0 ..< layout.generatorID { operationsRandom = operationsRandom.derive() }
+        var arrivalsRandom = random.derive()
+        // Each of several generators draws its own operations and open-loop arrival times (generator 0
+        // the ones a lone generator would): K generators with one stream would fire in lockstep.
+        for _ in 0 ..< layout.generatorID {
+            operationsRandom = operationsRandom.derive()
+            arrivalsRandom = arrivalsRandom.derive()
+        }
         let controlRandom = random.derive()
         let gl = generatorLoop
         let kinds = kindNames.count

@@ -146,16 +146,17 @@ extension Loopback {
             }
             return try children.spawn(executable, ["node"] + arguments(i), environment: preload.map { ["LD_PRELOAD": $0] } ?? [:])
         }
-        /// The files `paths(i)` of each replica in `ids`, read here or fetched from its host (one ssh per host).
-        func read(_ ids: [Int], _ paths: (Int) -> [String]) -> [Int: [[UInt8]?]] {
+        /// The files `paths(i)` of each replica in `ids`, read here or fetched from its host (one ssh per
+        /// host); throws if a host cannot be asked.
+        func read(_ ids: [Int], _ paths: (Int) -> [String]) throws -> [Int: [[UInt8]?]] {
             var found: [Int: [[UInt8]?]] = [:]
             var wanted: [Int: [String]] = [:]
             for i in ids { wanted[i] = paths(i) }
             for i in ids where siteOf[i] == nil { found[i] = wanted[i]!.map { try? ReportFile.read($0) } }
-            let fetched = (try? concurrentMap(sites.indices) { h -> [Int: [[UInt8]?]] in
+            let fetched = try concurrentMap(sites.indices) { h -> [Int: [[UInt8]?]] in
                 let mine = ids.filter { siteOf[$0] == h }
                 guard !mine.isEmpty else { return [:] }
-                let files = sites[h].read(mine.flatMap { wanted[$0]! })
+                let files = try sites[h].read(mine.flatMap { wanted[$0]! })
                 var byID: [Int: [[UInt8]?]] = [:]
                 var at = 0
                 for i in mine {
@@ -164,7 +165,7 @@ extension Loopback {
                     at += count
                 }
                 return byID
-            }) ?? []
+            }
             for part in fetched { found.merge(part) { a, _ in a } }
             return found
         }
@@ -205,14 +206,14 @@ extension Loopback {
                 case .node(let id): target = id.index
                 case .leader:
                     let live = (0 ..< n).filter { !killed.contains($0) }
-                    let reports = read(live) { [ReportFile.reportPath(directory: folder($0), id: $0, incarnation: incarnations[$0])] }
+                    let reports = try read(live) { [ReportFile.reportPath(directory: folder($0), id: $0, incarnation: incarnations[$0])] }
                     target = currentLeader(live.map { ($0, reports[$0]?.first ?? nil) })
                 }
                 guard let node = target, !killed.contains(node) else {
                     faultLog.append("\(clock.now()) crash \(crashTarget) (nothing crashed)")
                     continue
                 }
-                if let h = siteOf[node] { sites[h].kill(node, incarnation: incarnations[node]) }
+                if let h = siteOf[node] { try sites[h].kill(node, incarnation: incarnations[node]) }
                 children.kill(pids[node])
                 killed.insert(node)
                 if crashTarget == .leader { lastCrashedLeader = node }
@@ -229,8 +230,8 @@ extension Loopback {
                 }
                 let statePath = Journal.path(directory: folder(node), id: node)
                 let stateSize: Int?
-                if siteOf[node] != nil {
-                    stateSize = (read([node]) { _ in [statePath] }[node]?.first ?? nil)?.count
+                if let h = siteOf[node] {
+                    stateSize = try sites[h].size(of: statePath)
                 } else {
                     beforeRestart?(statePath)
                     stateSize = (try? FileManager.default.attributesOfItem(atPath: statePath))?[.size] as? Int
@@ -270,7 +271,7 @@ extension Loopback {
             var reports: [GeneratorReport] = []
             for (k, h) in generatorSites.enumerated() {
                 let path = GeneratorReportFile.path(directory: sites[h].directory, id: k)
-                guard let bytes = sites[h].read([path]).first ?? nil else {
+                guard let bytes = try sites[h].read([path]).first ?? nil else {
                     throw LoopbackError("load generator \(k) on host \(sites[h].host) wrote no report (its error, if any, is above)")
                 }
                 do { reports.append(try GeneratorReportFile.decode(bytes)) } catch {
@@ -281,18 +282,22 @@ extension Loopback {
         }
         // Remote nodes get their SIGTERM on their hosts and their ssh sessions end with them; ending a
         // session first would make its node remove the run folder, reports and all.
-        if !sites.isEmpty {
-            _ = try concurrentMap(sites.indices) { sites[$0].terminateNodes() }
-            children.awaitExit(of: (0 ..< n).filter { siteOf[$0] != nil }.map { pids[$0] }, grace: .seconds(5))
-        }
-        children.terminateAll(grace: .seconds(5))
-
+        // Their reports are fetched before anything here ends a session.
         let lifePaths = { (i: Int) -> [String] in
             (0 ... incarnations[i]).flatMap { life in
                 [ReportFile.reportPath(directory: folder(i), id: i, incarnation: life), ReportFile.appliedPath(directory: folder(i), id: i, incarnation: life)]
             }
         }
-        let files = read(Array(0 ..< n), lifePaths)
+        var files: [Int: [[UInt8]?]] = [:]
+        if !sites.isEmpty {
+            _ = try concurrentMap(onHost.indices) { h in
+                sites[h].terminateNodes(onHost[h].filter { !killed.contains($0) }.map { ($0, incarnations[$0]) })
+            }
+            children.awaitExit(of: (0 ..< n).filter { siteOf[$0] != nil }.map { pids[$0] }, grace: .seconds(10))
+            files = try read((0 ..< n).filter { siteOf[$0] != nil }, lifePaths)
+        }
+        children.terminateAll(grace: .seconds(5))
+        files.merge(try read(localIDs, lifePaths)) { a, _ in a }
         var replicas: [ReplicaReport] = []
         for i in 0 ..< n {
             var lives: [ReplicaReport] = []

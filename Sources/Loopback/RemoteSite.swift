@@ -25,14 +25,18 @@ public final class RemoteSite: @unchecked Sendable {
     public let clockUncertainty: Int64
 
     /// Makes the run folder, finds `portCount` free ports and measures the clock offset.
-    public init(host: SSHHost, portCount: Int, controlFolder: String) throws {
+    public init(host: SSHHost, index: Int, portCount: Int, controlFolder: String) throws {
         var host = host
-        host.controlPath = try Self.openMaster(host, socket: controlFolder + "/ssh-\(host.address)-\(host.port ?? 22)")
+        host.controlPath = try Self.openMaster(host, socket: controlFolder + "/ssh-\(index)")
         self.host = host
         let binary = SSH.quote(host.binary)
         // A generator-only host needs no ports.
-        let made = try HostCheck.reach(host, "d=$(mktemp -d /tmp/consensus-bench-run-XXXXXX) && echo \"$d\" && "
-                                       + (portCount == 0 ? "echo" : "\(binary) agent ports --count \(portCount) --host \(SSH.quote(host.address))"))
+        let made: SSH.Output
+        do { made = try HostCheck.reach(host, "d=$(mktemp -d /tmp/consensus-bench-run-XXXXXX) && echo \"$d\" && "
+                                       + (portCount == 0 ? "echo" : "\(binary) agent ports --count \(portCount) --host \(SSH.quote(host.address))")) } catch {
+            Self.closeMaster(host)
+            throw error
+        }
         let lines = made.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         guard made.status == 0, lines.count >= 2, lines[0].hasPrefix("/tmp/") else {
             if lines[0].hasPrefix("/tmp/consensus-bench-run-") { _ = try? SSH.run(host, "rm -rf \(SSH.quote(lines[0]))") }
@@ -56,7 +60,7 @@ public final class RemoteSite: @unchecked Sendable {
     /// Prepares every host at once; if one cannot be prepared, the others' folders and master
     /// connections are removed again before the error is thrown.
     public static func prepareAll(_ hosts: [SSHHost], portCounts: [Int], controlFolder: String) throws -> [RemoteSite] {
-        let results = try concurrentMap(hosts.indices) { h in Result { try RemoteSite(host: hosts[h], portCount: portCounts[h], controlFolder: controlFolder) } }
+        let results = try concurrentMap(hosts.indices) { h in Result { try RemoteSite(host: hosts[h], index: h, portCount: portCounts[h], controlFolder: controlFolder) } }
         let sites = results.compactMap { try? $0.get() }
         for result in results {
             if case .failure(let error) = result {
@@ -117,11 +121,18 @@ public final class RemoteSite: @unchecked Sendable {
         guard out.status == 0 else { throw LoopbackError("host \(host): cannot write \(path): \(out.lastErrorLine)") }
     }
 
-    /// The contents of `paths` on the host, read once each (`agent cat`); nil for a file that is not there.
-    public func read(_ paths: [String]) -> [[UInt8]?] {
-        guard let out = try? SSH.run(host, "\(SSH.quote(host.binary)) agent cat " + paths.map(SSH.quote).joined(separator: " ")),
-              out.status == 0 else { return paths.map { _ in nil } }
+    /// The contents of `paths` on the host, read once each (`agent cat`); nil for a file that is not
+    /// there. Throws if the host cannot be asked: a missing report must not read as an empty one.
+    public func read(_ paths: [String]) throws -> [[UInt8]?] {
+        let out = try HostCheck.reach(host, "\(SSH.quote(host.binary)) agent cat " + paths.map(SSH.quote).joined(separator: " "))
+        guard out.status == 0 else { throw LoopbackError("host \(host): cannot read the run's files: \(out.lastErrorLine)") }
         return AgentCat.decode(Array(out.stdout), count: paths.count)
+    }
+
+    /// The size of `path` on the host, or nil if it is not there.
+    public func size(of path: String) throws -> Int? {
+        let out = try HostCheck.reach(host, "stat -c %s \(SSH.quote(path)) 2>/dev/null || echo none")
+        return Int(out.text.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     /// The shell command that starts replica `id`'s node process with `arguments` (after `node`).
@@ -134,14 +145,21 @@ public final class RemoteSite: @unchecked Sendable {
     /// dead predecessor's pid.
     func pidPath(_ id: Int, _ incarnation: Int) -> String { "\(directory)/node-\(id)-\(incarnation).pid" }
 
-    /// SIGKILLs life `incarnation` of replica `id`'s node process (a crash): its journal stays on the host.
-    public func kill(_ id: Int, incarnation: Int) {
-        _ = try? SSH.run(host, "kill -KILL $(cat \(SSH.quote(pidPath(id, incarnation))))")
+    /// SIGKILLs life `incarnation` of replica `id`'s node process (a crash) and waits until it is gone:
+    /// its journal stays on the host. Throws if it could not be killed (ending its ssh session instead
+    /// would make the node remove the run folder).
+    public func kill(_ id: Int, incarnation: Int) throws {
+        let pid = SSH.quote(pidPath(id, incarnation))
+        let out = try HostCheck.reach(host, "p=$(cat \(pid)) && kill -KILL \"$p\" && while kill -0 \"$p\" 2>/dev/null; do sleep 0.005; done")
+        guard out.status == 0 else { throw LoopbackError("host \(host): cannot kill replica \(id)'s node process: \(out.lastErrorLine)") }
     }
 
-    /// SIGTERMs every node process of the run on this host: each writes its last report and exits.
-    public func terminateNodes() {
-        _ = try? SSH.run(host, "kill -TERM $(cat \(SSH.quote(directory))/node-*.pid 2>/dev/null) 2>/dev/null; true")
+    /// SIGTERMs the node processes `(id, incarnation)` on this host (the live lives only: a dead one's
+    /// pid may belong to another process by now); each writes its last report and exits.
+    public func terminateNodes(_ nodes: [(id: Int, incarnation: Int)]) {
+        guard !nodes.isEmpty else { return }
+        let pids = nodes.map { "$(cat \(SSH.quote(pidPath($0.id, $0.incarnation))) 2>/dev/null)" }.joined(separator: " ")
+        _ = try? SSH.run(host, "kill -TERM \(pids) 2>/dev/null; true")
     }
 
     /// Waits, on the host, until `path` exists while life `incarnation` of node `id` lives; false if it

@@ -44,7 +44,9 @@ public struct SSHHost: Sendable, Hashable, CustomStringConvertible {
         var arguments = options
         if let port { arguments += ["-p", String(port)] }
         if let identity { arguments += ["-i", identity] }
-        if let controlPath { arguments += ["-o", "ControlMaster=no", "-o", "ControlPath=\(controlPath)"] }
+        // Through the run's master connection, or (a node's session, the master itself) never through
+        // one a user's ~/.ssh/config might set up: a node's session must end with that node alone.
+        arguments += ["-o", "ControlMaster=no", "-o", "ControlPath=\(controlPath ?? "none")"]
         arguments += ["-o", "BatchMode=yes", "-o", "ConnectTimeout=5", "-o", "ServerAliveInterval=2", "-o", "ServerAliveCountMax=3",
                       "-T", destination, "--", command]
         return arguments
@@ -78,6 +80,8 @@ public enum SSH {
     /// `keepInputOpen`, its stdin stays open until it exits, so that a worker watching for end-of-file
     /// there ends when this process dies.
     public static func run(_ host: SSHHost, _ command: String, input: Data? = nil, keepInputOpen: Bool = false) throws -> Output {
+        // A command that exits before reading all of `input` must be an error here, not a SIGPIPE death.
+        signal(SIGPIPE, SIG_IGN)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try executable())
         process.arguments = host.sshArguments(command)

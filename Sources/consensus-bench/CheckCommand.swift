@@ -76,7 +76,7 @@ struct CheckCommand: ParsableCommand {
             Result {
                 guard let workers else { return chunks[index].map { SeedVerdict(entry.checkSeed($0, fixedNodes, durability, cost)) } }
                 let seeds = chunks[index].map(String.init).joined(separator: ",")
-                return try workers.run(["check"] + workerArguments + ["--seeds", seeds, "--worker"]) { data in
+                return try workers.run(["check"] + workerArguments + ["--seeds", seeds, "--worker"], chunk: "seeds \(seeds)") { data in
                     try SeedVerdict.decode(data, seeds: chunks[index])
                 }.0
             }

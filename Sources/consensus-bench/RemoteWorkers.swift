@@ -7,15 +7,20 @@ import Loopback
 /// some host over ssh, with as many chunks at once on a host as it has cores. The simulator is
 /// deterministic, so a chunk's output does not depend on where it ran.
 ///
-/// A host whose ssh fails (refused, unreachable, or the session cut) is dropped, says so on stderr,
-/// and its chunk runs on another host; when every host is gone the run fails. A worker that exits
-/// with an error of its own (bad input) fails the run at once: another host would say the same.
+/// A host whose ssh fails twice in a row (refused, unreachable, or the session cut) is dropped, says so
+/// on stderr, and its chunk runs on another host; when every host is gone the run fails. (Once is
+/// forgiven: sshd refuses some of many logins at once, `MaxStartups`.) Logins to a host start at least
+/// `loginSpacing` apart for the same reason. A worker that exits with an error of its own (bad input),
+/// or dies by a signal, fails the run at once naming its chunk: another host would do the same.
 final class RemoteWorkers: @unchecked Sendable {
     private struct Host {
         var ready: HostCheck.Ready
         var alive = true
         var busy = 0
+        var failuresInARow = 0
+        var lastLogin = Date.distantPast
     }
+    static let loginSpacing = 0.03
 
     private let lock = NSCondition()
     private var hosts: [Host]
@@ -32,59 +37,80 @@ final class RemoteWorkers: @unchecked Sendable {
     /// Runs `consensus-bench arguments…` on a free slot of a live host and hands its stdout to `parse`,
     /// which throws if the output is not whole (the host then counts as failed). Returns the parsed
     /// value and the host that gave it.
-    func run<T>(_ arguments: [String], parse: (Data) throws -> T) throws -> (T, String) {
+    /// `chunk` names the work in errors ("point 3", "seeds 5,6").
+    func run<T>(_ arguments: [String], chunk: String, parse: (Data) throws -> T) throws -> (T, String) {
         var tried = 0
         while true {
-            let h = try acquire()
-            let host = hosts[h].ready.host
-            let command = ([host.binary] + arguments).map(SSH.quote).joined(separator: " ")
+            let (h, host) = try acquire()
+            // `; exit $?`: a worker killed by a signal comes back as 128+n from the shell, not as ssh's 255.
+            let command = ([host.binary] + arguments).map(SSH.quote).joined(separator: " ") + "; exit $?"
             let output = try? SSH.run(host, command, keepInputOpen: true)
-            release(h)
             tried += 1
             guard let output, output.status != 255 else {
-                drop(h, because: output?.lastErrorLine ?? "ssh did not start")
+                release(h, failed: output?.lastErrorLine ?? "ssh did not start")
                 continue
             }
-            guard output.status == 0 else { throw ExperimentError("host \(host): \(output.lastErrorLine)") }
-            do { return (try parse(output.stdout), host.description) } catch {
-                drop(h, because: "its output was cut short (\(error))")
-                if tried > hosts.count { throw ExperimentError("a chunk failed on \(tried) hosts; the last: host \(host): \(output.lastErrorLine)") }
+            if output.status > 128 {
+                release(h, failed: nil)
+                throw ExperimentError("\(chunk) on host \(host): the worker died by signal \(output.status - 128) (\(output.lastErrorLine))")
+            }
+            guard output.status == 0 else {
+                release(h, failed: nil)
+                throw ExperimentError("\(chunk) on host \(host): \(output.lastErrorLine)")
+            }
+            do {
+                let parsed = try parse(output.stdout)
+                release(h, failed: nil)
+                return (parsed, host.description)
+            } catch {
+                release(h, failed: "its output was cut short (\(error))")
+                if tried > 2 * hosts.count { throw ExperimentError("\(chunk) failed \(tried) times; the last on host \(host): \(output.lastErrorLine)") }
             }
         }
     }
 
-    private func acquire() throws -> Int {
+    /// A free core on the least loaded live host, once its last login is `loginSpacing` old.
+    private func acquire() throws -> (Int, SSHHost) {
         lock.lock()
-        defer { lock.unlock() }
         while true {
             let live = hosts.indices.filter { hosts[$0].alive }
-            guard !live.isEmpty else { throw ExperimentError("every host of the hosts file failed; nothing left to run the work on") }
-            // The least loaded host with a free core.
+            guard !live.isEmpty else {
+                lock.unlock()
+                throw ExperimentError("every host of the hosts file failed; nothing left to run the work on")
+            }
             if let h = live.filter({ hosts[$0].busy < hosts[$0].ready.cores })
                 .min(by: { Double(hosts[$0].busy) / Double(hosts[$0].ready.cores) < Double(hosts[$1].busy) / Double(hosts[$1].ready.cores) }) {
                 hosts[h].busy += 1
-                return h
+                let wait = hosts[h].lastLogin.timeIntervalSinceNow + Self.loginSpacing
+                hosts[h].lastLogin = max(Date(), hosts[h].lastLogin.addingTimeInterval(Self.loginSpacing))
+                let host = hosts[h].ready.host
+                lock.unlock()
+                if wait > 0 { usleep(UInt32(wait * 1e6)) }
+                return (h, host)
             }
             lock.wait()
         }
     }
 
-    private func release(_ h: Int) {
+    /// Frees the core; `failed` (ssh's failure) counts against the host, and a second in a row drops it.
+    private func release(_ h: Int, failed: String?) {
         lock.lock()
         hosts[h].busy -= 1
-        lock.broadcast()
-        lock.unlock()
-    }
-
-    private func drop(_ h: Int, because why: String) {
-        lock.lock()
-        let wasAlive = hosts[h].alive
-        hosts[h].alive = false
-        lock.broadcast()
-        lock.unlock()
-        if wasAlive {
-            FileHandle.standardError.write(Data("consensus-bench: host \(hosts[h].ready.host) failed (\(why)); its work goes to the other hosts\n".utf8))
+        var dropped = false
+        if let failed {
+            hosts[h].failuresInARow += 1
+            if hosts[h].alive && hosts[h].failuresInARow >= 2 {
+                hosts[h].alive = false
+                dropped = true
+            }
+            if dropped {
+                FileHandle.standardError.write(Data("consensus-bench: host \(hosts[h].ready.host) failed (\(failed)); its work goes to the other hosts\n".utf8))
+            }
+        } else {
+            hosts[h].failuresInARow = 0
         }
+        lock.broadcast()
+        lock.unlock()
     }
 
     /// The user's arguments after the subcommand, without `dropping` (options with a value) and

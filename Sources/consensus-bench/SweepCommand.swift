@@ -56,6 +56,9 @@ struct SweepCommand: ParsableCommand {
             // A worker of `sweep --hosts`: the parent's sweep file, sent as text.
             var fromFile = try SweepConfigFile.command(yaml: workerConfig, file: "the parent's sweep file")
             fromFile.workerPoints = workerPoints
+            // The hosts file is the parent's business (and may not exist on this host).
+            fromFile.experiment.hosts = nil
+            fromFile.experiment.pushBinary = false
             fromFile.config = "-"
             return try fromFile.execute()
         }
@@ -93,7 +96,7 @@ struct SweepCommand: ParsableCommand {
             shell: shell)
         var specs = try plan.points(experiment)
         // Spread over --hosts, a simulated point runs on some host, not on hosts of its own.
-        let hostsFile = shell == "sim" ? try experiment.loadHosts() : nil
+        let hostsFile = shell == "sim" && workerPoints == nil ? try experiment.loadHosts() : nil
         if shell == "sim" { for i in specs.indices { specs[i].hosts = nil } }
         let resolved = try specs.map { try ResolvedExperiment($0) }
         let search = try kneeOptions.search(rate: experiment.rate)
@@ -108,7 +111,8 @@ struct SweepCommand: ParsableCommand {
         let runner = OrderedParallel<Result<PointOutput, Error>>(count: resolved.count, threads: jobCount) { index in
             Result {
                 if let workers, let workerArguments {
-                    let (output, host) = try workers.run(["sweep"] + workerArguments + ["--worker-points", String(index)]) { data in
+                    let (output, host) = try workers.run(["sweep"] + workerArguments + ["--worker-points", String(index)],
+                                                           chunk: "point \(index) (\(describe(resolved[index].spec)))") { data in
                         try PointOutput.decode(data, point: index)
                     }
                     var placed = output
@@ -134,7 +138,9 @@ struct SweepCommand: ParsableCommand {
         }
         progress.finish()
         if shell == "sim" && (priceOfBft || (nodes == nil && faults == nil && config == nil)) {
-            try runPriceOfBFT(protocols: plan.protocols, directory: directory, threads: jobCount)
+            // Over --hosts these few runs stay here, on this machine's cores.
+            let localJobs = max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+            try runPriceOfBFT(protocols: plan.protocols, directory: directory, threads: workers == nil ? jobCount : localJobs)
         }
         let wall = Date().timeIntervalSince(started)
         manifest.extra["sweep_wall_s"] = wall

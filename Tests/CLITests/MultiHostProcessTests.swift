@@ -105,11 +105,11 @@ struct MultiHostProcessTests {
         let file = try hosts.hostsFile(named: "push.yaml", entries: (1 ... 2).map {
             "{ssh: root@\(hosts.address($0)), address: \(hosts.address($0)), binary: \(missing)}"
         })
-        // The pushed copy goes where every later run finds it: /tmp/consensus-bench-<the build's SHA-256, 16 digits>/
-        // (the namespace hosts share this machine's /tmp: an earlier push is removed first).
+        // The pushed copy goes where every later run finds it: ~/.cache/consensus-bench/<the build's SHA-256, 16 digits>/
+        // (the namespace hosts share this machine's files: an earlier push is removed first).
         let build = try #require(FileManager.default.contents(atPath: CLIRunner.executable))
         let digest = SHA256.hash(data: build).map { String(format: "%02x", $0) }.joined()
-        let pushed = "/tmp/consensus-bench-\(digest.prefix(16))"
+        let pushed = NSHomeDirectory() + "/.cache/consensus-bench/\(digest.prefix(16))"
         try? FileManager.default.removeItem(atPath: pushed)
         let (outcome, runs) = try Self.run(["run", "--shell", "process", "--protocol", "raft", "--nodes", "3", "--duration", "1s",
                                             "--hosts", file, "--push-binary"], out: CLIRunner.temporaryDirectory("hosts-push"))
