@@ -95,6 +95,7 @@ extension HotStuff.Replica {
         joinedView[sender.index] = max(joinedView[sender.index], v)
         guard v > view else { return }
         newViews[v, default: [:]][sender] = qc
+        forgetOldestNewViews(of: sender)
         let joined = joinedView.sorted(by: >)[cluster.faultTolerance]
         if joined > view { sendNewView(for: joined, outbox: &outbox) }
         if let asking = newViews[v], asking.count >= quorum, v > view {
@@ -103,6 +104,19 @@ extension HotStuff.Replica {
                 readyView = max(readyView, v)
                 tryPropose(outbox: &outbox)
             }
+        }
+    }
+
+    /// Keeps at most `pendingNewViewsPerReplica` views a replica has asked for and this one has not
+    /// reached, dropping its lowest: a Byzantine replica signing NEW-VIEWs for view after view cannot
+    /// grow this replica's memory without bound. An honest one asks for few (each after a timeout), and
+    /// its highest ask is what counts towards a quorum.
+    func forgetOldestNewViews(of sender: NodeID) {
+        let asked = newViews.keys.filter { newViews[$0]?[sender] != nil }
+        guard asked.count > HotStuff.pendingNewViewsPerReplica else { return }
+        for v in asked.sorted().prefix(asked.count - HotStuff.pendingNewViewsPerReplica) {
+            newViews[v]?[sender] = nil
+            if newViews[v]?.isEmpty == true { newViews[v] = nil }
         }
     }
 

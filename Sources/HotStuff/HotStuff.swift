@@ -37,6 +37,9 @@ public enum HotStuff {
         public static let probe = TimerID(3)
     }
 
+    /// NEW-VIEWs kept per replica for views not yet reached (`forgetOldestNewViews`).
+    public static let pendingNewViewsPerReplica = 8
+
     /// Consecutive views each leader keeps (its stint). At least four, so that a live leader's stint
     /// holds a commit's three-chain on its own; long enough that a crashed leader's stint (one view
     /// timeout, then the next leader's) costs a small share of the time.

@@ -104,4 +104,21 @@ struct SafetyRuleTests {
         #expect(block.view == 32 && block.parent == b1.hash)
         #expect(block.justify.votes.count == HotStuff.quorum(cluster()), "the QC carries 2f+1 signatures")
     }
+
+    @Test("a replica keeps at most a few NEW-VIEWs per replica for views ahead, the highest ones, however many one signs")
+    func newViewsAheadAreBounded() {
+        let replica = makeReplica(id: 3)
+        let byzantine = NodeID(1)
+        for v in stride(from: UInt64(10), through: 400, by: 10) {
+            let signature = HotStuff.sign(.newView(view: v, highQC: .genesis), as: byzantine, secret: 0)
+            var outbox = Outbox()
+            replica.receive(.newView(HotStuff.NewView(view: v, highQC: .genesis, replica: byzantine, signature: signature)), from: byzantine,
+                            now: .zero, outbox: &outbox)
+            replica.checkInvariants()
+        }
+        let kept = replica.newViews.keys.filter { replica.newViews[$0]?[byzantine] != nil }.sorted()
+        #expect(kept.count == HotStuff.pendingNewViewsPerReplica)
+        #expect(kept == Array(stride(from: UInt64(330), through: 400, by: 10)), "the highest asks are the ones kept")
+        #expect(replica.view < 10, "one replica's asks move no one")
+    }
 }
