@@ -117,11 +117,12 @@ func runOverProcesses<R: Replica>(_ type: R.Type, settings: R.Settings, resolved
     }
     let windowStart = Instant.zero + spec.warmup
     let window = RunWindow(start: windowStart, end: windowStart + spec.duration)
-    // Over --hosts: the placement is checked first (no ssh needed), then every host, before anything starts.
+    // Over --hosts: the placement is checked first (no ssh needed), then every host, before anything
+    // starts; the hosts come back with their binaries as found or pushed, in the same order.
     var placement: RemotePlacement?
     if let hosts = spec.hosts {
-        _ = try hosts.placement(replicas: resolved.cluster.replicaCount)
-        placement = try hosts.checked(localExecutable: executable, pushBinary: spec.pushBinary).0.placement(replicas: resolved.cluster.replicaCount)
+        placement = try hosts.placement(replicas: resolved.cluster.replicaCount)
+        placement?.hosts = try hosts.checked(localExecutable: executable, pushBinary: spec.pushBinary).0.hosts
     }
     let run: Loopback.ProcessRun
     var nodeOptions = options
@@ -317,19 +318,10 @@ public struct GeneratorLaunch: Sendable {
     /// The run's whole workload, as the file carries it.
     public func workload() throws -> WorkloadSpec {
         guard let load = node.file.load else { throw ExperimentError("the cluster file has no load: only a run's parent writes generator files") }
-        var w = WorkloadSpec()
-        w.clients = load.clients
-        w.ratePerSecond = load.ratePerSecond
-        w.keyCount = load.keys
-        guard let distribution = WorkloadSpec.KeyDistribution(parsing: load.keyDistribution) else {
+        guard let workload = load.workload else {
             throw ExperimentError("the cluster file's key distribution '\(load.keyDistribution)' is not one this build knows")
         }
-        w.keyDistribution = distribution
-        w.readRatio = load.readRatio
-        w.casRatio = load.casRatio
-        w.valueSize = load.valueSize
-        w.requestTimeout = Interval(nanoseconds: load.requestTimeoutNanos)
-        return w
+        return workload
     }
 }
 

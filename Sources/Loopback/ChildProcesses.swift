@@ -111,25 +111,17 @@ public final class ChildProcesses: @unchecked Sendable {
         queue.sync {
             for c in children where !c.exited { _ = Glibc.kill(c.pid, SIGTERM) }
         }
-        let deadline = DispatchTime.now() + .nanoseconds(Int(grace.nanoseconds))
-        while DispatchTime.now() < deadline {
-            let left = queue.sync { () -> Int in
-                for i in children.indices where !children[i].exited { reap(i, blocking: false) }
-                return children.filter { !$0.exited }.count
-            }
-            if left == 0 { break }
-            usleep(10_000)
-        }
+        awaitExit(of: nil, grace: grace)
         queue.sync { killAllLocked() }
     }
 
-    /// Waits up to `grace` for the children `pids` to exit on their own, reaping them.
-    public func awaitExit(of pids: [pid_t], grace: Interval) {
+    /// Waits up to `grace` for the children `pids` (nil: all) to exit on their own, reaping them.
+    public func awaitExit(of pids: [pid_t]?, grace: Interval) {
         let deadline = DispatchTime.now() + .nanoseconds(Int(grace.nanoseconds))
         while DispatchTime.now() < deadline {
             let left = queue.sync { () -> Int in
                 for i in children.indices where !children[i].exited { reap(i, blocking: false) }
-                return children.filter { !$0.exited && pids.contains($0.pid) }.count
+                return children.filter { !$0.exited && (pids?.contains($0.pid) ?? true) }.count
             }
             if left == 0 { return }
             usleep(10_000)

@@ -1,3 +1,6 @@
+import ConsensusCore
+import Workload
+
 /// The cluster file of `consensus-bench node --id I --cluster FILE` (JSON): who the replicas are and
 /// where they listen, the protocol and its settings, and, when the process shell's parent wrote it, the
 /// run's shared clock, window, node-side faults and where to write reports.
@@ -79,6 +82,28 @@ public struct ClusterFile: Codable, Sendable, Equatable {
             self.casRatio = casRatio
             self.valueSize = valueSize
             self.requestTimeoutNanos = requestTimeoutNanos
+        }
+
+        /// `workload` as the file carries it.
+        public init(_ workload: WorkloadSpec) {
+            self.init(clients: workload.clients, ratePerSecond: workload.ratePerSecond, keys: workload.keyCount,
+                      keyDistribution: workload.keyDistribution.description, readRatio: workload.readRatio, casRatio: workload.casRatio,
+                      valueSize: workload.valueSize, requestTimeoutNanos: workload.requestTimeout.nanoseconds)
+        }
+
+        /// The workload it carries, or nil if its key distribution is not one this build knows.
+        public var workload: WorkloadSpec? {
+            guard let distribution = WorkloadSpec.KeyDistribution(parsing: keyDistribution) else { return nil }
+            var w = WorkloadSpec()
+            w.clients = clients
+            w.ratePerSecond = ratePerSecond
+            w.keyCount = keys
+            w.keyDistribution = distribution
+            w.readRatio = readRatio
+            w.casRatio = casRatio
+            w.valueSize = valueSize
+            w.requestTimeout = Interval(nanoseconds: requestTimeoutNanos)
+            return w
         }
     }
 

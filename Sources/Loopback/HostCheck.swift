@@ -34,23 +34,15 @@ public enum HostCheck {
     public static func run(_ hosts: [SSHHost], localExecutable: String, pushBinary: Bool) throws -> [Ready] {
         _ = try SSH.executable()
         let local = try identity(ofExecutable: localExecutable)
-        let results = ResultSlots<Result<Ready, LoopbackError>>(count: hosts.count)
-        let group = DispatchGroup()
-        for (i, host) in hosts.enumerated() {
-            group.enter()
-            Thread {
-                results[i] = Result { () throws(LoopbackError) in try check(host, local: local, localExecutable: localExecutable, pushBinary: pushBinary) }
-                group.leave()
-            }.start()
+        let results = try concurrentMap(hosts) { host in
+            Result { () throws(LoopbackError) in try check(host, local: local, localExecutable: localExecutable, pushBinary: pushBinary) }
         }
-        group.wait()
         var ready: [Ready] = []
         var failed: [String] = []
-        for (i, result) in results.values.enumerated() {
+        for (i, result) in results.enumerated() {
             switch result {
             case .success(let r): ready.append(r)
             case .failure(let error): failed.append("host \(hosts[i]): \(error.description)")
-            case nil: failed.append("host \(hosts[i]): not checked")
             }
         }
         // One line per host that failed: all but the last here, the last as the error.

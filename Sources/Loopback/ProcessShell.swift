@@ -104,10 +104,7 @@ extension Loopback {
         if !generatorSites.isEmpty {
             // The load is split over generator processes on their hosts; the file tells them all of it.
             file.generators = generatorSites.count
-            file.load = ClusterFile.Load(clients: workload.clients, ratePerSecond: workload.ratePerSecond, keys: workload.keyCount,
-                                         keyDistribution: workload.keyDistribution.description, readRatio: workload.readRatio,
-                                         casRatio: workload.casRatio, valueSize: workload.valueSize,
-                                         requestTimeoutNanos: workload.requestTimeout.nanoseconds)
+            file.load = ClusterFile.Load(workload)
             file.quietPeriodNanos = quietPeriod.nanoseconds
             file.faultsEndNanos = faultsEnd?.nanoseconds
         }

@@ -30,28 +30,24 @@ public final class RemoteSite: @unchecked Sendable {
         host.controlPath = try Self.openMaster(host, socket: controlFolder + "/ssh-\(index)")
         self.host = host
         let binary = SSH.quote(host.binary)
-        // A generator-only host needs no ports.
-        let made: SSH.Output
-        do { made = try HostCheck.reach(host, "d=$(mktemp -d /tmp/consensus-bench-run-XXXXXX) && echo \"$d\" && "
-                                       + (portCount == 0 ? "echo" : "\(binary) agent ports --count \(portCount) --host \(SSH.quote(host.address))")) } catch {
-            Self.closeMaster(host)
-            throw error
-        }
-        let lines = made.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        guard made.status == 0, lines.count >= 2, lines[0].hasPrefix("/tmp/") else {
-            if lines[0].hasPrefix("/tmp/consensus-bench-run-") { _ = try? SSH.run(host, "rm -rf \(SSH.quote(lines[0]))") }
-            Self.closeMaster(host)
-            throw LoopbackError("host \(host): cannot prepare a run folder and \(portCount) ports on \(host.address): \(made.lastErrorLine)")
-        }
-        directory = lines[0]
-        ports = lines[1].split(separator: " ").compactMap { Int($0) }
-        guard ports.count == portCount else {
-            _ = try? SSH.run(host, "rm -rf \(SSH.quote(lines[0]))")
-            Self.closeMaster(host)
-            throw LoopbackError("host \(host): asked for \(portCount) free ports, got '\(lines[1])'")
-        }
-        do { (clockOffset, clockUncertainty) = try ClockOffset.measure(host) } catch {
-            _ = try? SSH.run(host, "rm -rf \(SSH.quote(lines[0]))")
+        // Whatever fails from here removes what was made: the run folder (once it exists) and the master.
+        var folder: String?
+        do {
+            // A generator-only host needs no ports.
+            let made = try HostCheck.reach(host, "d=$(mktemp -d /tmp/consensus-bench-run-XXXXXX) && echo \"$d\" && "
+                                           + (portCount == 0 ? "echo" : "\(binary) agent ports --count \(portCount) --host \(SSH.quote(host.address))"))
+            let lines = made.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            if lines[0].hasPrefix("/tmp/consensus-bench-run-") { folder = lines[0] }
+            guard made.status == 0, lines.count >= 2, let folder else {
+                throw LoopbackError("host \(host): cannot prepare a run folder and \(portCount) ports on \(host.address): \(made.lastErrorLine)")
+            }
+            let ports = lines[1].split(separator: " ").compactMap { Int($0) }
+            guard ports.count == portCount else { throw LoopbackError("host \(host): asked for \(portCount) free ports, got '\(lines[1])'") }
+            directory = folder
+            self.ports = ports
+            (clockOffset, clockUncertainty) = try ClockOffset.measure(host)
+        } catch {
+            if let folder { _ = try? SSH.run(host, "rm -rf \(SSH.quote(folder))") }
             Self.closeMaster(host)
             throw error
         }

@@ -91,31 +91,24 @@ public enum SSH {
         process.standardError = stderr
         try process.run()
         // Both outputs are drained while the command runs (a full pipe would block it).
-        let errorBox = DataBox()
-        let reader = Thread { errorBox.data = stderr.fileHandleForReading.readDataToEndOfFile() }
-        reader.start()
+        let errors = ResultSlots<Data>(count: 1)
+        let drained = DispatchGroup()
+        drained.enter()
+        Thread {
+            errors[0] = stderr.fileHandleForReading.readDataToEndOfFile()
+            drained.leave()
+        }.start()
         if let input { try? stdin.fileHandleForWriting.write(contentsOf: input) }
         if !keepInputOpen { try? stdin.fileHandleForWriting.close() }
         let out = stdout.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         if keepInputOpen { try? stdin.fileHandleForWriting.close() }
-        while !errorBox.done { usleep(1_000) }
-        return Output(status: process.terminationStatus, stdout: out, stderr: String(decoding: errorBox.data, as: UTF8.self))
+        drained.wait()
+        return Output(status: process.terminationStatus, stdout: out, stderr: String(decoding: errors[0] ?? Data(), as: UTF8.self))
     }
 
     /// `text` quoted for a POSIX shell.
     public static func quote(_ text: String) -> String {
         "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
-    }
-
-    private final class DataBox: @unchecked Sendable {
-        private let lock = NSLock()
-        private var stored = Data()
-        private var finished = false
-        var data: Data {
-            get { lock.withLock { stored } }
-            set { lock.withLock { stored = newValue; finished = true } }
-        }
-        var done: Bool { lock.withLock { finished } }
     }
 }

@@ -85,7 +85,6 @@ struct CheckCommand: ParsableCommand {
         try search.run { _, verdicts in
             for outcome in try verdicts.get() {
                 done += 1
-                let index = done - 1
                 let head = outcome.head
                 if let failure = outcome.failure {
                     failures.append(outcome.seed)
@@ -101,7 +100,7 @@ struct CheckCommand: ParsableCommand {
                 } else if !quiet {
                     print("\(head)  ok  [\(outcome.plan)]")
                 }
-                progress.update(done: index + 1, current: "seed \(outcome.seed)")
+                progress.update(done: done, current: "seed \(outcome.seed)")
             }
         }
         progress.finish()

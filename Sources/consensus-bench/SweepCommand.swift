@@ -103,7 +103,8 @@ struct SweepCommand: ParsableCommand {
         if let workerPoints { return try work(points: try parseIntegerList(workerPoints, flag: "--worker-points"), resolved: resolved, search: search) }
         let workers = try hostsFile.map { try RemoteWorkers($0, pushBinary: experiment.pushBinary) }
         // Real-socket points share the machine's cores with the cluster they measure: one at a time.
-        let jobCount = workers?.totalSlots ?? (shell == "sim" ? max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount) : 1)
+        let localJobs = max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+        let jobCount = workers?.totalSlots ?? (shell == "sim" ? localJobs : 1)
         let directory = out ?? "results/" + Timestamp.compactUTC()
         let files = try ResultFiles(directory: directory, knee: search != nil)
         let progress = ProgressBar(total: resolved.count, enabled: !quiet && isatty(STDERR_FILENO) == 1)
@@ -111,13 +112,12 @@ struct SweepCommand: ParsableCommand {
         let runner = OrderedParallel<Result<PointOutput, Error>>(count: resolved.count, threads: jobCount) { index in
             Result {
                 if let workers, let workerArguments {
-                    let (output, host) = try workers.run(["sweep"] + workerArguments + ["--worker-points", String(index)],
+                    var (output, host) = try workers.run(["sweep"] + workerArguments + ["--worker-points", String(index)],
                                                            chunk: "point \(index) (\(describe(resolved[index].spec)))") { data in
                         try PointOutput.decode(data, point: index)
                     }
-                    var placed = output
-                    placed.host = host
-                    return placed
+                    output.host = host
+                    return output
                 }
                 return try runPoint(index, resolved: resolved, search: search)
             }
@@ -138,9 +138,8 @@ struct SweepCommand: ParsableCommand {
         }
         progress.finish()
         if shell == "sim" && (priceOfBft || (nodes == nil && faults == nil && config == nil)) {
-            // Over --hosts these few runs stay here, on this machine's cores.
-            let localJobs = max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount)
-            try runPriceOfBFT(protocols: plan.protocols, directory: directory, threads: workers == nil ? jobCount : localJobs)
+            // Over --hosts too, these few runs stay here, on this machine's cores.
+            try runPriceOfBFT(protocols: plan.protocols, directory: directory, threads: localJobs)
         }
         let wall = Date().timeIntervalSince(started)
         manifest.extra["sweep_wall_s"] = wall
