@@ -38,14 +38,9 @@ public enum FaultSearch {
         public var description: String
     }
 
-    /// The Byzantine behaviours the search draws from: all but `split-auth`. PBFT stays safe under a
-    /// split authenticator (no seed of 2,000 broke agreement, validity or linearizability), but its
-    /// OSDI'99 view change forwards MAC-authenticated certificates, and when split authenticators meet
-    /// other faults (seed 210 at n = 7: two of them and a leader crash) honest VIEW-CHANGEs hold
-    /// certificates that some honest replicas cannot check; the view change then never completes (6 of
-    /// 400 n = 7 seeds). The MAC-based view change of TOCS 2002 (acknowledged VIEW-CHANGEs, no
-    /// forwarded certificates) is what removes that; it is not built (README, "Byzantine faults").
-    public static let searchedBehaviors = ByzantineBehavior.allCases.filter { $0 != .splitAuth }
+    /// The Byzantine behaviours the search draws from: all of them (each protocol keeps those it
+    /// accepts, `BenchmarkedReplica.behaviorProblem`).
+    public static let searchedBehaviors = ByzantineBehavior.allCases
 
     /// Derives the whole run from `seed`. `nodes` fixes the cluster size; otherwise f is 1 or 2.
     /// `byzantineLimit`: how many replicas may turn Byzantine (PBFT: f; crash-fault protocols: 0);

@@ -6,8 +6,8 @@ import ConsensusCore
 //     u64 view · u8 view active · u64 installed view · u8 has NEW-VIEW · NEW-VIEW
 //     u64 checkpoint sequence · u64 checkpoint digest · proof (votes) · the checkpoint's KV state
 //     u32 log slots · per slot: u64 sequence (0: an empty slot, nothing follows) · u64 view · u8 flags ·
-//         [pre-prepare: digest · batch · authenticator] · [certificate: u64 view · digest · batch ·
-//         pre-prepare authenticator · prepares]
+//         [pre-prepare: digest · batch · authenticator] · [P entry: u64 view · digest · batch] ·
+//         u8 Q entries · per entry: digest · u64 view
 //     u32 archive entries · per entry: u8 present · [u64 sequence · batch]
 //
 // A slot keeps the replica's own decisions only: the votes it had received are not durable (a
@@ -79,8 +79,11 @@ extension PBFT.DurableState: DurableStateCodable {
             w.write(slot.certificateView)
             slot.certificateDigest.encode(into: &w)
             PBFT.encodeBatch(slot.certificateRequests, into: &w)
-            slot.certificatePrePrepare.encode(into: &w)
-            slot.certificateProofs.encode(into: &w)
+        }
+        w.write(UInt8(slot.prePrepared.count))
+        for q in slot.prePrepared {
+            q.digest.encode(into: &w)
+            w.write(q.view)
         }
     }
 
@@ -131,8 +134,11 @@ extension PBFT.DurableState: DurableStateCodable {
             slot.certificateView = try r.read()
             slot.certificateDigest = try PBFT.Digest.decode(from: &r)
             slot.certificateRequests = try PBFT.decodeBatch(from: &r)
-            slot.certificatePrePrepare = try PBFT.Authenticator.decode(from: &r)
-            slot.certificateProofs = try [PBFT.Vote].decode(from: &r)
+        }
+        let kept = Int(try r.readByte())
+        guard kept <= PBFT.prePreparedDigestsKept else { throw .invalidField("\(kept) pre-prepared digests in one slot") }
+        for _ in 0 ..< kept {
+            slot.prePrepared.append(PBFT.PrePreparedDigest(digest: try PBFT.Digest.decode(from: &r), view: try r.read()))
         }
         return slot
     }

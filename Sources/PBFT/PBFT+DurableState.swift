@@ -9,7 +9,8 @@ extension PBFT {
     /// - its log above the last stable checkpoint, reduced to its own decisions: the pre-prepare it
     ///   accepted for each sequence number (so it never prepares another digest for the same (v, n),
     ///   and a primary never assigns a number twice), whether it sent PREPARE and COMMIT, its prepared
-    ///   certificates (which its VIEW-CHANGE must report) and what it knew committed;
+    ///   batches and the digests that pre-prepared (P and Q, which its VIEW-CHANGE must report) and what
+    ///   it knew committed;
     /// - its last stable checkpoint with the proof, and the state it certifies (§4.3: the checkpoint
     ///   "is" the state);
     /// - the batches it executed at its last `archiveLength` sequence numbers (the log a real replica

@@ -27,7 +27,8 @@ extension PBFT.Replica {
     /// - per slot: it sits at its sequence number mod L, holds only a number between the water
     ///   marks and a view not above the current one; committed-local implies prepared, and a prepared
     ///   slot's certificate is its own pre-prepare: same view, digest and batch (§4.2's prepared
-    ///   predicate). A certificate is never of a later view than the slot.
+    ///   predicate). A certificate is never of a later view than the slot. The accepted pre-prepare's
+    ///   digest is in Q with its view or a later one, and Q keeps at most its bound of digests.
     /// Each call costs O(1): a few slots of the ring are checked per call, going round.
     public func invariantViolation() -> String? {
         if let problem = firstInvariantProblem() {
@@ -86,6 +87,11 @@ extension PBFT.Replica {
         if slot.hasCertificate, slot.certificateView > slot.view {
             return "\(sequence) holds a certificate of view \(slot.certificateView), later than the slot's view \(slot.view)"
         }
+        // What pre-prepared here is in Q, which a VIEW-CHANGE reports (TOCS 2002 §4.5.1).
+        if slot.hasPrePrepare, !slot.prePrepared.contains(where: { $0.digest == slot.digest && $0.view >= slot.view }) {
+            return "\(sequence) pre-prepared \(slot.digest.short) in view \(slot.view), but Q does not say so"
+        }
+        if slot.prePrepared.count > PBFT.prePreparedDigestsKept { return "\(sequence) keeps \(slot.prePrepared.count) digests in Q" }
         return nil
     }
 }

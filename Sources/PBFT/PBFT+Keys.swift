@@ -74,7 +74,7 @@ extension PBFT {
     }
 
     /// One replica's keys: keyed HMAC states towards and from every replica (itself included, so its
-    /// own authenticators verify like anyone's when they come back inside a certificate), its signing
+    /// own authenticators verify like anyone's when they come back inside a checkpoint proof), its signing
     /// key and the others' public keys (derived lazily: under `mac` only view changes need them), and
     /// the keys it shares with each client (derived at the client's first request).
     struct Keyring {

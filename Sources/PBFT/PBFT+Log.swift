@@ -29,13 +29,19 @@ extension PBFT {
         var isCommit: Bool
         var replica: NodeID
         var digest: Digest
-        var authenticator: Authenticator
+    }
+
+    /// A digest the replica pre-prepared for a slot, and the latest view in which it did (one entry of
+    /// Q, TOCS 2002 §4.5.1).
+    struct PrePreparedDigest: Sendable, Equatable {
+        var digest: Digest
+        var view: UInt64
     }
 
     /// What the log holds for one sequence number (§4.2): the pre-prepare accepted in the current view,
     /// the prepares and commits that match it, whether the replica is prepared and committed-local, and
-    /// the latest prepared certificate (which may come from an earlier view and is what a VIEW-CHANGE
-    /// reports, §4.4). Slots live in a ring of `L` entries indexed by sequence number mod L, which is
+    /// what a VIEW-CHANGE reports of it (TOCS 2002 §4.5.1): the latest batch that prepared here (which
+    /// may come from an earlier view) and the digests that pre-prepared here, each with its latest view. Slots live in a ring of `L` entries indexed by sequence number mod L, which is
     /// enough because a replica only accepts numbers inside (h, h+L]; their storage is reused, so the
     /// normal case allocates nothing here.
     struct Slot: Sendable {
@@ -50,9 +56,6 @@ extension PBFT {
         var prepareSenders: NodeSet
         /// Prepares from distinct backups matching the pre-prepare (own included).
         var prepareCount = 0
-        /// The first 2f of them, for the prepared certificate; once prepared, the later ones of this
-        /// view (not persisted: a VIEW-CHANGE adds them to the certificate as extra proofs).
-        var prepareProofs: [Vote] = []
         var commitSenders: NodeSet
         /// Commits from distinct replicas matching the pre-prepare (own included).
         var commitCount = 0
@@ -63,13 +66,13 @@ extension PBFT {
         var prepared = false
         var committed = false
 
-        // The latest prepared certificate.
+        // The latest batch that prepared here (P).
         var hasCertificate = false
         var certificateView: UInt64 = 0
         var certificateDigest = Digest.zero
         var certificateRequests: [ClientRequest] = []
-        var certificatePrePrepare = Authenticator.none
-        var certificateProofs: [Vote] = []
+        /// Q for this sequence number: each digest pre-prepared here, with the latest view it did.
+        var prePrepared: [PrePreparedDigest] = []
 
         init(replicaCount: Int) {
             prepareSenders = NodeSet(replicaCount: replicaCount)
@@ -91,14 +94,13 @@ extension PBFT {
         mutating func forgetVotes() {
             prepareSenders.removeAll()
             prepareCount = 0
-            prepareProofs.removeAll(keepingCapacity: true)
             commitSenders.removeAll()
             commitCount = 0
             early.removeAll(keepingCapacity: true)
             answered.removeAll()
         }
 
-        /// Forgets the agreement of the current view (a new view starts), keeping the certificate.
+        /// Forgets the agreement of the current view (a new view starts), keeping P and Q.
         mutating func resetAgreement(view newView: UInt64) {
             view = newView
             hasPrePrepare = false
@@ -119,8 +121,7 @@ extension PBFT {
             certificateView = 0
             certificateDigest = .zero
             certificateRequests = []
-            certificatePrePrepare = .none
-            certificateProofs.removeAll(keepingCapacity: true)
+            prePrepared.removeAll(keepingCapacity: true)
         }
 
         /// What survives a crash: the replica's own decisions, not the votes it had received (§ DurableState).
@@ -141,29 +142,38 @@ extension PBFT {
             reuse(sequence: 0, view: 0)
         }
 
-        /// The slot became prepared: its agreement is now the latest prepared certificate.
+        /// The slot became prepared: its agreement is now the latest batch prepared here.
         mutating func recordCertificate() {
             hasCertificate = true
             certificateView = view
             certificateDigest = digest
             certificateRequests = requests
-            certificatePrePrepare = prePrepareAuthenticator
-            swap(&certificateProofs, &prepareProofs)
-            prepareProofs.removeAll(keepingCapacity: true)
         }
 
-        var certificate: PreparedCertificate? {
+        /// The slot's entry of P, if anything prepared here.
+        var preparedEntry: PreparedEntry? {
             guard hasCertificate else { return nil }
-            return PreparedCertificate(view: certificateView, sequence: sequence, digest: certificateDigest,
-                                       requests: certificateRequests, prePrepareAuthenticator: certificatePrePrepare,
-                                       prepares: certificateProofs)
+            return PreparedEntry(view: certificateView, sequence: sequence, digest: certificateDigest, requests: certificateRequests)
         }
 
-        /// The certificate as a VIEW-CHANGE reports it: with the late PREPAREs of its view as extra proofs.
-        var reportedCertificate: PreparedCertificate? {
-            guard var c = certificate else { return nil }
-            if prepared, view == certificateView, !prepareProofs.isEmpty { c.prepares += prepareProofs }
-            return c
+        /// The replica pre-prepared `digest` in `view` (it accepted the pre-prepare, as primary or
+        /// backup): Q keeps the latest view of each digest, and at most `PBFT.prePreparedDigestsKept`
+        /// digests, dropping the one of the earliest view. Only a faulty primary makes one sequence
+        /// number pre-prepare with many digests here, each at the cost of a view change; dropping an
+        /// old one costs liveness at worst, never safety (a batch is taken for a number only when f+1
+        /// replicas report it pre-prepared, and a committed batch's P entries rule out the null request).
+        mutating func notePrePrepared(_ digest: Digest, view: UInt64) {
+            if let k = prePrepared.firstIndex(where: { $0.digest == digest }) {
+                prePrepared[k].view = max(prePrepared[k].view, view)
+                return
+            }
+            if prePrepared.count >= PBFT.prePreparedDigestsKept, let oldest = prePrepared.indices.min(by: { prePrepared[$0].view < prePrepared[$1].view }) {
+                prePrepared.remove(at: oldest)
+            }
+            prePrepared.append(PrePreparedDigest(digest: digest, view: view))
         }
     }
+
+    /// How many digests Q keeps per sequence number (`Slot.notePrePrepared`).
+    static let prePreparedDigestsKept = 4
 }

@@ -19,7 +19,10 @@ extension PBFT.Message: CustomStringConvertible {
             return "CHECKPOINT n=\(m.sequence) d=\(PBFT.Digest(m.stateDigest, 0, 0, 0).short)"
         case .viewChange(let m):
             let prepared = m.prepared.map { "n\($0.sequence)@v\($0.view)=\($0.digest.short)" }
-            return "VIEW-CHANGE v=\(m.newView) n=\(m.stableSequence) C=\(m.checkpointProof.count) P=[\(prepared.joined(separator: " "))]"
+            let prePrepared = m.prePrepared.map { "n\($0.sequence)@v\($0.view)=\($0.digest.short)" }
+            let checkpoints = m.checkpoints.map { "\($0.sequence)" }
+            return "VIEW-CHANGE v=\(m.newView) h=\(m.stableSequence) C=[\(checkpoints.joined(separator: " "))] "
+                + "P=[\(prepared.joined(separator: " "))] Q=[\(prePrepared.joined(separator: " "))]"
         case .newView(let m):
             let senders = m.viewChanges.map { "\($0.replica.rawValue)" }
             let o = m.prePrepares.map { "n\($0.sequence)=\($0.digest.short)" }

@@ -126,8 +126,7 @@ extension PBFT {
     }
 
     /// One replica's part of a proof: which replica sent a message whose other fields the proof names
-    /// once, and the authenticator it sent. A checkpoint proof is 2f+1 of these for (n, d); a prepared
-    /// certificate holds 2f of these for PREPARE(v, n, d).
+    /// once, and the authenticator it sent. A checkpoint proof is 2f+1 of these for (n, d).
     public struct Vote: Sendable, Equatable {
         public var replica: NodeID
         public var authenticator: Authenticator
@@ -137,47 +136,81 @@ extension PBFT {
         }
     }
 
-    /// P_m (§4.4): the pre-prepare of (view, sequence, digest) and 2f matching prepares from distinct
-    /// backups, each with the authenticator its sender made, so a third party can check its own entry.
-    public struct PreparedCertificate: Sendable, Equatable {
+    /// An entry of P (TOCS 2002 §4.5.1): the batch with digest d prepared at the sender with sequence
+    /// number n in view v, the latest view in which anything prepared there for n. The sender's word,
+    /// not a proof: the new primary takes it only when 2f+1 VIEW-CHANGEs do not contradict it and f+1
+    /// report the batch pre-prepared in view v or later (`NewViewDecision`). The batch travels with it
+    /// (anyone can check it against d), so the new primary always has the request it picks.
+    public struct PreparedEntry: Sendable, Equatable {
         public var view: UInt64
         public var sequence: UInt64
         public var digest: Digest
         public var requests: [ClientRequest]
-        public var prePrepareAuthenticator: Authenticator
-        public var prepares: [Vote]
 
-        public init(view: UInt64, sequence: UInt64, digest: Digest, requests: [ClientRequest],
-                    prePrepareAuthenticator: Authenticator, prepares: [Vote]) {
+        public init(view: UInt64, sequence: UInt64, digest: Digest, requests: [ClientRequest]) {
             self.view = view; self.sequence = sequence; self.digest = digest; self.requests = requests
-            self.prePrepareAuthenticator = prePrepareAuthenticator; self.prepares = prepares
         }
     }
 
-    /// ⟨VIEW-CHANGE, v+1, n, C, P, i⟩ (§4.4): replica i moves to view v+1; n is its last stable
-    /// checkpoint with proof C (2f+1 CHECKPOINT votes) and P holds a prepared certificate for every
-    /// sequence number above n that prepared at i. Signed, since the new primary forwards it.
+    /// An entry of Q (TOCS 2002 §4.5.1): the batch with digest d pre-prepared at the sender with
+    /// sequence number n (it sent PRE-PREPARE or PREPARE for it), and the latest view in which it did.
+    public struct PrePreparedEntry: Sendable, Equatable {
+        public var sequence: UInt64
+        public var digest: Digest
+        public var view: UInt64
+
+        public init(sequence: UInt64, digest: Digest, view: UInt64) {
+            self.sequence = sequence; self.digest = digest; self.view = view
+        }
+    }
+
+    /// An entry of C (TOCS 2002 §4.5.1): a checkpoint the sender holds, the digest of its own state at n.
+    public struct CheckpointEntry: Sendable, Equatable {
+        public var sequence: UInt64
+        public var stateDigest: UInt64
+
+        public init(sequence: UInt64, stateDigest: UInt64) {
+            self.sequence = sequence; self.stateDigest = stateDigest
+        }
+    }
+
+    /// ⟨VIEW-CHANGE, v+1, h, C, P, Q, i⟩ (TOCS 2002 §4.5.1): replica i moves to view v+1; h is its
+    /// stable checkpoint, C the checkpoints it took above h, P and Q what prepared and pre-prepared there
+    /// for each sequence number above h. It carries claims, not other replicas' authenticators: with
+    /// MACs those prove nothing to a third party (a faulty replica's PREPARE may verify at one replica
+    /// and not at another), so the new view is decided by counting claims (`NewViewDecision`). Signed,
+    /// as in OSDI'99, so the new primary can forward it in NEW-VIEW: the signature gives the backups
+    /// what TOCS's VIEW-CHANGE-ACKs give them when every message carries MACs.
     public struct ViewChange: Sendable, Equatable {
         public var newView: UInt64
         public var stableSequence: UInt64
         public var stableDigest: UInt64
-        public var checkpointProof: [Vote]
-        public var prepared: [PreparedCertificate]
+        /// C above h: the sender's own checkpoints, taken and not yet stable, in sequence-number order.
+        public var checkpoints: [CheckpointEntry]
+        /// P, at most one entry per sequence number, in sequence-number order.
+        public var prepared: [PreparedEntry]
+        /// Q, in sequence-number order; at most `PBFT.prePreparedDigestsKept` digests per number.
+        public var prePrepared: [PrePreparedEntry]
         public var replica: NodeID
         public var authenticator: Authenticator
 
-        public init(newView: UInt64, stableSequence: UInt64, stableDigest: UInt64, checkpointProof: [Vote],
-                    prepared: [PreparedCertificate], replica: NodeID, authenticator: Authenticator) {
+        public init(newView: UInt64, stableSequence: UInt64, stableDigest: UInt64, checkpoints: [CheckpointEntry] = [],
+                    prepared: [PreparedEntry], prePrepared: [PrePreparedEntry] = [], replica: NodeID, authenticator: Authenticator) {
             self.newView = newView; self.stableSequence = stableSequence; self.stableDigest = stableDigest
-            self.checkpointProof = checkpointProof; self.prepared = prepared; self.replica = replica
-            self.authenticator = authenticator
+            self.checkpoints = checkpoints; self.prepared = prepared; self.prePrepared = prePrepared
+            self.replica = replica; self.authenticator = authenticator
+        }
+
+        /// Whether the sender holds the checkpoint (n, d): as its stable one or a later one of its own.
+        func holds(checkpoint sequence: UInt64, digest: UInt64) -> Bool {
+            (stableSequence == sequence && stableDigest == digest)
+                || checkpoints.contains { $0.sequence == sequence && $0.stateDigest == digest }
         }
     }
 
-    /// One pre-prepare of O in a NEW-VIEW: sequence number and digest (the batch itself is in the
-    /// certificates of V, or empty for a null request), with the authenticator the new primary made for
-    /// PRE-PREPARE(v+1, n, d), so a prepared certificate formed in the new view carries a pre-prepare
-    /// authenticator like any other.
+    /// One pre-prepare of O in a NEW-VIEW: sequence number and digest (the batch itself is in the P
+    /// entries of V, or empty for a null request), with the authenticator the new primary made for
+    /// PRE-PREPARE(v+1, n, d).
     public struct Assignment: Sendable, Equatable {
         public var sequence: UInt64
         public var digest: Digest
@@ -189,8 +222,9 @@ extension PBFT {
         }
     }
 
-    /// ⟨NEW-VIEW, v+1, V, O⟩ (§4.4): V is the 2f+1 VIEW-CHANGE messages the new primary collected, O
-    /// the pre-prepares it computed from them. Backups recompute O from V and reject a mismatch.
+    /// ⟨NEW-VIEW, v+1, V, O⟩ (§4.4): V is the VIEW-CHANGE messages (2f+1 or more) the new primary
+    /// decided from, O the pre-prepares it computed from them. Backups recompute O from V and reject a
+    /// mismatch.
     public struct NewView: Sendable, Equatable {
         public var view: UInt64
         public var viewChanges: [ViewChange]

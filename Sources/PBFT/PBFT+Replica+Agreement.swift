@@ -55,6 +55,7 @@ extension PBFT.Replica {
         slots[i].digest = digest
         slots[i].requests = requests
         slots[i].prePrepareAuthenticator = authenticator
+        slots[i].notePrePrepared(digest, view: view)
         if slots[i].sequence > highestAccepted { highestAccepted = slots[i].sequence }
         if slots[i].sequence > lastExecuted { noteInFlight(outbox: &outbox) }
         let primary = primary(of: view)
@@ -64,9 +65,6 @@ extension PBFT.Replica {
                     slots[i].commitCount += 1
                 } else if vote.replica != primary {
                     slots[i].prepareCount += 1
-                    if slots[i].prepareProofs.count < 2 * f {
-                        slots[i].prepareProofs.append(PBFT.Vote(replica: vote.replica, authenticator: vote.authenticator))
-                    }
                 }
             }
             slots[i].early.removeAll(keepingCapacity: true)
@@ -79,12 +77,7 @@ extension PBFT.Replica {
             var prepare = PBFT.Prepare(view: view, sequence: slots[i].sequence, digest: digest, replica: id, authenticator: .none)
             prepare.authenticator = keys.authenticate(prepare.block, .multicast, work: &outbox.cryptoWork)
             outbox.broadcast(.prepare(prepare))
-            if slots[i].prepareSenders.insert(id) {
-                slots[i].prepareCount += 1
-                if slots[i].prepareProofs.count < 2 * f {
-                    slots[i].prepareProofs.append(PBFT.Vote(replica: id, authenticator: prepare.authenticator))
-                }
-            }
+            if slots[i].prepareSenders.insert(id) { slots[i].prepareCount += 1 }
         }
         checkPrepared(slot: i, outbox: &outbox)
     }
@@ -99,9 +92,6 @@ extension PBFT.Replica {
         guard inWindow(m.sequence), sender != primary(of: m.view),
               let i = admitVote(m, from: sender, outbox: &outbox) else { return }
         slots[i].prepareCount += 1
-        if !slots[i].prepared, slots[i].prepareProofs.count < 2 * f {
-            slots[i].prepareProofs.append(PBFT.Vote(replica: sender, authenticator: m.authenticator))
-        }
         checkPrepared(slot: i, outbox: &outbox)
     }
 
@@ -147,18 +137,9 @@ extension PBFT.Replica {
         if slots[k].sequence == m.sequence, slots[k].view == view, isCommit ? slots[k].committed : slots[k].prepared {
             // The phase is already decided here: this vote decides nothing, so it is not worth a MAC
             // check. A second one from the same sender is a retransmission: that replica is stalled.
-            if !slots[k].insertVoter(sender, commit: isCommit) {
-                if keys.verify(m.authenticator, m.block, from: sender, .multicast, work: &outbox.cryptoWork) {
-                    answerRetransmission(slot: k, to: sender, outbox: &outbox)
-                }
-            } else if !isCommit, keys.mode == .mac, m.digest == slots[k].digest,
-                      slots[k].certificateProofs.count + slots[k].prepareProofs.count < n - 1 {
-                // A late matching PREPARE joins the certificate as an extra proof, unchecked (whoever
-                // reads the certificate checks every proof). With MAC authenticators a faulty backup's
-                // PREPARE may verify here and not at another replica (a split authenticator); the
-                // honest backups' late ones make the certificate hold 2f that verify anywhere. (A
-                // signature verifies everywhere or nowhere, and `none` has nothing to split.)
-                slots[k].prepareProofs.append(PBFT.Vote(replica: sender, authenticator: m.authenticator))
+            if !slots[k].insertVoter(sender, commit: isCommit),
+               keys.verify(m.authenticator, m.block, from: sender, .multicast, work: &outbox.cryptoWork) {
+                answerRetransmission(slot: k, to: sender, outbox: &outbox)
             }
             return nil
         }
@@ -172,7 +153,7 @@ extension PBFT.Replica {
             return nil
         }
         guard slots[i].hasPrePrepare else {
-            slots[i].early.append(PBFT.EarlyVote(isCommit: isCommit, replica: sender, digest: m.digest, authenticator: m.authenticator))
+            slots[i].early.append(PBFT.EarlyVote(isCommit: isCommit, replica: sender, digest: m.digest))
             return nil
         }
         guard m.digest == slots[i].digest else { return nil }

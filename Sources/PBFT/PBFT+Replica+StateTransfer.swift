@@ -80,9 +80,24 @@ extension PBFT.Replica {
     }
 
     func sendFetch(outbox: inout Outbox<Message>) {
-        var message = PBFT.Fetch(installedView: installedView, from: lastExecuted + 1, replica: id, authenticator: .none)
+        var message = PBFT.Fetch(installedView: installedView, from: fetchStart, replica: id, authenticator: .none)
         message.authenticator = keys.authenticate(message.block, .multicast, work: &outbox.cryptoWork)
         outbox.broadcast(.fetch(message))
+    }
+
+    /// Where a FETCH asks the others to start: after the last executed number, or, while one replica's
+    /// batches are being gathered to reach the stable checkpoint (`adoptBatchesProvenByCheckpoint`),
+    /// after the longest run of them held so far. Otherwise a gap wider than one answer (`fetchBatch`)
+    /// that only one honest replica can fill would be asked for from its start again and again.
+    var fetchStart: UInt64 {
+        var start = lastExecuted + 1
+        guard lastExecuted < lowWaterMark else { return start }
+        for batches in checkpointCandidates.values {
+            var next = lastExecuted + 1
+            while next < lowWaterMark, batches[next] != nil || decided[next] != nil { next += 1 }
+            start = max(start, next)
+        }
+        return start
     }
 
     func receiveFetch(_ m: PBFT.Fetch, from sender: NodeID, outbox: inout Outbox<Message>) {
@@ -91,7 +106,8 @@ extension PBFT.Replica {
             reject(Message.Kind.fetch, outbox: &outbox)
             return
         }
-        // A FETCH also tells how far its sender got: if f+1 replicas got further, this one is behind.
+        // A FETCH also tells how far its sender got (or, while it gathers batches toward a checkpoint,
+        // how far the gathering got): if f+1 replicas got further, this one is behind.
         if m.from > 0, m.from - 1 > executedAhead[sender.index] { executedAhead[sender.index] = m.from - 1 }
         if m.installedView > viewsAhead[sender.index] { viewsAhead[sender.index] = m.installedView }
         if othersExecutedAhead >= f + 1 || othersInLaterViews >= f + 1 { noteBehind(outbox: &outbox) }
@@ -129,8 +145,16 @@ extension PBFT.Replica {
         let before = lastExecuted
         if m.lastExecuted > executedAhead[sender.index] { executedAhead[sender.index] = m.lastExecuted }
         if let newView = m.newView { processNewView(newView, outbox: &outbox) }
+        let reported = PBFT.CheckpointEntry(sequence: m.stableSequence, stateDigest: m.stableDigest)
+        stableReported[sender.index] = reported
         if m.stableSequence > lowWaterMark {
-            if isValidCheckpointProof(m.stableSequence, digest: m.stableDigest, proof: m.stableProof, work: &outbox.cryptoWork) {
+            if isValidCheckpointProof(m.stableSequence, digest: m.stableDigest, proof: m.stableProof, work: &outbox.cryptoWork)
+                || stableReported.count(where: { $0 == reported }) >= f + 1 {
+                // A proof that checks here, or f+1 replicas holding the same stable checkpoint: one of
+                // them is honest, and an honest replica's stable checkpoint is the state there (it
+                // took it on 2f+1 CHECKPOINTs, on a NEW-VIEW's f+1 holders, or on this same rule). A
+                // replica that entered a view on a checkpoint it had not made stable itself passes on
+                // only the CHECKPOINT messages it has, fewer than 2f+1.
                 stabilize(m.stableSequence, digest: m.stableDigest, proof: m.stableProof, outbox: &outbox)
             } else {
                 absorbCheckpointVotes(m.stableSequence, digest: m.stableDigest, proof: m.stableProof, outbox: &outbox)

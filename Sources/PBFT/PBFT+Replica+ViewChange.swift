@@ -1,9 +1,10 @@
 import ConsensusCore
 
-// View changes (OSDI'99 §4.4, liveness §4.5.2). A backup whose request timer expires in view v moves to
-// view v+1: it stops accepting normal-case messages of v and multicasts VIEW-CHANGE(v+1, n, C, P, i).
-// The primary of v+1 collects 2f+1 of them (its own included) and multicasts NEW-VIEW(v+1, V, O);
-// backups check V, recompute O from it, and on a match enter v+1 and process the pre-prepares of O.
+// View changes (OSDI'99 §4.4, liveness §4.5.2, decided as in TOCS 2002 §4.5.1). A backup whose request
+// timer expires in view v moves to view v+1: it stops accepting normal-case messages of v and
+// multicasts VIEW-CHANGE(v+1, h, C, P, Q, i). The primary of v+1 collects them (its own included) until
+// they decide every sequence number, and multicasts NEW-VIEW(v+1, V, O); backups check V, recompute O
+// from it, and on a match enter v+1 and process the pre-prepares of O.
 
 extension PBFT.Replica {
     func startViewChange(to newView: UInt64, outbox: inout Outbox<Message>) {
@@ -32,16 +33,23 @@ extension PBFT.Replica {
         checkViewChangeQuorum(outbox: &outbox)
     }
 
-    /// VIEW-CHANGE(v+1, n, C, P, i): the stable checkpoint with its proof, and the latest prepared
-    /// certificate of every sequence number above it (§4.4).
+    /// VIEW-CHANGE(v+1, h, C, P, Q, i): the stable checkpoint, the checkpoints taken above it, and for
+    /// every sequence number above it the latest batch that prepared here and the digests that
+    /// pre-prepared here (TOCS 2002 §4.5.1).
     func makeViewChange(_ newView: UInt64, work: inout CryptoWork) -> PBFT.ViewChange {
-        var prepared: [PBFT.PreparedCertificate] = []
+        var prepared: [PBFT.PreparedEntry] = []
+        var prePrepared: [PBFT.PrePreparedEntry] = []
         for sequence in (lowWaterMark + 1) ... (lowWaterMark + window) {
             let i = slotIndex(sequence)
-            if slots[i].sequence == sequence, let c = slots[i].reportedCertificate { prepared.append(c) }
+            guard slots[i].sequence == sequence else { continue }
+            if let p = slots[i].preparedEntry { prepared.append(p) }
+            for q in slots[i].prePrepared { prePrepared.append(PBFT.PrePreparedEntry(sequence: sequence, digest: q.digest, view: q.view)) }
         }
-        var message = PBFT.ViewChange(newView: newView, stableSequence: lowWaterMark, stableDigest: stableDigest,
-                                      checkpointProof: stableProof, prepared: prepared, replica: id, authenticator: .none)
+        let checkpoints = ownCheckpoints.keys.sorted().filter { $0 > lowWaterMark }.map {
+            PBFT.CheckpointEntry(sequence: $0, stateDigest: ownCheckpoints[$0]!.digest)
+        }
+        var message = PBFT.ViewChange(newView: newView, stableSequence: lowWaterMark, stableDigest: stableDigest, checkpoints: checkpoints,
+                                      prepared: prepared, prePrepared: prePrepared, replica: id, authenticator: .none)
         if keys.mode != .none {
             work.digestsComputed += 1
             message.authenticator = keys.authenticate(message.block, .signed, work: &work)
@@ -106,14 +114,24 @@ extension PBFT.Replica {
         }
     }
 
-    /// NEW-VIEW(v+1, V, O): V is its own VIEW-CHANGE and the 2f others of the lowest ids; O follows.
+    /// NEW-VIEW(v+1, V, O): V is its own VIEW-CHANGE and the 2f others of the lowest ids if they decide
+    /// every sequence number (TOCS 2002 §4.5.1), or else every VIEW-CHANGE for the view it has, if those
+    /// do; until then the primary waits for more. O follows from V.
     func sendNewView(outbox: inout Outbox<Message>) {
         guard let own = viewChanges[id.index] else { return }
-        var chosen = [own]
-        for (j, vc) in viewChanges.enumerated() where j != id.index && chosen.count < quorum {
-            if let vc, vc.newView == view { chosen.append(vc) }
+        var received = [own]
+        for (j, vc) in viewChanges.enumerated() where j != id.index {
+            if let vc, vc.newView == view { received.append(vc) }
         }
-        let decision = PBFT.NewViewDecision(viewChanges: chosen, nullDigest: nullDigest)
+        // 2f+1 decide unless some are contradicted or silent; then all it has (at most two decisions per
+        // VIEW-CHANGE received, whatever n).
+        var chosen = Array(received.prefix(quorum))
+        var found = PBFT.NewViewDecision(viewChanges: chosen, faultTolerance: f, window: window, nullDigest: nullDigest)
+        if found == nil, received.count > quorum {
+            chosen = received
+            found = PBFT.NewViewDecision(viewChanges: chosen, faultTolerance: f, window: window, nullDigest: nullDigest)
+        }
+        guard let decision = found else { return }
         var assignments: [PBFT.Assignment] = []
         assignments.reserveCapacity(decision.entries.count)
         for e in decision.entries {
@@ -149,8 +167,9 @@ extension PBFT.Replica {
         install(m, decision, outbox: &outbox)
     }
 
-    /// The backup's check of a NEW-VIEW (§4.4): V holds 2f+1 valid VIEW-CHANGE messages for the view
-    /// from distinct replicas, and O is exactly what V gives. Returns the decision, or nil to reject.
+    /// The backup's check of a NEW-VIEW (§4.4): V holds 2f+1 or more valid VIEW-CHANGE messages for
+    /// the view from distinct replicas, they decide every sequence number, and O is exactly what they
+    /// decide. Returns the decision, or nil to reject.
     func checkedDecision(_ m: PBFT.NewView, work: inout CryptoWork) -> PBFT.NewViewDecision? {
         guard m.viewChanges.count >= quorum, m.viewChanges.count <= n else { return nil }
         var seen = PBFT.NodeSet(replicaCount: n)
@@ -159,8 +178,8 @@ extension PBFT.Replica {
             if let known = viewChanges[vc.replica.index], known == vc { continue }  // checked on arrival
             guard isValidViewChange(vc, work: &work) else { return nil }
         }
-        let decision = PBFT.NewViewDecision(viewChanges: m.viewChanges, nullDigest: nullDigest)
-        guard decision.matches(m.prePrepares) else { return nil }
+        guard let decision = PBFT.NewViewDecision(viewChanges: m.viewChanges, faultTolerance: f, window: window, nullDigest: nullDigest),
+              decision.matches(m.prePrepares) else { return nil }
         for a in m.prePrepares {
             let block = PBFT.AuthBlock(kind: Message.Kind.prePrepare, sender: m.primary, view: m.view, sequence: a.sequence, digest: a.digest)
             guard keys.verify(a.authenticator, block, from: m.primary, .multicast, work: &work) else { return nil }
@@ -168,51 +187,43 @@ extension PBFT.Replica {
         return decision
     }
 
-    /// A VIEW-CHANGE is valid when its sender signed it, its checkpoint proof holds, and every prepared
-    /// certificate in it is for a sequence number in (n, n+L], of an earlier view, with a pre-prepare
-    /// from that view's primary whose digest matches its batch and 2f matching prepares from distinct
-    /// backups, every authenticator checked (§4.4).
+    /// A VIEW-CHANGE is valid when its sender signed it and it is well formed: a checkpoint sequence
+    /// number (the initial state's digest at 0), C above it and inside the window, P with at most one
+    /// entry per number in (h, h+L], each of an earlier view and carrying the batch its digest names,
+    /// and Q likewise with at most `PBFT.prePreparedDigestsKept` digests per number. What it claims is
+    /// not proven by anyone's authenticators; the decision counts claims (`NewViewDecision`).
     func isValidViewChange(_ m: PBFT.ViewChange, work: inout CryptoWork) -> Bool {
         if keys.mode != .none { work.digestsComputed += 1 }
         guard keys.verify(m.authenticator, keys.mode == .none ? PBFT.AuthBlock.empty : m.block, from: m.replica, .signed, work: &work),
-              isValidCheckpointProof(m.stableSequence, digest: m.stableDigest, proof: m.checkpointProof, work: &work)
+              m.stableSequence % interval == 0, m.stableSequence != 0 || m.stableDigest == PBFT.genesisDigest
         else { return false }
+        let top = m.stableSequence + window
         var last = m.stableSequence
-        for c in m.prepared {
-            guard c.sequence > last, c.sequence <= m.stableSequence + window, c.view < m.newView,
-                  isValidCertificate(c, work: &work) else { return false }
+        for c in m.checkpoints {
+            guard c.sequence > last, c.sequence <= top, c.sequence % interval == 0 else { return false }
             last = c.sequence
+        }
+        last = m.stableSequence
+        for p in m.prepared {
+            guard p.sequence > last, p.sequence <= top, p.view < m.newView else { return false }
+            work.digestsComputed += 1
+            guard PBFT.digest(of: p.requests, scratch: &scratch) == p.digest else { return false }
+            last = p.sequence
+        }
+        last = m.stableSequence
+        var perNumber = 0
+        for q in m.prePrepared {
+            guard q.sequence >= last, q.sequence > m.stableSequence, q.sequence <= top, q.view < m.newView else { return false }
+            perNumber = q.sequence == last ? perNumber + 1 : 1
+            guard perNumber <= PBFT.prePreparedDigestsKept else { return false }
+            last = q.sequence
         }
         return true
     }
 
-    /// A certificate for the very (view, sequence number, digest) this replica holds one for is proven
-    /// by what it knows itself, whatever its proofs say here: with MAC authenticators a faulty replica's
-    /// PRE-PREPARE or PREPARE in it may verify at its holder and not here (a split authenticator), and an
-    /// honest VIEW-CHANGE must not be rejected for that when this replica saw the same agreement.
-    func isValidCertificate(_ c: PBFT.PreparedCertificate, work: inout CryptoWork) -> Bool {
-        work.digestsComputed += 1
-        guard PBFT.digest(of: c.requests, scratch: &scratch) == c.digest else { return false }
-        let k = slotIndex(c.sequence)
-        if slots[k].sequence == c.sequence, slots[k].hasCertificate, slots[k].certificateView == c.view,
-           slots[k].certificateDigest == c.digest { return true }
-        let primary = primary(of: c.view)
-        let prePrepare = PBFT.AuthBlock(kind: Message.Kind.prePrepare, sender: primary, view: c.view, sequence: c.sequence, digest: c.digest)
-        guard keys.verify(c.prePrepareAuthenticator, prePrepare, from: primary, .multicast, work: &work) else { return false }
-        var seen = PBFT.NodeSet(replicaCount: n)
-        var valid = 0
-        for vote in c.prepares where vote.replica != primary && vote.replica.index >= 0 && vote.replica.index < n {
-            guard seen.insert(vote.replica) else { continue }
-            let block = PBFT.AuthBlock(kind: Message.Kind.prepare, sender: vote.replica, view: c.view, sequence: c.sequence, digest: c.digest)
-            if keys.verify(vote.authenticator, block, from: vote.replica, .multicast, work: &work) { valid += 1 }
-            if valid >= 2 * f { return true }
-        }
-        return valid >= 2 * f
-    }
-
-    /// Enters the new view: adopts min-s as stable if it is ahead, keeps batches committed in the old
-    /// view that have not executed yet, enters O in the log (backups multicast PREPARE for each) and
-    /// replays the messages of this view that arrived early.
+    /// Enters the new view: adopts the decision's checkpoint as stable if it is ahead, keeps batches
+    /// committed in the old view that have not executed yet, enters O in the log (backups multicast
+    /// PREPARE for each) and replays the messages of this view that arrived early.
     func install(_ m: PBFT.NewView, _ decision: PBFT.NewViewDecision, outbox: inout Outbox<Message>) {
         let newView = m.view
         if newView != view { primaryAhead = 0 }
@@ -227,7 +238,11 @@ extension PBFT.Replica {
         persistWhole(outbox: &outbox)
         lastAssigned = max(decision.maxSequence, decision.stableSequence, lowWaterMark)
         if decision.stableSequence > lowWaterMark {
-            stabilize(decision.stableSequence, digest: decision.stableDigest, proof: decision.stableProof, outbox: &outbox)
+            // f+1 replicas hold this checkpoint; the CHECKPOINT messages this replica has for it make
+            // what proof it can pass on in state transfer (late ones join it as they arrive).
+            let proof = (checkpointVotes[decision.stableSequence] ?? []).filter { $0.digest == decision.stableDigest }
+                .map { PBFT.Vote(replica: $0.replica, authenticator: $0.authenticator) }
+            stabilize(decision.stableSequence, digest: decision.stableDigest, proof: proof, outbox: &outbox)
         }
         for i in slots.indices where slots[i].sequence > lastExecuted && slots[i].committed && slots[i].view != newView {
             decided[slots[i].sequence] = slots[i].requests

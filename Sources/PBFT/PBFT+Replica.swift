@@ -111,6 +111,8 @@ extension PBFT {
         var executedAhead: [UInt64]
         /// Per replica, the highest sequence number it sent a COMMIT for in a view before ours.
         var commitsInEarlierViews: [UInt64]
+        /// Per replica, the stable checkpoint (h, d) its latest FETCH-REPLY reported.
+        var stableReported: [PBFT.CheckpointEntry]
 
         // MARK: State transfer
 
@@ -174,6 +176,7 @@ extension PBFT {
             viewsAhead = Array(repeating: 0, count: cluster.replicaCount)
             executedAhead = Array(repeating: 0, count: cluster.replicaCount)
             commitsInEarlierViews = Array(repeating: 0, count: cluster.replicaCount)
+            stableReported = Array(repeating: PBFT.CheckpointEntry(sequence: 0, stateDigest: 0), count: cluster.replicaCount)
             archive = Array(repeating: nil, count: settings.effectiveArchiveLength)
             nullDigest = PBFT.digest(of: [], scratch: &scratch)
         }
@@ -290,9 +293,6 @@ extension PBFT {
                     continue
                 }
                 slots[i].keepOwnDecisions(me: id)
-                if slots[i].sentPrepare, !slots[i].prepared, slots[i].view == view {
-                    slots[i].prepareProofs = [PBFT.Vote(replica: id, authenticator: (ownVote(slot: i, work: &outbox.cryptoWork) as PBFT.Prepare).authenticator)]
-                }
                 if slots[i].hasPrePrepare, slots[i].view == view {
                     highestAccepted = max(highestAccepted, slots[i].sequence)
                     if isPrimary { lastAssigned = max(lastAssigned, slots[i].sequence) }

@@ -79,7 +79,7 @@ extension PBFT.Message {
     ///   (`PBFT.equivocationRequest(variant:)`) takes the batch's place;
     /// - a PREPARE or COMMIT names the digest of that null request instead of the real one;
     /// - a CHECKPOINT claims another state digest;
-    /// - a VIEW-CHANGE hides every prepared certificate (the faulty replica claims it prepared nothing
+    /// - a VIEW-CHANGE hides P and Q (the faulty replica claims nothing prepared or pre-prepared there
     ///   above its checkpoint: what the 2f+1 commit quorum exists to survive, §4.5.1).
     /// Other kinds have nothing to equivocate about (nil).
     public func equivocated(variant: UInt64, earlier: PBFT.Message?, cluster: ClusterConfig) -> PBFT.Message? {
@@ -112,8 +112,9 @@ extension PBFT.Message {
             m.authenticator = PBFT.KeyDerivation.reauthenticate(like: m.authenticator, block: m.block, sender: m.replica, secret: secret)
             return .checkpoint(m)
         case .viewChange(var m):
-            guard !m.prepared.isEmpty else { return nil }
+            guard !m.prepared.isEmpty || !m.prePrepared.isEmpty else { return nil }
             m.prepared = []
+            m.prePrepared = []
             m.authenticator = PBFT.KeyDerivation.reauthenticate(like: m.authenticator, block: m.block, sender: m.replica, secret: secret)
             return .viewChange(m)
         case .newView, .forwardedRequest, .fetch, .fetchReply:
@@ -137,10 +138,9 @@ extension PBFT.Message {
     }
 
     /// The message with its MAC vector broken at the receivers `isFailing` names and intact elsewhere
-    /// (one vector for every receiver, as a real multicast sends). A replica that accepted it and
-    /// forwards it as proof (a prepared certificate in VIEW-CHANGE, a checkpoint proof) then holds a
-    /// proof that some honest replicas cannot check: the case the MAC-based view change of TOCS 2002
-    /// exists for (README, "Byzantine faults in PBFT").
+    /// (one vector for every receiver, as a real multicast sends). A proof built of it (a checkpoint
+    /// proof in state transfer) verifies at some honest replicas and not at others: why VIEW-CHANGE
+    /// carries claims instead of proofs, as in TOCS 2002 (README, "Byzantine faults in PBFT").
     public func splitAuthenticated(failingAt isFailing: (Int32) -> Bool) -> PBFT.Message? {
         // Only a MAC vector splits: VIEW-CHANGE and NEW-VIEW are signed, the point-to-point kinds
         // (forwarded requests, fetch replies) carry one MAC for their one receiver.

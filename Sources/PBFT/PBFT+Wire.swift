@@ -173,53 +173,76 @@ extension Array where Element == PBFT.Vote {
     }
 }
 
-extension PBFT.PreparedCertificate {
-    var encodedSize: Int {
-        8 + 8 + PBFT.Digest.encodedSize + PBFT.batchEncodedSize(requests) + prePrepareAuthenticator.encodedSize
-            + prepares.encodedSize
-    }
-    static let minimumSize = 8 + 8 + 32 + 4 + 1 + 4
+extension PBFT.PreparedEntry {
+    var encodedSize: Int { 8 + 8 + PBFT.Digest.encodedSize + PBFT.batchEncodedSize(requests) }
+    static let minimumSize = 8 + 8 + 32 + 4
     func encode(into w: inout WireWriter) {
         w.write(view); w.write(sequence); digest.encode(into: &w)
         PBFT.encodeBatch(requests, into: &w)
-        prePrepareAuthenticator.encode(into: &w)
-        prepares.encode(into: &w)
     }
-    static func decode(from r: inout WireReader) throws(WireError) -> PBFT.PreparedCertificate {
+    static func decode(from r: inout WireReader) throws(WireError) -> PBFT.PreparedEntry {
         let view: UInt64 = try r.read()
         let sequence: UInt64 = try r.read()
         let digest = try PBFT.Digest.decode(from: &r)
-        let batch = try PBFT.decodeBatch(from: &r)
-        let auth = try PBFT.Authenticator.decode(from: &r)
-        return PBFT.PreparedCertificate(view: view, sequence: sequence, digest: digest, requests: batch,
-                                        prePrepareAuthenticator: auth, prepares: try [PBFT.Vote].decode(from: &r))
+        return PBFT.PreparedEntry(view: view, sequence: sequence, digest: digest, requests: try PBFT.decodeBatch(from: &r))
     }
 }
 
+extension PBFT.PrePreparedEntry {
+    static let encodedSize = 8 + 32 + 8
+    func encode(into w: inout WireWriter) { w.write(sequence); digest.encode(into: &w); w.write(view) }
+    static func decode(from r: inout WireReader) throws(WireError) -> PBFT.PrePreparedEntry {
+        let sequence: UInt64 = try r.read()
+        let digest = try PBFT.Digest.decode(from: &r)
+        return PBFT.PrePreparedEntry(sequence: sequence, digest: digest, view: try r.read())
+    }
+}
+
+extension PBFT.CheckpointEntry {
+    static let encodedSize = 8 + 8
+    func encode(into w: inout WireWriter) { w.write(sequence); w.write(stateDigest) }
+    static func decode(from r: inout WireReader) throws(WireError) -> PBFT.CheckpointEntry {
+        let sequence: UInt64 = try r.read()
+        return PBFT.CheckpointEntry(sequence: sequence, stateDigest: try r.read())
+    }
+}
+
+/// u64 new view · u64 h · u64 digest at h · C: u32 count · (u64 n · u64 digest) · P: u32 count · entries ·
+/// Q: u32 count · (u64 n · digest · u64 view) · replica · authenticator
 extension PBFT.ViewChange: PBFT.DigestAuthenticated {
     var bodySize: Int {
-        8 + 8 + 8 + checkpointProof.encodedSize + prepared.reduce(4) { $0 + $1.encodedSize } + 4
+        8 + 8 + 8 + 4 + checkpoints.count * PBFT.CheckpointEntry.encodedSize + prepared.reduce(4) { $0 + $1.encodedSize }
+            + 4 + prePrepared.count * PBFT.PrePreparedEntry.encodedSize + 4
     }
-    static let minimumSize = 8 + 8 + 8 + 4 + 4 + 4 + 1
+    static let minimumSize = 8 + 8 + 8 + 4 + 4 + 4 + 4 + 1
 
     func encodeBody(into w: inout WireWriter) {
         w.write(newView); w.write(stableSequence); w.write(stableDigest)
-        checkpointProof.encode(into: &w)
+        w.write(UInt32(checkpoints.count))
+        for c in checkpoints { c.encode(into: &w) }
         w.write(UInt32(prepared.count))
-        for c in prepared { c.encode(into: &w) }
+        for p in prepared { p.encode(into: &w) }
+        w.write(UInt32(prePrepared.count))
+        for q in prePrepared { q.encode(into: &w) }
         replica.encode(into: &w)
     }
     static func decode(from r: inout WireReader) throws(WireError) -> PBFT.ViewChange {
         let newView: UInt64 = try r.read()
         let stable: UInt64 = try r.read()
         let digest: UInt64 = try r.read()
-        let proof = try [PBFT.Vote].decode(from: &r)
-        let prepared = try PBFT.decodeList(from: &r, minimumElementSize: PBFT.PreparedCertificate.minimumSize) {
-            (r: inout WireReader) throws(WireError) in try PBFT.PreparedCertificate.decode(from: &r)
+        let checkpoints = try PBFT.decodeList(from: &r, minimumElementSize: PBFT.CheckpointEntry.encodedSize) {
+            (r: inout WireReader) throws(WireError) in try PBFT.CheckpointEntry.decode(from: &r)
+        }
+        let prepared = try PBFT.decodeList(from: &r, minimumElementSize: PBFT.PreparedEntry.minimumSize) {
+            (r: inout WireReader) throws(WireError) in try PBFT.PreparedEntry.decode(from: &r)
+        }
+        let prePrepared = try PBFT.decodeList(from: &r, minimumElementSize: PBFT.PrePreparedEntry.encodedSize) {
+            (r: inout WireReader) throws(WireError) in try PBFT.PrePreparedEntry.decode(from: &r)
         }
         let replica = try NodeID.decode(from: &r)
-        return PBFT.ViewChange(newView: newView, stableSequence: stable, stableDigest: digest, checkpointProof: proof,
-                               prepared: prepared, replica: replica, authenticator: try PBFT.Authenticator.decode(from: &r))
+        return PBFT.ViewChange(newView: newView, stableSequence: stable, stableDigest: digest, checkpoints: checkpoints,
+                               prepared: prepared, prePrepared: prePrepared, replica: replica,
+                               authenticator: try PBFT.Authenticator.decode(from: &r))
     }
 
     /// What the signature covers: kind, sender, new view, stable sequence number and the digest of the body.

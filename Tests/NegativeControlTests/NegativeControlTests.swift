@@ -173,7 +173,7 @@ struct NegativeControlTests {
         "multipaxos acceptor forgetting its promise on restart": 19,
         "multipaxos answering accepted before persisting the value": 1,
         "pbft preparing before persisting the pre-prepare": 2,
-        "pbft committing with 2f commits": 183,
+        "pbft committing with 2f commits": 153,
         "pbft with f+1 equivocating replicas (allow-unsafe)": 1,
         "pbft client accepting the first reply": 1,
         "multipaxos phase 1 ignoring accepted values": 2,

@@ -30,6 +30,28 @@ struct CheckpointRuleTests {
         }
     }
 
+    /// A replica that entered a view on a checkpoint f+1 others hold, without its 2f+1 CHECKPOINTs,
+    /// passes on a proof of fewer votes. f+1 replicas reporting the same stable checkpoint are proof
+    /// enough: one of them is honest, and an honest replica's stable checkpoint is the state there.
+    @Test("f+1 FETCH-REPLYs reporting the same stable checkpoint make it stable, whatever their proofs")
+    func stableCheckpointVouchedForByFPlusOne() {
+        let r = makeReplica(id: 1, settings: settings(checkpointInterval: 4))
+        var forgers = (0 ..< 4).map { Forger($0) }
+        func reply(_ j: Int, digest: UInt64) -> PBFT.Message {
+            var w = CryptoWork()
+            var m = PBFT.FetchReply(view: 0, lastExecuted: 8, stableSequence: 8, stableDigest: digest, stableProof: [],
+                                    entries: [], newView: nil, replica: NodeID(j), authenticator: .none)
+            m.authenticator = forgers[j].keys.authenticate(m.block, .pointToPoint, to: NodeID(1), work: &w)
+            return .fetchReply(m)
+        }
+        _ = r.deliver(reply(0, digest: 66), from: 0)
+        #expect(r.lowWaterMark == 0)   // one replica's word
+        _ = r.deliver(reply(2, digest: 77), from: 2)
+        #expect(r.lowWaterMark == 0)   // two replicas, two checkpoints
+        _ = r.deliver(reply(3, digest: 77), from: 3)
+        #expect(r.lowWaterMark == 8 && r.stableDigest == 77)
+    }
+
     @Test("the log stays bounded and the water marks advance over many operations")
     func logBoundedOverManyOperations() {
         let c = lockstepCluster(settings: settings(checkpointInterval: 16))

@@ -38,7 +38,7 @@ struct DurableCodecTests {
         return (replica, outbox)
     }
 
-    @Test("a checkpoint with its proof and state, prepared certificates and the archive round-trip")
+    @Test("a checkpoint with its proof and state, P and Q and the archive round-trip")
     func checkpointAndCertificatesRoundTrip() throws {
         let (state, _) = Self.checkpointedState()
         #expect(state.checkpointSequence == 4 && state.loggedSequenceNumbers == [5, 6])
@@ -54,7 +54,9 @@ struct DurableCodecTests {
         #expect(back.checkpointState.digest == state.checkpointState.digest)
         #expect(back.checkpointState.executedCount == state.checkpointState.executedCount)
         #expect(back.loggedSequenceNumbers == [5, 6])
-        #expect(back.log.compactMap(\.certificate) == state.log.compactMap(\.certificate))
+        #expect(back.log.compactMap(\.preparedEntry) == state.log.compactMap(\.preparedEntry))
+        #expect(back.log.map(\.prePrepared) == state.log.map(\.prePrepared))
+        #expect(state.log.contains { !$0.prePrepared.isEmpty })
         #expect(back.archive == state.archive)
     }
 

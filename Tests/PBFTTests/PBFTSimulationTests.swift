@@ -163,6 +163,19 @@ struct PBFTSimulationTests {
         #expect(outcome.passed, "seed \(seed): \(outcome.failure ?? outcome.undecided ?? "")")
     }
 
+    /// Seed 221: a view change takes checkpoint 640, which only replica 2 and the `wrong-state` replica
+    /// 0 hold; replicas 1 and 3 executed 396. Only replica 2's batches lead to the certified state, and
+    /// they span two FETCH answers (a checkpoint interval each). Asking again from 397 each time
+    /// brought the same first half forever; asking after the batches gathered so far reaches 640.
+    @Test("a replica gathering one replica's batches toward a checkpoint asks for the rest, not the same ones again")
+    func gatheringSpansSeveralAnswers() throws {
+        let seed: UInt64 = 221
+        var durability = Durability()
+        durability.syncLatency = Interval(nanoseconds: CostProfile.projectMachine.disk.sync)
+        let outcome = try ProtocolRegistry.entry(named: "pbft").checkSeed(seed, nil, durability, .projectMachine)
+        #expect(outcome.passed, "seed \(seed): \(outcome.failure ?? outcome.undecided ?? "")")
+    }
+
     @Test("a replica that fell behind while cut off catches up once healed, even with no new requests")
     func laggingReplicaCatchesUpWhenIdle() {
         let seed: UInt64 = 47

@@ -35,17 +35,16 @@ struct ViewChangeRuleTests {
         return (c, unique.sorted { $0.replica < $1.replica })
     }
 
-    @Test("a backup whose request timer expires multicasts VIEW-CHANGE with its prepared certificates")
+    @Test("a backup whose request timer expires multicasts VIEW-CHANGE with what prepared and pre-prepared there")
     func timerExpiryStartsViewChange() {
         let (c, vcs) = clusterChangingView()
         #expect(vcs.count == 3)
         for vc in vcs {
             #expect(vc.newView == 1)
             #expect(vc.stableSequence == 0)
-            #expect(vc.prepared.map(\.sequence).contains(2))
-            // 2f prepares make the certificate; the late ones from the other backups ride along as
-            // extra proofs (so that 2f verify at every replica even if a faulty one split its MACs).
-            #expect(vc.prepared.allSatisfy { $0.prepares.count == 3 })
+            #expect(vc.prepared.map(\.sequence) == [1, 2])
+            #expect(vc.prePrepared.map(\.sequence) == [1, 2])
+            #expect(zip(vc.prepared, vc.prePrepared).allSatisfy { $0.digest == $1.digest && $0.view == 0 && $1.view == 0 })
             if case .signature = vc.authenticator {} else { Issue.record("VIEW-CHANGE must be signed under mac") }
         }
         for i in 1 ... 3 {
@@ -54,7 +53,7 @@ struct ViewChangeRuleTests {
         }
     }
 
-    @Test("a faulty replica's equivocated VIEW-CHANGE hides its prepared certificates and still verifies", arguments: [PBFT.Authentication.mac, .signatures, .none])
+    @Test("a faulty replica's equivocated VIEW-CHANGE hides P and Q and still verifies", arguments: [PBFT.Authentication.mac, .signatures, .none])
     func equivocatedViewChangeHidesCertificates(auth: PBFT.Authentication) {
         let (c, vcs) = clusterChangingView(auth: auth)
         let honest = vcs.first { $0.replica == NodeID(3) }!
@@ -63,13 +62,14 @@ struct ViewChangeRuleTests {
             Issue.record("a VIEW-CHANGE with certificates must have an equivocated version")
             return
         }
-        #expect(lie.prepared.isEmpty && lie.replica == honest.replica && lie.newView == honest.newView)
+        #expect(lie.prepared.isEmpty && lie.prePrepared.isEmpty && lie.replica == honest.replica && lie.newView == honest.newView)
         // The new primary (replica 1) cannot tell the lie from a replica that prepared nothing.
         let out = c.replicas[1].deliver(.viewChange(lie), from: 3)
         #expect(out.rejectedKinds.isEmpty)
         // Nothing to hide, nothing to equivocate about.
         var empty = honest
         empty.prepared = []
+        empty.prePrepared = []
         #expect(PBFT.Message.viewChange(empty).equivocated(variant: 1, earlier: nil, cluster: cluster(4)) == nil)
     }
 
@@ -79,7 +79,7 @@ struct ViewChangeRuleTests {
         let backup = c.replicas[2]
         for vc in vcs where vc.replica != NodeID(2) { _ = backup.deliver(.viewChange(vc), from: vc.replica.index) }
         #expect(!backup.isViewActive)
-        let decision = PBFT.NewViewDecision(viewChanges: vcs, nullDigest: digest([]))
+        let decision = PBFT.NewViewDecision(viewChanges: vcs, faultTolerance: 1, window: backup.window, nullDigest: digest([]))!
         let correct = decision.entries.map { ($0.sequence, $0.digest) }
         #expect(correct.map(\.0).contains(2))
         var newPrimary = Forger(1, auth: auth)
@@ -102,44 +102,120 @@ struct ViewChangeRuleTests {
         #expect(ok.prepares.map(\.sequence) == correct.map(\.0))
     }
 
-    @Test("a VIEW-CHANGE whose prepared certificate lacks 2f valid prepares is rejected")
-    func forgedCertificateRejected() {
+    @Test("a new primary facing a lie in P waits for another VIEW-CHANGE, then takes the batch that prepared")
+    func lieInPreparedOutvoted() {
         let (c, vcs) = clusterChangingView()
-        guard var vc = vcs.first(where: { $0.replica == NodeID(3) }), let k = vc.prepared.firstIndex(where: { $0.sequence == 2 }) else {
-            Issue.record("no certificate")
+        let newPrimary = c.replicas[1]
+        guard var lie = vcs.first(where: { $0.replica == NodeID(3) }),
+              let k = lie.prepared.firstIndex(where: { $0.sequence == 2 }) else {
+            Issue.record("no P entry for 2")
             return
         }
-        // Replica 3 claims request 2 prepared with another batch: the prepares' authenticators do not cover it.
-        vc.prepared[k].requests = [put(client: 9, sequence: 1)]
-        vc.prepared[k].digest = digest(vc.prepared[k].requests)
+        let prepared = lie.prepared[k].digest
+        // Replica 3 claims request 2 prepared with another batch, and reports that batch pre-prepared.
+        lie.prepared[k].requests = [put(client: 9, sequence: 1)]
+        lie.prepared[k].digest = digest(lie.prepared[k].requests)
+        lie.prePrepared = lie.prePrepared.map { q in
+            var q = q
+            if q.sequence == 2 { q.digest = lie.prepared[k].digest }
+            return q
+        }
         var mallory = Forger(3)
         var work = CryptoWork()
-        vc.authenticator = mallory.keys.authenticate(vc.block, .signed, work: &work)
-        let out = c.replicas[2].deliver(.viewChange(vc), from: 3)
-        #expect(out.rejectedKinds == [PBFT.Message.Kind.viewChange])
+        lie.authenticator = mallory.keys.authenticate(lie.block, .signed, work: &work)
+        // A claim is not a proof: the VIEW-CHANGE is well formed and accepted.
+        _ = newPrimary.deliver(.viewChange(vcs.first { $0.replica == NodeID(2) }!), from: 2)
+        let withLie = newPrimary.deliver(.viewChange(lie), from: 3)
+        #expect(withLie.rejectedKinds.isEmpty)
+        // Its own, 2's and 3's: 2f+1, but 3 contradicts 1 and 2 for number 2 and nobody backs 3.
+        #expect(!withLie.broadcasts.contains { if case .newView = $0 { true } else { false } })
+        #expect(!newPrimary.isViewActive)
+        // The old primary's VIEW-CHANGE (it prepared 2 too) makes three uncontradicted.
+        var w = CryptoWork()
+        let fromOldPrimary = c.replicas[0].makeViewChange(1, work: &w)
+        let out = newPrimary.deliver(.viewChange(fromOldPrimary), from: 0)
+        guard case .newView(let nv)? = out.broadcasts.first(where: { if case .newView = $0 { true } else { false } }) else {
+            Issue.record("no NEW-VIEW once the old primary's VIEW-CHANGE arrived")
+            return
+        }
+        // V: its own and the 2f others of the lowest ids, which decide: the liar's is not among them.
+        #expect(nv.viewChanges.map(\.replica) == [NodeID(1), NodeID(0), NodeID(2)])
+        #expect(nv.prePrepares.first { $0.sequence == 2 }?.digest == prepared)
+        #expect(newPrimary.isViewActive && newPrimary.view == 1)
+        // A backup checks the same four and accepts.
+        let backup = c.replicas[2]
+        for vc in nv.viewChanges where vc.replica != NodeID(2) { _ = backup.deliver(.viewChange(vc), from: vc.replica.index) }
+        #expect(backup.deliver(.newView(nv), from: 1).rejectedKinds.isEmpty)
+        #expect(backup.isViewActive && backup.view == 1)
     }
 
-    @Test("O takes the highest-view certificate for each number and fills the gaps with null requests")
+    /// VIEW-CHANGE messages by hand, for the decision rules (f = 1, L = 256).
+    func vc(_ replica: Int, stable: UInt64 = 0, checkpoints: [UInt64] = [], prepared: [PBFT.PreparedEntry] = [],
+            prePrepared: [(UInt64, [ClientRequest], UInt64)] = []) -> PBFT.ViewChange {
+        PBFT.ViewChange(newView: 3, stableSequence: stable, stableDigest: stable == 0 ? PBFT.genesisDigest : stable,
+                        checkpoints: checkpoints.map { PBFT.CheckpointEntry(sequence: $0, stateDigest: $0) },
+                        prepared: prepared, prePrepared: prePrepared.map { PBFT.PrePreparedEntry(sequence: $0.0, digest: digest($0.1), view: $0.2) },
+                        replica: NodeID(replica), authenticator: .none)
+    }
+
+    func entry(_ view: UInt64, _ sequence: UInt64, _ batch: [ClientRequest]) -> PBFT.PreparedEntry {
+        PBFT.PreparedEntry(view: view, sequence: sequence, digest: digest(batch), requests: batch)
+    }
+
+    func decide(_ s: [PBFT.ViewChange]) -> PBFT.NewViewDecision? {
+        PBFT.NewViewDecision(viewChanges: s, faultTolerance: 1, window: 256, nullDigest: digest([]))
+    }
+
+    @Test("O takes the highest-view batch that 2f+1 do not contradict and f+1 saw pre-prepared, else the null request")
     func newViewDecisionRule() {
-        func cert(_ view: UInt64, _ sequence: UInt64, _ batch: [ClientRequest]) -> PBFT.PreparedCertificate {
-            PBFT.PreparedCertificate(view: view, sequence: sequence, digest: digest(batch), requests: batch,
-                                     prePrepareAuthenticator: .none, prepares: [])
-        }
-        func vc(_ replica: Int, stable: UInt64, _ prepared: [PBFT.PreparedCertificate]) -> PBFT.ViewChange {
-            PBFT.ViewChange(newView: 3, stableSequence: stable, stableDigest: UInt64(stable), checkpointProof: [],
-                            prepared: prepared, replica: NodeID(replica), authenticator: .none)
-        }
         let a = [put(sequence: 1)], b = [put(sequence: 2)], c = [put(sequence: 3)]
-        let decision = PBFT.NewViewDecision(viewChanges: [
-            vc(0, stable: 128, [cert(1, 129, a), cert(1, 132, b)]),
-            vc(1, stable: 0, [cert(0, 100, c), cert(2, 132, c)]),
-            vc(2, stable: 128, []),
-        ], nullDigest: digest([]))
-        #expect(decision.stableSequence == 128)  // min-s: the latest stable checkpoint in V
-        #expect(decision.maxSequence == 132)     // max-s: the highest prepared number
-        #expect(decision.entries.map(\.sequence) == [129, 130, 131, 132])
-        #expect(decision.entries.map(\.digest) == [digest(a), digest([]), digest([]), digest(c)])
-        #expect(decision.entries[3].requests == c)
+        let decision = decide([
+            vc(0, stable: 128, prepared: [entry(1, 129, a), entry(1, 132, b)], prePrepared: [(129, a, 1), (132, b, 1)]),
+            vc(1, stable: 128, prepared: [entry(2, 132, c)], prePrepared: [(129, a, 1), (132, b, 1), (132, c, 2)]),
+            vc(2, stable: 128, prePrepared: [(132, c, 2)]),
+        ])
+        #expect(decision?.stableSequence == 128)
+        #expect(decision?.maxSequence == 132)
+        #expect(decision?.entries.map(\.sequence) == [129, 130, 131, 132])
+        // 129: a; 130, 131: nobody prepared anything (B); 132: c of view 2 over b of view 1.
+        #expect(decision?.entries.map(\.digest) == [digest(a), digest([]), digest([]), digest(c)])
+        #expect(decision?.entries[3].requests == c)
+    }
+
+    @Test("a P entry that fewer than f+1 report pre-prepared is not taken: a faulty replica cannot invent a batch")
+    func inventedBatchNotTaken() {
+        let invented = [put(client: 9, sequence: 1)]
+        let decision = decide([
+            vc(0, prepared: [entry(1, 1, invented)], prePrepared: [(1, invented, 1)]),
+            vc(1), vc(2), vc(3),
+        ])
+        #expect(decision?.entries.map(\.digest) == [digest([])])
+    }
+
+    @Test("numbers neither rule decides leave the decision open until more VIEW-CHANGEs arrive")
+    func undecidedWaits() {
+        let real = [put(sequence: 1)], other = [put(client: 9, sequence: 1)]
+        // 0 and 1 prepared `real` in view 0; 2 says `other`; no 2f+1 agree, and none is empty.
+        let three = [vc(0, prepared: [entry(0, 1, real)], prePrepared: [(1, real, 0)]),
+                     vc(1, prepared: [entry(0, 1, real)], prePrepared: [(1, real, 0)]),
+                     vc(2, prepared: [entry(0, 1, other)], prePrepared: [(1, other, 0)])]
+        #expect(decide(three) == nil)
+        let four = decide(three + [vc(3, prePrepared: [(1, real, 0)])])
+        #expect(four?.entries.map(\.digest) == [digest(real)])
+    }
+
+    @Test("the checkpoint is the highest that f+1 hold while 2f+1 are at or below it")
+    func checkpointRule() {
+        // 0 and 1 took 256 themselves, 2 holds it stable: f+1 hold it and everyone is at or below it.
+        let s = [vc(0, stable: 128, checkpoints: [256]), vc(1, stable: 128, checkpoints: [256]), vc(2, stable: 256), vc(3, stable: 128)]
+        #expect(decide(s)?.stableSequence == 256)
+        // One replica alone claims 384: not f+1.
+        let lone = [vc(0, stable: 128, checkpoints: [384]), vc(1, stable: 128), vc(2, stable: 128)]
+        #expect(decide(lone)?.stableSequence == 128)
+        // One is stable at 256, two are at 0 and took nothing since: 256 has one holder, and only two
+        // are at or below 0. Undecided until another VIEW-CHANGE arrives.
+        #expect(decide([vc(0, stable: 256), vc(1), vc(2)]) == nil)
+        #expect(decide([vc(0, stable: 256), vc(1), vc(2), vc(3)])?.stableSequence == 0)
     }
 
     @Test("the view-change timeout doubles with each consecutive view change")
@@ -161,7 +237,6 @@ struct ViewChangeRuleTests {
                 var w = CryptoWork()
                 var vc = own
                 vc.replica = others[k].sender
-                vc.checkpointProof = []
                 vc.authenticator = others[k].keys.authenticate(vc.block, .signed, work: &w)
                 record(backup.deliver(.viewChange(vc), from: vc.replica.index))
             }

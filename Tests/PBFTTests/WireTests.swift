@@ -17,10 +17,13 @@ struct WireTests {
                      ClientRequest(client: ClientID(4), sequence: 1, command: .get(Key(8)))]
         let d = digest(batch)
         let vote = PBFT.Vote(replica: NodeID(2), authenticator: auth)
-        let cert = PBFT.PreparedCertificate(view: 3, sequence: 130, digest: d, requests: batch, prePrepareAuthenticator: auth,
-                                            prepares: [vote, PBFT.Vote(replica: NodeID(3), authenticator: auth)])
-        let vc = PBFT.ViewChange(newView: 4, stableSequence: 128, stableDigest: 0xABCD, checkpointProof: [vote, vote, vote],
-                                 prepared: [cert, cert], replica: NodeID(1), authenticator: auth)
+        let prepared = PBFT.PreparedEntry(view: 3, sequence: 130, digest: d, requests: batch)
+        let vc = PBFT.ViewChange(newView: 4, stableSequence: 128, stableDigest: 0xABCD,
+                                 checkpoints: [PBFT.CheckpointEntry(sequence: 256, stateDigest: 0xBEEF)],
+                                 prepared: [prepared, PBFT.PreparedEntry(view: 2, sequence: 131, digest: digest([]), requests: [])],
+                                 prePrepared: [PBFT.PrePreparedEntry(sequence: 130, digest: d, view: 3),
+                                               PBFT.PrePreparedEntry(sequence: 130, digest: .zero, view: 1)],
+                                 replica: NodeID(1), authenticator: auth)
         let nv = PBFT.NewView(view: 4, viewChanges: [vc, vc, vc],
                               prePrepares: [PBFT.Assignment(sequence: 129, digest: d, authenticator: auth),
                                             PBFT.Assignment(sequence: 130, digest: .zero, authenticator: auth)],
@@ -32,8 +35,7 @@ struct WireTests {
             .commit(PBFT.Commit(view: .max, sequence: .max, digest: d, replica: NodeID(0), authenticator: auth)),
             .checkpoint(PBFT.Checkpoint(sequence: 256, stateDigest: 0xFEED, replica: NodeID(2), authenticator: auth)),
             .viewChange(vc),
-            .viewChange(PBFT.ViewChange(newView: 1, stableSequence: 0, stableDigest: 1, checkpointProof: [], prepared: [],
-                                        replica: NodeID(3), authenticator: auth)),
+            .viewChange(PBFT.ViewChange(newView: 1, stableSequence: 0, stableDigest: 1, prepared: [], replica: NodeID(3), authenticator: auth)),
             .newView(nv),
             .forwardedRequest(PBFT.ForwardedRequest(request: batch[1], replica: NodeID(2), authenticator: auth)),
             .fetch(PBFT.Fetch(installedView: 2, from: 77, replica: NodeID(1), authenticator: auth)),
