@@ -60,11 +60,11 @@ extension PBFT {
             // times per number (a view change of 100 replicas decides some hundred numbers).
             let span = Int(highest - h)
             var prepared = [[PreparedEntry?]](repeating: [PreparedEntry?](repeating: nil, count: viewChanges.count), count: span)
-            var prePrepared = [[(digest: Digest, view: UInt64)]](repeating: [], count: span)
+            var prePrepared = [[(message: Int, digest: Digest, view: UInt64)]](repeating: [], count: span)
             for (k, vc) in viewChanges.enumerated() {
                 for p in vc.prepared where p.sequence > h && p.sequence <= highest { prepared[Int(p.sequence - h) - 1][k] = p }
                 for q in vc.prePrepared where q.sequence > h && q.sequence <= highest {
-                    prePrepared[Int(q.sequence - h) - 1].append((q.digest, q.view))
+                    prePrepared[Int(q.sequence - h) - 1].append((k, q.digest, q.view))
                 }
             }
             var o: [Entry] = []
@@ -96,9 +96,9 @@ extension PBFT {
         }
 
         /// What O holds for `sequence` by rule A or B, or nil when neither holds. `prepared[k]` is the P
-        /// entry of message k for it, `prePrepared` its Q entries in all messages, `eligible[k]` whether
-        /// message k's stable checkpoint lies below it.
-        static func decide(_ sequence: UInt64, prepared: [PreparedEntry?], prePrepared: [(digest: Digest, view: UInt64)],
+        /// entry of message k for it, `prePrepared` its Q entries in all messages (each with the index of
+        /// its message), `eligible[k]` whether message k's stable checkpoint lies below it.
+        static func decide(_ sequence: UInt64, prepared: [PreparedEntry?], prePrepared: [(message: Int, digest: Digest, view: UInt64)],
                            eligible: [Bool], f: Int, nullDigest: Digest) -> Entry? {
             let quorum = 2 * f + 1
             var chosen: PreparedEntry?
@@ -113,8 +113,10 @@ extension PBFT {
                     if p.view < candidate.view || (p.view == candidate.view && p.digest == candidate.digest) { uncontradicted += 1 }
                 }
                 guard uncontradicted >= quorum else { continue }
-                let reported = prePrepared.count { $0.digest == candidate.digest && $0.view >= candidate.view }
-                if reported >= f + 1 { chosen = candidate }
+                // f+1 distinct messages: a faulty one listing the same digest twice counts once.
+                var reporters = Set<Int>()
+                for q in prePrepared where q.digest == candidate.digest && q.view >= candidate.view { reporters.insert(q.message) }
+                if reporters.count >= f + 1 { chosen = candidate }
             }
             if let chosen { return Entry(sequence: sequence, digest: chosen.digest, requests: chosen.requests) }
             var empty = 0

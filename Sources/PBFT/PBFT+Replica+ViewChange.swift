@@ -190,8 +190,8 @@ extension PBFT.Replica {
     /// A VIEW-CHANGE is valid when its sender signed it and it is well formed: a checkpoint sequence
     /// number (the initial state's digest at 0), C above it and inside the window, P with at most one
     /// entry per number in (h, h+L], each of an earlier view and carrying the batch its digest names,
-    /// and Q likewise with at most `PBFT.prePreparedDigestsKept` digests per number. What it claims is
-    /// not proven by anyone's authenticators; the decision counts claims (`NewViewDecision`).
+    /// and Q likewise with at most `PBFT.prePreparedDigestsKept` distinct digests per number. What it
+    /// claims is not proven by anyone's authenticators; the decision counts claims (`NewViewDecision`).
     func isValidViewChange(_ m: PBFT.ViewChange, work: inout CryptoWork) -> Bool {
         if keys.mode != .none { work.digestsComputed += 1 }
         guard keys.verify(m.authenticator, keys.mode == .none ? PBFT.AuthBlock.empty : m.block, from: m.replica, .signed, work: &work),
@@ -210,13 +210,19 @@ extension PBFT.Replica {
             guard PBFT.digest(of: p.requests, scratch: &scratch) == p.digest else { return false }
             last = p.sequence
         }
-        last = m.stableSequence
-        var perNumber = 0
-        for q in m.prePrepared {
-            guard q.sequence >= last, q.sequence > m.stableSequence, q.sequence <= top, q.view < m.newView else { return false }
-            perNumber = q.sequence == last ? perNumber + 1 : 1
-            guard perNumber <= PBFT.prePreparedDigestsKept else { return false }
-            last = q.sequence
+        // Q: numbers ascending, each with at most the bound of digests, each digest once.
+        let q = m.prePrepared
+        var start = 0
+        while start < q.count {
+            let sequence = q[start].sequence
+            guard sequence > (start == 0 ? m.stableSequence : q[start - 1].sequence), sequence <= top else { return false }
+            var end = start
+            while end < q.count, q[end].sequence == sequence {
+                guard q[end].view < m.newView, !q[start ..< end].contains(where: { $0.digest == q[end].digest }) else { return false }
+                end += 1
+            }
+            guard end - start <= PBFT.prePreparedDigestsKept else { return false }
+            start = end
         }
         return true
     }

@@ -143,15 +143,6 @@ struct NegativeControlTests {
         }, { seed in
             FaultSearch.run(MultiPaxos.Replica.self, settings: MultiPaxos.Settings(), plan: churnPlan(seed))
         }),
-        // 2f−1 prepares let two certificates for one slot form in one view, and the new view may pick
-        // the one that never committed; crash faults alone seldom separate the quorums, so (as with 2f
-        // commits) f equivocators split the backups, at n = 7 (f = 2), with churn forcing view changes.
-        ("pbft prepared on 2f-1 prepares", { seed in
-            FaultSearch.run(PBFTPreparingOnTooFew.self, settings: pbftWithoutAuth,
-                            plan: withChurn(pbftPlan(seed, equivocators: 2, nodes: 7), seed: seed))
-        }, { seed in
-            FaultSearch.run(PBFT.Replica.self, settings: pbftWithoutAuth, plan: withChurn(pbftPlan(seed, equivocators: 2, nodes: 7), seed: seed))
-        }),
         ("pbft new-view dropping prepared requests", { seed in
             FaultSearch.run(PBFTNewViewDroppingPrepared.self, settings: pbftWithoutAuth, plan: withChurn(pbftPlan(seed), seed: seed))
         }, { seed in
@@ -178,7 +169,6 @@ struct NegativeControlTests {
         "pbft client accepting the first reply": 1,
         "multipaxos phase 1 ignoring accepted values": 2,
         "pbft new-view dropping prepared requests": 2,
-        "pbft prepared on 2f-1 prepares": 509,
         "raft committing an earlier term's entry by counting (figure 8)": 756,
     ]
 

@@ -190,6 +190,57 @@ struct ViewChangeRuleTests {
             vc(1), vc(2), vc(3),
         ])
         #expect(decision?.entries.map(\.digest) == [digest([])])
+        // Listing the digest twice does not make it two reports.
+        let twice = decide([
+            vc(0, prepared: [entry(1, 1, invented)], prePrepared: [(1, invented, 1), (1, invented, 2)]),
+            vc(1), vc(2), vc(3),
+        ])
+        #expect(twice?.entries.map(\.digest) == [digest([])])
+    }
+
+    @Test("a VIEW-CHANGE whose Q lists a digest twice for one number, or P a number twice, is rejected")
+    func malformedClaimsRejected() {
+        let (c, vcs) = clusterChangingView()
+        guard let honest = vcs.first(where: { $0.replica == NodeID(3) }), let q = honest.prePrepared.last,
+              let p = honest.prepared.last else {
+            Issue.record("no P and Q")
+            return
+        }
+        var mallory = Forger(3)
+        var work = CryptoWork()
+        var doubledQ = honest
+        doubledQ.prePrepared.append(q)
+        doubledQ.authenticator = mallory.keys.authenticate(doubledQ.block, .signed, work: &work)
+        #expect(c.replicas[1].deliver(.viewChange(doubledQ), from: 3).rejectedKinds == [PBFT.Message.Kind.viewChange])
+        var doubledP = honest
+        doubledP.prepared.append(p)
+        doubledP.authenticator = mallory.keys.authenticate(doubledP.block, .signed, work: &work)
+        #expect(c.replicas[1].deliver(.viewChange(doubledP), from: 3).rejectedKinds == [PBFT.Message.Kind.viewChange])
+        #expect(c.replicas[1].deliver(.viewChange(honest), from: 3).rejectedKinds.isEmpty)
+    }
+
+    /// Rule A1 rests on the commit quorum, not on the prepare quorum's intersection: a batch that
+    /// committed in view v prepared at f+1 honest replicas, and their P entries contradict any other
+    /// batch of view v in every set of 2f+1 or more. So even if a second batch prepared in the same view
+    /// (which 2f matching PREPAREs rule out and 2f−1 would not), no set of VIEW-CHANGEs takes it.
+    @Test("a batch that prepared beside a committed one in the same view is never taken, whatever the set")
+    func conflictingPreparedOfOneViewNotTaken() {
+        let committed = [put(sequence: 1)], other = [put(client: 9, sequence: 1)]
+        // n = 4, f = 1: 0 and 2 prepared (and committed) `committed`; 1 prepared `other`; 3 is faulty
+        // and backs `other` in P and Q.
+        let all = [vc(0, prepared: [entry(1, 1, committed)], prePrepared: [(1, committed, 1)]),
+                   vc(1, prepared: [entry(1, 1, other)], prePrepared: [(1, other, 1)]),
+                   vc(2, prepared: [entry(1, 1, committed)], prePrepared: [(1, committed, 1)]),
+                   vc(3, prepared: [entry(1, 1, other)], prePrepared: [(1, other, 1)])]
+        for mask in 1 ..< 16 {
+            let subset = all.indices.filter { mask & (1 << $0) != 0 }.map { all[$0] }
+            for s in [subset, subset.reversed()] where s.count >= 3 {
+                let taken = decide(s)?.entries.first?.digest
+                #expect(taken == nil || taken == digest(committed), "V = \(s.map(\.replica.rawValue))")
+            }
+        }
+        #expect(decide([all[0], all[2], all[3], all[1]])?.entries.first?.digest == nil)
+        #expect(decide([all[0], all[2], vc(3), all[1]])?.entries.first?.digest == digest(committed))
     }
 
     @Test("numbers neither rule decides leave the decision open until more VIEW-CHANGEs arrive")
