@@ -41,9 +41,10 @@ extension PBFT {
     /// What the log holds for one sequence number (§4.2): the pre-prepare accepted in the current view,
     /// the prepares and commits that match it, whether the replica is prepared and committed-local, and
     /// what a VIEW-CHANGE reports of it (TOCS 2002 §4.5.1): the latest batch that prepared here (which
-    /// may come from an earlier view) and the digests that pre-prepared here, each with its latest view. Slots live in a ring of `L` entries indexed by sequence number mod L, which is
-    /// enough because a replica only accepts numbers inside (h, h+L]; their storage is reused, so the
-    /// normal case allocates nothing here.
+    /// may come from an earlier view) and the digests that pre-prepared here, each with its latest
+    /// view. Slots live in a ring of `L` entries indexed by sequence number mod L, which is enough
+    /// because a replica only accepts numbers inside (h, h+L]; their storage is reused, so the normal
+    /// case allocates nothing here.
     struct Slot: Sendable {
         /// The sequence number this slot holds, 0 when it holds nothing.
         var sequence: UInt64 = 0
@@ -167,7 +168,8 @@ extension PBFT {
                 prePrepared[k].view = max(prePrepared[k].view, view)
                 return
             }
-            if prePrepared.count >= PBFT.prePreparedDigestsKept, let oldest = prePrepared.indices.min(by: { prePrepared[$0].view < prePrepared[$1].view }) {
+            if prePrepared.count >= PBFT.prePreparedDigestsKept,
+               let oldest = prePrepared.indices.min(by: { prePrepared[$0].view < prePrepared[$1].view }) {
                 prePrepared.remove(at: oldest)
             }
             prePrepared.append(PrePreparedDigest(digest: digest, view: view))
