@@ -64,10 +64,15 @@ extension PBFT.Replica {
         if votes.contains(where: { $0.replica == vote.replica }) { return }
         votes.append(vote)
         checkpointVotes[sequence] = votes
-        let matching = votes.filter { $0.digest == vote.digest }
-        guard matching.count >= quorum else { return }
-        let proof = matching.map { PBFT.Vote(replica: $0.replica, authenticator: $0.authenticator) }
+        let proof = checkpointProof(sequence, digest: vote.digest)
+        guard proof.count >= quorum else { return }
         stabilize(sequence, digest: vote.digest, proof: proof, outbox: &outbox)
+    }
+
+    /// The CHECKPOINT messages held for (sequence, digest), as the proof that makes it stable.
+    func checkpointProof(_ sequence: UInt64, digest: UInt64) -> [PBFT.Vote] {
+        (checkpointVotes[sequence] ?? []).filter { $0.digest == digest }
+            .map { PBFT.Vote(replica: $0.replica, authenticator: $0.authenticator) }
     }
 
     /// The checkpoint at `sequence` is stable (or a NEW-VIEW or state transfer proved it so): move the

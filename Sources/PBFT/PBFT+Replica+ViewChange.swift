@@ -246,9 +246,8 @@ extension PBFT.Replica {
         if decision.stableSequence > lowWaterMark {
             // f+1 replicas hold this checkpoint; the CHECKPOINT messages this replica has for it make
             // what proof it can pass on in state transfer (late ones join it as they arrive).
-            let proof = (checkpointVotes[decision.stableSequence] ?? []).filter { $0.digest == decision.stableDigest }
-                .map { PBFT.Vote(replica: $0.replica, authenticator: $0.authenticator) }
-            stabilize(decision.stableSequence, digest: decision.stableDigest, proof: proof, outbox: &outbox)
+            stabilize(decision.stableSequence, digest: decision.stableDigest,
+                      proof: checkpointProof(decision.stableSequence, digest: decision.stableDigest), outbox: &outbox)
         }
         for i in slots.indices where slots[i].sequence > lastExecuted && slots[i].committed && slots[i].view != newView {
             decided[slots[i].sequence] = slots[i].requests
