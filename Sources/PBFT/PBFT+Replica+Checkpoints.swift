@@ -64,9 +64,9 @@ extension PBFT.Replica {
         if votes.contains(where: { $0.replica == vote.replica }) { return }
         votes.append(vote)
         checkpointVotes[sequence] = votes
-        let proof = checkpointProof(sequence, digest: vote.digest)
-        guard proof.count >= quorum else { return }
-        stabilize(sequence, digest: vote.digest, proof: proof, outbox: &outbox)
+        // Count before building the proof: most votes arrive short of a quorum, and counting allocates nothing.
+        guard votes.count(where: { $0.digest == vote.digest }) >= quorum else { return }
+        stabilize(sequence, digest: vote.digest, proof: checkpointProof(sequence, digest: vote.digest), outbox: &outbox)
     }
 
     /// The CHECKPOINT messages held for (sequence, digest), as the proof that makes it stable.
