@@ -1,22 +1,33 @@
 import ConsensusCore
 
-// The snapshot form (a journal's head) of what an acceptor persists: the promised ballot · u32 slot count · per slot
-// (from slot 0) the accepted ballot · u8 chosen · u8 has value · the value, as Accept carries it.
+// The snapshot form (a journal's head) of what an acceptor persists: the promised ballot · u64 log start
+// · u64 snapshot position · the snapshot state machine · u32 slot count · per slot (from the log start)
+// the accepted ballot · u8 chosen · u8 has value · the value, as Accept carries it.
 
 extension MultiPaxos.DurableState: DurableStateCodable {
     public func encode(into w: inout WireWriter) {
         promised.encode(into: &w)
+        w.write(logStart)
+        w.write(snapshotPosition)
+        snapshot.encode(into: &w)
         w.write(UInt32(log.count))
         for slot in log { slot.encode(into: &w) }
     }
 
     public static func decode(from r: inout WireReader, cluster: ClusterConfig) throws(WireError) -> MultiPaxos.DurableState {
         let promised = try MultiPaxos.Ballot.decode(from: &r, cluster: cluster)
+        let logStart: UInt64 = try r.read()
+        let position: UInt64 = try r.read()
+        guard logStart < UInt64(Int32.max), position < UInt64(Int64.max) else {
+            throw .invalidField("snapshot below slot \(logStart) at position \(position)")
+        }
+        let snapshot = try KVStateMachine.decode(from: &r)
         let count = try r.readCount(minimumElementSize: MultiPaxos.Ballot.encodedSize + 2)
         var log: [MultiPaxos.LogSlot] = []
         log.reserveCapacity(count)
         for _ in 0 ..< count { log.append(try MultiPaxos.LogSlot.decode(from: &r, cluster: cluster)) }
-        return MultiPaxos.DurableState(promised: promised, log: log)
+        return MultiPaxos.DurableState(promised: promised, log: log, logStart: logStart, snapshot: snapshot,
+                                       snapshotPosition: position)
     }
 }
 

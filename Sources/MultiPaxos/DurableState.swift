@@ -32,12 +32,44 @@ extension MultiPaxos {
     ///   because a chosen slot is reported as chosen, so no leader weighs its ballot again.
     public struct DurableState: Sendable, Equatable {
         public var promised: Ballot
-        /// Indexed by slot from 0.
+        /// The slot `log[0]` holds. Every slot below it is chosen and folded into `snapshot` (log
+        /// compaction, Paxos Made Live §5.5): an acceptor may forget what it accepted there, because it
+        /// reports those slots chosen and ships the snapshot to whoever lacks them.
+        public var logStart: UInt64
+        /// The state machine after applying every slot below `logStart`.
+        public var snapshot: KVStateMachine
+        /// The applied position the first request of slot `logStart` takes.
+        public var snapshotPosition: UInt64
+        /// Slots `logStart ..< logStart + log.count`.
         public var log: [LogSlot]
 
-        public init(promised: Ballot = .zero, log: [LogSlot] = []) {
+        public init(promised: Ballot = .zero, log: [LogSlot] = [], logStart: UInt64 = 0,
+                    snapshot: KVStateMachine = KVStateMachine(), snapshotPosition: UInt64 = 0) {
             self.promised = promised
             self.log = log
+            self.logStart = logStart
+            self.snapshot = snapshot
+            self.snapshotPosition = snapshotPosition
+        }
+
+        /// One past the last slot the log holds.
+        public var logEnd: UInt64 { logStart + UInt64(log.count) }
+
+        /// The index of `slot` in `log` (callers keep `slot >= logStart`).
+        @inline(__always) func index(_ slot: UInt64) -> Int { Int(slot - logStart) }
+
+        /// Forgets every slot below `slot` (the log may end before it), whose effect `state` holds, the
+        /// next request after them taking `position`.
+        mutating func compact(below slot: UInt64, state: KVStateMachine, position: UInt64) {
+            guard slot > logStart else { return }
+            if slot >= logEnd {
+                log.removeAll(keepingCapacity: true)
+            } else {
+                log.removeFirst(index(slot))
+            }
+            logStart = slot
+            snapshot = state
+            snapshotPosition = position
         }
     }
 }

@@ -30,6 +30,8 @@ extension MultiPaxos.Message: CustomStringConvertible {
             return "CatchUpRequest from=\(fromSlot)"
         case .catchUp(let firstSlot, let values, let chosenUpTo):
             return "CatchUp first=\(firstSlot) values=\(values.count) chosen<\(chosenUpTo)"
+        case .catchUpSnapshot(let m):
+            return "CatchUpSnapshot start=\(m.logStart) position=\(m.position) executed=\(m.state.executedCount) chosen<\(m.chosenUpTo)"
         }
     }
 }

@@ -6,7 +6,8 @@ import ConsensusCore
 
 extension MultiPaxos.Message {
     /// - A leader's Accept, and a CatchUp's chosen values, carry other requests for the same slots (a
-    ///   lying leader: the acceptors and learners given this copy apply what the others never saw).
+    ///   lying leader: the acceptors and learners given this copy apply what the others never saw); a
+    ///   CatchUpSnapshot carries a falsified state.
     /// - A Promise hides every value the acceptor accepted (phase 1 then cannot find them, and a new
     ///   leader may choose another value for a slot already chosen).
     public func equivocated(variant: UInt64, earlier: MultiPaxos.Message?, cluster: ClusterConfig) -> MultiPaxos.Message? {
@@ -15,6 +16,9 @@ extension MultiPaxos.Message {
             return .accept(ballot: ballot, slot: slot, chosenUpTo: chosenUpTo, value: value.conflicting(variant: variant))
         case .catchUp(let firstSlot, let values, let chosenUpTo):
             return .catchUp(firstSlot: firstSlot, values: values.map { $0.conflicting(variant: variant) }, chosenUpTo: chosenUpTo)
+        case .catchUpSnapshot(var m):
+            m.state = m.state.falsified()
+            return .catchUpSnapshot(m)
         case .promise(let ballot, let chosenUpTo, let accepted):
             guard !accepted.isEmpty else { return nil }
             return .promise(ballot: ballot, chosenUpTo: chosenUpTo, accepted: [])
@@ -32,10 +36,18 @@ extension MultiPaxos.Message {
     }
 
     /// A replica that answers a catch-up request (Multi-Paxos's state transfer) with other values for
-    /// the chosen slots it ships: the receiver learns them as chosen and applies them.
+    /// the chosen slots it ships, or a falsified snapshot: the receiver learns them as chosen and
+    /// applies them.
     public func withWrongState(to receiver: Int32, cluster: ClusterConfig) -> MultiPaxos.Message? {
-        guard case .catchUp(let firstSlot, let values, let chosenUpTo) = self, !values.isEmpty else { return nil }
-        return .catchUp(firstSlot: firstSlot, values: values.map { $0.conflicting(variant: 0) }, chosenUpTo: chosenUpTo)
+        switch self {
+        case .catchUp(let firstSlot, let values, let chosenUpTo) where !values.isEmpty:
+            return .catchUp(firstSlot: firstSlot, values: values.map { $0.conflicting(variant: 0) }, chosenUpTo: chosenUpTo)
+        case .catchUpSnapshot(var m):
+            m.state = m.state.falsified()
+            return .catchUpSnapshot(m)
+        default:
+            return nil
+        }
     }
 }
 

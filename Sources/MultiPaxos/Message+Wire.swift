@@ -103,6 +103,7 @@ extension MultiPaxos.Message {
             var size = 1 + 8 + 8 + 4
             for v in values { size += v.encodedSize }
             return size
+        case .catchUpSnapshot(let m): return 1 + 8 + 8 + 8 + m.state.encodedSize
         }
     }
 
@@ -140,6 +141,11 @@ extension MultiPaxos.Message {
             w.write(chosenUpTo)
             w.write(UInt32(values.count))
             for v in values { v.encode(into: &w) }
+        case .catchUpSnapshot(let m):
+            w.write(m.logStart)
+            w.write(m.position)
+            w.write(m.chosenUpTo)
+            m.state.encode(into: &w)
         }
     }
 
@@ -182,6 +188,15 @@ extension MultiPaxos.Message {
             values.reserveCapacity(count)
             for _ in 0 ..< count { values.append(try MultiPaxos.SlotValue.decode(from: &r)) }
             return .catchUp(firstSlot: firstSlot, values: values, chosenUpTo: chosenUpTo)
+        case 10:
+            let logStart: UInt64 = try r.read()
+            let position: UInt64 = try r.read()
+            let chosenUpTo: UInt64 = try r.read()
+            guard logStart <= chosenUpTo else {
+                throw .invalidField("a snapshot below slot \(logStart) from a replica chosen up to \(chosenUpTo)")
+            }
+            return .catchUpSnapshot(MultiPaxos.CatchUpSnapshot(logStart: logStart, position: position,
+                                                               state: try KVStateMachine.decode(from: &r), chosenUpTo: chosenUpTo))
         case let kind:
             throw .unknownMessageKind(kind)
         }

@@ -28,9 +28,12 @@ extension MultiPaxos {
         /// Chosen values of slots `firstSlot ..< firstSlot + values.count` (a chunk), and the sender's
         /// own chosen-up-to index, so the receiver knows whether to ask for more.
         case catchUp(firstSlot: UInt64, values: [SlotValue], chosenUpTo: UInt64)
+        /// The answer to a CatchUpRequest for slots the sender compacted: its snapshot.
+        case catchUpSnapshot(CatchUpSnapshot)
 
         public static let kindNames = [
             "Prepare", "Promise", "Accept", "Accepted", "Commit", "Nack", "Heartbeat", "HeartbeatAck", "CatchUpRequest", "CatchUp",
+            "CatchUpSnapshot",
         ]
 
         @inlinable public var kind: Int {
@@ -45,6 +48,7 @@ extension MultiPaxos {
             case .heartbeatAck: return 7
             case .catchUpRequest: return 8
             case .catchUp: return 9
+            case .catchUpSnapshot: return 10
             }
         }
 
@@ -55,8 +59,25 @@ extension MultiPaxos {
                  .commit(let b, _), .heartbeat(let b, _), .heartbeatAck(let b):
                 return b
             case .nack(let promised, _): return promised
-            case .catchUpRequest, .catchUp: return nil
+            case .catchUpRequest, .catchUp, .catchUpSnapshot: return nil
             }
+        }
+    }
+
+    /// A snapshot shipped by catch-up (Paxos Made Live §5.5): every slot below `logStart` is chosen and
+    /// `state` is the state machine after applying them, the next request taking `position`;
+    /// `chosenUpTo` is the sender's own chosen-up-to index, so the receiver knows whether to ask on.
+    public struct CatchUpSnapshot: Sendable, Hashable {
+        public var logStart: UInt64
+        public var position: UInt64
+        public var state: KVStateMachine
+        public var chosenUpTo: UInt64
+
+        public init(logStart: UInt64, position: UInt64, state: KVStateMachine, chosenUpTo: UInt64) {
+            self.logStart = logStart
+            self.position = position
+            self.state = state
+            self.chosenUpTo = chosenUpTo
         }
     }
 }

@@ -1,20 +1,24 @@
 import ConsensusCore
 
 // What the suite's command line and reports need to know about Multi-Paxos
-// (ConsensusCore.BenchmarkedReplica): how followers learn a chosen slot is its one option.
+// (ConsensusCore.BenchmarkedReplica): how followers learn a chosen slot, and how often a replica
+// compacts its log (the flag Raft declares too, so one `--snapshot-interval` sets both).
 
 extension MultiPaxos.Replica: BenchmarkedReplica {
     /// The option's default is the settings' own.
     private static var defaultCommitMode: MultiPaxos.Settings.CommitMode { MultiPaxos.Settings().commitMode }
 
     public static var options: [ProtocolOption] {
-        [.choice("paxos-commit", column: "paxos_commit", help: "Multi-Paxos: how followers learn a chosen slot",
+        [.integer("snapshot-interval", column: "snapshot_interval", help: "Raft, Multi-Paxos: applied entries (slots) between snapshots, 0 never",
+                  minimum: 0, default: MultiPaxos.defaultSnapshotInterval),
+         .choice("paxos-commit", column: "paxos_commit", help: "Multi-Paxos: how followers learn a chosen slot",
                  default: defaultCommitMode)]
     }
 
     public static func settings(_ common: CommonSettings, _ options: ProtocolOptionValues) -> MultiPaxos.Settings {
         MultiPaxos.Settings(commitMode: options.choice("paxos-commit", default: defaultCommitMode),
-                            maxBatch: common.batch, maxInflight: common.pipeline)
+                            maxBatch: common.batch, maxInflight: common.pipeline,
+                            snapshotInterval: options.integer("snapshot-interval", default: MultiPaxos.defaultSnapshotInterval))
     }
 
     /// Per operation: the request, an Accept to each of the n−1 acceptors and its Accepted, the reply
@@ -23,6 +27,17 @@ extension MultiPaxos.Replica: BenchmarkedReplica {
         switch options.choice("paxos-commit", default: defaultCommitMode) {
         case .piggyback: return 2 * n
         case .explicit: return 3 * n - 1
+        }
+    }
+
+    /// As Raft's: a fault-search run completes a few thousand operations, fewer than the default
+    /// interval, so two seeds in three compact every 50 or 400 slots, and compaction, CatchUpSnapshot
+    /// and restarts from a snapshot all meet the faults.
+    public static func faultSearchOptions(seed: UInt64) -> ProtocolOptionValues {
+        switch seed % 3 {
+        case 1: return ProtocolOptionValues(["snapshot-interval": "50"])
+        case 2: return ProtocolOptionValues(["snapshot-interval": "400"])
+        default: return ProtocolOptionValues()
         }
     }
 

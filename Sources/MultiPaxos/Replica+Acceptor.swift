@@ -30,8 +30,8 @@ extension MultiPaxos.Replica {
     func acceptedEntries(from start: UInt64) -> [MultiPaxos.PromiseEntry] {
         var entries: [MultiPaxos.PromiseEntry] = []
         var slot = start
-        while slot < UInt64(durable.log.count) {
-            let s = durable.log[Int(slot)]
+        while slot < durable.logEnd {
+            let s = durable.log[durable.index(slot)]
             if let value = s.value {
                 entries.append(MultiPaxos.PromiseEntry(slot: slot, ballot: s.ballot, chosen: s.chosen, value: value))
             }
@@ -55,14 +55,16 @@ extension MultiPaxos.Replica {
             changed = true
         }
         acknowledgeLeader(b, now: now, outbox: &outbox)
-        ensureLog(slot)
-        let i = Int(slot)
-        // A slot known chosen keeps its value: any correct proposal for it carries that same value.
-        if !durable.log[i].chosen && (durable.log[i].ballot != b || durable.log[i].value == nil) {
-            durable.log[i] = MultiPaxos.LogSlot(ballot: b, value: value, chosen: false)
-            disk.slotWritten(i)
-            disk.unwrittenAcceptances += 1
-            changed = true
+        // A slot known chosen keeps its value: any correct proposal for it carries that same value (and
+        // a compacted slot is chosen, its value in the snapshot).
+        if slot >= durable.logStart {
+            let i = ensureLog(slot)
+            if !durable.log[i].chosen && (durable.log[i].ballot != b || durable.log[i].value == nil) {
+                durable.log[i] = MultiPaxos.LogSlot(ballot: b, value: value, chosen: false)
+                disk.slotWritten(slot)
+                disk.unwrittenAcceptances += 1
+                changed = true
+            }
         }
         if changed { outbox.persist() }
         outbox.send(.accepted(ballot: b, slot: slot), to: sender)

@@ -31,7 +31,7 @@ extension MultiPaxos.Replica {
         var slot = firstUnchosenSlot
         var budget = Self.resendBudget
         while slot < end && budget > 0 {
-            let i = Int(slot)
+            let i = durable.index(slot)
             if !durable.log[i].chosen, durable.log[i].ballot == ballot, let value = durable.log[i].value {
                 budget -= 1
                 for peer in cluster.replicas where peer != id.index && !votes.hasVoted(slot, voter: NodeID(peer)) {

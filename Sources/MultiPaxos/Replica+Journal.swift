@@ -1,7 +1,8 @@
 import ConsensusCore
 
 // What an acceptor's persists write (Paxos Made Simple §3: promises and acceptances in stable storage),
-// as changes: its promised ballot when it rises, and each log slot written since the last persist.
+// as changes: its promised ballot when it rises, a snapshot when the log was compacted (or one arrived
+// by catch-up), and each log slot written since the last persist.
 
 extension MultiPaxos {
     /// One change to a replica's durable state.
@@ -9,6 +10,9 @@ extension MultiPaxos {
         case promised(Ballot)
         /// Slot `index` now holds `slot` (the log grows with empty slots up to it).
         case slot(index: UInt64, LogSlot)
+        /// `state` replaces every slot below `logStart` (compaction, or a snapshot caught up); the next
+        /// request applied after them takes `position`.
+        case compacted(logStart: UInt64, position: UInt64, state: KVStateMachine)
     }
 
     /// What this replica has written to its disk, so that a persist writes only what changed since.
@@ -16,23 +20,26 @@ extension MultiPaxos {
         /// Nothing written yet: the next persist writes a snapshot.
         var isEmpty = true
         var promised = Ballot.zero
+        /// The log start of the snapshot on disk.
+        var logStart: UInt64 = 0
         /// Slots written in memory since the last persist, in order (a repeat of the last one is skipped;
         /// other repeats are written twice, harmlessly).
-        var dirtySlots: [Int] = []
+        var dirtySlots: [UInt64] = []
         /// Acceptances (phase 2b) among them: the rest only record what was learnt chosen, which a
         /// replica may write lazily (it can learn it again).
         var unwrittenAcceptances = 0
 
         init() { dirtySlots.reserveCapacity(16) }
 
-        @inline(__always) mutating func slotWritten(_ i: Int) {
-            if dirtySlots.last != i { dirtySlots.append(i) }
+        @inline(__always) mutating func slotWritten(_ slot: UInt64) {
+            if dirtySlots.last != slot { dirtySlots.append(slot) }
         }
 
-        /// The disk now holds a state with this promise and every slot as in memory.
-        mutating func wrote(promised: Ballot) {
+        /// The disk now holds a state with this promise, this log start and every slot as in memory.
+        mutating func wrote(promised: Ballot, logStart: UInt64) {
             isEmpty = false
             self.promised = promised
+            self.logStart = logStart
             dirtySlots.removeAll(keepingCapacity: true)
             unwrittenAcceptances = 0
         }
@@ -43,13 +50,20 @@ extension MultiPaxos.Replica {
     public typealias DurableChange = MultiPaxos.DurableChange
 
     public func takeDurableRecords(into journal: inout [JournalRecord]) {
-        defer { disk.wrote(promised: durable.promised) }
+        defer { disk.wrote(promised: durable.promised, logStart: durable.logStart) }
         if disk.isEmpty {
             journal.append(.snapshot(durable))
             return
         }
         if durable.promised != disk.promised { journal.append(.change(.promised(durable.promised))) }
-        for i in disk.dirtySlots { journal.append(.change(.slot(index: UInt64(i), durable.log[i]))) }
+        if durable.logStart != disk.logStart {
+            journal.append(.change(.compacted(logStart: durable.logStart, position: durable.snapshotPosition,
+                                              state: durable.snapshot)))
+        }
+        // Slots written and then compacted in the same step are in the snapshot.
+        for slot in disk.dirtySlots where slot >= durable.logStart {
+            journal.append(.change(.slot(index: slot, durable.log[durable.index(slot)])))
+        }
     }
 
     /// Paxos Made Simple §3: an acceptor remembers its promise and what it accepted "even if it fails and
@@ -65,9 +79,12 @@ extension MultiPaxos.Replica {
         case .promised(let ballot):
             state.promised = ballot
         case .slot(let index, let slot):
-            let i = Int(index)
+            guard index >= state.logStart else { return }
+            let i = state.index(index)
             while state.log.count <= i { state.log.append(.empty) }
             state.log[i] = slot
+        case .compacted(let logStart, let position, let snapshot):
+            state.compact(below: logStart, state: snapshot, position: position)
         }
     }
 }
@@ -84,6 +101,11 @@ extension MultiPaxos.DurableChange: DurableStateCodable {
             w.write(UInt8(2))
             w.write(index)
             slot.encode(into: &w)
+        case .compacted(let logStart, let position, let state):
+            w.write(UInt8(3))
+            w.write(logStart)
+            w.write(position)
+            state.encode(into: &w)
         }
     }
 
@@ -96,6 +118,13 @@ extension MultiPaxos.DurableChange: DurableStateCodable {
             let index: UInt64 = try r.read()
             guard index < UInt64(Int32.max) else { throw .invalidField("slot \(index)") }
             return .slot(index: index, try MultiPaxos.LogSlot.decode(from: &r, cluster: cluster))
+        case 3:
+            let logStart: UInt64 = try r.read()
+            let position: UInt64 = try r.read()
+            guard logStart < UInt64(Int32.max), position < UInt64(Int64.max) else {
+                throw .invalidField("snapshot below slot \(logStart) at position \(position)")
+            }
+            return .compacted(logStart: logStart, position: position, state: try KVStateMachine.decode(from: &r))
         default:
             throw .invalidField("multipaxos journal change tag \(tag)")
         }

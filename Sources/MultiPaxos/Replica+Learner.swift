@@ -10,13 +10,13 @@ extension MultiPaxos.Replica {
     func learn(chosenUpTo: UInt64, ballot b: Ballot, outbox: inout Outbox<Message>) {
         if chosenUpTo > knownChosenUpTo { knownChosenUpTo = chosenUpTo }
         var slot = firstUnchosenSlot
-        let end = min(chosenUpTo, UInt64(durable.log.count))
+        let end = min(chosenUpTo, durable.logEnd)
         while slot < end {
-            let i = Int(slot)
+            let i = durable.index(slot)
             if !durable.log[i].chosen {
                 guard durable.log[i].ballot == b, durable.log[i].value != nil else { break }
                 durable.log[i].chosen = true
-                disk.slotWritten(i)
+                disk.slotWritten(slot)
             }
             slot += 1
         }
@@ -27,11 +27,11 @@ extension MultiPaxos.Replica {
     func onCommit(_ b: Ballot, slot: UInt64, now: Instant, outbox: inout Outbox<Message>) {
         if b >= durable.promised { acknowledgeLeader(b, now: now, outbox: &outbox) }
         guard slot >= firstUnchosenSlot, slot < firstUnchosenSlot + Self.slotLeadLimit else { return }
-        if slot < UInt64(durable.log.count) {
-            let i = Int(slot)
+        if slot < durable.logEnd {
+            let i = durable.index(slot)
             if durable.log[i].ballot == b, durable.log[i].value != nil {
                 durable.log[i].chosen = true
-                disk.slotWritten(i)
+                disk.slotWritten(slot)
                 applyChosenPrefix(outbox: &outbox)
                 return
             }
@@ -41,11 +41,12 @@ extension MultiPaxos.Replica {
     }
 
     /// Applies every chosen slot at the front of the log, strictly in slot order (never a slot before
-    /// all lower ones), and lets the leader answer the clients waiting on them.
+    /// all lower ones), lets the leader answer the clients waiting on them, and compacts the log when
+    /// a snapshot is due.
     func applyChosenPrefix(outbox: inout Outbox<Message>) {
-        while firstUnchosenSlot < UInt64(durable.log.count) {
-            let i = Int(firstUnchosenSlot)
-            guard durable.log[i].chosen, let value = durable.log[i].value else { return }
+        while firstUnchosenSlot < durable.logEnd {
+            let i = durable.index(firstUnchosenSlot)
+            guard durable.log[i].chosen, let value = durable.log[i].value else { break }
             firstUnchosenSlot += 1
             switch value {
             case .one(let request):
@@ -54,6 +55,7 @@ extension MultiPaxos.Replica {
                 for request in requests { apply(request, outbox: &outbox) }
             }
         }
+        snapshotIfDue(outbox: &outbox)
     }
 
     /// Applies one request at the next position. A no-op (a hole a new leader filled, PMMC §3) only
@@ -75,12 +77,13 @@ extension MultiPaxos.Replica {
         outbox.reply(ClientReply(client: request.client, sequence: request.sequence, replica: id, outcome: .executed(result)))
     }
 
-    /// After a restart: the state machine is volatile, so it is rebuilt by applying the persisted
-    /// chosen prefix again from slot 0 (and reported again, so the shell re-checks agreement on it).
+    /// After a restart: the state machine is volatile, so it is rebuilt from the persisted snapshot by
+    /// applying the persisted chosen prefix after it again (reported again, so the shell re-checks
+    /// agreement on it).
     func rebuildStateMachine(outbox: inout Outbox<Message>) {
-        stateMachine = KVStateMachine()
-        firstUnchosenSlot = 0
-        nextPosition = 0
+        stateMachine = durable.snapshot
+        firstUnchosenSlot = durable.logStart
+        nextPosition = durable.snapshotPosition
         applyChosenPrefix(outbox: &outbox)
         knownChosenUpTo = firstUnchosenSlot
     }
@@ -103,13 +106,20 @@ extension MultiPaxos.Replica {
         catchUpAllowedAt = now + settings.heartbeatInterval * 2
     }
 
-    /// Any replica answers with the chosen values it has from `fromSlot` on, one chunk at a time.
+    /// Any replica answers with the chosen values it has from `fromSlot` on, one chunk at a time, or
+    /// with its snapshot when it compacted slots the asker lacks (the asker then asks on from there).
     func onCatchUpRequest(fromSlot: UInt64, from sender: NodeID, outbox: inout Outbox<Message>) {
+        if fromSlot < durable.logStart {
+            outbox.send(.catchUpSnapshot(MultiPaxos.CatchUpSnapshot(
+                logStart: durable.logStart, position: durable.snapshotPosition, state: durable.snapshot,
+                chosenUpTo: firstUnchosenSlot)), to: sender)
+            return
+        }
         var values: [MultiPaxos.SlotValue] = []
         var slot = fromSlot
         var bytes = 0
         while slot < firstUnchosenSlot && values.count < settings.catchUpChunk && bytes < Self.catchUpByteLimit {
-            guard let value = durable.log[Int(slot)].value else { break }
+            guard let value = durable.log[durable.index(slot)].value else { break }
             values.append(value)
             bytes += value.encodedSize
             slot += 1
@@ -126,12 +136,11 @@ extension MultiPaxos.Replica {
         for (k, value) in values.enumerated() {
             let slot = firstSlot + UInt64(k)
             if slot < firstUnchosenSlot { continue }
-            ensureLog(slot)
-            let i = Int(slot)
+            let i = ensureLog(slot)
             if !durable.log[i].chosen {
                 durable.log[i].value = value
                 durable.log[i].chosen = true
-                disk.slotWritten(i)
+                disk.slotWritten(slot)
                 changed = true
             }
         }

@@ -46,8 +46,8 @@ extension MultiPaxos.Replica {
         outbox.setTimer(Self.electionTimer, after: electionTimeout)
         // Our own acceptor's promise.
         var slot = firstUnchosenSlot
-        while slot < UInt64(durable.log.count) {
-            let s = durable.log[Int(slot)]
+        while slot < durable.logEnd {
+            let s = durable.log[durable.index(slot)]
             if let value = s.value, !s.chosen {
                 merge(MultiPaxos.PromiseEntry(slot: slot, ballot: s.ballot, chosen: false, value: value), into: p1)
             } else if s.chosen, slot + 1 > p1.endSlot {
@@ -65,12 +65,11 @@ extension MultiPaxos.Replica {
         guard entry.slot >= firstUnchosenSlot, entry.slot < firstUnchosenSlot + Self.slotLeadLimit else { return false }
         if entry.slot + 1 > p1.endSlot { p1.endSlot = entry.slot + 1 }
         if entry.chosen {
-            ensureLog(entry.slot)
-            let i = Int(entry.slot)
+            let i = ensureLog(entry.slot)
             guard !durable.log[i].chosen else { return false }
             durable.log[i].value = entry.value
             durable.log[i].chosen = true
-            disk.slotWritten(i)
+            disk.slotWritten(entry.slot)
             return true
         }
         if let known = p1.proposals[entry.slot], known.ballot >= entry.ballot { return false }
@@ -129,9 +128,12 @@ extension MultiPaxos.Replica {
     /// highest-ballot value, or a no-op for a hole), then waiting client requests, up to `maxBatch` per slot.
     /// A partial batch waits up to `batchDelay` for company unless `flush`.
     func proposeMore(flush: Bool = false, outbox: inout Outbox<Message>) {
-        if nextSlot < firstUnchosenSlot { nextSlot = firstUnchosenSlot }
         var persisted = false
-        while nextSlot - firstUnchosenSlot < maxInflight {
+        while true {
+            // A vote below may choose (and apply, and compact) past `nextSlot` when slots ahead were
+            // learned chosen in phase 1: start again from the first unchosen slot.
+            if nextSlot < firstUnchosenSlot { nextSlot = firstUnchosenSlot }
+            guard nextSlot - firstUnchosenSlot < maxInflight else { break }
             let slot = nextSlot
             let value: MultiPaxos.SlotValue
             if slot < recoveryEnd {
@@ -150,15 +152,14 @@ extension MultiPaxos.Replica {
                 break
             }
             nextSlot += 1
-            ensureLog(slot)
-            let i = Int(slot)
+            let i = ensureLog(slot)
             if durable.log[i].chosen, let chosen = durable.log[i].value {
                 // Known chosen already (learned in phase 1): announce it under our ballot, no tally needed.
                 outbox.broadcast(.accept(ballot: ballot, slot: slot, chosenUpTo: firstUnchosenSlot, value: chosen))
                 continue
             }
             durable.log[i] = MultiPaxos.LogSlot(ballot: ballot, value: value, chosen: false)
-            disk.slotWritten(i)
+            disk.slotWritten(slot)
             disk.unwrittenAcceptances += 1  // the leader's own acceptor accepts its proposal
             if !persisted {
                 outbox.persist()
@@ -189,10 +190,10 @@ extension MultiPaxos.Replica {
     /// Counts an acceptance (the leader's own included); at a majority under this ballot the slot is
     /// chosen (Paxos Made Simple §2.1).
     func recordVote(_ slot: UInt64, voter: NodeID, outbox: inout Outbox<Message>) {
-        let i = Int(slot)
+        let i = durable.index(slot)
         guard !durable.log[i].chosen, let count = votes.record(slot, voter: voter), count >= majority else { return }
         durable.log[i].chosen = true
-        disk.slotWritten(i)
+        disk.slotWritten(slot)
         if settings.commitMode == .explicit {
             outbox.broadcast(.commit(ballot: ballot, slot: slot))
         }

@@ -139,7 +139,7 @@ extension MultiPaxos {
         public func start(durable restored: DurableState?, now: Instant, outbox: inout Outbox<Message>) {
             if let restored {
                 durable = restored
-                disk.wrote(promised: restored.promised)
+                disk.wrote(promised: restored.promised, logStart: restored.logStart)
                 rebuildStateMachine(outbox: &outbox)
             }
             highestRoundSeen = max(highestRoundSeen, durable.promised.round)
@@ -180,6 +180,8 @@ extension MultiPaxos {
                 onCatchUpRequest(fromSlot: fromSlot, from: sender, outbox: &outbox)
             case .catchUp(let firstSlot, let values, let chosenUpTo):
                 onCatchUp(firstSlot: firstSlot, values: values, chosenUpTo: chosenUpTo, from: sender, now: now, outbox: &outbox)
+            case .catchUpSnapshot(let m):
+                onCatchUpSnapshot(m, from: sender, now: now, outbox: &outbox)
             }
         }
 
@@ -200,24 +202,32 @@ extension MultiPaxos {
 
         public var isLeader: Bool { role == .leader }
         public var promised: Ballot { durable.promised }
-        /// The whole log: accepted (ballot, value) and chosen mark per slot.
+        /// The log the replica still holds: accepted (ballot, value) and chosen mark per slot, from slot
+        /// `logStart` (the slots below it were compacted into a snapshot).
         public var log: [LogSlot] { durable.log }
+        public var logStart: UInt64 { durable.logStart }
 
-        /// The value chosen for `slot`, if this replica knows it.
+        /// The slot `slot` of the log, if the log holds it (neither compacted nor past its end).
+        @inline(__always) func held(_ slot: UInt64) -> LogSlot? {
+            guard slot >= durable.logStart, slot < durable.logEnd else { return nil }
+            return durable.log[durable.index(slot)]
+        }
+
+        /// The value chosen for `slot`, if this replica still holds it.
         public func chosenValue(at slot: UInt64) -> SlotValue? {
-            guard slot < UInt64(durable.log.count), durable.log[Int(slot)].chosen else { return nil }
-            return durable.log[Int(slot)].value
+            guard let s = held(slot), s.chosen else { return nil }
+            return s.value
         }
 
-        /// What this replica's acceptor accepted for `slot`, if anything.
+        /// What this replica's acceptor accepted for `slot`, if it still holds it.
         public func accepted(at slot: UInt64) -> (ballot: Ballot, value: SlotValue)? {
-            guard slot < UInt64(durable.log.count), let v = durable.log[Int(slot)].value else { return nil }
-            return (durable.log[Int(slot)].ballot, v)
+            guard let s = held(slot), let v = s.value else { return nil }
+            return (s.ballot, v)
         }
 
-        /// The chosen (and applied) prefix of the log, slot by slot.
+        /// The chosen (and applied) slots the log still holds, from `logStart`.
         public var chosenSequence: [SlotValue] {
-            durable.log.prefix(Int(firstUnchosenSlot)).compactMap(\.value)
+            durable.log.prefix(durable.index(firstUnchosenSlot)).compactMap(\.value)
         }
 
         // MARK: - Helpers shared by the roles
@@ -226,11 +236,13 @@ extension MultiPaxos {
             random.interval(settings.electionTimeoutMin, settings.electionTimeoutMax)
         }
 
-        /// Grows the log so `slot` exists (callers bound `slot` first). Plain `append` grows the buffer
-        /// geometrically and allocates nothing else (`append(contentsOf: repeatElement(…))` did, per call).
-        @inline(__always) func ensureLog(_ slot: UInt64) {
-            let needed = Int(slot) + 1
-            while durable.log.count < needed { durable.log.append(LogSlot.empty) }
+        /// Grows the log so `slot` exists and returns its index (callers bound `slot` first and keep it
+        /// at or above `logStart`). Plain `append` grows the buffer geometrically and allocates nothing
+        /// else (`append(contentsOf: repeatElement(…))` did, per call).
+        @inline(__always) @discardableResult func ensureLog(_ slot: UInt64) -> Int {
+            let i = durable.index(slot)
+            while durable.log.count <= i { durable.log.append(LogSlot.empty) }
+            return i
         }
     }
 }

@@ -41,6 +41,9 @@ extension MultiPaxos {
         public var checkQuorum: Bool
         /// Most chosen slots in one CatchUp message.
         public var catchUpChunk: Int
+        /// Applied slots between snapshots: each replica compacts its log on its own once this many
+        /// slots were applied since its last snapshot (0: never), so memory and the journal stay bounded.
+        public var snapshotInterval: Int
         /// Replicas that run phase 1 as soon as a fresh cluster starts (more than one: they duel).
         /// The others wait for an election timeout.
         public var initialProposers: [NodeID]
@@ -57,6 +60,7 @@ extension MultiPaxos {
             backoffMax: Interval = .milliseconds(200),
             checkQuorum: Bool = true,
             catchUpChunk: Int = 1024,
+            snapshotInterval: Int = MultiPaxos.defaultSnapshotInterval,
             initialProposers: [NodeID] = [NodeID(0)]
         ) {
             self.commitMode = commitMode
@@ -70,6 +74,7 @@ extension MultiPaxos {
             self.backoffMax = backoffMax
             self.checkQuorum = checkQuorum
             self.catchUpChunk = catchUpChunk
+            self.snapshotInterval = snapshotInterval
             self.initialProposers = initialProposers
         }
 
@@ -90,6 +95,7 @@ extension MultiPaxos {
             if let w = maxInflight, w < 1 { return "multipaxos pipeline depth must be at least 1 (got \(w))" }
             if batchDelay.nanoseconds < 0 { return "multipaxos batch delay must not be negative (got \(batchDelay))" }
             if catchUpChunk < 1 { return "multipaxos catch-up chunk must be at least 1 (got \(catchUpChunk))" }
+            if snapshotInterval < 0 { return "multipaxos snapshot interval must not be negative (got \(snapshotInterval))" }
             return nil
         }
     }

@@ -5,7 +5,7 @@ import ConsensusCore
 
 extension Raft.Replica: BenchmarkedReplica {
     public static var options: [ProtocolOption] {
-        [.integer("snapshot-interval", column: "snapshot_interval", help: "Raft: applied entries between snapshots, 0 never",
+        [.integer("snapshot-interval", column: "snapshot_interval", help: "Raft, Multi-Paxos: applied entries (slots) between snapshots, 0 never",
                   minimum: 0, default: Raft.defaultSnapshotInterval)]
     }
 

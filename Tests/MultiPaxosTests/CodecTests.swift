@@ -27,7 +27,16 @@ struct CodecTests {
         .catchUpRequest(fromSlot: 6),
         .catchUp(firstSlot: 6, values: [], chosenUpTo: 6),
         .catchUp(firstSlot: 6, values: [.one(get), .noop, .batch([cas])], chosenUpTo: 10),
+        .catchUpSnapshot(MultiPaxos.CatchUpSnapshot(logStart: 400, position: 403, state: snapshotState, chosenUpTo: 417)),
     ]
+
+    /// A state machine that executed a put and a cas (a snapshot's payload).
+    static var snapshotState: KVStateMachine {
+        var machine = KVStateMachine()
+        _ = machine.apply(put(client: 2, sequence: 1, key: 4, tag: 1))
+        _ = machine.apply(cas)
+        return machine
+    }
 
     static func encode(_ m: MultiPaxos.Message) -> [UInt8] {
         var w = WireWriter()
