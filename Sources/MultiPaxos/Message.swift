@@ -72,12 +72,5 @@ extension MultiPaxos {
         public var position: UInt64
         public var state: KVStateMachine
         public var chosenUpTo: UInt64
-
-        public init(logStart: UInt64, position: UInt64, state: KVStateMachine, chosenUpTo: UInt64) {
-            self.logStart = logStart
-            self.position = position
-            self.state = state
-            self.chosenUpTo = chosenUpTo
-        }
     }
 }
