@@ -88,18 +88,13 @@ extension PBFT.Replica {
     /// A faulty replica's lie, with its own MAC (or signature) for the client: the client cannot tell it
     /// from an honest reply by its authenticator, only by the f+1 matching replies it waits for.
     public static func reauthenticated(_ reply: ClientReply, cluster: ClusterConfig, settings: Settings) -> ClientReply {
-        var signed = reply
-        let block = PBFT.AuthBlock(reply: reply)
         switch settings.auth {
         case .none:
             return reply
         case .mac:
-            let key = PBFT.KeyDerivation.replyKey(secret: cluster.secret, replica: reply.replica, client: reply.client)
-            signed.authenticator = .mac(block.withBytes { key.mac($0) })
+            return reply.withMAC(PBFT.KeyDerivation.replyKey(secret: cluster.secret, replica: reply.replica, client: reply.client))
         case .signatures:
-            let key = PBFT.Ed25519Signer(seed: PBFT.KeyDerivation.signingSeed(secret: cluster.secret, of: reply.replica))
-            signed.authenticator = .signature(block.withBytes { key.sign($0) })
+            return reply.signed(by: PBFT.Ed25519Signer(seed: PBFT.KeyDerivation.signingSeed(secret: cluster.secret, of: reply.replica)))
         }
-        return signed
     }
 }

@@ -206,18 +206,30 @@ extension PBFT {
         /// `reply` with this replica's proof for its client: a MAC under their shared key, or a signature.
         mutating func authenticateReply(_ reply: ClientReply, work: inout CryptoWork) -> ClientReply {
             if mode == .none { return reply }
-            var signed = reply
-            let block = AuthBlock(reply: reply)
             switch keys(of: reply.client) {
             case .macs(_, let key):
                 work.macsComputed += 1
-                signed.authenticator = .mac(block.withBytes { key.mac($0) })
+                return reply.withMAC(key)
             case .signatures:
                 work.signaturesMade += 1
-                let key = ownSigner()
-                signed.authenticator = .signature(block.withBytes { key.sign($0) })
+                return reply.signed(by: ownSigner())
             }
-            return signed
         }
+    }
+}
+
+extension ClientReply {
+    /// This reply with its replica's MAC for the client, under the key they share.
+    func withMAC(_ key: PBFT.HMACKey) -> ClientReply {
+        var signed = self
+        signed.authenticator = .mac(PBFT.AuthBlock(reply: self).withBytes { key.mac($0) })
+        return signed
+    }
+
+    /// This reply with its replica's signature.
+    func signed(by key: PBFT.Ed25519Signer) -> ClientReply {
+        var signed = self
+        signed.authenticator = .signature(PBFT.AuthBlock(reply: self).withBytes { key.sign($0) })
+        return signed
     }
 }
