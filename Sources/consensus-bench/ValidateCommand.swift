@@ -5,7 +5,9 @@ import Report
 
 /// `consensus-bench validate`: the simulator, charged with a measured cost profile over the loopback
 /// link it measured, against the tcp shell on the same workload; prints the table, writes
-/// validation.csv and a sim-against-tcp plot.
+/// validation.csv and a sim-against-tcp plot. Without `--profile` it calibrates this machine first
+/// (about 15 s): the loopback round trip of the project VM moved by a factor of 3 between sessions, so
+/// a profile measured on another day predicts another machine.
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
@@ -44,12 +46,14 @@ struct ValidateCommand: ParsableCommand {
             _ = try ResolvedExperiment(spec)  // an impossible size fails before anything runs
             specs.append(spec)
         }
-        let costs = try CostProfileOption.resolve(experiment.profile, flatPerMessage: experiment.cpuPerMessage)
-        guard let profile = costs.profile else { throw ExperimentError("validate compares a cost profile with tcp: drop --cpu-per-message") }
-        var validation = Validation(profile: profile)
-        if let slo { validation.knee.slo = try KneeSearch.SLO(parsing: slo) }
+        guard experiment.cpuPerMessage == nil else { throw ExperimentError("validate compares a cost profile with tcp: drop --cpu-per-message") }
         let directory = out ?? "results/validate-" + Timestamp.compactUTC()
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let costs = try experiment.profile.map { try CostProfileOption.resolve($0, flatPerMessage: nil) }
+            ?? calibrateFirst(saving: directory + "/profile.yaml")
+        guard let profile = costs.profile else { throw ExperimentError("validate needs a cost profile") }
+        var validation = Validation(profile: profile)
+        if let slo { validation.knee.slo = try KneeSearch.SLO(parsing: slo) }
         var csv = CSVWriter(header: Self.columns)
         var rows: [Validation.Row] = []
         print(pad("protocol", 12) + pad("n", 4) + pad("metric", 24) + pad("sim", 12, right: true) + pad("tcp", 12, right: true)
@@ -68,6 +72,23 @@ struct ValidateCommand: ParsableCommand {
         try chart.svg().write(toFile: directory + "/validation.svg", atomically: true, encoding: .utf8)
         print("cost profile: \(costs.name); simulated link \(profile.network.oneWay) ns + jitter \(profile.network.jitter) ns")
         print("wrote \(directory)/validation.csv and validation.svg")
+    }
+
+    /// Runs `calibrate --save path` with its tables on stderr (stdout carries the validation table), and
+    /// charges what it measured.
+    func calibrateFirst(saving path: String) throws -> (profile: CostProfile?, name: String) {
+        FileHandle.standardError.write(Data("validate: calibrating this machine first (use --profile FILE to charge a saved profile)\n".utf8))
+        var calibration = try CalibrateCommand.parse(["--save", path, "--disk-dir", (path as NSString).deletingLastPathComponent])
+        fflush(nil)
+        let savedStdout = dup(STDOUT_FILENO)
+        dup2(STDERR_FILENO, STDOUT_FILENO)
+        defer {
+            fflush(nil)
+            dup2(savedStdout, STDOUT_FILENO)
+            close(savedStdout)
+        }
+        try calibration.run()
+        return (try CostProfileOption.resolve(path, flatPerMessage: nil).profile, "measured now, saved as \(path)")
     }
 
     func value(_ v: Double?) -> String { v.map { formatDecimal($0, places: 1) } ?? "" }
