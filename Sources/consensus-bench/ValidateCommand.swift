@@ -11,7 +11,7 @@ import Report
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
-        abstract: "Run the same workloads in the simulator (with the cost profile) and over tcp, and compare capacity, latency and costs.",
+        abstract: "Run the same workloads in the simulator (with a cost profile: without --profile, this machine's, calibrated first) and over tcp, and compare capacity, latency and costs.",
         discussion: ExperimentOptions.protocolOptionsHelp)
 
     @Option(help: "Protocol:sizes pairs, e.g. raft:3,5 (repeatable; default raft:3,5 multipaxos:3,5 pbft:4,7).")
