@@ -40,7 +40,7 @@ struct CalibrateCommand: ParsableCommand {
         guard seconds > 0, seconds <= 60 else { throw ValidationError("--seconds must be between 0 and 60") }
         guard protocolSeconds > 0, protocolSeconds <= 60 else { throw ValidationError("--protocol-seconds must be between 0 and 60") }
         guard roundTrips >= 100, roundTrips <= 10_000_000 else { throw ValidationError("--round-trips must be between 100 and 10000000") }
-        guard let chosen = Allocator(rawValue: allocator) else { throw ValidationError("--allocator must be system or jemalloc (got '\(allocator)')") }
+        let chosen = try Allocator(option: allocator)
         if let library = try chosen.preload(), Allocator.inUse() != Allocator.jemalloc.rawValue {
             // Started again once at most: if the library did not load under LD_PRELOAD, say so.
             guard ProcessInfo.processInfo.environment["LD_PRELOAD"] != library else {

@@ -124,9 +124,8 @@ struct ExperimentOptions: ParsableArguments {
         s.allowUnsafe = allowUnsafe
         s.checkLinearizability = !noCheck
         s.transport = TransportLayout(bindHost: bind, threads: tcpThreads, generatorThreads: tcpGeneratorThreads)
-        guard let chosen = Allocator(rawValue: allocator) else { throw ExperimentError("--allocator must be system or jemalloc (got '\(allocator)')") }
-        s.allocator = chosen
-        if chosen != .system { _ = try chosen.preload() }  // a missing library fails before anything runs
+        s.allocator = try Allocator(option: allocator)
+        if s.allocator != .system { _ = try s.allocator.preload() }  // a missing library fails before anything runs
         s.hosts = try loadHosts()
         s.pushBinary = pushBinary
         var w = WorkloadSpec()
@@ -237,6 +236,14 @@ extension ExperimentOptions {
     static var protocolOptionsHelp: String {
         "Protocol options (each applies to the protocol that declares it):\n"
             + ProtocolRegistry.options.map { "  --\($0.flag) <value>  \($0.help) (default: \($0.defaultValue))" }.joined(separator: "\n")
+    }
+}
+
+extension Allocator {
+    /// `--allocator`'s value (run, sweep, calibrate), or a one-line error naming the choices.
+    init(option text: String) throws {
+        guard let chosen = Allocator(rawValue: text) else { throw ExperimentError("--allocator must be system or jemalloc (got '\(text)')") }
+        self = chosen
     }
 }
 
