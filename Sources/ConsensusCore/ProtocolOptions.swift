@@ -36,6 +36,26 @@ public struct ProtocolOption: Sendable {
             return n >= minimum ? nil : "--\(flag) must be at least \(minimum) (got \(n))"
         }
     }
+
+    /// `--snapshot-interval`, declared alike by every protocol that compacts its log (Raft, Multi-Paxos),
+    /// so one flag and one runs.csv column serve them all.
+    public static func snapshotInterval(default value: Int) -> ProtocolOption {
+        .integer("snapshot-interval", column: "snapshot_interval", help: "Raft, Multi-Paxos: applied entries (slots) between snapshots, 0 never",
+                 minimum: 0, default: value)
+    }
+}
+
+extension ProtocolOptionValues {
+    /// The fault search's draw for a protocol that compacts its log: a run completes a few thousand
+    /// operations, fewer than the default interval, so two seeds in three snapshot every 50 or 400
+    /// entries and compaction, snapshot transfer and restarts from a snapshot all meet the faults.
+    public static func compactionDraw(seed: UInt64) -> ProtocolOptionValues {
+        switch seed % 3 {
+        case 1: return ProtocolOptionValues(["snapshot-interval": "50"])
+        case 2: return ProtocolOptionValues(["snapshot-interval": "400"])
+        default: return ProtocolOptionValues()
+        }
+    }
 }
 
 /// Protocol options by flag, as text. A run's values may name options of other protocols too (a sweep's

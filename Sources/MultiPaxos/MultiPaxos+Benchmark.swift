@@ -9,8 +9,7 @@ extension MultiPaxos.Replica: BenchmarkedReplica {
     private static var defaultCommitMode: MultiPaxos.Settings.CommitMode { MultiPaxos.Settings().commitMode }
 
     public static var options: [ProtocolOption] {
-        [.integer("snapshot-interval", column: "snapshot_interval", help: "Raft, Multi-Paxos: applied entries (slots) between snapshots, 0 never",
-                  minimum: 0, default: MultiPaxos.defaultSnapshotInterval),
+        [.snapshotInterval(default: MultiPaxos.defaultSnapshotInterval),
          .choice("paxos-commit", column: "paxos_commit", help: "Multi-Paxos: how followers learn a chosen slot",
                  default: defaultCommitMode)]
     }
@@ -30,16 +29,8 @@ extension MultiPaxos.Replica: BenchmarkedReplica {
         }
     }
 
-    /// As Raft's: a fault-search run completes a few thousand operations, fewer than the default
-    /// interval, so two seeds in three compact every 50 or 400 slots, and compaction, CatchUpSnapshot
-    /// and restarts from a snapshot all meet the faults.
-    public static func faultSearchOptions(seed: UInt64) -> ProtocolOptionValues {
-        switch seed % 3 {
-        case 1: return ProtocolOptionValues(["snapshot-interval": "50"])
-        case 2: return ProtocolOptionValues(["snapshot-interval": "400"])
-        default: return ProtocolOptionValues()
-        }
-    }
+    /// As Raft's: two seeds in three compact every 50 or 400 slots, so CatchUpSnapshot meets the faults.
+    public static func faultSearchOptions(seed: UInt64) -> ProtocolOptionValues { .compactionDraw(seed: seed) }
 
     public static var expectedCurves: [ExpectedCurve] {
         [ExpectedCurve(formula: "2n", who: "Paxos", dash: "8 5", options: ProtocolOptionValues(["paxos-commit": "piggyback"])),

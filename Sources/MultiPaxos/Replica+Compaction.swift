@@ -29,16 +29,8 @@ extension MultiPaxos.Replica {
             return
         }
         durable.compact(below: m.logStart, state: m.state, position: m.position)
-        stateMachine = m.state
-        firstUnchosenSlot = m.logStart
-        nextPosition = m.position
         outbox.persist()
-        applyChosenPrefix(outbox: &outbox)
-        if firstUnchosenSlot < knownChosenUpTo && firstUnchosenSlot < m.chosenUpTo {
-            requestCatchUp(from: sender, now: now, outbox: &outbox)
-        } else {
-            catchUpAllowedAt = now
-        }
-        if role == .candidate { tryFinishPhase1(now: now, outbox: &outbox) }
+        resumeFromSnapshot(outbox: &outbox)
+        continueCatchUp(afterNews: true, senderChosenUpTo: m.chosenUpTo, from: sender, now: now, outbox: &outbox)
     }
 }

@@ -103,9 +103,7 @@ extension MultiPaxos.DurableChange: DurableStateCodable {
             slot.encode(into: &w)
         case .compacted(let logStart, let position, let state):
             w.write(UInt8(3))
-            w.write(logStart)
-            w.write(position)
-            state.encode(into: &w)
+            MultiPaxos.DurableState.encodeSnapshot(logStart: logStart, position: position, state: state, into: &w)
         }
     }
 
@@ -119,12 +117,8 @@ extension MultiPaxos.DurableChange: DurableStateCodable {
             guard index < UInt64(Int32.max) else { throw .invalidField("slot \(index)") }
             return .slot(index: index, try MultiPaxos.LogSlot.decode(from: &r, cluster: cluster))
         case 3:
-            let logStart: UInt64 = try r.read()
-            let position: UInt64 = try r.read()
-            guard logStart < UInt64(Int32.max), position < UInt64(Int64.max) else {
-                throw .invalidField("snapshot below slot \(logStart) at position \(position)")
-            }
-            return .compacted(logStart: logStart, position: position, state: try KVStateMachine.decode(from: &r))
+            let (logStart, position, state) = try MultiPaxos.DurableState.decodeSnapshot(from: &r)
+            return .compacted(logStart: logStart, position: position, state: state)
         default:
             throw .invalidField("multipaxos journal change tag \(tag)")
         }

@@ -81,11 +81,16 @@ extension MultiPaxos.Replica {
     /// applying the persisted chosen prefix after it again (reported again, so the shell re-checks
     /// agreement on it).
     func rebuildStateMachine(outbox: inout Outbox<Message>) {
+        resumeFromSnapshot(outbox: &outbox)
+        knownChosenUpTo = firstUnchosenSlot
+    }
+
+    /// The state machine becomes the durable snapshot, and the chosen slots after it apply on top.
+    func resumeFromSnapshot(outbox: inout Outbox<Message>) {
         stateMachine = durable.snapshot
         firstUnchosenSlot = durable.logStart
         nextPosition = durable.snapshotPosition
         applyChosenPrefix(outbox: &outbox)
-        knownChosenUpTo = firstUnchosenSlot
     }
 
     // MARK: Catch-up
@@ -147,8 +152,15 @@ extension MultiPaxos.Replica {
         if changed { outbox.persist() }
         if chosenUpTo > knownChosenUpTo { knownChosenUpTo = chosenUpTo }
         applyChosenPrefix(outbox: &outbox)
-        // Chain the next chunk only on news: a duplicated or stale CatchUp must not fork a second chain.
-        if changed && firstUnchosenSlot < knownChosenUpTo && firstUnchosenSlot < chosenUpTo {
+        continueCatchUp(afterNews: changed, senderChosenUpTo: chosenUpTo, from: sender, now: now, outbox: &outbox)
+    }
+
+    /// After a CatchUp or CatchUpSnapshot: ask the sender for the next chunk while still behind it, and
+    /// let a candidate waiting on these slots lead. The chain goes on only on news: a duplicated or
+    /// stale answer must not fork a second chain.
+    func continueCatchUp(afterNews news: Bool, senderChosenUpTo: UInt64, from sender: NodeID, now: Instant,
+                         outbox: inout Outbox<Message>) {
+        if news && firstUnchosenSlot < knownChosenUpTo && firstUnchosenSlot < senderChosenUpTo {
             requestCatchUp(from: sender, now: now, outbox: &outbox)
         } else {
             catchUpAllowedAt = now

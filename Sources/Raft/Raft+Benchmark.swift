@@ -5,8 +5,7 @@ import ConsensusCore
 
 extension Raft.Replica: BenchmarkedReplica {
     public static var options: [ProtocolOption] {
-        [.integer("snapshot-interval", column: "snapshot_interval", help: "Raft, Multi-Paxos: applied entries (slots) between snapshots, 0 never",
-                  minimum: 0, default: Raft.defaultSnapshotInterval)]
+        [.snapshotInterval(default: Raft.defaultSnapshotInterval)]
     }
 
     public static func settings(_ common: CommonSettings, _ options: ProtocolOptionValues) -> Raft.Settings {
@@ -24,14 +23,6 @@ extension Raft.Replica: BenchmarkedReplica {
 
     public static var expectedCurves: [ExpectedCurve] { [ExpectedCurve(formula: "2n", who: "Raft", dash: "8 5")] }
 
-    /// A fault-search run completes a few thousand operations, fewer than the default interval: two
-    /// seeds in three snapshot every 50 or 400 entries, so compaction, InstallSnapshot and restarts
-    /// from a snapshot all meet the faults.
-    public static func faultSearchOptions(seed: UInt64) -> ProtocolOptionValues {
-        switch seed % 3 {
-        case 1: return ProtocolOptionValues(["snapshot-interval": "50"])
-        case 2: return ProtocolOptionValues(["snapshot-interval": "400"])
-        default: return ProtocolOptionValues()
-        }
-    }
+    /// Two seeds in three compact every 50 or 400 entries, so InstallSnapshot meets the faults.
+    public static func faultSearchOptions(seed: UInt64) -> ProtocolOptionValues { .compactionDraw(seed: seed) }
 }
