@@ -1,7 +1,8 @@
 /// What a shell does with each kind of effect a replica's step put in its outbox. `Outbox.carryOut`
 /// is the interpreter of an outbox: it walks the effects in order and hands each to the shell's
-/// performer. The loopback node and the lock-step test cluster implement only the methods. The
-/// simulator keeps its own exhaustive switch for speed (see `Simulator.carryOut`).
+/// performer. The lock-step test cluster implements only the methods. The simulator and the loopback
+/// node keep their own exhaustive switches for speed (see `Simulator.carryOut`, `ReplicaNode.carryOut`):
+/// where a protocol is specialised in another module, a performer's methods stay unspecialised.
 public protocol EffectPerformer {
     associatedtype Message
     /// Send to one peer.

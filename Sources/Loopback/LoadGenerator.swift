@@ -9,7 +9,7 @@ import Workload
 /// with real timers on one event loop. It holds one connection to every replica (client sessions share
 /// it; a request frame's sender field carries this generator's id); the driver records every operation
 /// for the latency figures and the linearizability check.
-final class LoadGenerator: ConnectionOwner {
+final class LoadGenerator {
     typealias Connection = FramedConnection
 
     let driverID: Int32
@@ -168,6 +168,17 @@ final class LoadGenerator: ConnectionOwner {
     }
 
     func needsFlush(_ connection: Connection) { flushes.needsFlush(connection) }
+
+    /// A connection whose callbacks call this generator's methods (held strongly until it closes).
+    func makeConnection(role: ConnectionRole) -> Connection {
+        Connection(role: role, logger: logger, owner: ConnectionCallbacks(
+            frame: { [self] (frame: inout Frame, connection: Connection) throws(ConnectionError) in
+                try received(&frame, on: connection)
+            },
+            active: { [self] in connectionActive($0) },
+            closed: { [self] in connectionClosed($0) },
+            needsFlush: { [self] in needsFlush($0) }))
+    }
 }
 
 // MARK: - The client driver's transport: frames on real sockets, timers on this loop

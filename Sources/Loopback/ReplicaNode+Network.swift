@@ -32,6 +32,20 @@ extension ReplicaNode {
             .nonisolated()
     }
 
+    /// A connection whose callbacks call this node's methods directly (see `ConnectionCallbacks` for
+    /// why not through a protocol). The callbacks hold the node strongly: the cycle (node → connection
+    /// → callbacks → node) ends when the connection closes and the node forgets it, which crash and
+    /// stop make sure of.
+    func makeConnection(role: ConnectionRole) -> Connection {
+        Connection(role: role, logger: logger, owner: ConnectionCallbacks(
+            frame: { [self] (frame: inout Frame, connection: Connection) throws(ConnectionError) in
+                try received(&frame, on: connection)
+            },
+            active: { [self] in connectionActive($0) },
+            closed: { [self] in connectionClosed($0) },
+            needsFlush: { [self] in needsFlush($0) }))
+    }
+
     /// Dials every peer we have no connection to.
     func dialPeers() {
         for j in 0 ..< cluster.replicaCount where j != id.index { dial(j) }

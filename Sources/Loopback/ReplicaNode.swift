@@ -9,7 +9,7 @@ import Checker
 /// It carries out the replica's effects: sends (counted as they leave, then subject to Byzantine
 /// tampering and partitions exactly as in the simulator), timers, replies, and the observations the
 /// safety checks read.
-final class ReplicaNode<R: Replica>: ConnectionOwner {
+final class ReplicaNode<R: Replica> {
     typealias Connection = FramedConnection
 
     let id: NodeID
@@ -139,55 +139,57 @@ final class ReplicaNode<R: Replica>: ConnectionOwner {
 
     // MARK: - Effects
 
-    /// Carries out the outbox of the step that ran at `now`, in order.
+    /// Carries out the outbox of the step that ran at `now`, in order, all at the step's instant.
+    ///
+    /// A switch of its own rather than `Outbox.carryOut` through an `EffectPerformer`, as the simulator
+    /// does and for a like reason: the harness specialises this node for each protocol only where
+    /// cross-module optimisation can follow direct calls (see `ConnectionCallbacks`), and a performer's
+    /// methods are reached through its witness table, so every send, reply and persist ran unspecialised
+    /// generic code. A new kind of effect needs a case here too (the switch is exhaustive).
     func carryOut(now: Instant) {
         #if DEBUG
         replica.checkInvariants()
         #endif
-        var step = Step(node: self, now: now)
-        outbox.carryOut(into: &step)
+        for effect in outbox.effects {
+            switch effect {
+            case .send(let message, let to):
+                send(message, to: to.index, now: now)
+            case .broadcast(let message):
+                for j in 0 ..< cluster.replicaCount where j != id.index { send(message, to: j, now: now) }
+            case .setTimer(let timer, let after):
+                timers.arm(Int(timer.rawValue), at: clock.uptime(now + after))
+            case .cancelTimer(let timer):
+                timers.cancel(Int(timer.rawValue))
+            case .reply(let reply):
+                sendReply(reply, now: now)
+            case .persist:
+                persist()
+            case .applied(let position, let request, let executed):
+                // Kept for the safety checks after the run (honest replicas only).
+                if byzantine == nil { applied.append(AppliedRecord(position: position, request: request, executed: executed)) }
+            case .becameLeader(let epoch):
+                leadership.append((now, epoch))
+            case .rejected(let kind):
+                counts.reject(kind: kind)
+            case .unsafe(let detail):
+                // The real shells' journals persist before sending, and they have no power failures, so
+                // an honest node meets this only through a defect; the agreement check after the run sees
+                // its cause.
+                logger.error("replica \(id.rawValue) dropped an input that would break safety: \(detail)")
+            }
+        }
     }
 
-    /// One step's effects as a node on real sockets performs them, all at the step's instant.
-    struct Step: EffectPerformer {
-        unowned(unsafe) let node: ReplicaNode
-        let now: Instant
-
-        @inline(__always) func send(_ message: R.Message, to peer: NodeID) { node.send(message, to: peer.index, now: now) }
-
-        @inline(__always) func broadcast(_ message: R.Message) {
-            for j in 0 ..< node.cluster.replicaCount where j != node.id.index { node.send(message, to: j, now: now) }
-        }
-
-        @inline(__always) func setTimer(_ timer: TimerID, after: Interval) { node.timers.arm(Int(timer.rawValue), at: node.clock.uptime(now + after)) }
-
-        @inline(__always) func cancelTimer(_ timer: TimerID) { node.timers.cancel(Int(timer.rawValue)) }
-
-        @inline(__always) func reply(_ reply: ClientReply) { node.sendReply(reply, now: now) }
-
-        /// Made durable once per tick, before the tick's frames are flushed (`flushAll`).
-        @inline(__always) func persist() {
-            node.persistCount += 1
-            node.replica.takeDurableRecords(into: &node.journal)
-            defer { node.journal.removeAll(keepingCapacity: true) }  // a held record would make the next write copy
-            guard !node.journal.isEmpty else { return }
-            node.disk.append(node.journal)
-            node.persistPending = true
-            node.scheduleFlush()
-        }
-
-        /// Kept for the safety checks after the run (honest replicas only).
-        @inline(__always) func applied(position: UInt64, request: ClientRequest, executed: Bool) {
-            if node.byzantine == nil { node.applied.append(AppliedRecord(position: position, request: request, executed: executed)) }
-        }
-
-        @inline(__always) func becameLeader(epoch: UInt64) { node.leadership.append((now, epoch)) }
-
-        @inline(__always) func rejected(messageKind: Int) { node.counts.reject(kind: messageKind) }
-
-        /// Logged: the real shells' journals persist before sending, and they have no power failures, so
-        /// an honest node meets this only through a defect; the agreement check after the run sees its cause.
-        func unsafe(_ detail: String) { node.logger.error("replica \(node.id.rawValue) dropped an input that would break safety: \(detail)") }
+    /// One persist's records go to the disk; they are made durable once per tick, before the tick's
+    /// frames are flushed (`flushAll`).
+    func persist() {
+        persistCount += 1
+        replica.takeDurableRecords(into: &journal)
+        defer { journal.removeAll(keepingCapacity: true) }  // a held record would make the next write copy
+        guard !journal.isEmpty else { return }
+        disk.append(journal)
+        persistPending = true
+        scheduleFlush()
     }
 
     /// One peer message leaves for `to`: Byzantine tampering (the kit's, as in the simulator), then
