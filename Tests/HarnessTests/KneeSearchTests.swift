@@ -36,6 +36,41 @@ struct KneeSearchTests {
         #expect(outcome.probes.contains { !$0.met && $0.rate > capacity.rate }, "a probe above the knee failed")
     }
 
+    /// A cluster whose capacity is 1,000 ops/s, probed from 500 ops/s up by quarters, where the probe
+    /// at 625 ops/s misses the first time it runs (a stall of the machine in its window).
+    static func searchWithOneTransientMiss(confirming: Bool) throws -> KneeSearch.Outcome {
+        var short = cluster()
+        short.duration = .milliseconds(50)
+        let anyResult = try ResolvedExperiment(short).run()
+        var runs: [Int: Int] = [:]
+        var search = KneeSearch()
+        search.startRate = 500
+        return try search.search(short, confirmingMisses: confirming, measure: { rate in
+            runs[Int(rate), default: 0] += 1
+            let met = rate <= 1000 && !(Int(rate) == 625 && runs[Int(rate)] == 1)
+            return KneeSearch.Probe(rate: rate, result: anyResult, completedRatio: 1, latencyMicros: met ? 1000 : 20_000, met: met)
+        }, progress: { _ in })
+    }
+
+    @Test("over real sockets a rate that misses is tried again: one stall does not end the ascent, an overload still does")
+    func missesAreConfirmed() throws {
+        let confirmed = try #require(try Self.searchWithOneTransientMiss(confirming: true).capacity)
+        #expect(confirmed.rate > 950 && confirmed.rate <= 1000, "capacity \(confirmed.rate)")
+        let unconfirmed = try #require(try Self.searchWithOneTransientMiss(confirming: false).capacity)
+        #expect(unconfirmed.rate < 625, "without the repeat the stall at 625 ops/s sets the knee: \(unconfirmed.rate)")
+    }
+
+    @Test("the simulator's probes are not repeated: a repeat would be the same run")
+    func confirmationFollowsTheShell() throws {
+        var spec = Self.cluster()
+        spec.duration = .milliseconds(50)
+        var search = KneeSearch()
+        search.startRate = 3000
+        let outcome = try search.run(spec)
+        let rates = outcome.probes.map(\.rate)
+        #expect(Set(rates).count == rates.count, "no rate probed twice in the simulator: \(rates)")
+    }
+
     @Test("an open-loop run offered twice the capacity says it saturated; one offered half does not")
     func saturatedFlag() throws {
         var spec = Self.cluster()
