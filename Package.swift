@@ -95,7 +95,6 @@ let package = Package(
             "ConsensusCore", "Workload", "Harness", "Report", "Checker", "PBFT", "Raft", "Loopback", "ShellKit", "Simulation",
             "Calibration",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
         ], plugins: ["BuildStampPlugin"]),

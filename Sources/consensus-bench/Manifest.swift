@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Harness
 import Loopback
@@ -94,7 +93,8 @@ struct Manifest {
         #endif
     }
 
-    /// Hex SHA-256 of the running executable, hashed once per process (a manifest is rewritten after
+    /// Hex SHA-256 of the running executable (the digest `agent identity` prints, so a manifest names
+    /// the build hosts were checked against), hashed once per process (a manifest is rewritten after
     /// every sweep point), or "unknown" if it cannot be read.
     static let executableSHA256: String = {
         #if os(Linux)
@@ -102,17 +102,6 @@ struct Manifest {
         #else
         let path = executablePath
         #endif
-        guard let file = FileHandle(forReadingAtPath: path) else { return "unknown" }
-        defer { try? file.close() }
-        var hash = SHA256()
-        do {
-            while let chunk = try file.read(upToCount: 1 << 20), !chunk.isEmpty { hash.update(data: chunk) }
-        } catch {
-            return "unknown"
-        }
-        return hash.finalize().map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        return (try? HostCheck.identity(ofExecutable: path)) ?? "unknown"
     }()
 }

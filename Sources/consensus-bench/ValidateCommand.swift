@@ -78,7 +78,7 @@ struct ValidateCommand: ParsableCommand {
     /// charges what it measured.
     func calibrateFirst(saving path: String) throws -> (profile: CostProfile?, name: String) {
         FileHandle.standardError.write(Data("validate: calibrating this machine first (use --profile FILE to charge a saved profile)\n".utf8))
-        var calibration = try CalibrateCommand.parse(["--save", path, "--disk-dir", (path as NSString).deletingLastPathComponent])
+        let calibration = try CalibrateCommand.parse(["--save", path, "--disk-dir", (path as NSString).deletingLastPathComponent])
         fflush(nil)
         let savedStdout = dup(STDOUT_FILENO)
         dup2(STDERR_FILENO, STDOUT_FILENO)
