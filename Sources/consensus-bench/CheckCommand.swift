@@ -29,10 +29,7 @@ struct CheckCommand: ParsableCommand {
     var quiet = false
     @Flag(help: "Exit 0 when seeds are undecided but none failed (default: exit 4).")
     var allowUndecided = false
-    @Option(help: ArgumentHelp("Spread the seeds over these hosts, as many at once on each as it has cores (YAML; README: \"Several hosts\").", valueName: "file"))
-    var hosts: String?
-    @Flag(name: .customLong("push-binary"), help: "--hosts: copy this consensus-bench to every host that lacks this build.")
-    var pushBinary = false
+    @OptionGroup var hostOptions: HostsOptions
     @Flag(name: .customLong("worker"), help: .hidden)
     var worker = false
 
@@ -59,9 +56,7 @@ struct CheckCommand: ParsableCommand {
             }
             return
         }
-        let hostsFile = try hosts.map { try HostsFile.load($0, defaultBinary: try localExecutable()) }
-        if pushBinary && hostsFile == nil { throw ExperimentError("--push-binary applies with --hosts") }
-        let workers = try hostsFile.map { try RemoteWorkers($0, pushBinary: pushBinary) }
+        let workers = try hostOptions.load().map { try RemoteWorkers($0, pushBinary: hostOptions.pushBinary) }
         // Over hosts, seeds go in chunks (one ssh session each), a few per slot so that the hosts finish together.
         let chunk = workers.map { max(1, min(50, list.count / ($0.totalSlots * 4))) } ?? 1
         let chunks = stride(from: 0, to: list.count, by: chunk).map { Array(list[$0 ..< min(list.count, $0 + chunk)]) }

@@ -93,11 +93,7 @@ struct ExperimentOptions: ParsableArguments {
     var bind: String?
     @Option(help: "--shell process: the allocator the node processes run with, system or jemalloc (Debian's libjemalloc, preloaded).")
     var allocator: String = "system"
-    @Option(help: ArgumentHelp("--shell process: run the node processes on these hosts over ssh; sweep --shell sim and check: spread points or seeds over them (YAML; README: \"Several hosts\").",
-                               valueName: "file"))
-    var hosts: String?
-    @Flag(name: .customLong("push-binary"), help: "--hosts: copy this consensus-bench to every host that lacks this build.")
-    var pushBinary = false
+    @OptionGroup var hostOptions: HostsOptions
     @Option(name: .customLong("tcp-threads"), help: "tcp shell: event-loop threads shared by the replicas (default 2, or $CONSENSUS_BENCH_TCP_THREADS).")
     var tcpThreads: Int?
     @Option(name: .customLong("tcp-generator-threads"),
@@ -127,7 +123,7 @@ struct ExperimentOptions: ParsableArguments {
         s.allocator = try Allocator(option: allocator)
         if s.allocator != .system { _ = try s.allocator.preload() }  // a missing library fails before anything runs
         s.hosts = try loadHosts()
-        s.pushBinary = pushBinary
+        s.pushBinary = hostOptions.pushBinary
         var w = WorkloadSpec()
         w.clients = clients ?? self.clients
         w.ratePerSecond = rate
@@ -249,13 +245,7 @@ extension Allocator {
 
 extension ExperimentOptions {
     /// The `--hosts` file, read and checked for form (not yet for reachability).
-    func loadHosts() throws -> HostsFile? {
-        guard let hosts else {
-            if pushBinary { throw ExperimentError("--push-binary applies with --hosts") }
-            return nil
-        }
-        return try HostsFile.load(hosts, defaultBinary: try localExecutable())
-    }
+    func loadHosts() throws -> HostsFile? { try hostOptions.load() }
 }
 
 /// This consensus-bench's executable (what node processes, workers and pushes use).

@@ -57,8 +57,8 @@ struct SweepCommand: ParsableCommand {
             var fromFile = try SweepConfigFile.command(yaml: workerConfig, file: "the parent's sweep file")
             fromFile.workerPoints = workerPoints
             // The hosts file is the parent's business (and may not exist on this host).
-            fromFile.experiment.hosts = nil
-            fromFile.experiment.pushBinary = false
+            fromFile.experiment.hostOptions.hosts = nil
+            fromFile.experiment.hostOptions.pushBinary = false
             fromFile.config = "-"
             return try fromFile.execute()
         }
@@ -68,9 +68,9 @@ struct SweepCommand: ParsableCommand {
             if fromFile.jobs == nil { fromFile.jobs = jobs }
             fromFile.quiet = fromFile.quiet || quiet
             fromFile.config = config  // read by execute() only to tell a described sweep from the reference one
-            if fromFile.experiment.hosts == nil {
-                fromFile.experiment.hosts = experiment.hosts
-                fromFile.experiment.pushBinary = fromFile.experiment.pushBinary || experiment.pushBinary
+            if fromFile.experiment.hostOptions.hosts == nil {
+                fromFile.experiment.hostOptions.hosts = experiment.hostOptions.hosts
+                fromFile.experiment.hostOptions.pushBinary = fromFile.experiment.hostOptions.pushBinary || experiment.hostOptions.pushBinary
             }
             return try fromFile.execute()
         }
@@ -101,7 +101,7 @@ struct SweepCommand: ParsableCommand {
         let resolved = try specs.map { try ResolvedExperiment($0) }
         let search = try kneeOptions.search(rate: experiment.rate)
         if let workerPoints { return try work(points: try parseIntegerList(workerPoints, flag: "--worker-points"), resolved: resolved, search: search) }
-        let workers = try hostsFile.map { try RemoteWorkers($0, pushBinary: experiment.pushBinary) }
+        let workers = try hostsFile.map { try RemoteWorkers($0, pushBinary: experiment.hostOptions.pushBinary) }
         // Real-socket points share the machine's cores with the cluster they measure: one at a time.
         let localJobs = max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount)
         let jobCount = workers?.totalSlots ?? (shell == "sim" ? localJobs : 1)
