@@ -76,6 +76,7 @@ let package = Package(
         .target(name: "Checker", dependencies: ["ConsensusCore"], swiftSettings: optimized),
         .target(name: "Loopback", dependencies: [
             "ConsensusCore", "Workload", "Checker", "ShellKit",
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),

@@ -1,4 +1,5 @@
 import ConsensusCore
+import Crypto
 import Foundation
 
 /// The check every `--hosts` run makes before it starts anything: each host is reachable over ssh and
@@ -11,17 +12,20 @@ public enum HostCheck {
         public var cores: Int
     }
 
-    /// This executable's identity: the SHA-256 of its file. Two hosts run the same build when these
-    /// match, whatever its version string says (a rebuilt binary is another build).
+    /// This executable's identity: the SHA-256 of its file, as hex (what `sha256sum` prints, and what
+    /// manifest.json records as binary_sha256). Two hosts run the same build when these match, whatever
+    /// its version string says (a rebuilt binary is another build). Read in 1 MB chunks: the binary is
+    /// 50-65 MB, and every run that writes a manifest hashes it.
     public static func identity(ofExecutable path: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path) else { throw LoopbackError("cannot read the executable \(path)") }
-        let hash = data.withUnsafeBytes { SHA256Hash(hashing: $0) }
-        // The words hold the digest's bytes little-endian: swapped, they print as the usual hex digest
-        // (the one manifest.json records as binary_sha256, and sha256sum prints).
-        return [hash.w0, hash.w1, hash.w2, hash.w3].map { word in
-            let digits = String(word.byteSwapped, radix: 16)
-            return String(repeating: "0", count: 16 - digits.count) + digits
-        }.joined()
+        guard let file = FileHandle(forReadingAtPath: path) else { throw LoopbackError("cannot read the executable \(path)") }
+        defer { try? file.close() }
+        var hash = SHA256()
+        do {
+            while let chunk = try file.read(upToCount: 1 << 20), !chunk.isEmpty { hash.update(data: chunk) }
+        } catch {
+            throw LoopbackError("cannot read the executable \(path): \(error)")
+        }
+        return hash.finalize().map { byte in byte < 16 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }.joined()
     }
 
     /// What `consensus-bench agent identity` prints: `consensus-bench <sha256> cores <n>`.
