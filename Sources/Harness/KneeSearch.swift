@@ -13,8 +13,8 @@ import ConsensusCore
 /// overload misses every time (its backlog grows); one stall of the machine in a 0.3 s window does
 /// not repeat on cue. On the project VM, a kernel thread (DAMON's `kdamond`) took an event loop's CPU
 /// for 1.2-3.9 ms every 512 ms, and a sleeping thread woke 1-4 ms late about nine times a second
-/// (a C probe, nothing else running); one unlucky window ended the search's ascent and `validate` put
-/// Raft n=3's tcp capacity at 23 k in one run and 71-78 k in others on one day.
+/// (a C probe, nothing else running); one unlucky window ended the search's ascent. Raft n=3's tcp
+/// knee, 3 runs each in one session: 56-67 k without the repeat, 69-80 k with it.
 public struct KneeSearch: Sendable {
     /// The latency objective: a percentile of the window's latencies and its bound.
     public struct SLO: Sendable, Equatable, CustomStringConvertible {
@@ -71,9 +71,6 @@ public struct KneeSearch: Sendable {
     public var tolerance = 1.05
     /// Completions below this share of the offered rate mean the cluster did not keep up.
     public static let keepUpRatio = 0.95
-    /// Whether a probe that missed is tried once more before it counts; nil: over real sockets only
-    /// (the simulator's repeat would be the same run).
-    public var confirmsMisses: Bool?
 
     public init() {}
 
@@ -87,8 +84,8 @@ public struct KneeSearch: Sendable {
     /// Searches `spec`'s knee. `progress` hears each probe as it completes.
     public func run(_ spec: ExperimentSpec, progress: (Probe) -> Void = { _ in }) throws -> Outcome {
         guard spec.workload.ratePerSecond == nil else { throw ExperimentError("--knee sets the open-loop rate itself: drop --rate") }
-        return try search(spec, confirmingMisses: confirmsMisses ?? (spec.shell != "sim"), measure: { try measure(spec, rate: $0) },
-                          progress: progress)
+        // The simulator's repeat would be the same run.
+        return try search(spec, confirmingMisses: spec.shell != "sim", measure: { try measure(spec, rate: $0) }, progress: progress)
     }
 
     /// The search itself, over `measure` (one probe at a rate).

@@ -122,7 +122,7 @@ struct ExperimentOptions: ParsableArguments {
         s.transport = TransportLayout(bindHost: bind, threads: tcpThreads, generatorThreads: tcpGeneratorThreads)
         s.allocator = try Allocator(option: allocator)
         if s.allocator != .system { _ = try s.allocator.preload() }  // a missing library fails before anything runs
-        s.hosts = try loadHosts()
+        s.hosts = try hostOptions.load()
         s.pushBinary = hostOptions.pushBinary
         var w = WorkloadSpec()
         w.clients = clients ?? self.clients
@@ -241,11 +241,6 @@ extension Allocator {
         guard let chosen = Allocator(rawValue: text) else { throw ExperimentError("--allocator must be system or jemalloc (got '\(text)')") }
         self = chosen
     }
-}
-
-extension ExperimentOptions {
-    /// The `--hosts` file, read and checked for form (not yet for reachability).
-    func loadHosts() throws -> HostsFile? { try hostOptions.load() }
 }
 
 /// This consensus-bench's executable (what node processes, workers and pushes use).

@@ -96,7 +96,7 @@ struct SweepCommand: ParsableCommand {
             shell: shell)
         var specs = try plan.points(experiment)
         // Spread over --hosts, a simulated point runs on some host, not on hosts of its own.
-        let hostsFile = shell == "sim" && workerPoints == nil ? try experiment.loadHosts() : nil
+        let hostsFile = shell == "sim" && workerPoints == nil ? try experiment.hostOptions.load() : nil
         if shell == "sim" { for i in specs.indices { specs[i].hosts = nil } }
         let resolved = try specs.map { try ResolvedExperiment($0) }
         let search = try kneeOptions.search(rate: experiment.rate)
