@@ -15,18 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "samples.h"
+
 static volatile int port;
-
-static uint64_t now_ns(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
-
-static int by_value(const void *a, const void *b) {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
 
 static int watch(int fd) {
     int one = 1;
@@ -91,8 +82,10 @@ int main(int argc, char **argv) {
             nanosleep(&d, NULL);
         }
     }
-    qsort(trip, (size_t)n, sizeof *trip, by_value);
+    if (n == 0) return 1;
+    sort_samples(trip, n);
     printf("loopback TCP, gaps of mean %4.0f us: n=%-7ld round trip p50 %6.1f us  p90 %6.1f  p99 %7.1f  p99.9 %7.1f  max %7.1f\n",
-           gap_us, n, trip[n / 2] / 1e3, trip[n * 9 / 10] / 1e3, trip[n * 99 / 100] / 1e3, trip[n * 999 / 1000] / 1e3, trip[n - 1] / 1e3);
+           gap_us, n, micros_at(trip, n, 0.5), micros_at(trip, n, 0.9), micros_at(trip, n, 0.99), micros_at(trip, n, 0.999),
+           micros_at(trip, n, 1));
     return 0;
 }

@@ -9,27 +9,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "samples.h"
+
 static int to_echo, to_main;
 static volatile int stop;
 static uint64_t *late;
 static long late_count;
 
-static uint64_t now_ns(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
-
-static int by_value(const void *a, const void *b) {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 static void report(const char *name, uint64_t *s, long n) {
     if (n == 0) return;
-    qsort(s, (size_t)n, sizeof *s, by_value);
-    printf("%-36s n=%-7ld p50 %7.1f us  p99 %7.1f  p99.9 %7.1f  p99.99 %7.1f  max %7.1f\n", name, n,
-           s[n / 2] / 1e3, s[n * 99 / 100] / 1e3, s[n * 999 / 1000] / 1e3, s[n * 9999 / 10000] / 1e3, s[n - 1] / 1e3);
+    sort_samples(s, n);
+    printf("%-36s n=%-7ld p50 %7.1f us  p99 %7.1f  p99.9 %7.1f  p99.99 %7.1f  max %7.1f\n", name, n, micros_at(s, n, 0.5),
+           micros_at(s, n, 0.99), micros_at(s, n, 0.999), micros_at(s, n, 0.9999), micros_at(s, n, 1));
 }
 
 static void *echo(void *unused) {
