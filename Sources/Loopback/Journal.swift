@@ -11,7 +11,8 @@ import Darwin
 /// appended, so that a node process killed and started again resumes from it. Each persist appends
 /// the change since the last one (`Replica.takeDurableRecords`); the journal's head is a snapshot in
 /// the protocol's durable-state codec, and it is rewritten as one snapshot when it has grown to four
-/// times what the last one took, and to at least 8 MB (compaction).
+/// times what the last one took, and to at least 8 MB (compaction, written off the event loop:
+/// `JournalHousekeeping`).
 ///
 ///     header: u32 magic "CBWJ" · u8 format · u8 codec version · u8 name length · protocol name ·
 ///             i32 replica id · u32 replica count
@@ -220,6 +221,10 @@ where R.DurableState: DurableStateCodable, R.DurableChange: DurableStateCodable 
     let compactionFloor: Int
     public private(set) var syncs = 0
     public private(set) var syncedRecords = 0
+    /// A compaction whose snapshot is being written off the loop, and what this journal got since its
+    /// snapshot was taken (the new file needs it after the snapshot).
+    var compaction: CompactionInFlight?
+    var sinceSnapshot = WireWriter(capacity: 0)
 
     /// Opens the journal at `path` to append after `validLength` bytes (what recovery kept), or
     /// creates it, header first, when `validLength` is nil or 0 (nothing of it was kept).
@@ -256,52 +261,96 @@ where R.DurableState: DurableStateCodable, R.DurableChange: DurableStateCodable 
         }
     }
 
-    /// Writes what is pending and, under `--sync fsync`, fdatasyncs it; then compacts the journal into
-    /// one snapshot of `state()` once it has grown to four times its size after the last compaction and
-    /// past `compactionFloor`. (At twice and 1 MB, rewriting PBFT's snapshot was 7 % of a node's CPU over
+    /// Writes what is pending and, under `--sync fsync`, fdatasyncs it. Then, once the journal has grown
+    /// to four times its size after the last compaction and past `compactionFloor`, it starts rewriting
+    /// the journal as one snapshot of `state()`, off the event loop (`JournalHousekeeping`); a later
+    /// commit installs it. (At twice and 1 MB, rewriting PBFT's snapshot was 7 % of a node's CPU over
     /// TCP; etcd's WAL segments are 64 MB.)
     public func commit(state: () -> R.DurableState) throws {
-        guard !buffer.bytes.isEmpty else { return }
-        try writeAll(buffer.bytes, to: fd)
-        size += buffer.bytes.count
-        buffer.clear()
-        if sync == .fsync {
-            guard fdatasync(fd) == 0 else { throw LoopbackError("fdatasync of journal \(path) failed: \(String(cString: strerror(errno)))") }
-            syncs += 1
-            syncedRecords += pending
+        if !buffer.bytes.isEmpty {
+            try Journal.writeAll(buffer.bytes, to: fd, path: path)
+            size += buffer.bytes.count
+            if compaction != nil { sinceSnapshot.write(bytes: buffer.bytes) }
+            buffer.clear()
+            if sync == .fsync {
+                guard fdatasync(fd) == 0 else { throw LoopbackError("fdatasync of journal \(path) failed: \(String(cString: strerror(errno)))") }
+                syncs += 1
+                syncedRecords += pending
+            }
+            pending = 0
         }
-        pending = 0
-        if size > max(compactionFloor, 4 * compactedSize) { try compact(state()) }
+        if let compaction {
+            if let outcome = compaction.finished { try install(compaction, outcome) }
+        } else if size > max(compactionFloor, 4 * compactedSize) {
+            startCompaction(state())
+        }
     }
 
-    /// Rewrites the journal as its header and one snapshot, through a temporary file and a rename: a kill
-    /// leaves the old journal or the new one. The replaced file is closed off the event loop
-    /// (`RetiredJournals`).
-    func compact(_ state: R.DurableState) throws {
-        var w = WireWriter(capacity: 1 << 16)
-        Journal.header(owner: owner, into: &w)
-        Journal.record(kind: Journal.snapshotKind, into: &w) { state.encode(into: &$0) }
-        let temporary = path + ".compacting"
-        let out = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard out >= 0 else { throw LoopbackError("cannot write \(temporary): \(String(cString: strerror(errno)))") }
+    /// Waits for a compaction in flight and installs it (tests, and anyone who needs the journal
+    /// compacted now).
+    func finishCompaction() throws {
+        guard let compaction else { return }
+        JournalHousekeeping.drain()
+        if let outcome = compaction.finished { try install(compaction, outcome) }
+    }
+
+    /// Hands the snapshot to the housekeeping thread. `state` is a value the replica no longer writes
+    /// (its buffers are copied on the replica's next write), so encoding it there is safe.
+    private func startCompaction(_ state: R.DurableState) {
+        let job = CompactionInFlight(temporary: path + ".compacting")
+        compaction = job
+        let (owner, sync) = (owner, sync)
+        JournalHousekeeping.run {
+            job.finish(Result { () throws(LoopbackError) -> Int in
+                try Journal.writeSnapshot(state, owner: owner, to: job.temporary, sync: sync)
+            })
+        }
+    }
+
+    /// Completes a compaction: the records appended since its snapshot go after it in the new file,
+    /// which then replaces the journal by a rename (a kill leaves the old journal or the new one,
+    /// each whole). The replaced file is closed off the loop.
+    private func install(_ job: CompactionInFlight, _ outcome: Result<Int, LoopbackError>) throws {
+        compaction = nil
+        defer { sinceSnapshot = WireWriter(capacity: 0) }
+        let snapshotBytes = try outcome.get()
+        let out = open(job.temporary, O_WRONLY | O_APPEND | O_CLOEXEC)
+        guard out >= 0 else { throw LoopbackError("cannot reopen \(job.temporary): \(String(cString: strerror(errno)))") }
         do {
-            try writeAll(w.bytes, to: out)
-            if sync == .fsync, fdatasync(out) != 0 { throw LoopbackError("fdatasync of \(temporary) failed") }
+            try Journal.writeAll(sinceSnapshot.bytes, to: out, path: job.temporary)
+            if sync == .fsync, fdatasync(out) != 0 { throw LoopbackError("fdatasync of \(job.temporary) failed") }
         } catch {
             close(out)
             throw error
         }
-        guard rename(temporary, path) == 0 else {
+        guard rename(job.temporary, path) == 0 else {
             close(out)
             throw LoopbackError("cannot replace journal \(path): \(String(cString: strerror(errno)))")
         }
-        RetiredJournals.close(fd)
+        JournalHousekeeping.close(fd)
         fd = out
-        size = w.bytes.count
-        compactedSize = size
+        size = snapshotBytes + sinceSnapshot.bytes.count
+        compactedSize = snapshotBytes
+    }
+}
+
+extension Journal {
+    /// Writes a journal that is its header and one snapshot to `path` (created or truncated), synced
+    /// under `--sync fsync`; returns its size. Runs on the housekeeping thread.
+    static func writeSnapshot<State: DurableStateCodable>(_ state: State, owner: Owner, to path: String,
+                                                          sync: SyncPolicy) throws(LoopbackError) -> Int {
+        var w = WireWriter(capacity: 1 << 16)
+        header(owner: owner, into: &w)
+        record(kind: snapshotKind, into: &w) { state.encode(into: &$0) }
+        let out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard out >= 0 else { throw LoopbackError("cannot write \(path): \(String(cString: strerror(errno)))") }
+        defer { close(out) }
+        try writeAll(w.bytes, to: out, path: path)
+        if sync == .fsync, fdatasync(out) != 0 { throw LoopbackError("fdatasync of \(path) failed") }
+        return w.bytes.count
     }
 
-    private func writeAll(_ bytes: [UInt8], to descriptor: Int32) throws {
+    static func writeAll(_ bytes: [UInt8], to descriptor: Int32, path: String) throws(LoopbackError) {
         var written = 0
         while written < bytes.count {
             let n = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + written, $0.count - written) }
@@ -312,27 +361,4 @@ where R.DurableState: DurableStateCodable, R.DurableChange: DurableStateCodable 
             written += n
         }
     }
-}
-
-/// Closes the journal files that compactions replaced, on a thread of their own. The last close of a
-/// replaced (unlinked) file frees its page cache and its disk blocks: on ext4 that took 13 ms per 8 MB
-/// on the project machine, and done on an event loop it stalled every replica of that loop. PBFT n=4
-/// at 4 k ops/s over tcp lost its quorum for 4 x 13 ms each time the journals reached 8 MB (p99 16-28
-/// ms; 1.5-2.6 ms with the close moved here). etcd removes old WAL files from a goroutine of their own
-/// for the same reason.
-enum RetiredJournals {
-    static let queue = DispatchQueue(label: "consensus-bench.retired-journals")
-
-    static func close(_ descriptor: Int32) {
-        queue.async {
-            #if canImport(Glibc)
-            _ = Glibc.close(descriptor)
-            #else
-            _ = Darwin.close(descriptor)
-            #endif
-        }
-    }
-
-    /// Returns once every close handed over so far has happened.
-    static func drain() { queue.sync {} }
 }

@@ -82,11 +82,48 @@ struct JournalTests {
             writer.append([.change(record)])
             try writer.commit { state }
         }
+        try writer.finishCompaction()
         let recovered = try #require(try Journal.load(Raft.Replica.self, path: path, owner: Self.owner))
         #expect(recovered.state == state)
         #expect(recovered.records < 20_000, "the journal was compacted (\(recovered.records) records)")
-        RetiredJournals.drain()
+        JournalHousekeeping.drain()
         #expect(Self.descriptorsOpen(on: path + " (deleted)") == 0, "the replaced file was closed")
+    }
+
+    @Test("records committed while a compaction's snapshot is written off the loop follow the snapshot in the new journal")
+    func recordsDuringCompaction() throws {
+        let path = Self.path("during-compaction")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let writer = try JournalWriter<Raft.Replica>(path: path, owner: Self.owner, sync: .fsync, validLength: nil, compactionFloor: 1 << 10)
+        var state = Raft.DurableState(currentTerm: 1)
+        writer.append([.snapshot(state)])
+        try writer.commit { state }
+        // The housekeeping thread is held, so the snapshot cannot be written until the loop has
+        // committed more records after it.
+        let held = DispatchSemaphore(value: 0)
+        JournalHousekeeping.run { held.wait() }
+        var k = 0
+        func commitOne() throws {
+            k += 1
+            let record = Raft.DurableChange.entries(keep: UInt64(k - 1), .one(Self.entry(k, term: 1)))
+            Raft.Replica.apply(record, to: &state)
+            writer.append([.change(record)])
+            try writer.commit { state }
+        }
+        while writer.compaction == nil { try commitOne() }
+        let snapshotAt = k
+        for _ in 0 ..< 50 { try commitOne() }
+        #expect(writer.compaction?.finished == nil, "the snapshot waited")
+        held.signal()
+        try writer.finishCompaction()
+        #expect(writer.compaction == nil)
+        let recovered = try #require(try Journal.load(Raft.Replica.self, path: path, owner: Self.owner))
+        #expect(recovered.state == state)
+        #expect(recovered.records == 1 + 50, "the snapshot taken at entry \(snapshotAt), then the 50 records committed while it was written")
+        #expect(recovered.validLength == writer.size)
+        // The journal goes on from there.
+        try commitOne()
+        #expect(try Journal.load(Raft.Replica.self, path: path, owner: Self.owner)?.state == state)
     }
 
     /// This process's open descriptors that name `target` (a replaced file reads "PATH (deleted)").
@@ -119,6 +156,7 @@ struct JournalTests {
         Raft.Replica.apply(record, to: &state)
         reopened.append([.change(record)])
         try reopened.commit { state }
+        try reopened.finishCompaction()
         #expect(reopened.size < recovered.validLength, "compacted: \(reopened.size) bytes, was \(recovered.validLength)")
         #expect(try Journal.load(Raft.Replica.self, path: path, owner: Self.owner)?.state == state)
     }
