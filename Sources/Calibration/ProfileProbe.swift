@@ -65,11 +65,16 @@ public enum ProfileProbe {
         let sameLoop = try pingPong(threads: 1)
         n.sameLoopOneWay = sameLoop(0.05) / 2
         n.sameLoopJitter = (sameLoop(0.95) - sameLoop(0.05)) / 2
-        // The median of three runs: the machine's other work moves a single run by a third.
+        // CPU per frame and side: each round trip is two frames, each written on one loop and read
+        // on the other. Counted in CPU time, not wall time: with 64 frames in flight the two loops
+        // still sleep about half the time waiting for each other (on 2026-12-07 the process used 0.9
+        // of the 2 CPUs), and a per-frame figure taken from wall time charged that sleep as work,
+        // which put the simulator's Raft and Multi-Paxos capacity at half the tcp shell's (README,
+        // `validate`). The median of three runs: the machine's other work moves a single run by a third.
         var perFrame: [Double] = []
         for _ in 0 ..< 3 {
             let pipelined = try Loopback.TransportProbe.echo(roundTrips: roundTrips * 10, inFlight: 64)
-            perFrame.append(1e9 / pipelined.roundTripsPerSecond / 2)
+            perFrame.append(Double(pipelined.cpuNanoseconds) / Double(4 * pipelined.roundTrips))
         }
         n.perFrame = Int64(perFrame.sorted()[1].rounded())
         return n

@@ -51,9 +51,11 @@ public struct CostProfile: Codable, Sendable, Equatable {
         public var roundTripP50: Int64 = 0
         public var roundTripP99: Int64 = 0
         /// What the transport itself costs an event loop per frame it reads, or per frame it writes
-        /// (framing, the per-tick flush's share of a syscall): half of one side's time per round trip
-        /// with 64 frames in flight, each side on its own event loop. Added to every handled input and
-        /// every send, since a replica on the tcp shell pays it as well as its protocol work.
+        /// (framing, the per-tick flush's share of a syscall): the process's CPU time over the frames
+        /// moved, halved, in an echo with 64 frames in flight, each side on its own event loop. Added
+        /// to every handled input and every send, since a replica on the tcp shell pays it as well as
+        /// its protocol work. (Profiles measured before 2026-12-07 took it from wall time, which also
+        /// counted the time the loops slept: about twice the CPU on the project machine.)
         public var perFrame: Int64 = 0
         /// The same ping-pong with both ends on one event loop (no thread to wake): the link between
         /// two replicas the tcp shell runs on one loop. Optional: profiles from before it was measured.

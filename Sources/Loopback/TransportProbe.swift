@@ -1,4 +1,9 @@
 import ConsensusCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import NIOCore
 import NIOPosix
 
@@ -14,6 +19,9 @@ extension Loopback {
             public var seconds: Double
             /// Every round trip's time, sorted, when one frame was in flight (a ping-pong); else empty.
             public var roundTripNanoseconds: [Int64] = []
+            /// The process's CPU time (user and system, every thread) while the frames moved: the two
+            /// loops' work, without the time they slept waiting for each other.
+            public var cpuNanoseconds: Int64 = 0
             public var roundTripsPerSecond: Double { Double(roundTrips) / seconds }
             /// Frames moved per second, both directions.
             public var messagesPerSecond: Double { 2 * roundTripsPerSecond }
@@ -48,6 +56,7 @@ extension Loopback {
                 side.done = done
                 return NIOLoopBound(side, eventLoop: clientLoop)
             }.wait()
+            let cpuBefore = processCPUNanoseconds()
             let channel = try ClientBootstrap(group: clientLoop)
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
@@ -58,10 +67,23 @@ extension Loopback {
                 .connect(host: "127.0.0.1", port: port).wait()
             defer { try? channel.close().wait() }
             let seconds = try done.futureResult.wait()
+            let cpu = processCPUNanoseconds() - cpuBefore
             let samples = try clientLoop.submit { client.value.roundTripSamples.sorted() }.wait()
-            return Figures(roundTrips: roundTrips, seconds: seconds, roundTripNanoseconds: samples)
+            return Figures(roundTrips: roundTrips, seconds: seconds, roundTripNanoseconds: samples, cpuNanoseconds: cpu)
         }
     }
+}
+
+/// User and system CPU time of this process so far, every thread.
+func processCPUNanoseconds() -> Int64 {
+    var usage = rusage()
+    #if canImport(Glibc)
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    #else
+    getrusage(RUSAGE_SELF, &usage)
+    #endif
+    func nanoseconds(_ t: timeval) -> Int64 { Int64(t.tv_sec) * 1_000_000_000 + Int64(t.tv_usec) * 1000 }
+    return nanoseconds(usage.ru_utime) + nanoseconds(usage.ru_stime)
 }
 
 /// One side of the probe: the server echoes every frame; the client keeps `inFlight` frames out.

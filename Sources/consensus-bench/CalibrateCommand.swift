@@ -118,7 +118,7 @@ struct CalibrateCommand: ParsableCommand {
         print("\nloopback transport (the tcp shell's framing and event loops, ping-pong of \(roundTrips) round trips)")
         print("  round trip p50 \(n.roundTripP50) ns, p99 \(n.roundTripP99) ns")
         print("  as a simulated link: --link-latency \(n.oneWay)ns --jitter \(n.jitter)ns")
-        print("  per frame read or written, 64 in flight: \(n.perFrame) ns (added to every handled input and send)")
+        print("  CPU per frame read or written, 64 in flight: \(n.perFrame) ns (added to every handled input and send)")
         if let same = n.sameLoopOneWay, let jitter = n.sameLoopJitter {
             print("  both ends on one event loop: \(same) ns one way + up to \(jitter) ns (replicas sharing a loop; --shared-cpus)")
         }
