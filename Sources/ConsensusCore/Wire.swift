@@ -84,7 +84,7 @@ public struct WireReader {
     public init(_ bytes: [UInt8], offset: Int = 0, end: Int? = nil) {
         self.bytes = bytes
         self.offset = offset
-        self.end = end ?? bytes.count
+        self.end = min(end ?? bytes.count, bytes.count)  // `read`'s unaligned loads rely on it
     }
 
     @inlinable public var remaining: Int { end - offset }
@@ -97,13 +97,16 @@ public struct WireReader {
         defer { offset += 1 }
         return bytes[offset]
     }
+    /// One unaligned load once `need` has checked the bounds: assembling the integer byte by byte, each
+    /// with its own bounds check, was 6 % of the tcp shell's CPU under PBFT (perf, 2026-12-07), and the
+    /// load is 5-6x faster in isolation.
     @inlinable public mutating func read<T: FixedWidthInteger>(_: T.Type = T.self) throws(WireError) -> T {
         let size = MemoryLayout<T>.size
         try need(size)
-        var v: T = 0
-        for i in 0 ..< size { v |= T(truncatingIfNeeded: bytes[offset + i]) << (8 * i) }
+        let at = offset
+        let raw = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: at, as: T.self) }
         offset += size
-        return v
+        return T(littleEndian: raw)
     }
     @inlinable public mutating func readBool() throws(WireError) -> Bool {
         switch try readByte() {
