@@ -102,6 +102,8 @@ struct JournalTests {
         // committed more records after it.
         let held = DispatchSemaphore(value: 0)
         JournalHousekeeping.run { held.wait() }
+        var released = false
+        defer { if !released { held.signal() } }  // a failed expectation must not leave the thread held
         var k = 0
         func commitOne() throws {
             k += 1
@@ -110,11 +112,13 @@ struct JournalTests {
             writer.append([.change(record)])
             try writer.commit { state }
         }
-        while writer.compaction == nil { try commitOne() }
+        while writer.compaction == nil, k < 100_000 { try commitOne() }
+        try #require(writer.compaction != nil, "a compaction started past the 1 KB floor")
         let snapshotAt = k
         for _ in 0 ..< 50 { try commitOne() }
         #expect(writer.compaction?.finished == nil, "the snapshot waited")
         held.signal()
+        released = true
         try writer.finishCompaction()
         #expect(writer.compaction == nil)
         let recovered = try #require(try Journal.load(Raft.Replica.self, path: path, owner: Self.owner))
