@@ -91,6 +91,7 @@ struct SweepTests {
     @Test("a malformed YAML sweep file is a one-line error naming the file")
     func malformedYAML() throws {
         let path = NSTemporaryDirectory() + "consensus-bench-bad-\(ProcessInfo.processInfo.processIdentifier).yaml"
+        defer { try? FileManager.default.removeItem(atPath: path) }
         try "protocols: [raft\nfaults: 1\n".write(toFile: path, atomically: true, encoding: .utf8)
         let outcome = try CLIRunner.run(["sweep", "--config", path])
         #expect(outcome.status != 0)
@@ -106,6 +107,7 @@ struct SweepTests {
     @Test("a YAML sweep file runs the sweep it describes")
     func yamlSweep() throws {
         let path = NSTemporaryDirectory() + "consensus-bench-good-\(ProcessInfo.processInfo.processIdentifier).yaml"
+        defer { try? FileManager.default.removeItem(atPath: path) }
         let dir = CLIRunner.temporaryDirectory("sweep-yaml")
         try "protocols: [raft, multipaxos]\nnodes: [3, 5]\nops: 200\nquiet: true\nout: \(dir)\n".write(toFile: path, atomically: true, encoding: .utf8)
         let outcome = try CLIRunner.run(["sweep", "--config", path])

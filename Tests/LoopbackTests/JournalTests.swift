@@ -33,6 +33,12 @@ struct JournalTests {
         return state
     }
 
+    /// Removes a test's journal and the snapshot file a compaction still in flight may leave beside it.
+    static func remove(_ path: String) {
+        JournalHousekeeping.drain()
+        for file in [path, path + ".compacting"] { try? FileManager.default.removeItem(atPath: file) }
+    }
+
     static func path(_ name: String) -> String {
         NSTemporaryDirectory() + "consensus-bench-journal-\(getpid())-\(name).wal"
     }
@@ -40,7 +46,7 @@ struct JournalTests {
     /// The journal's bytes, and where each record ends, written one commit per record.
     static func written(_ name: String) throws -> (bytes: [UInt8], recordEnds: [Int]) {
         let path = Self.path(name)
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { Self.remove(path) }
         let writer = try JournalWriter<Raft.Replica>(path: path, owner: owner, sync: .none, validLength: nil)
         var ends: [Int] = []
         for (k, record) in records.enumerated() {
@@ -59,7 +65,7 @@ struct JournalTests {
         #expect(recovered.records == Self.records.count && recovered.validLength == ends.last && recovered.note == nil)
 
         let path = Self.path("reopen")
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { Self.remove(path) }
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         let writer = try JournalWriter<Raft.Replica>(path: path, owner: Self.owner, sync: .fsync, validLength: recovered.validLength)
         writer.append([.change(.hardState(currentTerm: 3, votedFor: NodeID(2)))])
@@ -72,7 +78,7 @@ struct JournalTests {
     @Test("a journal grown to four times its compacted size, past its floor, is rewritten as one snapshot that replays the same, and the file it replaced is closed")
     func compaction() throws {
         let path = Self.path("compaction")
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { Self.remove(path) }
         let writer = try JournalWriter<Raft.Replica>(path: path, owner: Self.owner, sync: .none, validLength: nil, compactionFloor: 1 << 20)
         var state = Raft.DurableState(currentTerm: 1)
         writer.append([.snapshot(state)])
@@ -93,7 +99,7 @@ struct JournalTests {
     @Test("records committed while a compaction's snapshot is written off the loop follow the snapshot in the new journal")
     func recordsDuringCompaction() throws {
         let path = Self.path("during-compaction")
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { Self.remove(path) }
         let writer = try JournalWriter<Raft.Replica>(path: path, owner: Self.owner, sync: .fsync, validLength: nil, compactionFloor: 1 << 10)
         var state = Raft.DurableState(currentTerm: 1)
         writer.append([.snapshot(state)])
@@ -139,7 +145,7 @@ struct JournalTests {
     @Test("a journal reopened after recovery compacts against its head snapshot, not against all it held")
     func compactionAfterReopen() throws {
         let path = Self.path("reopen-compaction")
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { Self.remove(path) }
         // Written with compaction out of reach: a small snapshot, then about 20 KB of appends.
         let first = try JournalWriter<Raft.Replica>(path: path, owner: Self.owner, sync: .none, validLength: nil, compactionFloor: .max)
         var state = Raft.DurableState(currentTerm: 1)
@@ -188,7 +194,7 @@ struct JournalTests {
     @Test("a journal whose header was cut short is started afresh, header first")
     func tornHeaderStartsAfresh() throws {
         let path = Self.path("tornheader")
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { Self.remove(path) }
         let (bytes, _) = try Self.written("tornheader-source")
         try Data(bytes.prefix(7)).write(to: URL(fileURLWithPath: path))
         let recovered = try #require(try Journal.load(Raft.Replica.self, path: path, owner: Self.owner))
@@ -232,7 +238,7 @@ struct JournalTests {
     func oneLineError() throws {
         let (bytes, ends) = try Self.written("corrupt")
         let path = Self.path("corrupt")
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { Self.remove(path) }
         var middle = bytes
         middle[ends[1] + 6] ^= 0xFF
         for damaged in [middle, Array("garbage\n".utf8)] {
