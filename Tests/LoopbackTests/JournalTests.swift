@@ -33,6 +33,15 @@ struct JournalTests {
         return state
     }
 
+    /// Entry `k` (term 1) appended after the `k - 1` before it and committed, as a follower persists
+    /// it; `state` follows the journal.
+    static func commitEntry(_ k: Int, to writer: JournalWriter<Raft.Replica>, state: inout Raft.DurableState) throws {
+        let record = Raft.DurableChange.entries(keep: UInt64(k - 1), .one(entry(k, term: 1)))
+        Raft.Replica.apply(record, to: &state)
+        writer.append([.change(record)])
+        try writer.commit { state }
+    }
+
     /// Removes a test's journal and the snapshot file a compaction still in flight may leave beside it.
     static func remove(_ path: String) {
         JournalHousekeeping.drain()
@@ -82,12 +91,7 @@ struct JournalTests {
         let writer = try JournalWriter<Raft.Replica>(path: path, owner: Self.owner, sync: .none, validLength: nil, compactionFloor: 1 << 20)
         var state = Raft.DurableState(currentTerm: 1)
         writer.append([.snapshot(state)])
-        for k in 1 ... 20_000 {
-            let record = Raft.DurableChange.entries(keep: UInt64(k - 1), .one(Self.entry(k, term: 1)))
-            Raft.Replica.apply(record, to: &state)
-            writer.append([.change(record)])
-            try writer.commit { state }
-        }
+        for k in 1 ... 20_000 { try Self.commitEntry(k, to: writer, state: &state) }
         try writer.finishCompaction()
         let recovered = try #require(try Journal.load(Raft.Replica.self, path: path, owner: Self.owner))
         #expect(recovered.state == state)
@@ -113,10 +117,7 @@ struct JournalTests {
         var k = 0
         func commitOne() throws {
             k += 1
-            let record = Raft.DurableChange.entries(keep: UInt64(k - 1), .one(Self.entry(k, term: 1)))
-            Raft.Replica.apply(record, to: &state)
-            writer.append([.change(record)])
-            try writer.commit { state }
+            try Self.commitEntry(k, to: writer, state: &state)
         }
         while writer.compaction == nil, k < 100_000 { try commitOne() }
         try #require(writer.compaction != nil, "a compaction started past the 1 KB floor")
@@ -150,22 +151,14 @@ struct JournalTests {
         let first = try JournalWriter<Raft.Replica>(path: path, owner: Self.owner, sync: .none, validLength: nil, compactionFloor: .max)
         var state = Raft.DurableState(currentTerm: 1)
         first.append([.snapshot(state)])
-        for k in 1 ... 200 {
-            let record = Raft.DurableChange.entries(keep: UInt64(k - 1), .one(Self.entry(k, term: 1)))
-            Raft.Replica.apply(record, to: &state)
-            first.append([.change(record)])
-            try first.commit { state }
-        }
+        for k in 1 ... 200 { try Self.commitEntry(k, to: first, state: &state) }
         let recovered = try #require(try Journal.load(Raft.Replica.self, path: path, owner: Self.owner))
         let head = try #require(recovered.headLength)
         #expect(head < recovered.validLength / 50, "the head is the header and the first snapshot: \(head) of \(recovered.validLength) bytes")
         // Reopened with a 1 KB floor, the next commit finds the journal past four times its head snapshot.
         let reopened = try JournalWriter<Raft.Replica>(path: path, owner: Self.owner, sync: .none, validLength: recovered.validLength,
                                                        headLength: head, compactionFloor: 1 << 10)
-        let record = Raft.DurableChange.entries(keep: 200, .one(Self.entry(201, term: 1)))
-        Raft.Replica.apply(record, to: &state)
-        reopened.append([.change(record)])
-        try reopened.commit { state }
+        try Self.commitEntry(201, to: reopened, state: &state)
         try reopened.finishCompaction()
         #expect(reopened.size < recovered.validLength, "compacted: \(reopened.size) bytes, was \(recovered.validLength)")
         #expect(try Journal.load(Raft.Replica.self, path: path, owner: Self.owner)?.state == state)
