@@ -33,6 +33,15 @@ struct JournalTests {
         return state
     }
 
+    /// A new journal at `path` headed by the snapshot of an empty term-1 state (appended, not yet
+    /// committed), and that state.
+    static func freshJournal(at path: String, sync: SyncPolicy, compactionFloor: Int) throws -> (JournalWriter<Raft.Replica>, Raft.DurableState) {
+        let writer = try JournalWriter<Raft.Replica>(path: path, owner: owner, sync: sync, validLength: nil, compactionFloor: compactionFloor)
+        let state = Raft.DurableState(currentTerm: 1)
+        writer.append([.snapshot(state)])
+        return (writer, state)
+    }
+
     /// Entry `k` (term 1) appended after the `k - 1` before it and committed, as a follower persists
     /// it; `state` follows the journal.
     static func commitEntry(_ k: Int, to writer: JournalWriter<Raft.Replica>, state: inout Raft.DurableState) throws {
@@ -88,9 +97,7 @@ struct JournalTests {
     func compaction() throws {
         let path = Self.path("compaction")
         defer { Self.remove(path) }
-        let writer = try JournalWriter<Raft.Replica>(path: path, owner: Self.owner, sync: .none, validLength: nil, compactionFloor: 1 << 20)
-        var state = Raft.DurableState(currentTerm: 1)
-        writer.append([.snapshot(state)])
+        var (writer, state) = try Self.freshJournal(at: path, sync: .none, compactionFloor: 1 << 20)
         for k in 1 ... 20_000 { try Self.commitEntry(k, to: writer, state: &state) }
         try writer.finishCompaction()
         let recovered = try #require(try Journal.load(Raft.Replica.self, path: path, owner: Self.owner))
@@ -104,9 +111,7 @@ struct JournalTests {
     func recordsDuringCompaction() throws {
         let path = Self.path("during-compaction")
         defer { Self.remove(path) }
-        let writer = try JournalWriter<Raft.Replica>(path: path, owner: Self.owner, sync: .fsync, validLength: nil, compactionFloor: 1 << 10)
-        var state = Raft.DurableState(currentTerm: 1)
-        writer.append([.snapshot(state)])
+        var (writer, state) = try Self.freshJournal(at: path, sync: .fsync, compactionFloor: 1 << 10)
         try writer.commit { state }
         // The housekeeping thread is held, so the snapshot cannot be written until the loop has
         // committed more records after it.
@@ -148,9 +153,7 @@ struct JournalTests {
         let path = Self.path("reopen-compaction")
         defer { Self.remove(path) }
         // Written with compaction out of reach: a small snapshot, then about 20 KB of appends.
-        let first = try JournalWriter<Raft.Replica>(path: path, owner: Self.owner, sync: .none, validLength: nil, compactionFloor: .max)
-        var state = Raft.DurableState(currentTerm: 1)
-        first.append([.snapshot(state)])
+        var (first, state) = try Self.freshJournal(at: path, sync: .none, compactionFloor: .max)
         for k in 1 ... 200 { try Self.commitEntry(k, to: first, state: &state) }
         let recovered = try #require(try Journal.load(Raft.Replica.self, path: path, owner: Self.owner))
         let head = try #require(recovered.headLength)
