@@ -44,6 +44,7 @@ public enum ProfileProbe {
         t.measuredIn = measuredIn
         t.handle = merged.handling.mapValues { Int64($0.nanoseconds.rounded()) }
         t.send = merged.sending.mapValues { Int64($0.nanoseconds.rounded()) }
+        t.persist = merged.persisting.map { Int64($0.nanoseconds.rounded()) }
         return t
     }
 

@@ -1,5 +1,6 @@
 import ConsensusCore
 import LockstepTesting
+import Loopback
 
 /// What one replica's work costs, per kind of input it handles and per kind of message it sends,
 /// measured on this machine by replaying a recorded steady state into a twin of the replica
@@ -11,11 +12,17 @@ import LockstepTesting
 /// crypto on its own and it grows with n where the rest does not. Sending is the encoding of a message
 /// the twin sent, once per destination as the tcp shell encodes it, timed afterwards in tight loops.
 /// Timers are replayed but not timed (the simulator charges them nothing).
+///
+/// A persist is timed after every step that left durable records, as the tcp shell's `persist` does
+/// it: the replica hands over its records and they are encoded as the journal frames them (the
+/// write itself is `disk.write`'s, measured by `calibrate`'s disk probe).
 public struct StepCosts: Sendable, Equatable {
     /// Mean nanoseconds and samples per kind: the protocol's message kinds, `request` (a client
     /// request) among handled inputs, `reply` among sends.
     public var handling: [String: Figure] = [:]
     public var sending: [String: Figure] = [:]
+    /// A persist that wrote something: taking the step's durable records and encoding them.
+    public var persisting: Figure?
 
     public struct Figure: Sendable, Equatable {
         public var nanoseconds: Double
@@ -27,15 +34,17 @@ public struct StepCosts: Sendable, Equatable {
     /// Both scenarios' figures in one table, each kind weighted by its samples (a kind both a leader
     /// and a follower handle is their mix).
     public func merged(with other: StepCosts) -> StepCosts {
-        func merge(_ a: [String: Figure], _ b: [String: Figure]) -> [String: Figure] {
-            a.merging(b) { x, y in
-                let n = x.samples + y.samples
-                return Figure(nanoseconds: (x.nanoseconds * Double(x.samples) + y.nanoseconds * Double(y.samples)) / Double(n), samples: n)
-            }
+        func mix(_ x: Figure, _ y: Figure) -> Figure {
+            let n = x.samples + y.samples
+            return Figure(nanoseconds: (x.nanoseconds * Double(x.samples) + y.nanoseconds * Double(y.samples)) / Double(n), samples: n)
         }
         var m = StepCosts()
-        m.handling = merge(handling, other.handling)
-        m.sending = merge(sending, other.sending)
+        m.handling = handling.merging(other.handling, uniquingKeysWith: mix)
+        m.sending = sending.merging(other.sending, uniquingKeysWith: mix)
+        switch (persisting, other.persisting) {
+        case let (x?, y?): m.persisting = mix(x, y)
+        case let (x, y): m.persisting = x ?? y
+        }
         return m
     }
 }
@@ -44,11 +53,18 @@ public enum StepCostProbe {
     /// Replays batches of `scenario`'s steady state for at least `budget` of wall time (and at least
     /// two batches). `cryptoNanoseconds` prices a step's crypto work at the calibrated costs.
     public static func measure<R: Replica>(_ scenario: ReplicaStepScenario<R>, budget: Duration,
-                                           cryptoNanoseconds: (CryptoWork) -> Double) -> StepCosts {
+                                           cryptoNanoseconds: (CryptoWork) -> Double) -> StepCosts
+    where R.DurableState: DurableStateCodable, R.DurableChange: DurableStateCodable {
         let state = ReplicaStepState(scenario, inputsPerBatch: 1000)
         let names = R.Message.kindNames
         let request = names.count
-        var handled = Samples(kinds: names.count + 1)
+        var handled = Samples(kinds: names.count + 2)
+        let persist = names.count + 1
+        var records: [R.JournalRecord] = []
+        var journal = WireWriter(capacity: 1 << 16)
+        // The twin's first hand-over is its whole state (the journal's head), not a step's change.
+        state.twin.takeDurableRecords(into: &records)
+        records.removeAll()
         // What the twin sent, kept to be encoded afterwards in tight loops: an encoding takes tens of
         // nanoseconds, too little to time one at a time against the clock's own cost.
         let keptPerKind = 1000
@@ -87,9 +103,19 @@ public enum StepCostProbe {
                     elapsed = clock.now - t0
                 case .timer:
                     state.twin.handle(item.input, now: item.now, outbox: &outbox)
-                    continue
+                    kind = -1
+                    elapsed = .zero
                 }
-                handled.add(kind, nanoseconds(elapsed) - overhead - cryptoNanoseconds(outbox.cryptoWork))
+                if kind >= 0 { handled.add(kind, nanoseconds(elapsed) - overhead - cryptoNanoseconds(outbox.cryptoWork)) }
+                let t0 = clock.now
+                state.twin.takeDurableRecords(into: &records)
+                if !records.isEmpty {
+                    journal.clear()
+                    Journal.encode(records, into: &journal)
+                    handled.add(persist, nanoseconds(clock.now - t0) - overhead)
+                    records.removeAll(keepingCapacity: true)  // a held record would make the twin's next write copy
+                }
+                if kind < 0 { continue }  // a timer's sends are not kept: the tables are the steady state's
                 for effect in outbox.effects {
                     switch effect {
                     case .send(let m, _), .broadcast(let m):
@@ -106,7 +132,9 @@ public enum StepCostProbe {
             batches += 1
         }
         var costs = StepCosts()
-        costs.handling = handled.figures(names: names + ["request"])
+        var figures = handled.figures(names: names + ["request", "persist"])
+        costs.persisting = figures.removeValue(forKey: "persist")
+        costs.handling = figures
         for (kind, messages) in outgoing.enumerated() where !messages.isEmpty {
             costs.sending[names[kind]] = encodingCost(of: messages, into: &scratch, clock: clock) { $0.encode(into: &$1) }
         }

@@ -74,8 +74,13 @@ public struct CostProfile: Codable, Sendable, Equatable {
         public var measuredIn = ""
         public var handle: [String: Int64] = [:]
         public var send: [String: Int64] = [:]
+        /// Encoding what one persist hands the journal (its records, framed and checksummed), the
+        /// mean over the steady state's persists. It grows with the protocol's records: a PBFT
+        /// replica rewrites a whole log slot (its batch and votes) where a Raft follower appends one
+        /// entry. Optional: profiles from before 2026-12-07 charged every protocol `disk.write` alone.
+        public var persist: Int64?
         public init() {}
-        enum CodingKeys: String, CodingKey { case measuredIn = "measured_in", handle, send }
+        enum CodingKeys: String, CodingKey { case measuredIn = "measured_in", handle, send, persist }
     }
 
     enum CodingKeys: String, CodingKey { case format, machine, measured, build, crypto, disk, network, protocols }
@@ -83,7 +88,8 @@ public struct CostProfile: Codable, Sendable, Equatable {
     // MARK: - Applying
 
     /// `cpu` charging this profile for `protocolName`: the per-kind tables (and no per-byte charge: the
-    /// measured handling and sending include (de)serialisation), the crypto costs, a journal write.
+    /// measured handling and sending include (de)serialisation), the crypto costs, and per persist
+    /// the protocol's record encoding plus a journal write.
     public func applied(to base: CPUModel, protocolName: String) -> CPUModel {
         var cpu = base
         if let table = protocols[protocolName] {
@@ -95,7 +101,7 @@ public struct CostProfile: Codable, Sendable, Equatable {
         cpu.perSignature = Interval(nanoseconds: crypto.signature)
         cpu.perSignatureVerify = Interval(nanoseconds: crypto.signatureCheck)
         cpu.perDigest = Interval(nanoseconds: crypto.digest)
-        cpu.perPersist = Interval(nanoseconds: disk.write)
+        cpu.perPersist = Interval(nanoseconds: disk.write + (protocols[protocolName]?.persist ?? 0))
         return cpu
     }
 
@@ -151,6 +157,7 @@ public struct CostProfile: Codable, Sendable, Equatable {
             if let (kind, _) = table.handle.first(where: { $0.value < 0 }) ?? table.send.first(where: { $0.value < 0 }) {
                 return "protocols.\(name): the cost of \(kind) is negative"
             }
+            if let p = table.persist, p < 0 { return "protocols.\(name).persist is negative" }
         }
         return nil
     }

@@ -109,6 +109,7 @@ struct CalibrateCommand: ParsableCommand {
                 print(pad("  " + kind, 26) + pad(t.handle[kind].map(String.init) ?? "", 12, right: true)
                     + pad(t.send[kind].map(String.init) ?? "", 12, right: true))
             }
+            if let p = t.persist { print(pad("  persist (records encoded)", 26) + pad(String(p), 12, right: true) + "  + disk.write per persist") }
         }
         let flat = CPUModel()
         print("unmeasured kinds, and runs with --cpu-per-message: \(flat.perMessage.nanoseconds) ns to handle, \(flat.perSend.nanoseconds) ns to send")

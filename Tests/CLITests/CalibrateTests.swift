@@ -35,6 +35,9 @@ struct CalibrateTests {
             #expect(text.contains(key), "no \(key) in \(text)")
         }
         for line in ["raft", "multipaxos", "pbft"] { #expect(saved.stdout.contains("\n\(line) (n="), "\(saved.stdout)") }
+        // Each protocol's steady state persists, so each table has its persist figure (the records' encoding).
+        #expect(text.components(separatedBy: "\n    persist: ").count == 4, "\(text)")
+        #expect(saved.stdout.components(separatedBy: "persist (records encoded)").count == 4, "\(saved.stdout)")
         let out = dir + "/run"
         let run = try CLIRunner.run(["run", "--protocol", "raft", "--ops", "200", "--profile", profile, "--out", out])
         #expect(run.status == 0, "\(run.stderr)")

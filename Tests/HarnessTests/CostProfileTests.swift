@@ -43,6 +43,20 @@ struct CostProfileTests {
         #expect(profile.applied(to: CPUModel(), protocolName: "pbft").handling.isEmpty)
     }
 
+    @Test("a persist costs the journal write plus encoding the protocol's records, or the write alone where none was measured")
+    func appliedPersist() {
+        var profile = CostProfile()
+        profile.disk.write = 900
+        var pbft = CostProfile.ProtocolCosts()
+        pbft.handle = ["Prepare": 300]
+        pbft.persist = 1100
+        profile.protocols["pbft"] = pbft
+        profile.protocols["raft"] = CostProfile.ProtocolCosts()
+        #expect(profile.applied(to: CPUModel(), protocolName: "pbft").perPersist == .nanoseconds(2000))
+        #expect(profile.applied(to: CPUModel(), protocolName: "raft").perPersist == .nanoseconds(900))
+        #expect(profile.applied(to: CPUModel(), protocolName: "multipaxos").perPersist == .nanoseconds(900))
+    }
+
     @Test("malformed or foreign files are refused with one line naming the file", arguments: [
         ("not: [valid", "not valid YAML"),
         ("- a\n- list\n", "is not a consensus-bench cost profile"),
@@ -50,6 +64,7 @@ struct CostProfileTests {
         ("format: consensus-bench-profile/1\n", "missing"),
         (edited(#"(?m)^  mac: \d+"#, "  mac: abc"), "crypto.mac"),
         (edited(#"(?m)^  write: \d+"#, "  write: -5"), "disk.write is negative"),
+        (edited(#"(?m)^  raft:$"#, "  raft:\n    persist: -3"), "protocols.raft.persist is negative"),
     ])
     func refused(yaml: String, expected: String) {
         do {
