@@ -60,8 +60,8 @@ public protocol WireMessage: Sendable {
 /// The bytes live in a zero-filled array that only grows; `count` says how many are written. A field
 /// is one store into that array (after one capacity and one uniqueness check), not an
 /// `Array.append(contentsOf:)`: appending an integer's bytes cost 11-17 ns in a standalone `-O`
-/// benchmark, and those appends and the `memmove`s under them were a fifth of the tcp shell's CPU
-/// under PBFT (`perf`, n=4, 64 clients, 2026-12-07), where every message, authenticator and journal
+/// benchmark, and those appends were 11 % of the tcp shell's CPU under PBFT, besides the `memmove`s
+/// they called (`perf`, n=4, 64 clients, 2026-12-07), where every message, authenticator and journal
 /// record is written field by field.
 public struct WireWriter {
     @usableFromInline var storage: [UInt8]
