@@ -78,18 +78,9 @@ public final class RemoteSite: @unchecked Sendable {
         var arguments = direct.sshArguments("true")
         arguments.removeLast(2)  // "--" and the command: the master runs none
         arguments = ["-o", "ControlMaster=yes", "-o", "ControlPath=\(socket)", "-o", "ControlPersist=15", "-f", "-N"] + arguments
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try SSH.executable())
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let message = String(decoding: errors.fileHandleForReading.availableData, as: UTF8.self)
-            throw LoopbackError("host \(host): not reachable over ssh: \(message.split(whereSeparator: \.isNewline).last.map(String.init) ?? "")")
+        let outcome = try runSSH(arguments)
+        guard outcome.status == 0 else {
+            throw LoopbackError("host \(host): not reachable over ssh: \(outcome.errors.split(whereSeparator: \.isNewline).last.map(String.init) ?? "")")
         }
         return socket
     }
@@ -101,14 +92,25 @@ public final class RemoteSite: @unchecked Sendable {
         guard let socket = host.controlPath else { return }
         var arguments = host.sshArguments("true")
         arguments.removeLast(2)
+        _ = try? runSSH(["-o", "ControlPath=\(socket)", "-O", "exit"] + arguments)
+    }
+
+    /// Runs ssh with `arguments` to its end, with no input and its output dropped: its exit status and,
+    /// if it failed, what it wrote to standard error (only then: a master that went to the background
+    /// keeps the pipe open, and reading it would wait for the master's end). Throws if ssh is missing
+    /// or cannot be started.
+    static func runSSH(_ arguments: [String]) throws -> (status: Int32, errors: String) {
         let process = Process()
-        guard let ssh = try? SSH.executable() else { return }
-        process.executableURL = URL(fileURLWithPath: ssh)
-        process.arguments = ["-o", "ControlPath=\(socket)", "-O", "exit"] + arguments
+        process.executableURL = URL(fileURLWithPath: try SSH.executable())
+        process.arguments = arguments
+        process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try? process.run()
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
         process.waitUntilExit()
+        guard process.terminationStatus != 0 else { return (0, "") }
+        return (process.terminationStatus, String(decoding: errors.fileHandleForReading.availableData, as: UTF8.self))
     }
 
     /// Writes `data` to `path` on the host.
