@@ -50,9 +50,7 @@ struct CheckCommand: ParsableCommand {
             // A worker of `check --hosts`: one JSON line per seed, in order; it ends when its parent does.
             Loopback.exitWhenStdinCloses()
             for seed in list {
-                var line = try JSONEncoder().encode(SeedVerdict(entry.checkSeed(seed, fixedNodes, durability, cost)))
-                line.append(UInt8(ascii: "\n"))
-                FileHandle.standardOutput.write(line)
+                try RemoteWorkers.answer(SeedVerdict(entry.checkSeed(seed, fixedNodes, durability, cost)))
             }
             return
         }

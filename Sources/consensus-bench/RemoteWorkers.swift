@@ -130,3 +130,14 @@ final class RemoteWorkers: @unchecked Sendable {
         return out
     }
 }
+
+extension RemoteWorkers {
+    /// What a worker answers per chunk item (a sweep point, a seed): `value` as one line of JSON on
+    /// stdout. The parent refuses output that ends mid-line or answers other items
+    /// (`PointOutput.decode`, `SeedVerdict.decode`).
+    static func answer<T: Encodable>(_ value: T) throws {
+        var line = try JSONEncoder().encode(value)
+        line.append(UInt8(ascii: "\n"))
+        FileHandle.standardOutput.write(line)
+    }
+}

@@ -171,9 +171,7 @@ struct SweepCommand: ParsableCommand {
         Loopback.exitWhenStdinCloses()
         for index in points {
             guard resolved.indices.contains(index) else { throw ExperimentError("--worker-points: the sweep has no point \(index)") }
-            var line = try JSONEncoder().encode(try runPoint(index, resolved: resolved, search: search))
-            line.append(UInt8(ascii: "\n"))
-            FileHandle.standardOutput.write(line)
+            try RemoteWorkers.answer(try runPoint(index, resolved: resolved, search: search))
         }
     }
 
