@@ -56,73 +56,23 @@ public protocol WireMessage: Sendable {
 }
 
 /// Appends little-endian fields to a reusable byte buffer.
-///
-/// The bytes live in a zero-filled array that only grows; `count` says how many are written. A field
-/// is one store into that array (after one capacity and one uniqueness check), not an
-/// `Array.append(contentsOf:)`: appending an integer's bytes cost 11-17 ns in a standalone `-O`
-/// benchmark, and those appends were 11 % of the tcp shell's CPU under PBFT, besides the `memmove`s
-/// they called (`perf`, n=4, 64 clients, 2026-12-07), where every message, authenticator and journal
-/// record is written field by field.
 public struct WireWriter {
-    @usableFromInline var storage: [UInt8]
-    /// Bytes written since the last `clear`.
-    @usableFromInline var written: Int
-    @inlinable public var count: Int { written }
-
+    public var bytes: [UInt8]
     public init(capacity: Int = 256) {
-        storage = [UInt8](repeating: 0, count: max(capacity, 16))
-        written = 0
+        bytes = []
+        bytes.reserveCapacity(capacity)
     }
-
-    /// What was written: a view of the writer's storage, copied only if kept past the next write.
-    @inlinable public var bytes: ArraySlice<UInt8> { storage[..<count] }
-    @inlinable public var isEmpty: Bool { count == 0 }
-
-    @inlinable public mutating func clear() { written = 0 }
-
-    /// Room for `n` more bytes.
-    @inlinable mutating func reserve(_ n: Int) {
-        if storage.count - count < n { grow(to: count + n) }
-    }
-    @usableFromInline mutating func grow(to needed: Int) {
-        storage.append(contentsOf: repeatElement(0, count: max(needed, 2 * storage.count) - storage.count))
-    }
-
-    @inlinable public mutating func write(_ v: UInt8) {
-        reserve(1)
-        storage[count] = v
-        written += 1
-    }
+    @inlinable public mutating func clear() { bytes.removeAll(keepingCapacity: true) }
+    @inlinable public mutating func write(_ v: UInt8) { bytes.append(v) }
     @inlinable public mutating func write<T: FixedWidthInteger>(_ v: T) {
-        let size = MemoryLayout<T>.size
-        reserve(size)
-        let at = count
-        storage.withUnsafeMutableBytes { $0.storeBytes(of: v.littleEndian, toByteOffset: at, as: T.self) }
-        written += size
+        var le = v.littleEndian
+        withUnsafeBytes(of: &le) { bytes.append(contentsOf: $0) }
     }
-    @inlinable public mutating func write(_ v: Bool) { write(UInt8(v ? 1 : 0)) }
-    @inlinable public mutating func writeZeros(_ n: Int) {
-        guard n > 0 else { return }
-        reserve(n)
-        let at = count
-        storage.withUnsafeMutableBytes { ($0.baseAddress! + at).initializeMemory(as: UInt8.self, repeating: 0, count: n) }
-        written += n
+    @inlinable public mutating func write(_ v: Bool) { bytes.append(v ? 1 : 0) }
+    @inlinable public mutating func writeZeros(_ count: Int) {
+        if count > 0 { bytes.append(contentsOf: repeatElement(0, count: count)) }
     }
-    @inlinable public mutating func write(bytes other: [UInt8]) { other.withUnsafeBytes { write(raw: $0) } }
-    @inlinable public mutating func write(bytes other: ArraySlice<UInt8>) { other.withUnsafeBytes { write(raw: $0) } }
-    @inlinable public mutating func write(raw other: UnsafeRawBufferPointer) {
-        guard let source = other.baseAddress, other.count > 0 else { return }
-        reserve(other.count)
-        let at = count
-        storage.withUnsafeMutableBytes { ($0.baseAddress! + at).copyMemory(from: source, byteCount: other.count) }
-        written += other.count
-    }
-    /// Overwrites four bytes already written at `offset` with `v`, little-endian: a length prefix
-    /// known only once what it measures has been written.
-    @inlinable public mutating func patch(_ v: UInt32, at offset: Int) {
-        precondition(offset >= 0 && offset + 4 <= count, "patch outside the written bytes")
-        storage.withUnsafeMutableBytes { $0.storeBytes(of: v.littleEndian, toByteOffset: offset, as: UInt32.self) }
-    }
+    @inlinable public mutating func write(bytes other: [UInt8]) { bytes.append(contentsOf: other) }
 }
 
 /// Reads little-endian fields from a byte buffer, throwing `WireError.truncated` rather than reading past its end.
@@ -136,15 +86,6 @@ public struct WireReader {
         self.offset = offset
         self.end = min(end ?? bytes.count, bytes.count)  // `read`'s unaligned loads rely on it
     }
-
-    /// Reads what `writer` wrote, sharing its storage (no copy).
-    public init(_ writer: WireWriter) {
-        self.bytes = writer.storage
-        self.offset = 0
-        self.end = writer.written
-    }
-    /// Reads a copy of `bytes`.
-    public init(_ bytes: ArraySlice<UInt8>) { self.init(Array(bytes)) }
 
     @inlinable public var remaining: Int { end - offset }
 
