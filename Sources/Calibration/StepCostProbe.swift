@@ -77,6 +77,17 @@ public enum StepCostProbe {
         let overhead = clockOverhead(clock)
         let start = clock.now
         var batches = 0
+        /// Times the persist that follows every step, as the tcp shell's `persist` does it (a step that
+        /// left no durable records is not a persist).
+        func timePersist() {
+            let t0 = clock.now
+            state.twin.takeDurableRecords(into: &records)
+            guard !records.isEmpty else { return }
+            journal.clear()
+            Journal.encode(records, into: &journal)
+            handled.add(persist, nanoseconds(clock.now - t0) - overhead)
+            records.removeAll(keepingCapacity: true)  // a held record would make the twin's next write copy
+        }
         while batches < 2 || clock.now - start < budget {
             for item in state.nextBatch() {
                 outbox.clear()
@@ -103,19 +114,11 @@ public enum StepCostProbe {
                     elapsed = clock.now - t0
                 case .timer:
                     state.twin.handle(item.input, now: item.now, outbox: &outbox)
-                    kind = -1
-                    elapsed = .zero
+                    timePersist()
+                    continue  // a timer's sends are not kept: the tables are the steady state's
                 }
-                if kind >= 0 { handled.add(kind, nanoseconds(elapsed) - overhead - cryptoNanoseconds(outbox.cryptoWork)) }
-                let t0 = clock.now
-                state.twin.takeDurableRecords(into: &records)
-                if !records.isEmpty {
-                    journal.clear()
-                    Journal.encode(records, into: &journal)
-                    handled.add(persist, nanoseconds(clock.now - t0) - overhead)
-                    records.removeAll(keepingCapacity: true)  // a held record would make the twin's next write copy
-                }
-                if kind < 0 { continue }  // a timer's sends are not kept: the tables are the steady state's
+                handled.add(kind, nanoseconds(elapsed) - overhead - cryptoNanoseconds(outbox.cryptoWork))
+                timePersist()
                 for effect in outbox.effects {
                     switch effect {
                     case .send(let m, _), .broadcast(let m):

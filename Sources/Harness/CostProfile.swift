@@ -92,7 +92,8 @@ public struct CostProfile: Codable, Sendable, Equatable {
     /// the protocol's record encoding plus a journal write.
     public func applied(to base: CPUModel, protocolName: String) -> CPUModel {
         var cpu = base
-        if let table = protocols[protocolName] {
+        let table = protocols[protocolName]
+        if let table {
             cpu.handling = table.handle.mapValues { Interval(nanoseconds: $0 + network.perFrame) }
             cpu.sending = table.send.mapValues { Interval(nanoseconds: $0 + network.perFrame) }
             cpu.perBytePicoseconds = 0
@@ -101,7 +102,7 @@ public struct CostProfile: Codable, Sendable, Equatable {
         cpu.perSignature = Interval(nanoseconds: crypto.signature)
         cpu.perSignatureVerify = Interval(nanoseconds: crypto.signatureCheck)
         cpu.perDigest = Interval(nanoseconds: crypto.digest)
-        cpu.perPersist = Interval(nanoseconds: disk.write + (protocols[protocolName]?.persist ?? 0))
+        cpu.perPersist = Interval(nanoseconds: disk.write + (table?.persist ?? 0))
         return cpu
     }
 
