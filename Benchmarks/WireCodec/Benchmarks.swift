@@ -51,7 +51,7 @@ func peerMessageBenchmarks<M: WireMessage>(_ name: String, _ message: M, sender:
         for _ in benchmark.scaledIterations {
             w.clear()
             Wire.writeFrame(channel: .peer, sender: sender.rawValue, into: &w) { message.encode(into: &$0) }
-            blackHole(w.bytes.count)
+            blackHole(w.count)
         }
     }
     Benchmark("decode-\(name)-frame") { benchmark in
@@ -71,14 +71,14 @@ func peerMessageBenchmarks<M: WireMessage>(_ name: String, _ message: M, sender:
 func requestFrame(_ request: ClientRequest) -> [UInt8] {
     var w = WireWriter(capacity: Wire.frameSize(of: request))
     Wire.writeFrame(channel: .clientRequest, sender: -1, into: &w) { request.encode(into: &$0) }
-    return w.bytes
+    return Array(w.bytes)
 }
 
 /// One frame of `reply` as a replica sends it.
 func replyFrame(_ reply: ClientReply) -> [UInt8] {
     var w = WireWriter(capacity: Wire.frameSize(of: reply))
     Wire.writeFrame(channel: .clientReply, sender: reply.replica.rawValue, into: &w) { reply.encode(into: &$0) }
-    return w.bytes
+    return Array(w.bytes)
 }
 
 // Names without spaces or slashes, so `thresholds check` finds the files `thresholds update` wrote
@@ -107,7 +107,7 @@ let benchmarks: @Sendable () -> Void = {
             for _ in benchmark.scaledIterations {
                 w.clear()
                 Wire.writeFrame(channel: .clientRequest, sender: -1, into: &w) { request.encode(into: &$0) }
-                blackHole(w.bytes.count)
+                blackHole(w.count)
             }
         }
     }
@@ -118,7 +118,7 @@ let benchmarks: @Sendable () -> Void = {
             for _ in benchmark.scaledIterations {
                 w.clear()
                 Wire.writeFrame(channel: .clientReply, sender: reply.replica.rawValue, into: &w) { reply.encode(into: &$0) }
-                blackHole(w.bytes.count)
+                blackHole(w.count)
             }
         }
     }
@@ -128,7 +128,7 @@ let benchmarks: @Sendable () -> Void = {
         for _ in benchmark.scaledIterations {
             w.clear()
             casCommand.encode(into: &w)
-            blackHole(w.bytes.count)
+            blackHole(w.count)
         }
     }
 
@@ -161,7 +161,7 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("decode-Command-cas") { benchmark in
         var w = WireWriter()
         casCommand.encode(into: &w)
-        let bytes = w.bytes
+        let bytes = Array(w.bytes)
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
             var r = WireReader(bytes)

@@ -99,7 +99,7 @@ public enum StepCostProbe {
                     message.encode(into: &encoded)
                     kind = message.kind
                     let t0 = clock.now
-                    var reader = WireReader(encoded.bytes)
+                    var reader = WireReader(encoded)
                     guard let decoded = try? R.Message.decode(from: &reader) else { fatalError("\(scenario.name): a recorded \(names[kind]) does not decode") }
                     state.twin.handle(.message(decoded, from: sender), now: item.now, outbox: &outbox)
                     elapsed = clock.now - t0
@@ -108,7 +108,7 @@ public enum StepCostProbe {
                     r.encode(into: &encoded)
                     kind = request
                     let t0 = clock.now
-                    var reader = WireReader(encoded.bytes)
+                    var reader = WireReader(encoded)
                     guard let decoded = try? ClientRequest.decode(from: &reader) else { fatalError("\(scenario.name): a recorded request does not decode") }
                     state.twin.handle(.clientRequest(decoded), now: item.now, outbox: &outbox)
                     elapsed = clock.now - t0

@@ -13,24 +13,20 @@ extension Wire {
 
     /// Appends one whole frame to `w`: the header, then whatever `body` writes.
     @inlinable public static func writeFrame(channel: Channel, sender: Int32, into w: inout WireWriter, body: (inout WireWriter) -> Void) {
-        let start = w.bytes.count
+        let start = w.count
         w.write(UInt32(0))
         w.write(version)
         w.write(channel.rawValue)
         w.write(sender)
         body(&w)
-        let length = UInt32(w.bytes.count - start - 4)
-        w.bytes[start] = UInt8(truncatingIfNeeded: length)
-        w.bytes[start + 1] = UInt8(truncatingIfNeeded: length >> 8)
-        w.bytes[start + 2] = UInt8(truncatingIfNeeded: length >> 16)
-        w.bytes[start + 3] = UInt8(truncatingIfNeeded: length >> 24)
+        w.patch(UInt32(w.count - start - 4), at: start)
     }
 
     /// Encodes a peer message as a standalone frame.
     public static func encodeFrame<M: WireMessage>(_ message: M, from sender: NodeID) -> [UInt8] {
         var w = WireWriter(capacity: frameSize(of: message))
         writeFrame(channel: .peer, sender: sender.rawValue, into: &w) { message.encode(into: &$0) }
-        return w.bytes
+        return Array(w.bytes)
     }
 
     /// How many bytes the frame starting at `offset` needs in total, once its length prefix is there;

@@ -70,7 +70,7 @@ public enum GeneratorReportFile {
             w.write(r.status.rawValue)
             w.write(r.retries)
         }
-        return w.bytes
+        return Array(w.bytes)
     }
 
     public static func decode(_ bytes: [UInt8]) throws(WireError) -> GeneratorReport {

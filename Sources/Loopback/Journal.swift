@@ -76,14 +76,14 @@ public enum Journal {
 
     /// Appends one record: its body is written by `body`.
     @usableFromInline static func record(kind: UInt8, into w: inout WireWriter, body: (inout WireWriter) -> Void) {
-        let start = w.bytes.count
+        let start = w.count
         w.write(UInt32(0))
         w.write(UInt32(0))
         w.write(kind)
         body(&w)
-        let length = UInt32(w.bytes.count - start - bodyOffset)
-        withUnsafeBytes(of: length.littleEndian) { for k in 0 ..< 4 { w.bytes[start + k] = $0[k] } }
-        withUnsafeBytes(of: (~length).littleEndian) { for k in 0 ..< 4 { w.bytes[start + 4 + k] = $0[k] } }
+        let length = UInt32(w.count - start - bodyOffset)
+        w.patch(length, at: start)
+        w.patch(~length, at: start + 4)
         w.write(checksum(w.bytes[start...]))
     }
 
@@ -357,7 +357,7 @@ extension Journal {
         return w.bytes.count
     }
 
-    static func writeAll(_ bytes: [UInt8], to descriptor: Int32, path: String) throws(LoopbackError) {
+    static func writeAll(_ bytes: ArraySlice<UInt8>, to descriptor: Int32, path: String) throws(LoopbackError) {
         var written = 0
         while written < bytes.count {
             let n = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + written, $0.count - written) }

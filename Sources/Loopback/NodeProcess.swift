@@ -103,7 +103,7 @@ struct NodeReporter {
         if !report.applied.isEmpty {
             var w = WireWriter(capacity: report.applied.count * 48)
             ReportFile.encode(applied: report.applied, into: &w)
-            try ReportFile.write(w.bytes, to: appliedPath, append: true)
+            try ReportFile.write(Array(w.bytes), to: appliedPath, append: true)
             appliedWritten += report.applied.count
         }
         try ReportFile.writeAtomically(ReportFile.encode(report), to: reportPath)

@@ -209,7 +209,7 @@ final class ReplicaNode<R: Replica> {
         if slow {
             scratchWriter.clear()
             Wire.writeFrame(channel: .peer, sender: id.rawValue, into: &scratchWriter) { message.encode(into: &$0) }
-            later(frame: scratchWriter.bytes, to: .peer(to))
+            later(frame: Array(scratchWriter.bytes), to: .peer(to))
             return
         }
         peersOut[to]?.write(channel: .peer, sender: id.rawValue) { message.encode(into: &$0) }
@@ -223,7 +223,7 @@ final class ReplicaNode<R: Replica> {
         if byzantine?.delaysReplies == true {
             scratchWriter.clear()
             Wire.writeFrame(channel: .clientReply, sender: id.rawValue, into: &scratchWriter) { reply.encode(into: &$0) }
-            later(frame: scratchWriter.bytes, to: .driver(driver))
+            later(frame: Array(scratchWriter.bytes), to: .driver(driver))
             return
         }
         drivers[driver]?.write(channel: .clientReply, sender: id.rawValue) { reply.encode(into: &$0) }

@@ -56,7 +56,7 @@ public enum ReportFile {
             w.write(value.tag)
             w.write(value.size)
         }
-        return w.bytes
+        return Array(w.bytes)
     }
 
     /// Message counts by kind (count, bytes, rejected) and the total sent: a node's or a generator's.

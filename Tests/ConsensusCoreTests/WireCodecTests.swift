@@ -57,11 +57,11 @@ struct WireCodecTests {
     func badFrames() {
         var w = WireWriter()
         Wire.writeFrame(channel: .clientRequest, sender: 1, into: &w) { Self.requests[0].encode(into: &$0) }
-        var frame = w.bytes
+        var frame = Array(w.bytes)
         #expect((try? Wire.decodeFrame(frame)) != nil)
         frame[4] = 99
         #expect(throws: WireError.unsupportedVersion(99)) { try Wire.decodeFrame(frame) }
-        frame = w.bytes
+        frame = Array(w.bytes)
         frame[5] = 7
         #expect(throws: WireError.unknownChannel(7)) { try Wire.decodeFrame(frame) }
         let oversize: [UInt8] = [0xFF, 0xFF, 0xFF, 0x7F, 1, 0]

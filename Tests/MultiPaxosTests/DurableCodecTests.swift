@@ -38,7 +38,7 @@ struct DurableCodecTests {
     static func encoded(_ state: MultiPaxos.DurableState) -> [UInt8] {
         var w = WireWriter()
         state.encode(into: &w)
-        return w.bytes
+        return Array(w.bytes)
     }
 
     static func decoded(_ bytes: [UInt8]) throws -> MultiPaxos.DurableState {

@@ -11,7 +11,7 @@ struct DurableCodecTests {
     static func encoded(_ state: PBFT.DurableState) -> [UInt8] {
         var w = WireWriter()
         state.encode(into: &w)
-        return w.bytes
+        return Array(w.bytes)
     }
 
     static func decoded(_ bytes: [UInt8], n: Int = 4) throws -> PBFT.DurableState {

@@ -20,7 +20,7 @@ struct DurableCodecTests {
     static func encoded(_ state: Raft.DurableState) -> [UInt8] {
         var w = WireWriter()
         state.encode(into: &w)
-        return w.bytes
+        return Array(w.bytes)
     }
 
     static func decoded(_ bytes: [UInt8]) throws -> Raft.DurableState {

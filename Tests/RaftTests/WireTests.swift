@@ -39,7 +39,7 @@ struct WireTests {
     static func encode(_ m: Raft.Message) -> [UInt8] {
         var w = WireWriter()
         m.encode(into: &w)
-        return w.bytes
+        return Array(w.bytes)
     }
 
     @Test("every message kind round-trips through encode and decode, and encodedSize is what encode writes",
