@@ -52,8 +52,10 @@ public struct Validation: Sendable {
         return s
     }
 
-    /// Every metric for `spec` (its protocol, size and workload); `progress` hears what runs next.
-    public func compare(_ spec: ExperimentSpec, progress: (String) -> Void = { _ in }) throws -> [Row] {
+    /// Every metric for `spec` (its protocol, size and workload); `progress` hears what runs next, and
+    /// `probed` each knee probe as it completes, with its shell ("sim" or "tcp").
+    public func compare(_ spec: ExperimentSpec, progress: (String) -> Void = { _ in },
+                        probed: (String, KneeSearch.Probe) -> Void = { _, _ in }) throws -> [Row] {
         var tcp = spec
         tcp.shell = "tcp"
         tcp.ops = nil
@@ -66,9 +68,9 @@ public struct Validation: Sendable {
         }
         let label = "\(spec.protocolName) n=\(n)"
         progress("\(label): knee in the simulator")
-        let simKnee = try knee.run(sim).capacity
+        let simKnee = try knee.run(sim, progress: { probed("sim", $0) }).capacity
         progress("\(label): knee over tcp")
-        let tcpKnee = try knee.run(tcp).capacity
+        let tcpKnee = try knee.run(tcp, progress: { probed("tcp", $0) }).capacity
         row("capacity", "ops/s", simKnee?.rate, tcpKnee?.rate)
 
         func closedLoopOneClient(_ s: ExperimentSpec) throws -> RunResult {

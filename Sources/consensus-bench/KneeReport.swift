@@ -34,17 +34,23 @@ enum KneeReport {
         var text = ""
         var index = 0
         let outcome = try search.run(spec) { p in
-            text += CSVWriter.line([
-                String(point), String(index), formatDecimal(p.rate, places: 1), formatDecimal(p.result.throughputOpsPerSecond, places: 1),
-                formatDecimal(p.completedRatio, places: 4), formatDecimal(p.latencyMicros, places: 1),
-                formatDecimal(p.result.latency.p50, places: 1), formatDecimal(p.result.latency.p99, places: 1), p.met ? "true" : "false",
-            ])
+            text += CSVWriter.line([String(point), String(index)] + fields(p))
             index += 1
-            if !quiet {
-                let line = "knee: \(spec.protocolName) n=\(spec.nodes ?? 0) offered \(formatDecimal(p.rate, places: 0)) ops/s: completed \(formatDecimal(p.completedRatio * 100, places: 1)) %, \(search.slo.percentile.rawValue) \(formatDecimal(p.latencyMicros / 1000, places: 2)) ms: \(p.met ? "met" : "missed")\n"
-                FileHandle.standardError.write(Data(line.utf8))
-            }
+            if !quiet { FileHandle.standardError.write(Data(progressLine(p, search: search, label: "\(spec.protocolName) n=\(spec.nodes ?? 0)").utf8)) }
         }
         return (outcome.capacity, text)
+    }
+
+    /// A probe's columns after the ones that say where it belongs (`columns` from offered_ops_s on).
+    static func fields(_ p: KneeSearch.Probe) -> [String] {
+        [formatDecimal(p.rate, places: 1), formatDecimal(p.result.throughputOpsPerSecond, places: 1),
+         formatDecimal(p.completedRatio, places: 4), formatDecimal(p.latencyMicros, places: 1),
+         formatDecimal(p.result.latency.p50, places: 1), formatDecimal(p.result.latency.p99, places: 1), p.met ? "true" : "false"]
+    }
+
+    /// `knee: raft n=3 offered 1000 ops/s: completed 99.8 %, p99 1.20 ms: met`, for stderr.
+    static func progressLine(_ p: KneeSearch.Probe, search: KneeSearch, label: String) -> String {
+        "knee: \(label) offered \(formatDecimal(p.rate, places: 0)) ops/s: completed \(formatDecimal(p.completedRatio * 100, places: 1)) %, "
+            + "\(search.slo.percentile.rawValue) \(formatDecimal(p.latencyMicros / 1000, places: 2)) ms: \(p.met ? "met" : "missed")\n"
     }
 }

@@ -30,6 +30,8 @@ struct ValidateCommand: ParsableCommand {
             .map { "\($0.name):\($0.minimumReplicas(1)),\($0.minimumReplicas(2))" }
     }
     static let columns = ["protocol", "nodes", "metric", "unit", "sim", "tcp", "ratio"]
+    /// knee.csv: `run --knee`'s probe columns, each probe placed by protocol, size and shell.
+    static let kneeColumns = ["protocol", "nodes", "shell"] + KneeReport.columns.dropFirst()
 
     func run() throws {
         guard experiment.rate == nil else { throw ExperimentError("validate sets the open-loop rates itself: drop --rate") }
@@ -55,11 +57,23 @@ struct ValidateCommand: ParsableCommand {
         var validation = Validation(profile: profile)
         if let slo { validation.knee.slo = try KneeSearch.SLO(parsing: slo) }
         var csv = CSVWriter(header: Self.columns)
+        // Every knee probe of both shells, as it completes: why a knee ended where it did (a rate that
+        // missed twice, by latency or by completions) is what a surprising capacity ratio needs.
+        var kneeCSV = CSVWriter(header: Self.kneeColumns)
         var rows: [Validation.Row] = []
         print(pad("protocol", 12) + pad("n", 4) + pad("metric", 24) + pad("sim", 12, right: true) + pad("tcp", 12, right: true)
             + pad("sim/tcp", 9, right: true))
         for spec in specs {
-            for row in try validation.compare(spec, progress: { FileHandle.standardError.write(Data("validate: \($0)\n".utf8)) }) {
+            let n = try ResolvedExperiment(spec).cluster.replicaCount
+            var probes = ["sim": 0, "tcp": 0]
+            let compared = try validation.compare(spec, progress: { FileHandle.standardError.write(Data("validate: \($0)\n".utf8)) }) { shell, p in
+                kneeCSV.append([spec.protocolName, String(n), shell, String(probes[shell, default: 0])] + KneeReport.fields(p))
+                probes[shell, default: 0] += 1
+                try? kneeCSV.text.write(toFile: directory + "/knee.csv", atomically: true, encoding: .utf8)
+                let line = KneeReport.progressLine(p, search: validation.knee, label: "\(spec.protocolName) n=\(n) \(shell)")
+                FileHandle.standardError.write(Data(line.utf8))
+            }
+            for row in compared {
                 rows.append(row)
                 csv.append([row.protocolName, String(row.nodes), row.metric, row.unit, value(row.sim), value(row.tcp),
                             row.ratio.map { formatDecimal($0, places: 3) } ?? ""])
@@ -71,7 +85,7 @@ struct ValidateCommand: ParsableCommand {
         let chart = ValidationPlot.chart(rows.map { ($0.metric, $0.sim, $0.tcp) })
         try chart.svg().write(toFile: directory + "/validation.svg", atomically: true, encoding: .utf8)
         print("cost profile: \(costs.name); simulated link \(profile.network.oneWay) ns + jitter \(profile.network.jitter) ns")
-        print("wrote \(directory)/validation.csv and validation.svg")
+        print("wrote \(directory)/validation.csv, validation.svg and knee.csv (every knee probe)")
     }
 
     /// Runs `calibrate --save path` with its tables on stderr (stdout carries the validation table), and
