@@ -71,6 +71,19 @@ struct KneeSearchTests {
         #expect(Set(rates).count == rates.count, "no rate probed twice in the simulator: \(rates)")
     }
 
+    @Test("a probe over real sockets lasts at least a second, a simulated one 0.3 s; both see 2,000 arrivals at low rates")
+    func probeWindows() {
+        let search = KneeSearch()
+        var spec = Self.cluster()
+        #expect(search.probeWindow(spec, rate: 100_000) == .milliseconds(300))
+        #expect(search.probeWindow(spec, rate: 1000) == .seconds(2))
+        for shell in ["tcp", "process"] {
+            spec.shell = shell
+            #expect(search.probeWindow(spec, rate: 100_000) == .seconds(1), "\(shell)")
+            #expect(search.probeWindow(spec, rate: 1000) == .seconds(2), "\(shell)")
+        }
+    }
+
     @Test("an open-loop run offered twice the capacity says it saturated; one offered half does not")
     func saturatedFlag() throws {
         var spec = Self.cluster()
