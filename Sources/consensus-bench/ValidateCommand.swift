@@ -41,12 +41,12 @@ struct ValidateCommand: ParsableCommand {
             guard parts.count == 2 else { throw ExperimentError("--cluster '\(text)' must be protocol:sizes, e.g. raft:3,5") }
             for n in try parseIntegerList(parts[1], flag: "--cluster") { points.append((parts[0], n)) }
         }
-        var specs: [ExperimentSpec] = []
+        // Each spec with its replica count, resolved once here: an impossible size fails before anything runs.
+        var specs: [(spec: ExperimentSpec, replicas: Int)] = []
         for (name, n) in points {
             var spec = try experiment.spec(protocolName: name, nodes: n, faults: nil)
             spec.quietPeriod = .milliseconds(200)
-            _ = try ResolvedExperiment(spec)  // an impossible size fails before anything runs
-            specs.append(spec)
+            specs.append((spec, try ResolvedExperiment(spec).cluster.replicaCount))
         }
         guard experiment.cpuPerMessage == nil else { throw ExperimentError("validate compares a cost profile with tcp: drop --cpu-per-message") }
         let directory = out ?? "results/validate-" + Timestamp.compactUTC()
@@ -63,8 +63,7 @@ struct ValidateCommand: ParsableCommand {
         var rows: [Validation.Row] = []
         print(pad("protocol", 12) + pad("n", 4) + pad("metric", 24) + pad("sim", 12, right: true) + pad("tcp", 12, right: true)
             + pad("sim/tcp", 9, right: true))
-        for spec in specs {
-            let n = try ResolvedExperiment(spec).cluster.replicaCount
+        for (spec, n) in specs {
             var probes = ["sim": 0, "tcp": 0]
             let compared = try validation.compare(spec, progress: { FileHandle.standardError.write(Data("validate: \($0)\n".utf8)) }) { shell, p in
                 kneeCSV.append([spec.protocolName, String(n), shell, String(probes[shell, default: 0])] + KneeReport.fields(p))
