@@ -51,19 +51,20 @@ public enum ProfileProbe {
     /// A ping-pong of small frames through the tcp shell's own transport (framed connections, the
     /// per-tick flush, two event loops), `roundTrips` times after a warm-up of a tenth as many.
     public static func loopback(roundTrips: Int) throws -> CostProfile.Network {
-        func pingPong(threads: Int) throws -> (Double) -> Int64 {
+        func pingPong(threads: Int) throws -> (figures: Loopback.TransportProbe.Figures, percentile: (Double) -> Int64) {
             _ = try Loopback.TransportProbe.echo(roundTrips: max(100, roundTrips / 10), inFlight: 1, threads: threads)
-            let samples = try Loopback.TransportProbe.echo(roundTrips: roundTrips, inFlight: 1, threads: threads).roundTripNanoseconds
+            let figures = try Loopback.TransportProbe.echo(roundTrips: roundTrips, inFlight: 1, threads: threads)
+            let samples = figures.roundTripNanoseconds
             guard !samples.isEmpty else { throw ExperimentError("the loopback probe timed no round trip") }
-            return { p in samples[min(samples.count - 1, Int(Double(samples.count) * p))] }
+            return (figures, { p in samples[min(samples.count - 1, Int(Double(samples.count) * p))] })
         }
-        let percentile = try pingPong(threads: 2)
+        let (alone, percentile) = try pingPong(threads: 2)
         var n = CostProfile.Network()
         n.oneWay = percentile(0.05) / 2
         n.jitter = (percentile(0.95) - percentile(0.05)) / 2
         n.roundTripP50 = percentile(0.50)
         n.roundTripP99 = percentile(0.99)
-        let sameLoop = try pingPong(threads: 1)
+        let (sameLoopAlone, sameLoop) = try pingPong(threads: 1)
         n.sameLoopOneWay = sameLoop(0.05) / 2
         n.sameLoopJitter = (sameLoop(0.95) - sameLoop(0.05)) / 2
         // CPU per frame and side: each round trip is two frames, each written on one loop and read
@@ -72,12 +73,38 @@ public enum ProfileProbe {
         // of the 2 CPUs), and a per-frame figure taken from wall time charged that sleep as work,
         // which put the simulator's Raft and Multi-Paxos capacity at half the tcp shell's (README,
         // `validate`). The median of three runs: the machine's other work moves a single run by a third.
-        var perFrame: [Double] = []
+        var pipelined: [Loopback.TransportProbe.Figures] = []
         for _ in 0 ..< 3 {
-            let pipelined = try Loopback.TransportProbe.echo(roundTrips: roundTrips * 10, inFlight: 64)
-            perFrame.append(Double(pipelined.cpuNanoseconds) / Double(4 * pipelined.roundTrips))
+            pipelined.append(try Loopback.TransportProbe.echo(roundTrips: roundTrips * 10, inFlight: 64))
         }
-        n.perFrame = Int64(perFrame.sorted()[1].rounded())
+        let batched = pipelined.sorted { $0.cpuPerFrameSide < $1.cpuPerFrameSide }[1]
+        n.perFrame = Int64(batched.cpuPerFrameSide.rounded())
+        if let fit = syscallFit(alone: alone, sameLoop: sameLoopAlone, batched: batched) {
+            n.perSyscall = fit.perSyscall
+            n.perWakeUp = fit.perWakeUp
+            n.frameWork = fit.frameWork
+        }
         return n
+    }
+
+    /// The per-frame cost taken apart (`EventLoopTicks`). Each echo's CPU per frame and side is the
+    /// frame's own work, plus its reads and writes per frame and side times a syscall's cost, plus its
+    /// ticks per frame and side times what a tick costs. Within one loop (`sameLoop`) the next frame
+    /// is ready before the loop asks, so its ticks are busy ones (an `epoll_wait` that returns at once,
+    /// a syscall); with 64 frames in flight between two loops (`batched`) frames share syscalls and
+    /// ticks and the loops rarely sleep (counted as busy ticks: a replica loop under load is one of
+    /// these). Those two give the frame's work and a syscall's cost; the ping-pong between two loops
+    /// (`alone`), where every tick wakes a loop that slept, gives what a wake-up costs besides.
+    /// Nil when they do not separate (a singular system, or a negative cost).
+    static func syscallFit(alone: Loopback.TransportProbe.Figures, sameLoop: Loopback.TransportProbe.Figures,
+                           batched: Loopback.TransportProbe.Figures) -> (perSyscall: Int64, perWakeUp: Int64, frameWork: Int64)? {
+        let ks = sameLoop.readsAndWritesPerFrameSide + sameLoop.ticksPerFrameSide
+        let kb = batched.readsAndWritesPerFrameSide + batched.ticksPerFrameSide
+        guard ks - kb > 0.5, alone.ticksPerFrameSide > 0 else { return nil }
+        let syscall = (sameLoop.cpuPerFrameSide - batched.cpuPerFrameSide) / (ks - kb)
+        let work = batched.cpuPerFrameSide - kb * syscall
+        let wakeUp = (alone.cpuPerFrameSide - work - alone.readsAndWritesPerFrameSide * syscall) / alone.ticksPerFrameSide
+        guard syscall > 0, work >= 0, wakeUp >= 0 else { return nil }
+        return (Int64(syscall.rounded()), Int64(wakeUp.rounded()), Int64(work.rounded()))
     }
 }

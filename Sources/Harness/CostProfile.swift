@@ -61,10 +61,26 @@ public struct CostProfile: Codable, Sendable, Equatable {
         /// two replicas the tcp shell runs on one loop. Optional: profiles from before it was measured.
         public var sameLoopOneWay: Int64?
         public var sameLoopJitter: Int64?
+        /// `perFrame` taken apart (`EventLoopTicks`): what a read or write syscall of an event loop
+        /// costs (and a tick that finds work waiting), what a tick costs that wakes a sleeping loop,
+        /// and what a frame costs besides them. Fitted from three echoes (`calibrate`: a ping-pong
+        /// between two loops, one within a loop, 64 frames in flight), each side's CPU per frame
+        /// against the syscalls and ticks per frame it counted. Optional: profiles from before
+        /// 2026-12-08 did not take it apart, and the simulator then folds it all into `perFrame`.
+        public var perSyscall: Int64?
+        public var perWakeUp: Int64?
+        public var frameWork: Int64?
         public init() {}
         enum CodingKeys: String, CodingKey {
             case oneWay = "one_way", jitter, roundTripP50 = "round_trip_p50", roundTripP99 = "round_trip_p99",
-                 perFrame = "per_frame", sameLoopOneWay = "same_loop_one_way", sameLoopJitter = "same_loop_jitter"
+                 perFrame = "per_frame", sameLoopOneWay = "same_loop_one_way", sameLoopJitter = "same_loop_jitter",
+                 perSyscall = "per_syscall", perWakeUp = "per_wake_up", frameWork = "frame_work"
+        }
+
+        /// The event loops' syscall model this profile measured, if it did.
+        public var eventLoopTicks: EventLoopTicks? {
+            guard let perSyscall, perSyscall > 0, let perWakeUp, frameWork != nil else { return nil }
+            return EventLoopTicks(perSyscall: Interval(nanoseconds: perSyscall), perWakeUp: Interval(nanoseconds: perWakeUp))
         }
     }
 
@@ -89,13 +105,15 @@ public struct CostProfile: Codable, Sendable, Equatable {
 
     /// `cpu` charging this profile for `protocolName`: the per-kind tables (and no per-byte charge: the
     /// measured handling and sending include (de)serialisation), the crypto costs, and per persist
-    /// the protocol's record encoding plus a journal write.
-    public func applied(to base: CPUModel, protocolName: String) -> CPUModel {
+    /// the protocol's record encoding plus a journal write. Each frame handled or sent also costs the
+    /// transport's `perFrame`, or with `ticks` (the simulator charges syscalls itself) its `frameWork`.
+    public func applied(to base: CPUModel, protocolName: String, ticks: Bool = false) -> CPUModel {
         var cpu = base
         let table = protocols[protocolName]
+        let frame = transportPerFrame(ticks: ticks)
         if let table {
-            cpu.handling = table.handle.mapValues { Interval(nanoseconds: $0 + network.perFrame) }
-            cpu.sending = table.send.mapValues { Interval(nanoseconds: $0 + network.perFrame) }
+            cpu.handling = table.handle.mapValues { Interval(nanoseconds: $0 + frame) }
+            cpu.sending = table.send.mapValues { Interval(nanoseconds: $0 + frame) }
             cpu.perBytePicoseconds = 0
         }
         cpu.perMAC = Interval(nanoseconds: crypto.mac)
@@ -106,13 +124,35 @@ public struct CostProfile: Codable, Sendable, Equatable {
         return cpu
     }
 
-    /// The simulated network as the tcp shell's loopback transport: its measured one-way delay and jitter.
-    public func loopbackNetwork(base: NetworkModel = NetworkModel()) -> NetworkModel {
+    /// What the transport costs per frame: with syscalls charged apart (`ticks`), the work besides them.
+    public func transportPerFrame(ticks: Bool) -> Int64 {
+        ticks ? (network.frameWork ?? network.perFrame) : network.perFrame
+    }
+
+    /// The simulated network as the tcp shell's loopback transport: its measured one-way delay and
+    /// jitter. With `ticks` (the simulator charges the loops' wake-ups and syscalls as CPU time) the
+    /// links carry only what that CPU time does not explain: a lone frame between two loops costs its
+    /// sender a write and its receiver a wake-up and a read, and those already delay it, so the link
+    /// keeps the rest of the measured median one way (half the round trip's p50); within one loop, the
+    /// rest of the measured mean, after a write, an `epoll_wait` and a read.
+    public func loopbackNetwork(base: NetworkModel = NetworkModel(), ticks: Bool = false) -> NetworkModel {
         var net = base
         net.latency = Interval(nanoseconds: network.oneWay)
         net.jitter = Interval(nanoseconds: network.jitter)
         net.sameCPULatency = network.sameLoopOneWay.map { Interval(nanoseconds: $0) }
         net.sameCPUJitter = network.sameLoopJitter.map { Interval(nanoseconds: $0) }
+        guard ticks, let syscall = network.perSyscall, let wakeUp = network.perWakeUp, let work = network.frameWork else { return net }
+        /// A uniform delay of mean `mean`, as wide as `jitter` allows.
+        func delay(mean: Int64, jitter: Int64) -> (latency: Interval, jitter: Interval) {
+            let mean = max(0, mean)
+            let j = min(jitter, 2 * mean)
+            return (Interval(nanoseconds: mean - j / 2), Interval(nanoseconds: j))
+        }
+        (net.latency, net.jitter) = delay(mean: network.roundTripP50 / 2 - (2 * work + 2 * syscall + wakeUp), jitter: network.jitter)
+        if let same = network.sameLoopOneWay, let jitter = network.sameLoopJitter {
+            let d = delay(mean: same + jitter / 2 - (2 * work + 3 * syscall), jitter: jitter)
+            (net.sameCPULatency, net.sameCPUJitter) = (d.latency, d.jitter)
+        }
         return net
     }
 
@@ -151,7 +191,9 @@ public struct CostProfile: Codable, Sendable, Equatable {
     var problem: String? {
         let flat = [("crypto.mac", crypto.mac), ("crypto.signature", crypto.signature), ("crypto.signature_check", crypto.signatureCheck),
                     ("crypto.digest", crypto.digest), ("disk.write", disk.write), ("disk.sync", disk.sync),
-                    ("network.one_way", network.oneWay), ("network.jitter", network.jitter), ("network.per_frame", network.perFrame)]
+                    ("network.one_way", network.oneWay), ("network.jitter", network.jitter), ("network.per_frame", network.perFrame),
+                    ("network.per_syscall", network.perSyscall ?? 0), ("network.per_wake_up", network.perWakeUp ?? 0),
+                    ("network.frame_work", network.frameWork ?? 0)]
         if let (name, _) = flat.first(where: { $0.1 < 0 }) { return "\(name) is negative" }
         for (name, table) in protocols.sorted(by: { $0.key < $1.key }) {
             if table.handle.isEmpty { return "protocols.\(name).handle is empty" }

@@ -37,6 +37,7 @@ public enum Experiment {
         options.arrivalsAwaitLeader = spec.arrivalsAwaitLeader
         options.sharedCPUs = spec.sharedCPUs
         options.clientCPU = spec.clientCPU
+        options.eventLoopTicks = spec.eventLoopTicks
         // Nothing reads a disk back in a run without crashes: its replicas write (and pay for syncs),
         // but the records are not kept.
         options.keepsDisks = spec.faultSchedule.contains { if case .crash = $0.fault { true } else { false } }

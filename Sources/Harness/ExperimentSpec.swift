@@ -57,6 +57,8 @@ public struct ExperimentSpec: Sendable, Equatable {
     public var sharedCPUs: Int?
     /// With `sharedCPUs`: the load generator's CPU and its cost per request or reply frame.
     public var clientCPU: ClientCPU?
+    /// Simulator: charge the event loops' syscalls per tick and connection (`SimulationOptions.eventLoopTicks`).
+    public var eventLoopTicks: EventLoopTicks?
     /// The real shells' listening address and threads (tcp, process); the simulator has none.
     public var transport = TransportLayout()
     /// `--shell process`: the allocator the node processes run with (`--allocator`).

@@ -32,13 +32,16 @@ public struct Validation: Sendable {
 
     /// The simulator's twin of a tcp spec: the profile's costs for this protocol, its loopback links
     /// (between loops, and within one), the replicas sharing as many CPUs as the tcp shell gives them
-    /// event-loop threads (replica i on loop i mod threads; 2 by default), and the load generator's
-    /// frames charged to the loop it shares.
+    /// event-loop threads (replica i on loop i mod threads; 2 by default), the load generator's
+    /// frames charged to the loop it shares, and, if the profile took the transport's per-frame cost
+    /// apart, the loops' syscalls charged per tick and connection (`EventLoopTicks`).
     public func simulated(_ spec: ExperimentSpec) -> ExperimentSpec {
         var s = spec
         s.shell = "sim"
-        s.cpu = profile.applied(to: s.cpu, protocolName: s.protocolName)
-        s.network = profile.loopbackNetwork(base: s.network)
+        let ticks = profile.network.eventLoopTicks
+        s.eventLoopTicks = ticks
+        s.cpu = profile.applied(to: s.cpu, protocolName: s.protocolName, ticks: ticks != nil)
+        s.network = profile.loopbackNetwork(base: s.network, ticks: ticks != nil)
         let loopback = Loopback.Options()
         let threads = spec.transport.threads ?? loopback.threads
         s.sharedCPUs = threads
@@ -47,7 +50,7 @@ public struct Validation: Sendable {
         if (spec.transport.generatorThreads ?? 0) == 0 {
             let table = profile.protocols[spec.protocolName]
             let codec = (table?.handle["request"] ?? 0) / 4 + (table?.send["reply"] ?? 0)
-            s.clientCPU = ClientCPU(cpu: loopback.generatorLoop % threads, perFrame: Interval(nanoseconds: profile.network.perFrame + codec))
+            s.clientCPU = ClientCPU(cpu: loopback.generatorLoop % threads, perFrame: Interval(nanoseconds: profile.transportPerFrame(ticks: ticks != nil) + codec))
         }
         return s
     }

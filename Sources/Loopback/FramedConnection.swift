@@ -69,6 +69,12 @@ final class FramedConnection: ChannelInboundHandler {
     var pending = WireWriter(capacity: 4096)
     /// True while this connection is on its owner's flush list.
     var flushQueued = false
+    /// Syscalls this connection caused, as far as its handler sees them: reads (each `channelRead` is
+    /// one `read`), read bursts (each ends a readiness the loop's `epoll_wait` reported) and flushes
+    /// (each one `write`). `calibrate` fits the per-syscall cost from them (`TransportProbe`).
+    private(set) var reads = 0
+    private(set) var readBursts = 0
+    private(set) var flushes = 0
     private var outgoing: ByteBuffer
     private var leftover: ByteBuffer
     private var scratch: [UInt8] = []
@@ -118,6 +124,7 @@ final class FramedConnection: ChannelInboundHandler {
         outgoing.clear()
         outgoing.writeBytes(pending.bytes)
         pending.clear()
+        flushes &+= 1
         context.writeAndFlush(NIOAny(outgoing), promise: nil)
     }
 
@@ -168,7 +175,13 @@ final class FramedConnection: ChannelInboundHandler {
         close()
     }
 
+    func channelReadComplete(context: ChannelHandlerContext) {
+        readBursts &+= 1
+        context.fireChannelReadComplete()
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        reads &+= 1
         guard !closing else { return }
         var incoming = unwrapInboundIn(data)
         do {

@@ -22,6 +22,15 @@ extension Loopback {
             /// The process's CPU time (user and system, every thread) while the frames moved: the two
             /// loops' work, without the time they slept waiting for each other.
             public var cpuNanoseconds: Int64 = 0
+            /// What both sides' connections counted (`FramedConnection`): reads and flushes (a syscall
+            /// each), and read bursts (each one tick of the loop: one readiness `epoll_wait` reported).
+            public var readsAndWrites = 0
+            public var ticks = 0
+            /// CPU time per frame and side: each frame is written by one side and read by the other.
+            public var cpuPerFrameSide: Double { Double(cpuNanoseconds) / Double(4 * roundTrips) }
+            /// Per frame and side.
+            public var readsAndWritesPerFrameSide: Double { Double(readsAndWrites) / Double(4 * roundTrips) }
+            public var ticksPerFrameSide: Double { Double(ticks) / Double(4 * roundTrips) }
             public var roundTripsPerSecond: Double { Double(roundTrips) / seconds }
             /// Frames moved per second, both directions.
             public var messagesPerSecond: Double { 2 * roundTripsPerSecond }
@@ -68,8 +77,13 @@ extension Loopback {
             defer { try? channel.close().wait() }
             let seconds = try done.futureResult.wait()
             let cpu = processCPUNanoseconds() - cpuBefore
-            let samples = try clientLoop.submit { client.value.roundTripSamples.sorted() }.wait()
-            return Figures(roundTrips: roundTrips, seconds: seconds, roundTripNanoseconds: samples, cpuNanoseconds: cpu)
+            let (samples, clientCounts) = try clientLoop.submit {
+                (client.value.roundTripSamples.sorted(), client.value.syscalls)
+            }.wait()
+            let serverCounts = try serverLoop.submit { server.value.syscalls }.wait()
+            return Figures(roundTrips: roundTrips, seconds: seconds, roundTripNanoseconds: samples, cpuNanoseconds: cpu,
+                           readsAndWrites: clientCounts.readsAndWrites + serverCounts.readsAndWrites,
+                           ticks: clientCounts.ticks + serverCounts.ticks)
         }
     }
 }
@@ -112,8 +126,14 @@ final class ProbeSide {
         body = [UInt8](repeating: 0xAB, count: bodyBytes)
     }
 
+    /// The connections this side made (one in practice), for their syscall counts.
+    var connections: [FramedConnection] = []
+    var syscalls: (readsAndWrites: Int, ticks: Int) {
+        (connections.reduce(0) { $0 + $1.reads + $1.flushes }, connections.reduce(0) { $0 + $1.readBursts })
+    }
+
     func makeConnection() -> FramedConnection {
-        FramedConnection(role: .unidentified, logger: Loopback.Options().logger, owner: ConnectionCallbacks(
+        let connection = FramedConnection(role: .unidentified, logger: Loopback.Options().logger, owner: ConnectionCallbacks(
             frame: { [self] (frame: inout Frame, connection: FramedConnection) throws(ConnectionError) in
                 received(on: connection)
             },
@@ -124,6 +144,8 @@ final class ProbeSide {
             },
             closed: { _ in },
             needsFlush: { [self] connection in flushes.needsFlush(connection) }))
+        connections.append(connection)
+        return connection
     }
 
     func send(on connection: FramedConnection) {

@@ -24,6 +24,9 @@ public struct SimulationOptions: Sendable {
     /// the replicas' event loops, and each request it sends and reply it reads costs that CPU
     /// `perFrame`. Nil: the clients cost no replica anything.
     public var clientCPU: ClientCPU?
+    /// Charge the event loops' syscalls per tick and per connection (`EventLoopTicks`) instead of
+    /// folding an average into every frame's cost. Nil: no syscalls are charged.
+    public var eventLoopTicks: EventLoopTicks?
     /// `--sync`, `--crash-kind` and the simulated sync latency.
     public var durability = Durability()
     /// Whether each replica's disk keeps what its persists wrote, for a crash to restore. A run that

@@ -12,7 +12,7 @@ extension Simulator: ClientTransport {
     }
 
     public func sendRequest(_ request: ClientRequest, to: Int32) {
-        chargeClientCPU(at: now.nanoseconds)
+        chargeClientCPU(at: now.nanoseconds, replica: to, reading: false)
         let size = Wire.frameSize(of: request)
         count(kind: stats.requestKind, bytes: size, at: now.nanoseconds)
         guard reachability.clientLinkOpen(Int(to)) else { return }
@@ -32,10 +32,20 @@ extension Simulator: ClientTransport {
     }
 
     /// The load generator's work on the CPU it shares, if it shares one: taken from whatever replica
-    /// would run next there.
-    @inline(__always) func chargeClientCPU(at time: Int64) {
+    /// would run next there. With `eventLoopTicks` it also pays the tick's and the connection's
+    /// syscalls, as a replica on that loop does (the generator is endpoint n).
+    @inline(__always) func chargeClientCPU(at time: Int64, replica: Int32, reading: Bool) {
         guard clientCPU >= 0 else { return }
-        busyUntil[clientCPU] = max(busyUntil[clientCPU], time) + clientFrameCost
+        let start = max(busyUntil[clientCPU], time)
+        var syscalls: Int64 = 0
+        if ticks.isOn {
+            let generator = cluster.replicaCount
+            syscalls = ticks.take(cpu: clientCPU, arrival: time, start: start)
+            let peer = min(max(0, Int(replica)), generator - 1)  // a lying reply may name anyone
+            syscalls += reading ? ticks.reads(cpu: clientCPU, from: peer, to: generator)
+                                : ticks.writes(cpu: clientCPU, from: generator, to: peer)
+        }
+        busyUntil[clientCPU] = start + syscalls + clientFrameCost
     }
 
     public func armClientTimer(_ client: Int32, after: Interval, generation: UInt32) {

@@ -26,6 +26,7 @@ extension Simulator {
             switch effect {
             case .send(let message, let to):
                 clock += sendCost[message.kind]
+                if ticks.isOn { clock += ticks.writes(cpu: cpuOf[i], from: i, to: Int(to.rawValue)) }
                 if sendsHeldUntil[i] > clock {
                     hold(message, from: node, to: to.rawValue)
                     continue
@@ -44,6 +45,7 @@ extension Simulator {
                 } else {
                     for j in 0 ..< Int32(cluster.replicaCount) where j != node {
                         clock += sendCost[message.kind]
+                        if ticks.isOn { clock += ticks.writes(cpu: cpuOf[i], from: i, to: Int(j)) }
                         send(message, from: node, to: j, at: &clock)
                     }
                 }
@@ -55,6 +57,7 @@ extension Simulator {
                 timerGeneration[i * Self.maximumTimers + Int(timer.rawValue)] &+= 1
             case .reply(let reply):
                 clock += sendCost[stats.replyKind]
+                if ticks.isOn { clock += ticks.writes(cpu: cpuOf[i], from: i, to: cluster.replicaCount) }
                 if sendsHeldUntil[i] > clock {
                     schedule(at: sendsHeldUntil[i], .heldReply(reply, node: node, incarnation: incarnation[i]))
                     continue

@@ -60,6 +60,7 @@ extension Simulator {
             }
         }
         inbox[i].removeAll(keepingCapacity: true)
+        if ticks.isOn { ticks.arrivals[i].removeAll(keepingCapacity: true) }
         if currentLeader == id { currentLeader = nil }
     }
 

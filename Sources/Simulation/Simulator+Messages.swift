@@ -88,6 +88,7 @@ extension Simulator {
         let slot = messages.store(message, from: node, frameSize: size)
         for j in 0 ..< Int32(cluster.replicaCount) where j != node {
             clock += perSend
+            if ticks.isOn { clock += ticks.writes(cpu: cpuOf[Int(node)], from: Int(node), to: Int(j)) }
             count(kind: kind, bytes: size, at: clock)
             let (arrival, duplicate) = route(size: size, from: node, to: j, departure: clock)
             guard arrival >= 0 else { continue }

@@ -61,6 +61,8 @@ public final class Simulator<R: Replica> {
     /// every input it ever handled, and the authenticators they reference, alive.
     var inbox: [Deque<PendingInput>]
     var wakeScheduled: [Bool]
+    /// The event loops' ticks and syscalls, when the run models them (EventLoopTicks.swift).
+    var ticks: TickLedger
     /// Per node × timer id: the generation of the live arming.
     var timerGeneration: [UInt32]
     static var maximumTimers: Int { TimerID.limit }
@@ -151,6 +153,7 @@ public final class Simulator<R: Replica> {
         busyUntil = Array(repeating: 0, count: cpus)
         inbox = Array(repeating: [], count: n)
         wakeScheduled = Array(repeating: false, count: n)
+        ticks = TickLedger(model: options.eventLoopTicks, replicas: n, cpus: cpus)
         timerGeneration = Array(repeating: 0, count: n * Self.maximumTimers)
         disks = Array(repeating: SimulatedDisk(), count: n)
         syncTimelines = Array(repeating: SyncTimeline(), count: n)
@@ -261,13 +264,14 @@ public final class Simulator<R: Replica> {
     func dispatch(_ event: ScheduledEvent) {
         switch event.kind {
         case .deliverReply(let reply):
-            chargeClientCPU(at: event.time)
+            chargeClientCPU(at: event.time, replica: reply.replica.rawValue, reading: true)
             clientDriver.received(reply, via: self)
         case .timer(let node, let timer, let inc, let gen):
             let i = Int(node)
             guard up[i], incarnation[i] == inc,
                   timerGeneration[i * Self.maximumTimers + Int(timer.rawValue)] == gen else { return }
-            let start = max(event.time, busyUntil[cpuOf[i]])
+            var start = max(event.time, busyUntil[cpuOf[i]])
+            if ticks.isOn { start += ticks.take(cpu: cpuOf[i], arrival: event.time, start: start) }
             outbox.clear()
             replicas[i].timerFired(timer, now: Instant(nanoseconds: start), outbox: &outbox)
             busyUntil[cpuOf[i]] = start
@@ -302,7 +306,7 @@ public final class Simulator<R: Replica> {
         let i = Int(node)
         wakeScheduled[i] = false
         guard up[i], let input = inbox[i].popFirst() else { return }
-        handle(node: node, input: input, at: time)
+        handle(node: node, input: input, arrived: ticks.isOn ? ticks.arrivals[i].removeFirst() : time, at: time)
     }
 
     /// An input reaches a live replica: handled at once if the replica is idle, else queued behind
@@ -310,9 +314,9 @@ public final class Simulator<R: Replica> {
     func arrive(node: Int32, _ input: PendingInput, at time: Int64) {
         let i = Int(node)
         if busyUntil[cpuOf[i]] <= time && inbox[i].isEmpty && !(sharesCPUs && !runQueue[cpuOf[i]].isEmpty) {
-            handle(node: node, input: input, at: time)
+            handle(node: node, input: input, arrived: time, at: time)
         } else {
-            enqueue(node: node, input)
+            enqueue(node: node, input, arrived: time)
         }
     }
 
@@ -337,13 +341,28 @@ public final class Simulator<R: Replica> {
             scheduleTurn(cpu: c)
             return
         }
-        guard let next = runQueue[c].popFirst() else { return }
+        guard let next = nextTurn(cpu: c) else { return }
         let i = Int(next)
         wakeScheduled[i] = false
         if up[i], let input = inbox[i].popFirst() {
-            handle(node: next, input: input, at: time)  // requeues `next` if it has more
+            // requeues `next` if it has more
+            handle(node: next, input: input, arrived: ticks.isOn ? ticks.arrivals[i].removeFirst() : time, at: time)
         }
         scheduleTurn(cpu: c)
+    }
+
+    /// The replica whose turn it is on CPU `c`: the run queue's head, or with `eventLoopTicks` the first
+    /// replica in it whose next input belongs to the current tick (a loop finishes what was ready at
+    /// its `epoll_wait` before it takes what arrived since, such as a frame a replica on the same loop
+    /// wrote in this tick), and the head if none does (a new tick begins).
+    func nextTurn(cpu c: Int) -> Int32? {
+        if ticks.isOn, runQueue[c].count > 1 {
+            for (position, node) in runQueue[c].enumerated() {
+                guard let arrival = ticks.arrivals[Int(node)].first, ticks.isInCurrentTick(cpu: c, arrival: arrival) else { continue }
+                return runQueue[c].remove(at: position)
+            }
+        }
+        return runQueue[c].popFirst()
     }
 
     /// Schedules `node`'s wake-up, a bare entry in the queue of wake-ups (a replica that is never idle
@@ -358,9 +377,10 @@ public final class Simulator<R: Replica> {
         }
     }
 
-    func enqueue(node: Int32, _ input: PendingInput) {
+    func enqueue(node: Int32, _ input: PendingInput, arrived: Int64) {
         let i = Int(node)
         inbox[i].append(input)
+        if ticks.isOn { ticks.arrivals[i].append(arrived) }
         if sharesCPUs {
             if !wakeScheduled[i] {
                 wakeScheduled[i] = true
@@ -375,13 +395,17 @@ public final class Simulator<R: Replica> {
         }
     }
 
-    /// Hands one input to the replica at `start`, charges its CPU cost, and carries out its effects.
-    func handle(node: Int32, input: PendingInput, at start: Int64) {
+    /// Hands one input, which arrived at `arrived`, to the replica at `start`, charges its CPU cost
+    /// (with `eventLoopTicks`, the syscalls of a new tick and of reading the input's connection), and
+    /// carries out its effects.
+    func handle(node: Int32, input: PendingInput, arrived: Int64, at start: Int64) {
         let i = Int(node)
         let cpu = options.cpu
         outbox.clear()
         let size: Int
         let kind: Int
+        var syscalls: Int64 = 0
+        if ticks.isOn { syscalls = ticks.take(cpu: cpuOf[i], arrival: arrived, start: start) }
         switch input {
         case .message(let slot):
             let message = messages.message(slot)
@@ -389,14 +413,16 @@ public final class Simulator<R: Replica> {
             size = messages.frameSize(slot)
             kind = message.kind
             messages.release(slot)
+            if ticks.isOn { syscalls += ticks.reads(cpu: cpuOf[i], from: Int(from), to: i) }
             replicas[i].receive(message, from: NodeID(Int(from)), now: Instant(nanoseconds: start), outbox: &outbox)
         case .request(let slot):
             let request = requests.take(slot)
             size = Wire.frameSize(of: request)
             kind = stats.requestKind
+            if ticks.isOn { syscalls += ticks.reads(cpu: cpuOf[i], from: cluster.replicaCount, to: i) }
             replicas[i].clientRequest(request, now: Instant(nanoseconds: start), outbox: &outbox)
         }
-        let done = start + handleCost[kind] + Int64(size) * cpu.perBytePicoseconds / 1000
+        let done = start + syscalls + handleCost[kind] + Int64(size) * cpu.perBytePicoseconds / 1000
         busyUntil[cpuOf[i]] = done
         carryOut(node: node, at: done)
         if !inbox[i].isEmpty, !wakeScheduled[i] {
@@ -465,6 +491,10 @@ public final class Simulator<R: Replica> {
     public func messageCount(of kind: String) -> Int {
         messageKindNames.firstIndex(of: kind).map { stats.counts[$0] } ?? 0
     }
+
+    /// Syscalls charged so far under `eventLoopTicks`, and wake-ups among them (0 without it).
+    public var syscallsCharged: Int { ticks.syscalls }
+    public var wakeUpsCharged: Int { ticks.wakeUps }
 
     public func replica(_ id: NodeID) -> R { replicas[id.index] }
     public func isUp(_ id: NodeID) -> Bool { up[id.index] }

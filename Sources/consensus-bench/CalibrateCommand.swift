@@ -120,6 +120,11 @@ struct CalibrateCommand: ParsableCommand {
         print("  round trip p50 \(n.roundTripP50) ns, p99 \(n.roundTripP99) ns")
         print("  as a simulated link: --link-latency \(n.oneWay)ns --jitter \(n.jitter)ns")
         print("  CPU per frame read or written, 64 in flight: \(n.perFrame) ns (added to every handled input and send)")
+        if let syscall = n.perSyscall, let wakeUp = n.perWakeUp, let work = n.frameWork {
+            print("  taken apart: \(wakeUp) ns per wake-up of a sleeping event loop, \(syscall) ns per read, write or busy tick, \(work) ns per frame (validate charges them per tick)")
+        } else {
+            print("  not taken apart into syscalls and frame work (the ping-pong and 64 in flight did not separate)")
+        }
         if let same = n.sameLoopOneWay, let jitter = n.sameLoopJitter {
             print("  both ends on one event loop: \(same) ns one way + up to \(jitter) ns (replicas sharing a loop; --shared-cpus)")
         }

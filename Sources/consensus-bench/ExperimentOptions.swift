@@ -61,6 +61,8 @@ struct ExperimentOptions: ParsableArguments {
     var profile: String?
     @Option(name: .customLong("shared-cpus"), help: "Simulator: the replicas share this many CPUs (replica i on CPU i mod N), as the tcp shell shares --tcp-threads event loops (default: a CPU each).")
     var sharedCPUs: Int?
+    @Flag(name: .customLong("event-loop-ticks"), help: "Simulator: charge the event loops' wake-ups and syscalls per tick and connection, with the profile's figures (`calibrate` takes the per-frame cost apart), as validate's twin of the tcp shell does; with --shared-cpus, the tcp shell's loops.")
+    var eventLoopTicks = false
     @Option(name: .customLong("cpu-per-message"), help: "Charge this flat simulated CPU time per message handled (and 500ns per send), e.g. 2us, instead of the profile's per-message costs.")
     var cpuPerMessage: String?
     @Option(name: .customLong("cpu-per-mac"), help: "Simulated CPU time per MAC made or checked (default \(CPUModel().perMAC); `calibrate` measures it).")
@@ -151,7 +153,13 @@ struct ExperimentOptions: ParsableArguments {
         s.network = net
         let costs = try CostProfileOption.resolve(profile, flatPerMessage: cpuPerMessage)
         s.costProfile = costs.name
-        if let p = costs.profile { s.cpu = p.applied(to: s.cpu, protocolName: protocolName) }
+        if eventLoopTicks {
+            guard let ticks = costs.profile?.network.eventLoopTicks else {
+                throw ExperimentError("--event-loop-ticks needs a cost profile with network.per_syscall, per_wake_up and frame_work (calibrate --save FILE measures them)")
+            }
+            s.eventLoopTicks = ticks
+        }
+        if let p = costs.profile { s.cpu = p.applied(to: s.cpu, protocolName: protocolName, ticks: eventLoopTicks) }
         if let cpuPerMessage { s.cpu.perMessage = try interval(cpuPerMessage, flag: "--cpu-per-message") }
         if let cpuPerMAC { s.cpu.perMAC = try interval(cpuPerMAC, flag: "--cpu-per-mac") }
         if let cpuPerSignature { s.cpu.perSignature = try interval(cpuPerSignature, flag: "--cpu-per-signature") }

@@ -97,6 +97,29 @@ struct ValidationTwinTests {
         #expect(sim.workload == tcp.workload && sim.protocolName == tcp.protocolName)
     }
 
+    @Test("with the transport taken apart, the twin charges syscalls per tick, frame work per frame, and links the rest of the median")
+    func twinWithTicks() throws {
+        var profile = CostProfile.projectMachine
+        profile.network.perSyscall = 1_500
+        profile.network.perWakeUp = 30_000
+        profile.network.frameWork = 300
+        profile.network.roundTripP50 = 100_000
+        profile.network.jitter = 20_000
+        #expect(try CostProfile.load(yaml: profile.yaml(), path: "x.yaml") == profile)
+        var tcp = ExperimentSpec()
+        tcp.protocolName = "raft"
+        tcp.shell = "tcp"
+        let sim = Validation(profile: profile).simulated(tcp)
+        #expect(sim.eventLoopTicks == EventLoopTicks(perSyscall: .nanoseconds(1_500), perWakeUp: .nanoseconds(30_000)))
+        #expect(sim.cpu.handling["AppendEntries"] == .nanoseconds(profile.protocols["raft"]!.handle["AppendEntries"]! + 300))
+        // A lone frame: 2 × 300 frame work + a write + a read (2 × 1 500) + a wake-up (30 000) = 33 600 ns
+        // of CPU; the link carries the rest of the 50 000 ns median one way, 16 400 ns on average.
+        #expect(sim.network.latency.nanoseconds + sim.network.jitter.nanoseconds / 2 == 16_400)
+        #expect(sim.network.jitter == .nanoseconds(20_000))
+        // Without the fit, the twin is what it was: syscalls folded into the per-frame figure.
+        #expect(Validation(profile: .projectMachine).simulated(tcp).eventLoopTicks == nil)
+    }
+
     @Test("a row's ratio is sim over tcp, and absent when either is")
     func ratio() {
         var row = Validation.Row(protocolName: "raft", nodes: 3, metric: "capacity", unit: "ops/s", sim: 120, tcp: 100)
