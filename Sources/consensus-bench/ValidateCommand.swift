@@ -83,7 +83,15 @@ struct ValidateCommand: ParsableCommand {
         }
         let chart = ValidationPlot.chart(rows.map { ($0.metric, $0.sim, $0.tcp) })
         try chart.svg().write(toFile: directory + "/validation.svg", atomically: true, encoding: .utf8)
-        print("cost profile: \(costs.name); simulated link \(profile.network.oneWay) ns + jitter \(profile.network.jitter) ns")
+        let twin = profile.loopbackNetwork(ticks: profile.network.eventLoopTicks != nil)
+        var model = "simulated link \(twin.latency.nanoseconds) ns + jitter \(twin.jitter.nanoseconds) ns"
+        if let ticks = profile.network.eventLoopTicks {
+            model += "; event loops charged \(ticks.perWakeUp.nanoseconds) ns per wake-up, \(ticks.perSyscall.nanoseconds) ns per syscall"
+                + " and \(profile.transportPerFrame(ticks: true)) ns per frame"
+        } else {
+            model += "; \(profile.network.perFrame) ns per frame (the profile does not take syscalls apart)"
+        }
+        print("cost profile: \(costs.name); \(model)")
         print("wrote \(directory)/validation.csv, validation.svg and knee.csv (every knee probe)")
     }
 

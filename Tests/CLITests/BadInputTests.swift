@@ -38,6 +38,7 @@ struct BadInputTests {
         ("profile that is not YAML", ["run", "--profile", "/proc/self/status"]),
         ("profile that is another file", ["run", "--profile", "/etc/hostname"]),
         ("profile beside a flat message cost", ["run", "--profile", "/etc/hostname", "--cpu-per-message", "2us"]),
+        ("event-loop ticks with a profile that did not take syscalls apart", ["run", "--event-loop-ticks"]),
         ("profile in a fault search that does not exist", ["check", "--seeds", "1", "--profile", "/nonexistent.yaml"]),
         ("knee with a rate", ["run", "--knee", "--rate", "1000"]),
         ("slo that is not a bound", ["run", "--knee", "--slo", "p99=abc"]),
