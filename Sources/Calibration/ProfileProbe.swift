@@ -79,6 +79,15 @@ public enum ProfileProbe {
         }
         let batched = pipelined.sorted { $0.cpuPerFrameSide < $1.cpuPerFrameSide }[1]
         n.perFrame = Int64(batched.cpuPerFrameSide.rounded())
+        // What a byte costs the transport (framing copies, the kernel's copies in and out of the
+        // socket): the same 64-in-flight echo with 4 KB bodies, against 58 B ones. PBFT's frames
+        // are kilobytes (16.6 KB per operation at n = 7).
+        var large: [Loopback.TransportProbe.Figures] = []
+        for _ in 0 ..< 3 {
+            large.append(try Loopback.TransportProbe.echo(roundTrips: roundTrips, inFlight: 64, bodyBytes: 4096))
+        }
+        let bigFrame = large.sorted { $0.cpuPerFrameSide < $1.cpuPerFrameSide }[1].cpuPerFrameSide
+        n.perBytePicoseconds = max(0, Int64(((bigFrame - batched.cpuPerFrameSide) / Double(4096 - 58) * 1000).rounded()))
         if let fit = syscallFit(alone: alone, sameLoop: sameLoopAlone, batched: batched) {
             n.perSyscall = fit.perSyscall
             n.perWakeUp = fit.perWakeUp

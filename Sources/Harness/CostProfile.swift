@@ -70,11 +70,16 @@ public struct CostProfile: Codable, Sendable, Equatable {
         public var perSyscall: Int64?
         public var perWakeUp: Int64?
         public var frameWork: Int64?
+        /// What one more byte of a frame costs the transport, per side (picoseconds): the 64-in-flight
+        /// echo with 4 KB bodies against small ones. Charged twice (writer's and reader's copies) to
+        /// the reader of each frame. Optional: profiles from before 2026-12-08 have none.
+        public var perBytePicoseconds: Int64?
         public init() {}
         enum CodingKeys: String, CodingKey {
             case oneWay = "one_way", jitter, roundTripP50 = "round_trip_p50", roundTripP99 = "round_trip_p99",
                  perFrame = "per_frame", sameLoopOneWay = "same_loop_one_way", sameLoopJitter = "same_loop_jitter",
-                 perSyscall = "per_syscall", perWakeUp = "per_wake_up", frameWork = "frame_work"
+                 perSyscall = "per_syscall", perWakeUp = "per_wake_up", frameWork = "frame_work",
+                 perBytePicoseconds = "per_byte_ps"
         }
 
         /// The event loops' syscall model this profile measured, if it did.
@@ -103,8 +108,9 @@ public struct CostProfile: Codable, Sendable, Equatable {
 
     // MARK: - Applying
 
-    /// `cpu` charging this profile for `protocolName`: the per-kind tables (and no per-byte charge: the
-    /// measured handling and sending include (de)serialisation), the crypto costs, and per persist
+    /// `cpu` charging this profile for `protocolName`: the per-kind tables (their handling and sending
+    /// include (de)serialisation; the per-byte charge is the transport's copies, if the profile measured
+    /// them), the crypto costs, and per persist
     /// the protocol's record encoding plus a journal write. Each frame handled or sent also costs the
     /// transport's `perFrame`, or with `ticks` (the simulator charges syscalls itself) its `frameWork`.
     public func applied(to base: CPUModel, protocolName: String, ticks: Bool = false) -> CPUModel {
@@ -114,7 +120,7 @@ public struct CostProfile: Codable, Sendable, Equatable {
         if let table {
             cpu.handling = table.handle.mapValues { Interval(nanoseconds: $0 + frame) }
             cpu.sending = table.send.mapValues { Interval(nanoseconds: $0 + frame) }
-            cpu.perBytePicoseconds = 0
+            cpu.perBytePicoseconds = 2 * (network.perBytePicoseconds ?? 0)
         }
         cpu.perMAC = Interval(nanoseconds: crypto.mac)
         cpu.perSignature = Interval(nanoseconds: crypto.signature)
@@ -193,7 +199,8 @@ public struct CostProfile: Codable, Sendable, Equatable {
                     ("crypto.digest", crypto.digest), ("disk.write", disk.write), ("disk.sync", disk.sync),
                     ("network.one_way", network.oneWay), ("network.jitter", network.jitter), ("network.per_frame", network.perFrame),
                     ("network.per_syscall", network.perSyscall ?? 0), ("network.per_wake_up", network.perWakeUp ?? 0),
-                    ("network.frame_work", network.frameWork ?? 0)]
+                    ("network.frame_work", network.frameWork ?? 0),
+                    ("network.per_byte_ps", network.perBytePicoseconds ?? 0)]
         if let (name, _) = flat.first(where: { $0.1 < 0 }) { return "\(name) is negative" }
         for (name, table) in protocols.sorted(by: { $0.key < $1.key }) {
             if table.handle.isEmpty { return "protocols.\(name).handle is empty" }

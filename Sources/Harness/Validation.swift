@@ -46,13 +46,30 @@ public struct Validation: Sendable {
         let threads = spec.transport.threads ?? loopback.threads
         s.sharedCPUs = threads
         // The generator shares a replica's loop unless given threads of its own; a frame costs it the
-        // transport's per-frame figure and about what a replica spends on a request or a reply.
+        // transport's per-frame figure and about what a replica spends on a request or a reply, plus
+        // what the protocol's clients spend authenticating requests and checking replies.
         if (spec.transport.generatorThreads ?? 0) == 0 {
             let table = profile.protocols[spec.protocolName]
             let codec = (table?.handle["request"] ?? 0) / 4 + (table?.send["reply"] ?? 0)
-            s.clientCPU = ClientCPU(cpu: loopback.generatorLoop % threads, perFrame: Interval(nanoseconds: profile.transportPerFrame(ticks: ticks != nil) + codec))
+            let frame = profile.transportPerFrame(ticks: ticks != nil) + codec
+            let crypto = clientCrypto(spec)
+            s.clientCPU = ClientCPU(cpu: loopback.generatorLoop % threads, perRequest: Interval(nanoseconds: frame + crypto.request),
+                                    perReply: Interval(nanoseconds: frame + crypto.reply))
         }
         return s
+    }
+
+    /// What a client of `spec`'s protocol spends on crypto per request it sends and per reply it reads,
+    /// at the profile's prices: a PBFT client attaches one MAC per replica (or signs, under `--auth
+    /// sig`) and checks each reply's MAC (or signature). Raft's and Multi-Paxos's clients do none.
+    /// (HotStuff's are not charged.)
+    func clientCrypto(_ spec: ExperimentSpec) -> (request: Int64, reply: Int64) {
+        guard spec.protocolName == "pbft", let n = try? ResolvedExperiment(spec).cluster.replicaCount else { return (0, 0) }
+        switch spec.protocolOptions["auth"] ?? "mac" {
+        case "mac": return (Int64(n) * profile.crypto.mac, profile.crypto.mac)
+        case "sig": return (profile.crypto.signature, profile.crypto.signatureCheck)
+        default: return (0, 0)
+        }
     }
 
     /// Every metric for `spec` (its protocol, size and workload); `progress` hears what runs next, and

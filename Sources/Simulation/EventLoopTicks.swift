@@ -48,6 +48,9 @@ struct TickLedger {
     private var read: [Int64]
     /// Per replica, beside its inbox: when each waiting input arrived.
     var arrivals: [Deque<Int64>]
+    /// Per CPU: the frames and replies written in its current tick, which leave at the tick's flush.
+    var pendingFrames: [[PendingFrame]]
+    var pendingReplies: [[PendingReply]]
     /// Syscalls charged so far, wake-ups among them.
     private(set) var syscalls = 0
     private(set) var wakeUps = 0
@@ -62,7 +65,12 @@ struct TickLedger {
         written = Array(repeating: 0, count: on ? (n + 1) * (n + 1) : 0)
         read = Array(repeating: 0, count: on ? (n + 1) * (n + 1) : 0)
         arrivals = Array(repeating: [], count: on ? n : 0)
+        pendingFrames = Array(repeating: [], count: on ? cpus : 0)
+        pendingReplies = Array(repeating: [], count: on ? cpus : 0)
     }
+
+    /// Whether CPU `cpu` holds frames or replies for its tick's flush.
+    @inline(__always) func hasPending(cpu: Int) -> Bool { !pendingFrames[cpu].isEmpty || !pendingReplies[cpu].isEmpty }
 
     @inline(__always) var isOn: Bool { perSyscall > 0 }
 
@@ -81,6 +89,9 @@ struct TickLedger {
         }
         return perSyscall
     }
+
+    /// When the CPU's current tick began.
+    @inline(__always) func currentTickStart(cpu: Int) -> Int64 { tickStart[cpu] }
 
     /// Whether an input that arrived at `arrival` was ready when CPU `cpu`'s current tick began: an
     /// event loop reads everything that was ready at its `epoll_wait` before it looks again, so a
@@ -106,4 +117,19 @@ struct TickLedger {
         syscalls += 1
         return perSyscall
     }
+}
+
+/// A peer message written in a tick, stored in the message table until the tick's flush.
+struct PendingFrame {
+    var slot: Int32
+    var from: Int32
+    var to: Int32
+    var incarnation: UInt32
+}
+
+/// A client reply written in a tick.
+struct PendingReply {
+    var reply: ClientReply
+    var from: Int32
+    var incarnation: UInt32
 }

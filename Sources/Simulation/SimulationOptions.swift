@@ -22,7 +22,7 @@ public struct SimulationOptions: Sendable {
     public var sharedCPUs: Int?
     /// With `sharedCPUs`: the load generator runs on this CPU too, as the tcp shell puts it on one of
     /// the replicas' event loops, and each request it sends and reply it reads costs that CPU
-    /// `perFrame`. Nil: the clients cost no replica anything.
+    /// `perRequest` or `perReply`. Nil: the clients cost no replica anything.
     public var clientCPU: ClientCPU?
     /// Charge the event loops' syscalls per tick and per connection (`EventLoopTicks`) instead of
     /// folding an average into every frame's cost. Nil: no syscalls are charged.
@@ -41,12 +41,17 @@ public struct SimulationOptions: Sendable {
     public init(seed: UInt64) { self.seed = seed }
 }
 
-/// Where the load generator runs when replicas share CPUs, and what each frame it sends or reads costs.
+/// Where the load generator runs when replicas share CPUs, and what each request it sends and each
+/// reply it reads costs (the frame, and any authentication the protocol's clients do).
 public struct ClientCPU: Sendable, Equatable {
     public var cpu: Int
-    public var perFrame: Interval
-    public init(cpu: Int, perFrame: Interval) {
+    public var perRequest: Interval
+    public var perReply: Interval
+    public init(cpu: Int, perRequest: Interval, perReply: Interval) {
         self.cpu = cpu
-        self.perFrame = perFrame
+        self.perRequest = perRequest
+        self.perReply = perReply
     }
+    /// The same cost for a request and a reply.
+    public init(cpu: Int, perFrame: Interval) { self.init(cpu: cpu, perRequest: perFrame, perReply: perFrame) }
 }

@@ -45,7 +45,7 @@ extension Simulator: ClientTransport {
             syscalls += reading ? ticks.reads(cpu: clientCPU, from: peer, to: generator)
                                 : ticks.writes(cpu: clientCPU, from: generator, to: peer)
         }
-        busyUntil[clientCPU] = start + syscalls + clientFrameCost
+        busyUntil[clientCPU] = start + syscalls + (reading ? clientReplyCost : clientRequestCost)
     }
 
     public func armClientTimer(_ client: Int32, after: Interval, generation: UInt32) {

@@ -62,6 +62,10 @@ extension Simulator {
                     schedule(at: sendsHeldUntil[i], .heldReply(reply, node: node, incarnation: incarnation[i]))
                     continue
                 }
+                if flushingCPU >= 0 {
+                    ticks.pendingReplies[flushingCPU].append(PendingReply(reply: reply, from: node, incarnation: incarnation[i]))
+                    continue
+                }
                 sendReply(reply, from: node, at: clock)
             case .persist:
                 persistCount += 1

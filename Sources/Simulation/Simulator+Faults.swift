@@ -60,7 +60,10 @@ extension Simulator {
             }
         }
         inbox[i].removeAll(keepingCapacity: true)
-        if ticks.isOn { ticks.arrivals[i].removeAll(keepingCapacity: true) }
+        if ticks.isOn {
+            ticks.arrivals[i].removeAll(keepingCapacity: true)
+            endTickIfDone(cpu: cpuOf[i])  // its frames are dropped at the flush; the loop's others leave
+        }
         if currentLeader == id { currentLeader = nil }
     }
 

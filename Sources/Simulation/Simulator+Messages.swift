@@ -72,6 +72,12 @@ extension Simulator {
         }
         let size = Wire.frameSize(of: message)
         count(kind: message.kind, bytes: size, at: clock)
+        if flushingCPU >= 0, departure == clock {
+            let slot = messages.store(message, from: from, frameSize: size)
+            messages.retain(slot)
+            ticks.pendingFrames[flushingCPU].append(PendingFrame(slot: slot, from: from, to: to, incarnation: incarnation[Int(from)]))
+            return
+        }
         let (arrival, duplicate) = route(size: size, from: from, to: to, departure: departure)
         guard arrival >= 0 else { return }
         let slot = messages.store(message, from: from, frameSize: size)
@@ -90,6 +96,11 @@ extension Simulator {
             clock += perSend
             if ticks.isOn { clock += ticks.writes(cpu: cpuOf[Int(node)], from: Int(node), to: Int(j)) }
             count(kind: kind, bytes: size, at: clock)
+            if flushingCPU >= 0 {
+                messages.retain(slot)
+                ticks.pendingFrames[flushingCPU].append(PendingFrame(slot: slot, from: node, to: j, incarnation: incarnation[Int(node)]))
+                continue
+            }
             let (arrival, duplicate) = route(size: size, from: node, to: j, departure: clock)
             guard arrival >= 0 else { continue }
             scheduleDelivery(of: slot, to: j, at: arrival)

@@ -55,7 +55,8 @@ public final class Simulator<R: Replica> {
     /// The CPU the load generator shares (`SimulationOptions.clientCPU`), -1 for none, and what each
     /// request sent or reply read costs it.
     let clientCPU: Int
-    let clientFrameCost: Int64
+    let clientRequestCost: Int64
+    let clientReplyCost: Int64
     /// Inputs waiting while a replica is busy, oldest first. A deque, not an array with a head index:
     /// a replica that never drains (every replica of a large PBFT cluster under load) would otherwise keep
     /// every input it ever handled, and the authenticators they reference, alive.
@@ -63,6 +64,9 @@ public final class Simulator<R: Replica> {
     var wakeScheduled: [Bool]
     /// The event loops' ticks and syscalls, when the run models them (EventLoopTicks.swift).
     var ticks: TickLedger
+    /// With `eventLoopTicks`: the CPU whose replica's step is being carried out, whose sends wait for
+    /// its tick's flush (-1: sends leave at once, as in a replica's start or a held send's release).
+    var flushingCPU = -1
     /// Per node × timer id: the generation of the live arming.
     var timerGeneration: [UInt32]
     static var maximumTimers: Int { TimerID.limit }
@@ -145,10 +149,12 @@ public final class Simulator<R: Replica> {
         cpuWakeScheduled = Array(repeating: false, count: cpus)
         if let c = options.clientCPU, options.sharedCPUs != nil {
             clientCPU = min(max(0, c.cpu), cpus - 1)
-            clientFrameCost = c.perFrame.nanoseconds
+            clientRequestCost = c.perRequest.nanoseconds
+            clientReplyCost = c.perReply.nanoseconds
         } else {
             clientCPU = -1
-            clientFrameCost = 0
+            clientRequestCost = 0
+            clientReplyCost = 0
         }
         busyUntil = Array(repeating: 0, count: cpus)
         inbox = Array(repeating: [], count: n)
@@ -275,7 +281,9 @@ public final class Simulator<R: Replica> {
             outbox.clear()
             replicas[i].timerFired(timer, now: Instant(nanoseconds: start), outbox: &outbox)
             busyUntil[cpuOf[i]] = start
+            if ticks.isOn { flushingCPU = cpuOf[i] }
             carryOut(node: node, at: start)
+            if ticks.isOn { endTickIfDone(cpu: cpuOf[i]) }
         case .clientTimer(let client, let generation):
             clientDriver.clientTimerDue(client: client, generation: generation, via: self)
         case .clientStart(let client):
@@ -347,8 +355,45 @@ public final class Simulator<R: Replica> {
         if up[i], let input = inbox[i].popFirst() {
             // requeues `next` if it has more
             handle(node: next, input: input, arrived: ticks.isOn ? ticks.arrivals[i].removeFirst() : time, at: time)
+        } else if ticks.isOn {
+            endTickIfDone(cpu: c)
         }
         scheduleTurn(cpu: c)
+    }
+
+    // MARK: Event-loop ticks: the flush
+
+    /// Ends CPU `c`'s tick if none of its replicas holds an input that was ready when it began: what
+    /// the tick's steps wrote leaves now, when the last of them finished (the loop's flush).
+    func endTickIfDone(cpu c: Int) {
+        flushingCPU = -1
+        guard ticks.hasPending(cpu: c) else { return }
+        let cpus = busyUntil.count
+        var r = c
+        while r < cluster.replicaCount {
+            if let arrival = ticks.arrivals[r].first, ticks.isInCurrentTick(cpu: c, arrival: arrival) { return }
+            r += cpus
+        }
+        flushTick(cpu: c, at: busyUntil[c])
+    }
+
+    /// Routes what CPU `c`'s tick wrote, departing at `time`; a sender that crashed since sends nothing.
+    func flushTick(cpu c: Int, at time: Int64) {
+        let frames = ticks.pendingFrames[c]
+        ticks.pendingFrames[c].removeAll(keepingCapacity: true)
+        for f in frames {
+            if up[Int(f.from)], incarnation[Int(f.from)] == f.incarnation {
+                let (arrival, duplicate) = route(size: messages.frameSize(f.slot), from: f.from, to: f.to, departure: time)
+                if arrival >= 0 { scheduleDelivery(of: f.slot, to: f.to, at: arrival) }
+                if duplicate >= 0 { scheduleDelivery(of: f.slot, to: f.to, at: duplicate) }
+            }
+            messages.release(f.slot)
+        }
+        let replies = ticks.pendingReplies[c]
+        ticks.pendingReplies[c].removeAll(keepingCapacity: true)
+        for p in replies where up[Int(p.from)] && incarnation[Int(p.from)] == p.incarnation {
+            sendReply(p.reply, from: p.from, at: time)
+        }
     }
 
     /// The replica whose turn it is on CPU `c`: the run queue's head, or with `eventLoopTicks` the first
@@ -424,7 +469,9 @@ public final class Simulator<R: Replica> {
         }
         let done = start + syscalls + handleCost[kind] + Int64(size) * cpu.perBytePicoseconds / 1000
         busyUntil[cpuOf[i]] = done
+        if ticks.isOn { flushingCPU = cpuOf[i] }
         carryOut(node: node, at: done)
+        if ticks.isOn { endTickIfDone(cpu: cpuOf[i]) }
         if !inbox[i].isEmpty, !wakeScheduled[i] {
             wakeScheduled[i] = true
             if sharesCPUs {

@@ -120,6 +120,9 @@ struct CalibrateCommand: ParsableCommand {
         print("  round trip p50 \(n.roundTripP50) ns, p99 \(n.roundTripP99) ns")
         print("  as a simulated link: --link-latency \(n.oneWay)ns --jitter \(n.jitter)ns")
         print("  CPU per frame read or written, 64 in flight: \(n.perFrame) ns (added to every handled input and send)")
+        if let perByte = n.perBytePicoseconds {
+            print("  CPU per byte of a frame, each side: \(perByte) ps (4 KB frames against small ones; the reader is charged both sides')")
+        }
         if let syscall = n.perSyscall, let wakeUp = n.perWakeUp, let work = n.frameWork {
             print("  taken apart: \(wakeUp) ns per wake-up of a sleeping event loop, \(syscall) ns per read, write or busy tick, \(work) ns per frame (validate charges them per tick)")
         } else {
