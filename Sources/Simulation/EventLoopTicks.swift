@@ -42,10 +42,9 @@ struct TickLedger {
     /// Per CPU: ticks begun so far (the current tick's number), and when the current one began.
     private var tick: [Int64]
     private var tickStart: [Int64]
-    /// Per connection `from * endpoints + to`: the number of the tick (of the CPU at that end) in which
-    /// it was last written, or read.
-    private var written: [Int64]
-    private var read: [Int64]
+    /// Per connection end: the number of the tick (of the CPU at that end) in which it was last read
+    /// (at `from * endpoints + to`) or written (the same index after the reads).
+    private var lastTick: [Int64]
     /// Per replica, beside its inbox: when each waiting input arrived.
     var arrivals: [Deque<Int64>]
     /// Per CPU: the frames and replies written in its current tick, which leave at the tick's flush.
@@ -62,8 +61,7 @@ struct TickLedger {
         endpoints = n + 1
         tick = Array(repeating: 0, count: on ? cpus : 0)
         tickStart = Array(repeating: -1, count: on ? cpus : 0)
-        written = Array(repeating: 0, count: on ? (n + 1) * (n + 1) : 0)
-        read = Array(repeating: 0, count: on ? (n + 1) * (n + 1) : 0)
+        lastTick = Array(repeating: 0, count: on ? 2 * (n + 1) * (n + 1) : 0)
         arrivals = Array(repeating: [], count: on ? n : 0)
         pendingFrames = Array(repeating: [], count: on ? cpus : 0)
         pendingReplies = Array(repeating: [], count: on ? cpus : 0)
@@ -101,19 +99,19 @@ struct TickLedger {
     /// Endpoint `to`, on CPU `cpu`, reads a frame from `from`: a `read` if it is the connection's first
     /// frame this tick.
     @inline(__always) mutating func reads(cpu: Int, from: Int, to: Int) -> Int64 {
-        let connection = from * endpoints + to
-        guard read[connection] != tick[cpu] else { return 0 }
-        read[connection] = tick[cpu]
-        syscalls += 1
-        return perSyscall
+        charge(end: from * endpoints + to, cpu: cpu)
     }
 
     /// Endpoint `from`, on CPU `cpu`, writes a frame to `to`: a `write` at the tick's flush if it is the
     /// connection's first frame this tick.
     @inline(__always) mutating func writes(cpu: Int, from: Int, to: Int) -> Int64 {
-        let connection = from * endpoints + to
-        guard written[connection] != tick[cpu] else { return 0 }
-        written[connection] = tick[cpu]
+        charge(end: endpoints * endpoints + from * endpoints + to, cpu: cpu)
+    }
+
+    @inline(__always) private mutating func charge(end: Int, cpu: Int) -> Int64 {
+        let now = tick[cpu]
+        guard lastTick[end] != now else { return 0 }
+        lastTick[end] = now
         syscalls += 1
         return perSyscall
     }
