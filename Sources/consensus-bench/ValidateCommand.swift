@@ -65,10 +65,15 @@ struct ValidateCommand: ParsableCommand {
             + pad("sim/tcp", 9, right: true))
         for (spec, n) in specs {
             var probes = ["sim": 0, "tcp": 0]
+            var kneeWriteError: (any Error)?  // the probe callback cannot throw: the first failure ends validate once the cluster's rows are written
             let compared = try validation.compare(spec, progress: { FileHandle.standardError.write(Data("validate: \($0)\n".utf8)) }) { shell, p in
                 kneeCSV.append([spec.protocolName, String(n), shell, String(probes[shell, default: 0])] + KneeReport.fields(p))
                 probes[shell, default: 0] += 1
-                try? kneeCSV.text.write(toFile: directory + "/knee.csv", atomically: true, encoding: .utf8)
+                do {
+                    try kneeCSV.text.write(toFile: directory + "/knee.csv", atomically: true, encoding: .utf8)
+                } catch {
+                    kneeWriteError = kneeWriteError ?? error
+                }
                 let line = KneeReport.progressLine(p, search: validation.knee, label: "\(spec.protocolName) n=\(n) \(shell)")
                 FileHandle.standardError.write(Data(line.utf8))
             }
@@ -80,6 +85,8 @@ struct ValidateCommand: ParsableCommand {
                 print(pad(row.protocolName, 12) + pad(String(row.nodes), 4) + pad(row.metric, 24) + pad(value(row.sim), 12, right: true)
                     + pad(value(row.tcp), 12, right: true) + pad(row.ratio.map { formatDecimal($0, places: 2) } ?? "", 9, right: true))
             }
+            // After the cluster's rows are written: what was measured is kept.
+            if let kneeWriteError { throw ExperimentError("cannot write \(directory)/knee.csv: \(kneeWriteError.localizedDescription)") }
         }
         let chart = ValidationPlot.chart(rows.map { ($0.metric, $0.sim, $0.tcp) })
         try chart.svg().write(toFile: directory + "/validation.svg", atomically: true, encoding: .utf8)
