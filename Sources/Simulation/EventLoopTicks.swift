@@ -19,7 +19,9 @@ import DequeModule
 /// `epoll_wait` and a thread is woken: on the project VM the largest cost of all) and one syscall if
 /// it was busy; each connection read from in a tick costs one syscall, and each connection written to
 /// in a tick one. Connections are directed pairs of endpoints: the replicas, and the load generator as
-/// endpoint n (one connection to each replica, as the tcp shell's generator holds).
+/// endpoint n (one connection to each replica, as the tcp shell's generator holds). What a tick's steps
+/// write leaves at its flush: when none of the CPU's replicas holds an input that was ready when the
+/// tick began (`Simulator.endTickIfDone`), at the time the last step finished.
 public struct EventLoopTicks: Sendable, Equatable {
     /// CPU time of one syscall of the loop (`read` or `write` of a few frames, an `epoll_wait` that
     /// returns at once).
@@ -50,6 +52,9 @@ struct TickLedger {
     /// Per CPU: the frames and replies written in its current tick, which leave at the tick's flush.
     var pendingFrames: [[PendingFrame]]
     var pendingReplies: [[PendingReply]]
+    /// What a flush walks, swapped with a CPU's pending list so that neither is copied or reallocated.
+    var flushingFrames: [PendingFrame] = []
+    var flushingReplies: [PendingReply] = []
     /// Syscalls charged so far, wake-ups among them.
     private(set) var syscalls = 0
     private(set) var wakeUps = 0
@@ -65,6 +70,18 @@ struct TickLedger {
         arrivals = Array(repeating: [], count: on ? n : 0)
         pendingFrames = Array(repeating: [], count: on ? cpus : 0)
         pendingReplies = Array(repeating: [], count: on ? cpus : 0)
+    }
+
+    /// Moves CPU `cpu`'s pending frames and replies to the flush lists, which `endFlush` empties (one
+    /// mutating access: swapping them from the simulator would be two overlapping ones).
+    mutating func beginFlush(cpu: Int) {
+        swap(&pendingFrames[cpu], &flushingFrames)
+        swap(&pendingReplies[cpu], &flushingReplies)
+    }
+
+    mutating func endFlush() {
+        flushingFrames.removeAll(keepingCapacity: true)
+        flushingReplies.removeAll(keepingCapacity: true)
     }
 
     /// Whether CPU `cpu` holds frames or replies for its tick's flush.
@@ -87,9 +104,6 @@ struct TickLedger {
         }
         return perSyscall
     }
-
-    /// When the CPU's current tick began.
-    @inline(__always) func currentTickStart(cpu: Int) -> Int64 { tickStart[cpu] }
 
     /// Whether an input that arrived at `arrival` was ready when CPU `cpu`'s current tick began: an
     /// event loop reads everything that was ready at its `epoll_wait` before it looks again, so a

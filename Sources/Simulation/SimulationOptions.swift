@@ -52,6 +52,4 @@ public struct ClientCPU: Sendable, Equatable {
         self.perRequest = perRequest
         self.perReply = perReply
     }
-    /// The same cost for a request and a reply.
-    public init(cpu: Int, perFrame: Interval) { self.init(cpu: cpu, perRequest: perFrame, perReply: perFrame) }
 }

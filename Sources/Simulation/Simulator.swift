@@ -379,9 +379,8 @@ public final class Simulator<R: Replica> {
 
     /// Routes what CPU `c`'s tick wrote, departing at `time`; a sender that crashed since sends nothing.
     func flushTick(cpu c: Int, at time: Int64) {
-        let frames = ticks.pendingFrames[c]
-        ticks.pendingFrames[c].removeAll(keepingCapacity: true)
-        for f in frames {
+        ticks.beginFlush(cpu: c)
+        for f in ticks.flushingFrames {
             if up[Int(f.from)], incarnation[Int(f.from)] == f.incarnation {
                 let (arrival, duplicate) = route(size: messages.frameSize(f.slot), from: f.from, to: f.to, departure: time)
                 if arrival >= 0 { scheduleDelivery(of: f.slot, to: f.to, at: arrival) }
@@ -389,11 +388,10 @@ public final class Simulator<R: Replica> {
             }
             messages.release(f.slot)
         }
-        let replies = ticks.pendingReplies[c]
-        ticks.pendingReplies[c].removeAll(keepingCapacity: true)
-        for p in replies where up[Int(p.from)] && incarnation[Int(p.from)] == p.incarnation {
+        for p in ticks.flushingReplies where up[Int(p.from)] && incarnation[Int(p.from)] == p.incarnation {
             sendReply(p.reply, from: p.from, at: time)
         }
+        ticks.endFlush()
     }
 
     /// The replica whose turn it is on CPU `c`: the run queue's head, or with `eventLoopTicks` the first
