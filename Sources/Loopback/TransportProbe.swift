@@ -78,9 +78,9 @@ extension Loopback {
             let seconds = try done.futureResult.wait()
             let cpu = processCPUNanoseconds() - cpuBefore
             let (samples, clientCounts) = try clientLoop.submit {
-                (client.value.roundTripSamples.sorted(), client.value.syscalls)
+                (client.value.roundTripSamples.sorted(), client.value.takeSyscalls())
             }.wait()
-            let serverCounts = try serverLoop.submit { server.value.syscalls }.wait()
+            let serverCounts = try serverLoop.submit { server.value.takeSyscalls() }.wait()
             return Figures(roundTrips: roundTrips, seconds: seconds, roundTripNanoseconds: samples, cpuNanoseconds: cpu,
                            readsAndWrites: clientCounts.readsAndWrites + serverCounts.readsAndWrites,
                            ticks: clientCounts.ticks + serverCounts.ticks)
@@ -128,8 +128,11 @@ final class ProbeSide {
 
     /// The connections this side made (one in practice), for their syscall counts.
     var connections: [FramedConnection] = []
-    var syscalls: (readsAndWrites: Int, ticks: Int) {
-        (connections.reduce(0) { $0 + $1.reads + $1.flushes }, connections.reduce(0) { $0 + $1.readBursts })
+
+    /// The connections' syscall counts, letting go of them (each holds this side in its callbacks).
+    func takeSyscalls() -> (readsAndWrites: Int, ticks: Int) {
+        defer { connections.removeAll() }
+        return (connections.reduce(0) { $0 + $1.reads + $1.flushes }, connections.reduce(0) { $0 + $1.readBursts })
     }
 
     func makeConnection() -> FramedConnection {

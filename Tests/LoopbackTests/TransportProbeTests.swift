@@ -16,4 +16,16 @@ struct TransportProbeTests {
         #expect(cpuPerFrame > 50, "CPU per frame \(cpuPerFrame) ns")
         #expect(figures.roundTripNanoseconds.isEmpty, "round trips are timed one by one only in a ping-pong")
     }
+
+    @Test("a ping-pong makes a read, a write and a tick per frame on each side; 64 frames in flight share them")
+    func syscallCounts() throws {
+        let alone = try Loopback.TransportProbe.echo(roundTrips: 2_000, inFlight: 1)
+        // Each round trip: each side reads one frame (a read, in a tick of its own) and writes one.
+        #expect(abs(alone.readsAndWritesPerFrameSide - 1) < 0.05, "\(alone.readsAndWritesPerFrameSide) reads and writes per frame and side")
+        #expect(abs(alone.ticksPerFrameSide - 0.5) < 0.05, "\(alone.ticksPerFrameSide) ticks per frame and side")
+        let batched = try Loopback.TransportProbe.echo(roundTrips: 20_000, inFlight: 64)
+        #expect(batched.readsAndWritesPerFrameSide < alone.readsAndWritesPerFrameSide / 4,
+                "\(batched.readsAndWritesPerFrameSide) against \(alone.readsAndWritesPerFrameSide)")
+        #expect(batched.ticksPerFrameSide < alone.ticksPerFrameSide / 4)
+    }
 }
