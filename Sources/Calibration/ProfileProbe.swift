@@ -73,21 +73,19 @@ public enum ProfileProbe {
         // of the 2 CPUs), and a per-frame figure taken from wall time charged that sleep as work,
         // which put the simulator's Raft and Multi-Paxos capacity at half the tcp shell's (README,
         // `validate`). The median of three runs: the machine's other work moves a single run by a third.
-        var pipelined: [Loopback.TransportProbe.Figures] = []
-        for _ in 0 ..< 3 {
-            pipelined.append(try Loopback.TransportProbe.echo(roundTrips: roundTrips * 10, inFlight: 64))
+        /// The run with the median CPU per frame of three 64-in-flight echoes.
+        func medianOfThree(roundTrips: Int, bodyBytes: Int) throws -> Loopback.TransportProbe.Figures {
+            let runs = try (0 ..< 3).map { _ in try Loopback.TransportProbe.echo(roundTrips: roundTrips, inFlight: 64, bodyBytes: bodyBytes) }
+            return runs.sorted { $0.cpuPerFrameSide < $1.cpuPerFrameSide }[1]
         }
-        let batched = pipelined.sorted { $0.cpuPerFrameSide < $1.cpuPerFrameSide }[1]
+        let small = 58, large = 4096
+        let batched = try medianOfThree(roundTrips: roundTrips * 10, bodyBytes: small)
         n.perFrame = Int64(batched.cpuPerFrameSide.rounded())
         // What a byte costs the transport (framing copies, the kernel's copies in and out of the
         // socket): the same 64-in-flight echo with 4 KB bodies, against 58 B ones. PBFT's frames
         // are kilobytes (16.6 KB per operation at n = 7).
-        var large: [Loopback.TransportProbe.Figures] = []
-        for _ in 0 ..< 3 {
-            large.append(try Loopback.TransportProbe.echo(roundTrips: roundTrips, inFlight: 64, bodyBytes: 4096))
-        }
-        let bigFrame = large.sorted { $0.cpuPerFrameSide < $1.cpuPerFrameSide }[1].cpuPerFrameSide
-        n.perBytePicoseconds = max(0, Int64(((bigFrame - batched.cpuPerFrameSide) / Double(4096 - 58) * 1000).rounded()))
+        let bigFrame = try medianOfThree(roundTrips: roundTrips, bodyBytes: large).cpuPerFrameSide
+        n.perBytePicoseconds = max(0, Int64(((bigFrame - batched.cpuPerFrameSide) / Double(large - small) * 1000).rounded()))
         if let fit = syscallFit(alone: alone, sameLoop: sameLoopAlone, batched: batched) {
             n.perSyscall = fit.perSyscall
             n.perWakeUp = fit.perWakeUp

@@ -73,9 +73,7 @@ extension Simulator {
         let size = Wire.frameSize(of: message)
         count(kind: message.kind, bytes: size, at: clock)
         if flushingCPU >= 0, departure == clock {
-            let slot = messages.store(message, from: from, frameSize: size)
-            messages.retain(slot)
-            ticks.pendingFrames[flushingCPU].append(PendingFrame(slot: slot, from: from, to: to, incarnation: incarnation[Int(from)]))
+            holdForFlush(slot: messages.store(message, from: from, frameSize: size), from: from, to: to)
             return
         }
         let (arrival, duplicate) = route(size: size, from: from, to: to, departure: departure)
@@ -97,8 +95,7 @@ extension Simulator {
             if ticks.isOn { clock += ticks.writes(cpu: cpuOf[Int(node)], from: Int(node), to: Int(j)) }
             count(kind: kind, bytes: size, at: clock)
             if flushingCPU >= 0 {
-                messages.retain(slot)
-                ticks.pendingFrames[flushingCPU].append(PendingFrame(slot: slot, from: node, to: j, incarnation: incarnation[Int(node)]))
+                holdForFlush(slot: slot, from: node, to: j)
                 continue
             }
             let (arrival, duplicate) = route(size: size, from: node, to: j, departure: clock)

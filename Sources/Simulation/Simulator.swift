@@ -281,9 +281,7 @@ public final class Simulator<R: Replica> {
             outbox.clear()
             replicas[i].timerFired(timer, now: Instant(nanoseconds: start), outbox: &outbox)
             busyUntil[cpuOf[i]] = start
-            if ticks.isOn { flushingCPU = cpuOf[i] }
-            carryOut(node: node, at: start)
-            if ticks.isOn { endTickIfDone(cpu: cpuOf[i]) }
+            carryOutStep(node: node, at: start)
         case .clientTimer(let client, let generation):
             clientDriver.clientTimerDue(client: client, generation: generation, via: self)
         case .clientStart(let client):
@@ -361,53 +359,6 @@ public final class Simulator<R: Replica> {
         scheduleTurn(cpu: c)
     }
 
-    // MARK: Event-loop ticks: the flush
-
-    /// Ends CPU `c`'s tick if none of its replicas holds an input that was ready when it began: what
-    /// the tick's steps wrote leaves now, when the last of them finished (the loop's flush).
-    func endTickIfDone(cpu c: Int) {
-        flushingCPU = -1
-        guard ticks.hasPending(cpu: c) else { return }
-        let cpus = busyUntil.count
-        var r = c
-        while r < cluster.replicaCount {
-            if let arrival = ticks.arrivals[r].first, ticks.isInCurrentTick(cpu: c, arrival: arrival) { return }
-            r += cpus
-        }
-        flushTick(cpu: c, at: busyUntil[c])
-    }
-
-    /// Routes what CPU `c`'s tick wrote, departing at `time`; a sender that crashed since sends nothing.
-    func flushTick(cpu c: Int, at time: Int64) {
-        ticks.beginFlush(cpu: c)
-        for f in ticks.flushingFrames {
-            if up[Int(f.from)], incarnation[Int(f.from)] == f.incarnation {
-                let (arrival, duplicate) = route(size: messages.frameSize(f.slot), from: f.from, to: f.to, departure: time)
-                if arrival >= 0 { scheduleDelivery(of: f.slot, to: f.to, at: arrival) }
-                if duplicate >= 0 { scheduleDelivery(of: f.slot, to: f.to, at: duplicate) }
-            }
-            messages.release(f.slot)
-        }
-        for p in ticks.flushingReplies where up[Int(p.from)] && incarnation[Int(p.from)] == p.incarnation {
-            sendReply(p.reply, from: p.from, at: time)
-        }
-        ticks.endFlush()
-    }
-
-    /// The replica whose turn it is on CPU `c`: the run queue's head, or with `eventLoopTicks` the first
-    /// replica in it whose next input belongs to the current tick (a loop finishes what was ready at
-    /// its `epoll_wait` before it takes what arrived since, such as a frame a replica on the same loop
-    /// wrote in this tick), and the head if none does (a new tick begins).
-    func nextTurn(cpu c: Int) -> Int32? {
-        if ticks.isOn, runQueue[c].count > 1 {
-            for (position, node) in runQueue[c].enumerated() {
-                guard let arrival = ticks.arrivals[Int(node)].first, ticks.isInCurrentTick(cpu: c, arrival: arrival) else { continue }
-                return runQueue[c].remove(at: position)
-            }
-        }
-        return runQueue[c].popFirst()
-    }
-
     /// Schedules `node`'s wake-up, a bare entry in the queue of wake-ups (a replica that is never idle
     /// wakes once per input).
     func scheduleWake(node: Int32, at time: Int64) {
@@ -447,29 +398,30 @@ public final class Simulator<R: Replica> {
         outbox.clear()
         let size: Int
         let kind: Int
-        var syscalls: Int64 = 0
-        if ticks.isOn { syscalls = ticks.take(cpu: cpuOf[i], arrival: arrived, start: start) }
+        let source: Int  // the endpoint whose connection the input came on (the load generator is n)
         switch input {
         case .message(let slot):
             let message = messages.message(slot)
             let from = messages.sender(slot)
             size = messages.frameSize(slot)
             kind = message.kind
+            source = Int(from)
             messages.release(slot)
-            if ticks.isOn { syscalls += ticks.reads(cpu: cpuOf[i], from: Int(from), to: i) }
             replicas[i].receive(message, from: NodeID(Int(from)), now: Instant(nanoseconds: start), outbox: &outbox)
         case .request(let slot):
             let request = requests.take(slot)
             size = Wire.frameSize(of: request)
             kind = stats.requestKind
-            if ticks.isOn { syscalls += ticks.reads(cpu: cpuOf[i], from: cluster.replicaCount, to: i) }
+            source = cluster.replicaCount
             replicas[i].clientRequest(request, now: Instant(nanoseconds: start), outbox: &outbox)
+        }
+        var syscalls: Int64 = 0
+        if ticks.isOn {
+            syscalls = ticks.take(cpu: cpuOf[i], arrival: arrived, start: start) + ticks.reads(cpu: cpuOf[i], from: source, to: i)
         }
         let done = start + syscalls + handleCost[kind] + Int64(size) * cpu.perBytePicoseconds / 1000
         busyUntil[cpuOf[i]] = done
-        if ticks.isOn { flushingCPU = cpuOf[i] }
-        carryOut(node: node, at: done)
-        if ticks.isOn { endTickIfDone(cpu: cpuOf[i]) }
+        carryOutStep(node: node, at: done)
         if !inbox[i].isEmpty, !wakeScheduled[i] {
             wakeScheduled[i] = true
             if sharesCPUs {
